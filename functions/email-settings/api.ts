@@ -1,0 +1,53 @@
+import { emailSettingsOperations as ops } from '../../shared/api/email-settings-operations';
+import { emailSettingsDepsFromEnv } from '../../shared/composition/email-settings-deps';
+import {
+  deleteScopeSettings,
+  getScopeSettings,
+  listScopeSettings,
+  saveScopeSettings,
+  testScopeSettings,
+} from '../../shared/email-settings/email-settings-service';
+import { MAIN_SCOPE, type ScopeSettings } from '../../shared/email-settings/model';
+import { toSettingsView } from '../../shared/email-settings/settings-view';
+import { createApiHandler, operation } from '../../shared/http/api-handler';
+
+const deps = emailSettingsDepsFromEnv();
+
+/** A sub-company's `route` depends on the company's own settings. */
+async function view(companyId: string, settings: ScopeSettings) {
+  const main = settings.scope === MAIN_SCOPE ? settings : await deps.store.get(companyId, MAIN_SCOPE);
+  return toSettingsView(settings, main);
+}
+
+export const handler = createApiHandler([
+  operation(ops.list, async ({ caller }) => {
+    const all = await listScopeSettings(deps, caller.companyId);
+    const main = all.find((settings) => settings.scope === MAIN_SCOPE) ?? null;
+    return { status: 200, body: { items: all.map((settings) => toSettingsView(settings, main)) } };
+  }),
+  operation(ops.get, async ({ caller, params }) => ({
+    status: 200,
+    body: await view(caller.companyId, await getScopeSettings(deps, caller.companyId, params.scope)),
+  })),
+  operation(ops.put, async ({ caller, params, body }) => {
+    const outcome = await saveScopeSettings(deps, caller.companyId, params.scope, body);
+    const settings = await view(caller.companyId, outcome.settings);
+    if (outcome.saved) return { status: 200, body: { ...settings, test: outcome.test } };
+    return {
+      status: 422,
+      body: {
+        error: { code: 'SMTP_TEST_FAILED', message: `The settings were not saved: ${outcome.test.message}` },
+        test: outcome.test,
+        settings,
+      },
+    };
+  }),
+  operation(ops.delete, async ({ caller, params }) => ({
+    status: 200,
+    body: await view(caller.companyId, await deleteScopeSettings(deps, caller.companyId, params.scope)),
+  })),
+  operation(ops.test, async ({ caller, params, body }) => ({
+    status: 200,
+    body: await testScopeSettings(deps, caller.companyId, params.scope, body),
+  })),
+]);

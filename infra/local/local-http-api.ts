@@ -1,0 +1,132 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { type ApiFunction, matchRoute, routeKey } from '../../functions/routes';
+import { localLambdaContext } from './lambda-context';
+import { verifyLocalToken } from './local-jwt';
+
+export type ApiLambda = (event: APIGatewayProxyEventV2WithJWTAuthorizer, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
+
+/** API Gateway's payload limit for HTTP APIs. */
+const MAX_BODY_BYTES = 10 * 1024 * 1024;
+
+export interface LocalHttpApi {
+  url: string;
+  server: Server;
+  stop(): Promise<void>;
+}
+
+/**
+ * Plays API Gateway (HTTP API, payload v2) in front of the very Lambda handlers that run on
+ * AWS: routes from the shared route table, the JWT authorizer (HS256 locally), claims handed
+ * on as the authorizer does (arrays flattened to `[a b]`), and the 10 MB payload limit.
+ */
+export async function startLocalHttpApi(options: {
+  port: number;
+  jwtSecret: string;
+  handlers: Record<ApiFunction, ApiLambda>;
+}): Promise<LocalHttpApi> {
+  const server = createServer((req, res) => {
+    serve(req, res, options).catch((error: unknown) => {
+      process.stderr.write(`local api: ${(error as Error).stack ?? String(error)}\n`);
+      if (!res.headersSent) send(res, 500, { error: { code: 'INTERNAL', message: 'Internal error' } });
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    server,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+async function serve(req: IncomingMessage, res: ServerResponse, options: { jwtSecret: string; handlers: Record<ApiFunction, ApiLambda> }) {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const method = (req.method ?? 'GET').toUpperCase();
+  const match = matchRoute(method, url.pathname);
+  if (!match) return send(res, 404, { error: { code: 'NOT_FOUND', message: `No route for ${method} ${url.pathname}` } });
+  if ('allowedMethods' in match) {
+    return send(res, 405, { error: { code: 'METHOD_NOT_ALLOWED', message: `Use ${match.allowedMethods.join(', ')}` } }, { allow: match.allowedMethods.join(', ') });
+  }
+
+  const body = await readBody(req);
+  if (body === null) return send(res, 413, { error: { code: 'PAYLOAD_TOO_LARGE', message: `The request body exceeds ${MAX_BODY_BYTES} bytes` } });
+
+  let claims: Record<string, string> | undefined;
+  if (!match.route.public) {
+    const token = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1];
+    if (!token) return send(res, 401, { error: { code: 'UNAUTHORIZED', message: 'Missing bearer token' } });
+    try {
+      claims = flattenClaims(await verifyLocalToken(options.jwtSecret, token));
+    } catch (error) {
+      return send(res, 401, { error: { code: 'UNAUTHORIZED', message: `Invalid token: ${(error as Error).message}` } });
+    }
+  }
+
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
+  }
+  const event = {
+    version: '2.0',
+    routeKey: routeKey(match.route),
+    rawPath: url.pathname,
+    rawQueryString: url.search.slice(1),
+    headers,
+    queryStringParameters: url.searchParams.size > 0 ? Object.fromEntries(url.searchParams) : undefined,
+    pathParameters: Object.keys(match.pathParameters).length > 0 ? match.pathParameters : undefined,
+    body: body.length > 0 ? body.toString('utf8') : undefined,
+    isBase64Encoded: false,
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'local',
+      domainName: headers.host ?? 'localhost',
+      domainPrefix: 'local',
+      requestId: randomUUID(),
+      routeKey: routeKey(match.route),
+      stage: '$default',
+      time: new Date().toUTCString(),
+      timeEpoch: Date.now(),
+      http: { method, path: url.pathname, protocol: 'HTTP/1.1', sourceIp: req.socket.remoteAddress ?? '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
+      authorizer: claims ? { principalId: '', integrationLatency: 0, jwt: { claims, scopes: [] } } : undefined,
+    },
+  } as unknown as APIGatewayProxyEventV2WithJWTAuthorizer;
+
+  const result = await options.handlers[match.route.fn](event, localLambdaContext(`local-${match.route.fn}-api`));
+  res.writeHead(result.statusCode ?? 200, result.headers as Record<string, string>);
+  res.end(result.body ?? '');
+}
+
+/** API Gateway passes claims as strings; arrays arrive as `[a b]`. */
+function flattenClaims(payload: Record<string, unknown>): Record<string, string> {
+  const claims: Record<string, string> = {};
+  for (const [key, value] of Object.entries(payload)) {
+    claims[key] = Array.isArray(value) ? `[${value.join(' ')}]` : typeof value === 'object' ? JSON.stringify(value) : String(value);
+  }
+  return claims;
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer | null> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) return null;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
+  res.end(JSON.stringify(body));
+}

@@ -1,0 +1,152 @@
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { AppError } from '../errors';
+import { type MessagesStore, normalizeMessageIdHeader } from '../messages/messages-store';
+import type { MessageRecord, Page } from '../messages/model';
+import { getDocumentClient, isConditionFailure, tableName, TABLE_LAYOUT } from './dynamodb';
+
+const messageKey = (id: string) => ({ pk: `MESSAGE#${id}`, sk: 'MESSAGE' });
+const conversationKey = (companyId: string, candidateId: string | null) =>
+  candidateId === null ? `COMPANY#${companyId}#UNASSIGNED` : `COMPANY#${companyId}#CANDIDATE#${candidateId}`;
+
+/** The GSI keys follow the filing: assigning a message is one update of `gsi1pk`. */
+function indexKeys(message: Pick<MessageRecord, 'companyId' | 'candidateId' | 'createdAt' | 'id' | 'receivedAt'>) {
+  return {
+    gsi1pk: conversationKey(message.companyId, message.candidateId),
+    gsi1sk: `${message.receivedAt ?? message.createdAt}#${message.id}`,
+  };
+}
+
+function fromItem(item: Record<string, unknown>): MessageRecord {
+  const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g2, type: _type, ...message } = item;
+  return message as unknown as MessageRecord;
+}
+
+export function createDynamoMessagesStore(client = getDocumentClient(), table = tableName()): MessagesStore {
+  async function listConversation(pk: string, page: { cursor?: string; limit: number }): Promise<Page<MessageRecord>> {
+    const out = await client.send(
+      new QueryCommand({
+        TableName: table,
+        IndexName: TABLE_LAYOUT.gsi1.name,
+        KeyConditionExpression: 'gsi1pk = :pk',
+        ExpressionAttributeValues: { ':pk': pk },
+        ScanIndexForward: false,
+        Limit: page.limit,
+        ExclusiveStartKey: decodeCursor(page.cursor, pk),
+      }),
+    );
+    return {
+      items: (out.Items ?? []).map(fromItem),
+      nextCursor: out.LastEvaluatedKey ? Buffer.from(JSON.stringify(out.LastEvaluatedKey)).toString('base64url') : null,
+    };
+  }
+
+  return {
+    async create(message) {
+      try {
+        await client.send(
+          new PutCommand({
+            TableName: table,
+            Item: { ...messageKey(message.id), ...indexKeys(message), type: 'message', ...message },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (isConditionFailure(error)) return false;
+        throw error;
+      }
+    },
+    async get(id) {
+      const out = await client.send(new GetCommand({ TableName: table, Key: messageKey(id), ConsistentRead: true }));
+      return out.Item ? fromItem(out.Item) : null;
+    },
+    async update(id, changes, onlyIfStatus) {
+      const current = await this.get(id);
+      if (!current) return null;
+      const next = { ...current, ...changes };
+      const names: Record<string, string> = {};
+      const values: Record<string, unknown> = {};
+      const sets: string[] = [];
+      const fields = { ...changes, ...(changes.candidateId !== undefined || changes.receivedAt !== undefined ? indexKeys(next) : {}) };
+      Object.entries(fields).forEach(([field, value], index) => {
+        names[`#f${index}`] = field;
+        values[`:v${index}`] = value;
+        sets.push(`#f${index} = :v${index}`);
+      });
+      let condition = 'attribute_exists(pk)';
+      if (onlyIfStatus) {
+        names['#status'] = 'status';
+        const options = onlyIfStatus.map((status, index) => {
+          values[`:s${index}`] = status;
+          return `:s${index}`;
+        });
+        condition += ` AND #status IN (${options.join(', ')})`;
+      }
+      try {
+        const out = await client.send(
+          new UpdateCommand({
+            TableName: table,
+            Key: messageKey(id),
+            UpdateExpression: `SET ${sets.join(', ')}`,
+            ConditionExpression: condition,
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+            ReturnValues: 'ALL_NEW',
+          }),
+        );
+        return out.Attributes ? fromItem(out.Attributes) : null;
+      } catch (error) {
+        if (isConditionFailure(error)) return null;
+        throw error;
+      }
+    },
+    listByCandidate: (companyId, candidateId, page) => listConversation(conversationKey(companyId, candidateId), page),
+    listUnassigned: (companyId, page) => listConversation(conversationKey(companyId, null), page),
+    async claimIdempotencyKey(companyId, key, bodyHash, messageId, ttlSeconds) {
+      const Key = { pk: `COMPANY#${companyId}`, sk: `IDEMPOTENCY#${key}` };
+      const now = Math.floor(Date.now() / 1000);
+      try {
+        await client.send(
+          new PutCommand({
+            TableName: table,
+            Item: { ...Key, type: 'idempotency-key', bodyHash, messageId, expiresAt: now + ttlSeconds },
+            // An expired key (TTL deletion is lazy, and dynalite has none) may be claimed anew.
+            ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
+            ExpressionAttributeValues: { ':now': now },
+          }),
+        );
+        return { claimed: true, bodyHash, messageId };
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+        const out = await client.send(new GetCommand({ TableName: table, Key, ConsistentRead: true }));
+        return { claimed: false, bodyHash: String(out.Item?.bodyHash), messageId: String(out.Item?.messageId) };
+      }
+    },
+    async indexMessageIdHeader(companyId, header, messageId) {
+      await client.send(
+        new PutCommand({
+          TableName: table,
+          Item: { pk: `COMPANY#${companyId}`, sk: `MESSAGE-ID#${normalizeMessageIdHeader(header)}`, type: 'message-id', messageId },
+        }),
+      );
+    },
+    async findByMessageIdHeader(companyId, header) {
+      const out = await client.send(
+        new GetCommand({ TableName: table, Key: { pk: `COMPANY#${companyId}`, sk: `MESSAGE-ID#${normalizeMessageIdHeader(header)}` } }),
+      );
+      return out.Item ? String(out.Item.messageId) : null;
+    },
+  };
+}
+
+/** A cursor is the last key of the previous page; it must belong to the conversation asked for. */
+function decodeCursor(cursor: string | undefined, pk: string): Record<string, unknown> | undefined {
+  if (!cursor) return undefined;
+  try {
+    const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Record<string, unknown>;
+    if (key.gsi1pk === pk && typeof key.gsi1sk === 'string' && typeof key.pk === 'string' && typeof key.sk === 'string') return key;
+  } catch {
+    // fall through to the error below
+  }
+  throw new AppError('VALIDATION_FAILED', 'Invalid cursor', [{ path: 'query.cursor', message: 'is not a cursor of this list' }]);
+}

@@ -1,0 +1,105 @@
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { ScopeSettings } from '../email-settings/model';
+import type { SettingsStore } from '../email-settings/settings-store';
+import { AppError } from '../errors';
+import { getDocumentClient, isConditionFailure, tableName } from './dynamodb';
+
+const companyKey = (companyId: string) => `COMPANY#${companyId}`;
+const settingsKey = (scope: string) => `SETTINGS#${scope}`;
+const inboundKey = (localPart: string) => `INBOUND#${localPart.toLowerCase()}`;
+
+function toItem(settings: ScopeSettings) {
+  return { pk: companyKey(settings.companyId), sk: settingsKey(settings.scope), type: 'settings', ...settings };
+}
+
+function fromItem(item: Record<string, unknown>): ScopeSettings {
+  const { pk: _pk, sk: _sk, type: _type, ...settings } = item;
+  return settings as unknown as ScopeSettings;
+}
+
+export function createDynamoSettingsStore(client = getDocumentClient(), table = tableName()): SettingsStore {
+  return {
+    async get(companyId, scope) {
+      const out = await client.send(new GetCommand({ TableName: table, Key: { pk: companyKey(companyId), sk: settingsKey(scope) }, ConsistentRead: true }));
+      return out.Item ? fromItem(out.Item) : null;
+    },
+    async list(companyId) {
+      const items: ScopeSettings[] = [];
+      let startKey: Record<string, unknown> | undefined;
+      do {
+        const out = await client.send(
+          new QueryCommand({
+            TableName: table,
+            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+            ExpressionAttributeValues: { ':pk': companyKey(companyId), ':prefix': 'SETTINGS#' },
+            ExclusiveStartKey: startKey,
+            ConsistentRead: true,
+          }),
+        );
+        items.push(...(out.Items ?? []).map(fromItem));
+        startKey = out.LastEvaluatedKey;
+      } while (startKey);
+      return items;
+    },
+    async create(settings) {
+      try {
+        await client.send(new PutCommand({ TableName: table, Item: toItem(settings), ConditionExpression: 'attribute_not_exists(pk)' }));
+        return true;
+      } catch (error) {
+        if (isConditionFailure(error)) return false;
+        throw error;
+      }
+    },
+    async replace(settings, expectedVersion) {
+      try {
+        await client.send(
+          new PutCommand({
+            TableName: table,
+            Item: toItem(settings),
+            ConditionExpression: 'version = :expected',
+            ExpressionAttributeValues: { ':expected': expectedVersion },
+          }),
+        );
+      } catch (error) {
+        if (isConditionFailure(error)) throw new AppError('CONFLICT', 'The settings were changed by another request; reload and try again');
+        throw error;
+      }
+    },
+    async markFailing(companyId, scope, revision, failure) {
+      try {
+        await client.send(
+          new UpdateCommand({
+            TableName: table,
+            Key: { pk: companyKey(companyId), sk: settingsKey(scope) },
+            UpdateExpression: 'SET #status = :failing, failure = :failure, version = version + :one',
+            ConditionExpression: 'smtp.revision = :revision',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: { ':failing': 'failing', ':failure': failure, ':revision': revision, ':one': 1 },
+          }),
+        );
+      } catch (error) {
+        // The admin changed the configuration meanwhile: the failure is about one no longer active.
+        if (!isConditionFailure(error)) throw error;
+      }
+    },
+    async reserveInboundAddress(localPart, companyId, scope) {
+      try {
+        await client.send(
+          new PutCommand({
+            TableName: table,
+            Item: { pk: inboundKey(localPart), sk: 'INBOUND', type: 'inbound-address', companyId, scope },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (isConditionFailure(error)) return false;
+        throw error;
+      }
+    },
+    async findByInboundAddress(localPart) {
+      const out = await client.send(new GetCommand({ TableName: table, Key: { pk: inboundKey(localPart), sk: 'INBOUND' } }));
+      return out.Item ? { companyId: String(out.Item.companyId), scope: String(out.Item.scope) } : null;
+    },
+  };
+}

@@ -1,0 +1,61 @@
+import { GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { Readable } from 'node:stream';
+import type { BlobStore } from '../blob-store';
+import { boolEnv, requireEnv } from '../config';
+
+let s3: S3Client | undefined;
+
+/**
+ * Built once. Locally AWS_ENDPOINT_URL_S3 points at s3rver, which needs path-style URLs and
+ * checksums only when required (otherwise streamed uploads keep their chunk framing).
+ */
+export function getS3Client(): S3Client {
+  s3 ??= new S3Client({
+    forcePathStyle: boolEnv('S3_FORCE_PATH_STYLE', false),
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+  return s3;
+}
+
+export function createS3BlobStore(bucket = requireEnv('MAIL_BUCKET'), client = getS3Client()): BlobStore {
+  return {
+    async put(key, body, contentType) {
+      let size = 0;
+      const counted = Buffer.isBuffer(body)
+        ? body
+        : body.map((chunk: Buffer) => {
+            size += chunk.length;
+            return chunk;
+          });
+      // Upload streams in parts, so a 40 MB attachment never sits in memory whole.
+      await new Upload({ client, params: { Bucket: bucket, Key: key, Body: counted, ContentType: contentType } }).done();
+      return { size: Buffer.isBuffer(body) ? body.length : size };
+    },
+    async getBuffer(key) {
+      const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      return Buffer.from(await out.Body!.transformToByteArray());
+    },
+    async getStream(key) {
+      const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      return out.Body as Readable;
+    },
+    async exists(key) {
+      try {
+        await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+        return true;
+      } catch (error) {
+        if ((error as { name?: string }).name === 'NotFound' || (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) return false;
+        throw error;
+      }
+    },
+    async downloadUrl(key, filename, expiresInSeconds = 900) {
+      const disposition = `attachment; filename*=UTF-8''${encodeURIComponent(filename)}`;
+      return getSignedUrl(client, new GetObjectCommand({ Bucket: bucket, Key: key, ResponseContentDisposition: disposition }), {
+        expiresIn: expiresInSeconds,
+      });
+    },
+  };
+}

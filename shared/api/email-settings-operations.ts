@@ -1,0 +1,77 @@
+import { EgressIpsBody, HealthBody } from './common-schemas';
+import {
+  EmailSettingsBody,
+  EmailSettingsList,
+  ProvidersBody,
+  PutEmailSettingsBody,
+  SaveFailedBody,
+  SaveSucceededBody,
+  ScopeParams,
+  SmtpTestResultBody,
+  TestEmailSettingsBody,
+} from './email-settings-schemas';
+import { defineOperation } from './operation';
+
+const SETTINGS_BODY_LIMIT = 16 * 1024;
+
+export const platformOperations = {
+  health: defineOperation({
+    id: 'getHealth', method: 'GET', path: '/v1/health', tag: 'platform', access: 'public',
+    summary: 'Liveness check',
+    responses: { 200: { description: 'Up', schema: HealthBody } },
+  }),
+  openapi: defineOperation({
+    id: 'getOpenApi', method: 'GET', path: '/v1/openapi.json', tag: 'platform', access: 'public',
+    summary: 'This OpenAPI document',
+    responses: { 200: { description: 'OpenAPI 3.1 document' } },
+  }),
+  egressIps: defineOperation({
+    id: 'getEgressIps', method: 'GET', path: '/v1/egress-ips', tag: 'platform', access: 'member',
+    summary: 'The fixed IP addresses our connections to mail servers come from (to allowlist)',
+    responses: { 200: { description: 'Egress IPs', schema: EgressIpsBody } },
+  }),
+  providers: defineOperation({
+    id: 'listEmailProviders', method: 'GET', path: '/v1/email-providers', tag: 'email-settings', access: 'member',
+    summary: 'Provider presets (host, port, security) and hints',
+    responses: { 200: { description: 'Presets', schema: ProvidersBody } },
+  }),
+};
+
+export const emailSettingsOperations = {
+  list: defineOperation({
+    id: 'listEmailSettings', method: 'GET', path: '/v1/email-settings', tag: 'email-settings', access: 'member',
+    summary: "All scopes of the caller's company",
+    responses: { 200: { description: 'Settings of every configured scope (always including main)', schema: EmailSettingsList } },
+  }),
+  get: defineOperation({
+    id: 'getEmailSettings', method: 'GET', path: '/v1/email-settings/{scope}', tag: 'email-settings', access: 'member',
+    summary: 'One scope; never returns the password (`smtp.passwordSet` instead)',
+    params: ScopeParams,
+    responses: { 200: { description: 'Settings', schema: EmailSettingsBody } },
+  }),
+  put: defineOperation({
+    id: 'putEmailSettings', method: 'PUT', path: '/v1/email-settings/{scope}', tag: 'email-settings', access: 'admin',
+    summary: 'Save settings; `mode: smtp` is tested first and becomes active only if the test passes',
+    params: ScopeParams, body: PutEmailSettingsBody, maxBodyBytes: SETTINGS_BODY_LIMIT,
+    responses: {
+      200: { description: 'Saved and active', schema: SaveSucceededBody },
+      422: { description: 'The test failed; the previous configuration stays active', schema: SaveFailedBody },
+      429: { description: 'Too many tests for this company; retry after `Retry-After` seconds' },
+    },
+  }),
+  delete: defineOperation({
+    id: 'deleteEmailSettings', method: 'DELETE', path: '/v1/email-settings/{scope}', tag: 'email-settings', access: 'admin',
+    summary: 'Go back to the default provider (the stored SMTP settings and password are removed)',
+    params: ScopeParams,
+    responses: { 200: { description: 'Settings now', schema: EmailSettingsBody } },
+  }),
+  test: defineOperation({
+    id: 'testEmailSettings', method: 'POST', path: '/v1/email-settings/{scope}/test', tag: 'email-settings', access: 'admin',
+    summary: 'Run the SMTP conversation stage by stage against the saved settings (empty body) or unsaved ones',
+    params: ScopeParams, body: TestEmailSettingsBody, maxBodyBytes: SETTINGS_BODY_LIMIT,
+    responses: {
+      200: { description: 'The test answer, whether ok or not', schema: SmtpTestResultBody },
+      429: { description: 'Too many tests for this company; retry after `Retry-After` seconds' },
+    },
+  }),
+};

@@ -1,0 +1,43 @@
+import { CandidateParams } from './candidates-schemas';
+import { pageQuery } from './common-schemas';
+import { AssignMessageBody, MessageBody, MessagePage, MessageParams, SendMessageBody, SendMessageHeaders } from './messages-schemas';
+import { defineOperation } from './operation';
+
+/** JSON with up to 10 MB of attachments in base64 (4/3 larger) and the text around them. */
+export const SEND_BODY_LIMIT = 14 * 1024 * 1024;
+
+export const messagesOperations = {
+  send: defineOperation({
+    id: 'sendCandidateMessage', method: 'POST', path: '/v1/candidates/{candidateId}/messages', tag: 'messages', access: 'member',
+    summary: "Send mail to a candidate through the company's server (or the default provider); delivery is asynchronous",
+    params: CandidateParams, body: SendMessageBody, headers: SendMessageHeaders, maxBodyBytes: SEND_BODY_LIMIT,
+    responses: {
+      202: { description: 'Queued (or, for a repeated Idempotency-Key, the first message as it is now)', schema: MessageBody },
+      409: { description: 'The Idempotency-Key was used with a different body' },
+    },
+  }),
+  conversation: defineOperation({
+    id: 'listCandidateMessages', method: 'GET', path: '/v1/candidates/{candidateId}/messages', tag: 'messages', access: 'member',
+    summary: 'The conversation with a candidate, newest first',
+    params: CandidateParams, query: pageQuery,
+    responses: { 200: { description: 'A page', schema: MessagePage } },
+  }),
+  unassigned: defineOperation({
+    id: 'listUnassignedMessages', method: 'GET', path: '/v1/messages/unassigned', tag: 'messages', access: 'member',
+    summary: 'Inbound mail not filed under a candidate, newest first',
+    query: pageQuery,
+    responses: { 200: { description: 'A page', schema: MessagePage } },
+  }),
+  get: defineOperation({
+    id: 'getMessage', method: 'GET', path: '/v1/messages/{messageId}', tag: 'messages', access: 'member',
+    summary: 'One message with text, safe html and attachment links',
+    params: MessageParams,
+    responses: { 200: { description: 'The message', schema: MessageBody } },
+  }),
+  assign: defineOperation({
+    id: 'assignMessage', method: 'POST', path: '/v1/messages/{messageId}/assign', tag: 'messages', access: 'member',
+    summary: 'File an inbound message under a candidate; `learn` makes the sender’s next mail file itself',
+    params: MessageParams, body: AssignMessageBody, maxBodyBytes: 4096,
+    responses: { 200: { description: 'The message, filed', schema: MessageBody } },
+  }),
+};

@@ -1,0 +1,102 @@
+import { MATCH_KINDS, INBOUND_STATUSES, OUTBOUND_STATUSES } from '../messages/model';
+import { emailAddress, entityId, scopeId, singleLine } from './common-schemas';
+import { z } from './zod';
+
+export const MessageParams = z.object({ messageId: entityId });
+
+export const SendMessageHeaders = z.object({
+  'idempotency-key': z
+    .string()
+    .regex(/^[\x21-\x7e]{1,128}$/, 'must be 1-128 visible ASCII characters')
+    .optional()
+    .openapi({ description: 'The same key with the same body within 24 h returns the first message and sends nothing new.' }),
+});
+
+export const SendMessageBody = z
+  .object({
+    subject: z.string().max(998),
+    text: z.string().max(1_000_000).optional(),
+    html: z.string().max(2_000_000).optional(),
+    to: z.array(emailAddress).min(1).max(50).optional().openapi({ description: "Default: the candidate's primary address." }),
+    cc: z.array(emailAddress).max(50).optional(),
+    scope: scopeId.optional().openapi({ description: "Which (sub-)company sends; default the candidate's." }),
+    inReplyTo: singleLine(998)
+      .optional()
+      .openapi({ description: 'The id of one of our messages, or a Message-ID header (`<…>`), to thread the reply.' }),
+    attachments: z
+      .array(
+        z
+          .object({
+            filename: singleLine(255),
+            contentType: z.string().regex(/^[\w.+-]+\/[\w.+-]+$/, 'must be a MIME type like application/pdf'),
+            contentBase64: z.string(),
+          })
+          .strict(),
+      )
+      .max(20)
+      .optional(),
+  })
+  .strict()
+  .superRefine((body, ctx) => {
+    if (body.text === undefined && body.html === undefined) ctx.addIssue({ code: 'custom', path: ['text'], message: 'text and/or html is required' });
+  })
+  .openapi('SendMessage');
+
+export const AssignMessageBody = z
+  .object({
+    candidateId: entityId,
+    learn: z.boolean().optional().openapi({ description: "Remember the sender's address so their next mail files itself." }),
+  })
+  .strict()
+  .openapi('AssignMessage');
+
+const Address = z.object({ address: z.string(), name: z.string().nullable() }).openapi('MailAddress');
+
+const AttachmentView = z
+  .object({
+    id: z.string(),
+    filename: z.string(),
+    contentType: z.string(),
+    size: z.number().int(),
+    inline: z.boolean(),
+    contentId: z.string().nullable(),
+    downloadUrl: z.string().nullable(),
+  })
+  .openapi('Attachment');
+
+export const MessageBody = z
+  .object({
+    id: z.string(),
+    direction: z.enum(['inbound', 'outbound']),
+    candidateId: z.string().nullable(),
+    scope: z.string(),
+    from: Address.nullable(),
+    to: z.array(Address),
+    cc: z.array(Address),
+    subject: z.string(),
+    messageIdHeader: z.string().nullable(),
+    providerMessageIdHeader: z.string().nullable(),
+    inReplyTo: z.string().nullable(),
+    status: z.enum([...OUTBOUND_STATUSES, ...INBOUND_STATUSES]),
+    provider: z.enum(['smtp', 'default']).nullable(),
+    fallbackReason: z.string().nullable(),
+    attempts: z.number().int(),
+    smtpResponse: z.string().nullable(),
+    error: z.object({ code: z.string(), message: z.string() }).nullable(),
+    createdAt: z.string(),
+    sentAt: z.string().nullable(),
+    receivedAt: z.string().nullable(),
+    text: z.string().nullable().optional(),
+    html: z.string().nullable().optional().openapi({ description: 'Sanitised; remote images carry `data-remote-src` instead of `src`.' }),
+    attachments: z.array(AttachmentView),
+    match: z.object({ by: z.enum(MATCH_KINDS), address: z.string().nullable() }).nullable(),
+    originalSender: Address.nullable(),
+    verdicts: z
+      .object({ spam: z.string().nullable(), virus: z.string().nullable(), spf: z.string().nullable(), dkim: z.string().nullable(), dmarc: z.string().nullable() })
+      .nullable(),
+    flags: z.object({ spam: z.boolean(), autoReply: z.boolean(), bounce: z.boolean(), remoteImages: z.number().int() }).nullable(),
+    bounce: z.object({ recipient: z.string().nullable(), status: z.string().nullable(), diagnostic: z.string().nullable(), at: z.string() }).nullable(),
+  })
+  .openapi('Message');
+
+export const MessagePage = z.object({ items: z.array(MessageBody), nextCursor: z.string().nullable() }).openapi('MessagePage');

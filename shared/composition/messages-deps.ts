@@ -1,0 +1,69 @@
+import { createDynamoCandidatesStore } from '../adapters/dynamodb-candidates-store';
+import { createDynamoMessagesStore } from '../adapters/dynamodb-messages-store';
+import { createDynamoSettingsStore } from '../adapters/dynamodb-settings-store';
+import { inProcessJobQueue } from '../adapters/in-process-queue';
+import { createS3BlobStore } from '../adapters/s3-blob-store';
+import { createSesDefaultProvider } from '../adapters/ses-default-provider';
+import { createSqsJobQueue } from '../adapters/sqs-job-queue';
+import { intEnv, requireEnv } from '../config';
+import type { JobQueue } from '../job-queue';
+import type { DeliverMailDeps } from '../messages/deliver-candidate-mail';
+import type { SendJob } from '../messages/send-job';
+import { checkDomain, parseSingleAddress } from '../outbound/address';
+import { outboundPolicyFromEnv } from '../smtp/destination-guard';
+import { sendViaSmtp } from '../smtp/send-via-smtp';
+import { SmtpConnectionPool } from '../smtp/smtp-connection-pool';
+import { secretCipherFromEnv } from './secret-cipher-from-env';
+
+/** The local queue's name, when the local runner delivers in-process instead of SQS. */
+export const LOCAL_SEND_QUEUE = 'send';
+
+/** SQS on AWS (`SEND_QUEUE_URL`), the in-process queue in local mode. */
+export function sendQueueFromEnv(): JobQueue<SendJob> {
+  const url = process.env.SEND_QUEUE_URL;
+  return url ? createSqsJobQueue<SendJob>(url) : inProcessJobQueue<SendJob>(LOCAL_SEND_QUEUE);
+}
+
+/** The domain of our Message-IDs: the default sender's, checked at start-up. */
+export function messageIdDomainFromEnv(): string {
+  const domain = requireEnv('DEFAULT_SENDER_DOMAIN');
+  const checked = checkDomain(domain);
+  if (!checked.ok) throw new Error(`DEFAULT_SENDER_DOMAIN "${domain}" ${checked.message}`);
+  return checked.value;
+}
+
+export function deliverMailDepsFromEnv(): DeliverMailDeps {
+  const policy = outboundPolicyFromEnv();
+  const pool = new SmtpConnectionPool({});
+  return {
+    messages: createDynamoMessagesStore(),
+    settings: createDynamoSettingsStore(),
+    cipher: secretCipherFromEnv(),
+    blobs: createS3BlobStore(),
+    sendSmtp: (settings, message) => sendViaSmtp(settings, message, { policy, pool }),
+    // The queue retries with backoff; SDK retries could resend a message SES already took.
+    defaultProvider: createSesDefaultProvider({ maxAttempts: 1 }),
+    queue: sendQueueFromEnv(),
+    inboundDomain: requireEnv('INBOUND_DOMAIN'),
+    defaultFromAddress: parseSingleAddress(requireEnv('DEFAULT_FROM_ADDRESS'), 'DEFAULT_FROM_ADDRESS'),
+    messageIdDomain: messageIdDomainFromEnv(),
+    retry: {
+      maxSmtpAttempts: intEnv('SEND_MAX_SMTP_ATTEMPTS', 3),
+      maxDefaultAttempts: intEnv('SEND_MAX_DEFAULT_ATTEMPTS', 5),
+      baseDelaySeconds: intEnv('SEND_RETRY_BASE_SECONDS', 30),
+    },
+    leaseSeconds: intEnv('SEND_LEASE_SECONDS', 120),
+    now: () => new Date(),
+  };
+}
+
+export function queueMailDepsFromEnv() {
+  return {
+    candidates: createDynamoCandidatesStore(),
+    messages: createDynamoMessagesStore(),
+    blobs: createS3BlobStore(),
+    queue: sendQueueFromEnv(),
+    messageIdDomain: messageIdDomainFromEnv(),
+    now: () => new Date(),
+  };
+}

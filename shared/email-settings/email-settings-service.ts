@@ -1,0 +1,266 @@
+import { AppError } from '../errors';
+import type { RateLimiter } from '../rate-limiter';
+import type { SecretCipher } from '../secrets/secret-cipher';
+import type { SmtpServerSettings, SmtpTestResult } from '../smtp/types';
+import { newInboundLocalPart } from './inbound-address';
+import { MAIN_SCOPE, type ScopeSettings, type StoredSmtp } from './model';
+import type { SettingsStore } from './settings-store';
+
+export interface SmtpSettingsInput {
+  host: string;
+  port: number;
+  security: SmtpServerSettings['security'];
+  username?: string;
+  password?: string;
+  fromAddress?: string;
+  fromName?: string;
+}
+
+export interface SaveSettingsInput {
+  address?: string;
+  displayName?: string;
+  mode: 'default' | 'smtp';
+  smtp?: SmtpSettingsInput;
+  fallbackToDefault?: boolean;
+}
+
+export type SmtpTester = (settings: SmtpServerSettings, options: { sendTestMessage?: { to: string } }) => Promise<SmtpTestResult>;
+
+export interface EmailSettingsDeps {
+  store: SettingsStore;
+  cipher: SecretCipher;
+  testSmtp: SmtpTester;
+  rateLimiter: RateLimiter;
+  inboundDomain: string;
+  testsPerMinute: number;
+  now: () => Date;
+}
+
+export type SaveOutcome =
+  | { saved: true; settings: ScopeSettings; test: SmtpTestResult | null }
+  | { saved: false; settings: ScopeSettings; test: SmtpTestResult };
+
+const secretContext = (companyId: string, scope: string) => ({ companyId, scope, purpose: 'smtp-password' });
+
+/** The scope's settings; a scope never configured is created on first sight, with its inbound address. */
+export async function getScopeSettings(
+  deps: Pick<EmailSettingsDeps, 'store' | 'inboundDomain' | 'now'>,
+  companyId: string,
+  scope: string,
+): Promise<ScopeSettings> {
+  const existing = await deps.store.get(companyId, scope);
+  if (existing) return existing;
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const localPart = newInboundLocalPart(companyId, scope);
+    if (!(await deps.store.reserveInboundAddress(localPart, companyId, scope))) continue;
+    const fresh = newScopeSettings(companyId, scope, `${localPart}@${deps.inboundDomain}`, deps.now());
+    if (await deps.store.create(fresh)) return fresh;
+    // Another request created the scope meanwhile; its inbound address wins.
+    const winner = await deps.store.get(companyId, scope);
+    if (winner) return winner;
+  }
+  throw new AppError('SERVICE_UNAVAILABLE', 'Could not allocate an inbound address; try again');
+}
+
+/** All scopes of a company; `main` is always among them. */
+export async function listScopeSettings(deps: EmailSettingsDeps, companyId: string): Promise<ScopeSettings[]> {
+  const all = await deps.store.list(companyId);
+  if (!all.some((settings) => settings.scope === MAIN_SCOPE)) all.unshift(await getScopeSettings(deps, companyId, MAIN_SCOPE));
+  return all.sort((a, b) => (a.scope === MAIN_SCOPE ? -1 : b.scope === MAIN_SCOPE ? 1 : a.scope.localeCompare(b.scope)));
+}
+
+/**
+ * Saves a scope's settings. An SMTP configuration is tested first and replaces the active one
+ * only if the test passes; otherwise the previous configuration stays in use.
+ */
+export async function saveScopeSettings(
+  deps: EmailSettingsDeps,
+  companyId: string,
+  scope: string,
+  input: SaveSettingsInput,
+): Promise<SaveOutcome> {
+  const current = await getScopeSettings(deps, companyId, scope);
+  const address = input.address ?? current.address;
+  const fallbackToDefault = input.fallbackToDefault ?? current.fallbackToDefault;
+  const displayName = input.displayName ?? current.displayName;
+  const now = deps.now().toISOString();
+
+  if (input.mode === 'default') {
+    const next: ScopeSettings = { ...withoutSmtp(current), address, displayName, fallbackToDefault, updatedAt: now, version: current.version + 1 };
+    await deps.store.replace(next, current.version);
+    return { saved: true, settings: next, test: null };
+  }
+
+  const candidate = await resolveCandidate(deps, current, input.smtp!, address);
+  await enforceTestRate(deps, companyId);
+  const test = await deps.testSmtp(candidate, {});
+  if (!test.ok) return { saved: false, settings: current, test };
+
+  const passwordCiphertext = candidate.password ? await deps.cipher.encrypt(candidate.password, secretContext(companyId, scope)) : null;
+  const smtp: StoredSmtp = {
+    host: candidate.host,
+    port: candidate.port,
+    security: candidate.security,
+    username: candidate.username ?? null,
+    fromAddress: candidate.fromAddress,
+    fromName: candidate.fromName ?? null,
+    passwordCiphertext,
+    revision: (current.smtp?.revision ?? 0) + 1,
+  };
+  const next: ScopeSettings = {
+    ...current,
+    address,
+    displayName,
+    fallbackToDefault,
+    mode: 'smtp',
+    smtp,
+    status: 'verified',
+    lastTest: lastTestOf(test, now),
+    failure: null,
+    updatedAt: now,
+    version: current.version + 1,
+  };
+  await deps.store.replace(next, current.version);
+  return { saved: true, settings: next, test };
+}
+
+/** Back to the default provider: the SMTP configuration and its password are removed. */
+export async function deleteScopeSettings(deps: EmailSettingsDeps, companyId: string, scope: string): Promise<ScopeSettings> {
+  const current = await getScopeSettings(deps, companyId, scope);
+  const next: ScopeSettings = { ...withoutSmtp(current), updatedAt: deps.now().toISOString(), version: current.version + 1 };
+  await deps.store.replace(next, current.version);
+  return next;
+}
+
+/**
+ * The "test settings" button: the saved configuration (no `smtp` given) or an unsaved one.
+ * A test of the saved configuration records its outcome on the scope.
+ */
+export async function testScopeSettings(
+  deps: EmailSettingsDeps,
+  companyId: string,
+  scope: string,
+  input: { smtp?: SmtpSettingsInput; sendTestMessage?: { to?: string } },
+): Promise<SmtpTestResult> {
+  const current = await getScopeSettings(deps, companyId, scope);
+  let settings: SmtpServerSettings;
+  if (input.smtp) {
+    settings = await resolveCandidate(deps, current, input.smtp, current.address);
+  } else {
+    if (!current.smtp) {
+      throw new AppError('VALIDATION_FAILED', 'This scope has no saved SMTP settings; send the settings to try in `smtp`', [
+        { path: 'smtp', message: 'is required: nothing is saved for this scope' },
+      ]);
+    }
+    settings = await decryptSaved(deps, current);
+  }
+  await enforceTestRate(deps, companyId);
+  const sendTestMessage = input.sendTestMessage ? { to: input.sendTestMessage.to ?? settings.fromAddress } : undefined;
+  const test = await deps.testSmtp(settings, { sendTestMessage });
+
+  if (!input.smtp && current.smtp) {
+    const now = deps.now().toISOString();
+    const next: ScopeSettings = {
+      ...current,
+      status: test.ok ? 'verified' : 'failing',
+      lastTest: lastTestOf(test, now),
+      failure: test.ok ? null : current.failure,
+      updatedAt: now,
+      version: current.version + 1,
+    };
+    // A concurrent save wins: its own test result is the newer truth.
+    await deps.store.replace(next, current.version).catch((error: unknown) => {
+      if (!(error instanceof AppError && error.code === 'CONFLICT')) throw error;
+    });
+  }
+  return test;
+}
+
+/** The active SMTP settings of a scope with the password decrypted, for sending. */
+export async function decryptSaved(deps: Pick<EmailSettingsDeps, 'cipher'>, settings: ScopeSettings): Promise<SmtpServerSettings> {
+  const smtp = settings.smtp!;
+  const password = smtp.passwordCiphertext
+    ? await deps.cipher.decrypt(smtp.passwordCiphertext, secretContext(settings.companyId, settings.scope))
+    : undefined;
+  return {
+    host: smtp.host,
+    port: smtp.port,
+    security: smtp.security,
+    username: smtp.username ?? undefined,
+    password,
+    fromAddress: smtp.fromAddress,
+    fromName: smtp.fromName ?? undefined,
+  };
+}
+
+/**
+ * Completes submitted settings: the from address defaults to the scope address, and a missing
+ * password means the stored one, but only for the same host and username, so that a stored
+ * password can never be replayed against another server.
+ */
+async function resolveCandidate(
+  deps: EmailSettingsDeps,
+  current: ScopeSettings,
+  input: SmtpSettingsInput,
+  address: string | null,
+): Promise<SmtpServerSettings> {
+  const fromAddress = input.fromAddress ?? address ?? current.smtp?.fromAddress;
+  if (!fromAddress) {
+    throw new AppError('VALIDATION_FAILED', 'A from address is needed', [
+      { path: 'smtp.fromAddress', message: 'is required when the scope has no address' },
+    ]);
+  }
+  const username = input.username?.trim() ? input.username.trim() : undefined;
+  let password = input.password === '' ? undefined : input.password;
+  if (password === undefined && username) {
+    const saved = current.smtp;
+    const sameServer =
+      saved?.passwordCiphertext &&
+      saved.host.toLowerCase() === input.host.toLowerCase() &&
+      (saved.username ?? '').toLowerCase() === username.toLowerCase();
+    if (!sameServer) {
+      throw new AppError('VALIDATION_FAILED', 'A password is needed for this host and username', [
+        { path: 'smtp.password', message: 'is required: no password is stored for this host and username' },
+      ]);
+    }
+    password = (await decryptSaved(deps, current)).password;
+  }
+  return { host: input.host.trim(), port: input.port, security: input.security, username, password, fromAddress, fromName: input.fromName };
+}
+
+async function enforceTestRate(deps: EmailSettingsDeps, companyId: string): Promise<void> {
+  const { allowed, retryAfterSeconds } = await deps.rateLimiter.consume(`smtp-test#${companyId}`, deps.testsPerMinute, 60);
+  if (!allowed) {
+    throw new AppError('RATE_LIMITED', `At most ${deps.testsPerMinute} SMTP tests a minute per company; try again in ${retryAfterSeconds} s`, {
+      retryAfterSeconds,
+    });
+  }
+}
+
+function withoutSmtp(settings: ScopeSettings): ScopeSettings {
+  return { ...settings, mode: 'default', smtp: null, status: 'unverified', lastTest: null, failure: null };
+}
+
+function lastTestOf(test: SmtpTestResult, at: string) {
+  return { at, ok: test.ok, stage: test.stage, code: test.code, message: test.message };
+}
+
+export function newScopeSettings(companyId: string, scope: string, inboundAddress: string, now: Date): ScopeSettings {
+  return {
+    companyId,
+    scope,
+    address: null,
+    displayName: null,
+    mode: 'default',
+    smtp: null,
+    fallbackToDefault: true,
+    status: 'unverified',
+    lastTest: null,
+    failure: null,
+    inboundAddress,
+    redirect: { status: 'unverified', token: null, sentAt: null, verifiedAt: null, hint: null },
+    createdAt: now.toISOString(),
+    updatedAt: null,
+    version: 1,
+  };
+}

@@ -1,0 +1,37 @@
+import { MAIN_SCOPE, type ScopeSettings } from './model';
+
+/** The API's view of a scope: never the password or its ciphertext; `route` says where mail goes now. */
+export function toSettingsView(settings: ScopeSettings, main: ScopeSettings | null) {
+  const route = settings.mode === 'smtp' ? 'smtp' : settings.scope !== MAIN_SCOPE && main?.mode === 'smtp' ? 'company' : 'default';
+  const smtp = settings.smtp;
+  return {
+    scope: settings.scope,
+    address: settings.address,
+    displayName: settings.displayName,
+    mode: settings.mode,
+    smtp: smtp
+      ? {
+          host: smtp.host,
+          port: smtp.port,
+          security: smtp.security,
+          username: smtp.username,
+          fromAddress: smtp.fromAddress,
+          fromName: smtp.fromName,
+          passwordSet: smtp.passwordCiphertext !== null,
+        }
+      : null,
+    fallbackToDefault: settings.fallbackToDefault,
+    status: settings.status,
+    lastTest: settings.lastTest,
+    failure: settings.failure,
+    route,
+    inboundAddress: settings.inboundAddress,
+    redirect: {
+      status: settings.redirect.status,
+      sentAt: settings.redirect.sentAt,
+      verifiedAt: settings.redirect.verifiedAt,
+      hint: settings.redirect.hint,
+    },
+    updatedAt: settings.updatedAt,
+  } as const;
+}

@@ -1,0 +1,117 @@
+import middy from '@middy/core';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { z } from 'zod';
+import type { OperationSpec } from '../api/operation';
+import { AppError } from '../errors';
+import { logger } from '../logger';
+import { callerFromEvent, type Caller } from './caller';
+import { errorResponse, issuesFromZod, jsonResponse } from './responses';
+
+type Infer<T> = T extends z.ZodType ? z.infer<T> : Record<string, never>;
+
+export interface ApiRequest<S extends OperationSpec> {
+  /** The verified caller; for `public` operations it is null. */
+  caller: S['access'] extends 'public' ? Caller | null : Caller;
+  params: Infer<S['params']>;
+  query: Infer<S['query']>;
+  body: Infer<S['body']>;
+  /** Request headers, names lowercased. */
+  headers: Record<string, string>;
+}
+
+export interface ApiResult {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface BoundOperation {
+  spec: OperationSpec;
+  handle: (request: ApiRequest<OperationSpec>) => Promise<ApiResult>;
+}
+
+/** Pairs an operation's spec with the function that serves it. */
+export function operation<S extends OperationSpec>(spec: S, handle: (request: ApiRequest<S>) => Promise<ApiResult>): BoundOperation {
+  return { spec, handle: handle as unknown as BoundOperation['handle'] };
+}
+
+const DEFAULT_BODY_LIMIT = 64 * 1024;
+
+/**
+ * Builds the Lambda handler for a set of operations: routes by API Gateway's `routeKey`,
+ * checks the caller's role, validates path, query and body against the operation's schemas,
+ * and maps errors to `{"error": {...}}` (never a stack trace).
+ */
+export function createApiHandler(operations: BoundOperation[]) {
+  const byRouteKey = new Map(operations.map((op) => [`${op.spec.method} ${op.spec.path}`, op]));
+
+  const dispatch = async (event: APIGatewayProxyEventV2WithJWTAuthorizer): Promise<APIGatewayProxyStructuredResultV2> => {
+    const op = byRouteKey.get(event.routeKey);
+    if (!op) throw new AppError('NOT_FOUND', `No route for ${event.routeKey}`);
+    const request = parseRequest(op.spec, event);
+    const result = await op.handle(request);
+    return jsonResponse(result.status, result.body, result.headers);
+  };
+
+  return middy<APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Error, Context>(dispatch)
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use({
+      // Registered last so that it sees every error, as middy's http-error-handler is.
+      onError: async (request) => {
+        const error = request.error;
+        if (error instanceof AppError) {
+          if (error.status >= 500) logger.error('request failed', { code: error.code, error });
+          request.response = errorResponse(error);
+          return;
+        }
+        logger.error('unexpected error', { error: error as Error });
+        request.response = errorResponse(new AppError('INTERNAL', 'Internal error'));
+      },
+    });
+}
+
+function parseRequest(spec: OperationSpec, event: APIGatewayProxyEventV2WithJWTAuthorizer): ApiRequest<OperationSpec> {
+  const headers = Object.fromEntries(Object.entries(event.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v ?? '']));
+  const caller = authorize(spec, event);
+  const params = validate(spec.params, event.pathParameters ?? {}, 'path');
+  const query = validate(spec.query, event.queryStringParameters ?? {}, 'query');
+  const body = spec.body ? validate(spec.body, readJsonBody(spec, event), '') : {};
+  return { caller: caller as Caller, params, query, body, headers } as ApiRequest<OperationSpec>;
+}
+
+function authorize(spec: OperationSpec, event: APIGatewayProxyEventV2WithJWTAuthorizer): Caller | null {
+  if (spec.access === 'public') return null;
+  const caller = callerFromEvent(event);
+  if (!caller) throw new AppError('UNAUTHORIZED', 'A valid bearer token with a company claim is required');
+  const allowed = spec.access === 'admin' ? caller.roles.includes('admin') : caller.roles.length > 0;
+  if (!allowed) {
+    throw new AppError('FORBIDDEN', spec.access === 'admin' ? 'Only admins may do this' : 'The token carries no role of this product');
+  }
+  return caller;
+}
+
+function readJsonBody(spec: OperationSpec, event: APIGatewayProxyEventV2WithJWTAuthorizer): unknown {
+  if (event.body === undefined || event.body === null || event.body === '') return {};
+  const raw = event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
+  const limit = spec.maxBodyBytes ?? DEFAULT_BODY_LIMIT;
+  if (raw.byteLength > limit) {
+    throw new AppError('PAYLOAD_TOO_LARGE', `The request body is ${raw.byteLength} bytes; at most ${limit} are accepted here`, {
+      limitBytes: limit,
+    });
+  }
+  const text = raw.toString('utf8');
+  if (text.trim() === '') return {};
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new AppError('INVALID_JSON', `The request body is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+function validate(schema: z.ZodType | undefined, value: unknown, where: string): any {
+  if (!schema) return {};
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  throw new AppError('VALIDATION_FAILED', `Invalid ${where || 'request body'}`, issuesFromZod(parsed.error, where));
+}

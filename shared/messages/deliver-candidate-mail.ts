@@ -1,0 +1,210 @@
+import type { BlobStore } from '../blob-store';
+import { decryptSaved, getScopeSettings } from '../email-settings/email-settings-service';
+import { MAIN_SCOPE, type ScopeSettings } from '../email-settings/model';
+import type { SettingsStore } from '../email-settings/settings-store';
+import type { JobQueue } from '../job-queue';
+import { logger } from '../logger';
+import { buildCandidateMail, type CandidateMailInput } from '../outbound/build-candidate-mail';
+import { type DefaultProvider, isDefaultProviderError } from '../outbound/default-provider';
+import { forDefaultProvider } from '../outbound/default-sender';
+import type { SecretCipher } from '../secrets/secret-cipher';
+import { isSmtpSendError, type SmtpMessage, type SmtpSendResult } from '../smtp/send-via-smtp';
+import type { SmtpResultCode, SmtpServerSettings } from '../smtp/types';
+import { loadBody } from './message-body';
+import type { MessagesStore } from './messages-store';
+import type { MessageRecord } from './model';
+import type { SendJob } from './send-job';
+
+export interface DeliverMailDeps {
+  messages: MessagesStore;
+  settings: SettingsStore;
+  cipher: SecretCipher;
+  blobs: BlobStore;
+  sendSmtp: (settings: SmtpServerSettings, message: SmtpMessage) => Promise<SmtpSendResult>;
+  defaultProvider: DefaultProvider;
+  queue: JobQueue<SendJob>;
+  inboundDomain: string;
+  defaultFromAddress: string;
+  messageIdDomain: string;
+  retry: {
+    /** Attempts through the company's server while it answers 4xx, before falling back. */
+    maxSmtpAttempts: number;
+    /** Attempts through the default provider while it is unavailable. */
+    maxDefaultAttempts: number;
+    baseDelaySeconds: number;
+  };
+  /** How long a worker may hold a message before another may look at it again. */
+  leaseSeconds: number;
+  now: () => Date;
+}
+
+export type DeliveryOutcome = 'sent' | 'failed' | 'retrying' | 'skipped';
+
+/** 4xx answers: the same server may take the message later, so it is retried before any fallback. */
+const RETRY_SAME_SERVER = new Set<SmtpResultCode>(['RATE_LIMITED', 'TEMPORARY_FAILURE']);
+
+/** A rejected recipient is the candidate's address, not the company's server: no fallback. */
+const NO_FALLBACK = new Set<SmtpResultCode>(['RECIPIENT_REJECTED']);
+
+export class WorkerBusyError extends Error {
+  constructor(messageId: string) {
+    super(`Message ${messageId} is held by another worker`);
+    this.name = 'WorkerBusyError';
+  }
+}
+
+/**
+ * Delivers one queued candidate mail: through the scope's server, else the company's, else the
+ * default provider; falls back to the default provider on configuration-type failures before
+ * the server accepted the data; retries 4xx with backoff; and never sends a message twice:
+ * once a server accepted it, or may have (the attempt died while transmitting), no route
+ * sends it again.
+ */
+export async function deliverCandidateMail(deps: DeliverMailDeps, messageId: string): Promise<DeliveryOutcome> {
+  const message = await deps.messages.get(messageId);
+  if (!message || message.direction !== 'outbound' || message.status === 'sent' || message.status === 'failed') return 'skipped';
+
+  const now = deps.now();
+  if (message.status === 'sending') {
+    const heldFor = now.getTime() - Date.parse(message.sendingSince ?? '1970-01-01T00:00:00Z');
+    if (heldFor < deps.leaseSeconds * 1000) throw new WorkerBusyError(messageId);
+    if (message.transmitting) {
+      await finish(deps, message.id, 'failed', {
+        error: {
+          code: 'DELIVERY_UNCERTAIN',
+          message: 'An earlier attempt stopped while the message was being transmitted; it may have been delivered, so it is not sent again.',
+        },
+      });
+      return 'failed';
+    }
+  }
+
+  const claimed = await deps.messages.update(
+    message.id,
+    { status: 'sending', sendingSince: now.toISOString(), transmitting: false, attempts: message.attempts + 1, updatedAt: now.toISOString() },
+    [message.status],
+  );
+  if (!claimed) return 'skipped';
+
+  const scopeSettings = await getScopeSettings({ store: deps.settings, inboundDomain: deps.inboundDomain, now: deps.now }, message.companyId, message.scope);
+  const main = message.scope === MAIN_SCOPE ? scopeSettings : await deps.settings.get(message.companyId, MAIN_SCOPE);
+  const owner = claimed.fallbackReason ? null : smtpOwner(scopeSettings, main);
+  const mail = await commonMailInput(deps, claimed);
+
+  if (!owner) return sendThroughDefault(deps, claimed, mail, scopeSettings, main, claimed.fallbackReason);
+
+  const smtp = await decryptSaved(deps, owner);
+  const built = await buildCandidateMail({ ...mail, from: { address: smtp.fromAddress, name: smtp.fromName } });
+  await deps.messages.update(claimed.id, { transmitting: true, provider: 'smtp', from: { address: smtp.fromAddress, name: smtp.fromName ?? null } });
+  try {
+    const result = await deps.sendSmtp(smtp, built);
+    await finish(deps, claimed.id, 'sent', { provider: 'smtp', smtpResponse: result.response, sentAt: deps.now().toISOString() });
+    return 'sent';
+  } catch (error) {
+    if (!isSmtpSendError(error)) throw error;
+    const reason = { code: error.code, message: error.message };
+    if (error.dataSent) {
+      await finish(deps, claimed.id, 'failed', {
+        smtpResponse: error.smtpResponse,
+        error: { code: 'DELIVERY_UNCERTAIN', message: `The server did not confirm the message after receiving it (${error.message}); it may have been delivered, so it is not sent again.` },
+      });
+      return 'failed';
+    }
+    if (NO_FALLBACK.has(error.code)) {
+      await finish(deps, claimed.id, 'failed', { smtpResponse: error.smtpResponse, error: reason });
+      return 'failed';
+    }
+    if (RETRY_SAME_SERVER.has(error.code) && claimed.attempts < deps.retry.maxSmtpAttempts) {
+      return retryLater(deps, claimed, { smtpResponse: error.smtpResponse, error: reason });
+    }
+    // A configuration-type failure (or a server that kept answering 4xx): the admin must act.
+    await deps.settings.markFailing(owner.companyId, owner.scope, owner.smtp!.revision, {
+      at: deps.now().toISOString(),
+      code: error.code,
+      message: error.message,
+      smtpResponse: error.smtpResponse,
+    });
+    if (!owner.fallbackToDefault) {
+      await finish(deps, claimed.id, 'failed', { smtpResponse: error.smtpResponse, error: reason });
+      return 'failed';
+    }
+    logger.warn('falling back to the default provider', { messageId: claimed.id, code: error.code });
+    await deps.messages.update(claimed.id, { transmitting: false, smtpResponse: error.smtpResponse, fallbackReason: error.code });
+    return sendThroughDefault(deps, claimed, mail, scopeSettings, main, error.code);
+  }
+}
+
+/** The scope's own server, else the company's; null means the default provider. */
+function smtpOwner(scope: ScopeSettings, main: ScopeSettings | null): ScopeSettings | null {
+  if (scope.mode === 'smtp' && scope.smtp) return scope;
+  if (main?.mode === 'smtp' && main.smtp) return main;
+  return null;
+}
+
+async function sendThroughDefault(
+  deps: DeliverMailDeps,
+  message: MessageRecord,
+  mail: CandidateMailInput & { messageId: string },
+  scope: ScopeSettings,
+  main: ScopeSettings | null,
+  fallbackReason: string | null,
+): Promise<DeliveryOutcome> {
+  const input = forDefaultProvider(mail, {
+    companyDisplayName: scope.displayName ?? main?.displayName ?? message.companyId,
+    fromName: null,
+    inboundAddress: scope.inboundAddress,
+    defaultFromAddress: deps.defaultFromAddress,
+  });
+  const built = await buildCandidateMail(input);
+  const from = { address: input.from.address, name: input.from.name ?? null };
+  await deps.messages.update(message.id, { transmitting: true, provider: 'default', fallbackReason, from });
+  try {
+    const result = await deps.defaultProvider.send(built);
+    await finish(deps, message.id, 'sent', { provider: 'default', providerMessageIdHeader: result.messageIdHeader, sentAt: deps.now().toISOString() });
+    await deps.messages.indexMessageIdHeader(message.companyId, result.messageIdHeader, message.id);
+    return 'sent';
+  } catch (error) {
+    if (!isDefaultProviderError(error)) throw error;
+    const reason = { code: error.code, message: error.message };
+    if (error.temporary && message.attempts < deps.retry.maxDefaultAttempts) return retryLater(deps, message, { error: reason });
+    await finish(deps, message.id, 'failed', { error: reason });
+    return 'failed';
+  }
+}
+
+async function commonMailInput(deps: DeliverMailDeps, message: MessageRecord): Promise<CandidateMailInput & { messageId: string }> {
+  const body = await loadBody(deps.blobs, message);
+  const attachments = await Promise.all(
+    message.attachments.map(async (attachment) => ({
+      filename: attachment.filename,
+      contentType: attachment.contentType,
+      content: await deps.blobs.getBuffer(attachment.key),
+    })),
+  );
+  return {
+    from: { address: deps.defaultFromAddress },
+    to: message.to.map((recipient) => recipient.address),
+    cc: message.cc.map((recipient) => recipient.address),
+    subject: message.subject,
+    text: body.text ?? undefined,
+    html: body.html ?? undefined,
+    inReplyTo: message.inReplyTo ?? undefined,
+    references: message.references,
+    attachments,
+    messageIdDomain: deps.messageIdDomain,
+    messageId: message.messageIdHeader!,
+    headers: { 'X-Recruiting-Mail-Id': message.id },
+  };
+}
+
+async function retryLater(deps: DeliverMailDeps, message: MessageRecord, changes: Partial<MessageRecord>): Promise<DeliveryOutcome> {
+  const delay = Math.min(900, deps.retry.baseDelaySeconds * 2 ** (message.attempts - 1));
+  await deps.messages.update(message.id, { ...changes, status: 'queued', transmitting: false, sendingSince: null, updatedAt: deps.now().toISOString() }, ['sending']);
+  await deps.queue.enqueue({ messageId: message.id }, delay);
+  return 'retrying';
+}
+
+async function finish(deps: DeliverMailDeps, id: string, status: 'sent' | 'failed', changes: Partial<MessageRecord>): Promise<void> {
+  const cleared = status === 'sent' ? { error: null } : {};
+  await deps.messages.update(id, { ...cleared, ...changes, status, transmitting: false, sendingSince: null, updatedAt: deps.now().toISOString() });
+}

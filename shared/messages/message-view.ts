@@ -1,0 +1,51 @@
+import type { BlobStore } from '../blob-store';
+import { loadBody } from './message-body';
+import type { MessageRecord } from './model';
+
+/**
+ * The API's view of a message. Lists leave bodies out; one message carries its text, its
+ * sanitised html and time-limited attachment links.
+ */
+export async function messageView(message: MessageRecord, blobs: BlobStore | null) {
+  const body = blobs ? await loadBody(blobs, message) : null;
+  const attachments = await Promise.all(
+    message.attachments.map(async (attachment) => ({
+      id: attachment.id,
+      filename: attachment.filename,
+      contentType: attachment.contentType,
+      size: attachment.size,
+      inline: attachment.inline,
+      contentId: attachment.contentId,
+      downloadUrl: blobs ? await blobs.downloadUrl(attachment.key, attachment.filename) : null,
+    })),
+  );
+  return {
+    id: message.id,
+    direction: message.direction,
+    candidateId: message.candidateId,
+    scope: message.scope,
+    from: message.from,
+    to: message.to,
+    cc: message.cc,
+    subject: message.subject,
+    messageIdHeader: message.messageIdHeader,
+    providerMessageIdHeader: message.providerMessageIdHeader,
+    inReplyTo: message.inReplyTo,
+    status: message.status,
+    provider: message.provider,
+    fallbackReason: message.fallbackReason,
+    attempts: message.attempts,
+    smtpResponse: message.smtpResponse,
+    error: message.error,
+    createdAt: message.createdAt,
+    sentAt: message.sentAt,
+    receivedAt: message.receivedAt,
+    ...(body ? { text: body.text, html: body.html } : {}),
+    attachments,
+    match: message.match,
+    originalSender: message.originalSender,
+    verdicts: message.verdicts,
+    flags: message.flags,
+    bounce: message.bounce,
+  };
+}

@@ -1,0 +1,30 @@
+import type { MessageRecord, MessageStatus, Page } from './model';
+
+export interface IdempotencyClaim {
+  claimed: boolean;
+  /** When not claimed: what the first request stored. */
+  bodyHash: string;
+  messageId: string;
+}
+
+export interface MessagesStore {
+  /** Stores a new message; false if the id exists (a redelivery). */
+  create(message: MessageRecord): Promise<boolean>;
+  get(id: string): Promise<MessageRecord | null>;
+  /**
+   * Applies changes if the message's status is one of `onlyIfStatus` (when given); returns the
+   * updated record, or null when the condition did not hold.
+   */
+  update(id: string, changes: Partial<MessageRecord>, onlyIfStatus?: MessageStatus[]): Promise<MessageRecord | null>;
+  /** Newest first. */
+  listByCandidate(companyId: string, candidateId: string, page: { cursor?: string; limit: number }): Promise<Page<MessageRecord>>;
+  listUnassigned(companyId: string, page: { cursor?: string; limit: number }): Promise<Page<MessageRecord>>;
+  /** First writer of a key wins for 24 h. */
+  claimIdempotencyKey(companyId: string, key: string, bodyHash: string, messageId: string, ttlSeconds: number): Promise<IdempotencyClaim>;
+  /** Remembers that a Message-ID header belongs to a message, for threading and bounces. */
+  indexMessageIdHeader(companyId: string, header: string, messageId: string): Promise<void>;
+  findByMessageIdHeader(companyId: string, header: string): Promise<string | null>;
+}
+
+/** Message-IDs compare without angle brackets and case-insensitively. */
+export const normalizeMessageIdHeader = (header: string): string => header.trim().replace(/^<|>$/g, '').toLowerCase();

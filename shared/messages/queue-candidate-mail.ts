@@ -1,0 +1,168 @@
+import { createHash } from 'node:crypto';
+import type { BlobStore } from '../blob-store';
+import { getCandidate } from '../candidates/candidates-service';
+import type { CandidatesStore } from '../candidates/candidates-store';
+import { AppError, type FieldIssue } from '../errors';
+import { newId } from '../ids';
+import type { JobQueue } from '../job-queue';
+import { validateMailInput } from '../outbound/build-candidate-mail';
+import { threadingFor } from '../outbound/default-sender';
+import { MAX_ATTACHMENTS_TOTAL_BYTES } from '../outbound/limits';
+import { newMessageId } from '../outbound/message-id';
+import type { MessagesStore } from './messages-store';
+import { newMessageRecord, type MessageRecord, type StoredAttachment } from './model';
+import type { SendJob } from './send-job';
+import { bodyFields } from './message-body';
+
+export interface QueueMailDeps {
+  candidates: CandidatesStore;
+  messages: MessagesStore;
+  blobs: BlobStore;
+  queue: JobQueue<SendJob>;
+  messageIdDomain: string;
+  now: () => Date;
+}
+
+export interface SendMessageInput {
+  subject: string;
+  text?: string;
+  html?: string;
+  to?: string[];
+  cc?: string[];
+  scope?: string;
+  inReplyTo?: string;
+  attachments?: { filename: string; contentType: string; contentBase64: string }[];
+}
+
+const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
+
+/**
+ * Accepts a candidate mail: checks it completely (so that bad input is a 400 now, not a
+ * failure later), stores it with its attachments, and queues its delivery. With an
+ * Idempotency-Key, a repeat of the same request returns the first message and sends nothing.
+ */
+export async function queueCandidateMail(
+  deps: QueueMailDeps,
+  companyId: string,
+  candidateId: string,
+  input: SendMessageInput,
+  idempotencyKey?: string,
+): Promise<MessageRecord> {
+  const candidate = await getCandidate({ candidates: deps.candidates, now: deps.now }, companyId, candidateId);
+  const attachments = decodeAttachments(input.attachments ?? []);
+  const threading = await resolveThreading(deps, companyId, input.inReplyTo);
+  const to = input.to ?? [candidate.emails[0]];
+
+  // The same checks the worker's builder applies, with a stand-in sender, so they fail now
+  // (and before an Idempotency-Key is spent on a request that cannot be sent).
+  validateMailInput({
+    from: { address: `check@${deps.messageIdDomain}` },
+    to,
+    cc: input.cc,
+    subject: input.subject,
+    text: input.text,
+    html: input.html,
+    inReplyTo: threading.inReplyTo ?? undefined,
+    references: threading.references,
+    attachments: attachments.map(({ filename, contentType, content }) => ({ filename, contentType, content })),
+    messageIdDomain: deps.messageIdDomain,
+  });
+
+  let messageId = newId('msg', deps.now().getTime());
+  if (idempotencyKey) {
+    const bodyHash = createHash('sha256').update(JSON.stringify([candidateId, input])).digest('hex');
+    const claim = await deps.messages.claimIdempotencyKey(companyId, idempotencyKey, bodyHash, messageId, IDEMPOTENCY_TTL_SECONDS);
+    if (!claim.claimed) {
+      if (claim.bodyHash !== bodyHash) {
+        throw new AppError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was already used with a different request body');
+      }
+      const first = await deps.messages.get(claim.messageId);
+      if (first) {
+        // The first request may have died between storing and queueing; the worker ignores duplicates.
+        if (first.status === 'queued') await deps.queue.enqueue({ messageId: first.id });
+        return first;
+      }
+      messageId = claim.messageId; // the first request died before storing: finish its work
+    }
+  }
+
+  const messageIdHeader = newMessageId(deps.messageIdDomain);
+
+  const stored: StoredAttachment[] = [];
+  for (const [index, attachment] of attachments.entries()) {
+    const key = `outbound/${companyId}/${messageId}/${index}`;
+    await deps.blobs.put(key, attachment.content, attachment.contentType);
+    stored.push({ id: String(index), filename: attachment.filename, contentType: attachment.contentType, size: attachment.content.length, key, contentId: null, inline: false });
+  }
+
+  const now = deps.now().toISOString();
+  const message = newMessageRecord({
+    id: messageId,
+    companyId,
+    scope: input.scope ?? candidate.scope,
+    direction: 'outbound',
+    status: 'queued',
+    createdAt: now,
+    candidateId,
+    to: to.map((address) => ({ address, name: null })),
+    cc: (input.cc ?? []).map((address) => ({ address, name: null })),
+    subject: input.subject,
+    messageIdHeader,
+    inReplyTo: threading.inReplyTo,
+    references: threading.references,
+    attachments: stored,
+    idempotencyKey: idempotencyKey ?? null,
+    ...(await bodyFields(deps.blobs, `bodies/${companyId}/${messageId}.json`, input.text ?? null, input.html ?? null)),
+  });
+  if (await deps.messages.create(message)) {
+    await deps.messages.indexMessageIdHeader(companyId, messageIdHeader, messageId);
+  }
+  await deps.queue.enqueue({ messageId });
+  return (await deps.messages.get(messageId)) ?? message;
+}
+
+function decodeAttachments(attachments: NonNullable<SendMessageInput['attachments']>) {
+  const issues: FieldIssue[] = [];
+  let total = 0;
+  const decoded = attachments.map((attachment, index) => {
+    const clean = attachment.contentBase64.replace(/\s+/g, '');
+    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(clean) || clean.length % 4 === 1) {
+      issues.push({ path: `attachments.${index}.contentBase64`, message: 'is not valid base64' });
+    }
+    const content = Buffer.from(clean, 'base64');
+    total += content.length;
+    return { filename: attachment.filename, contentType: attachment.contentType, content };
+  });
+  if (issues.length > 0) throw new AppError('VALIDATION_FAILED', 'Invalid attachments', issues);
+  if (total > MAX_ATTACHMENTS_TOTAL_BYTES) {
+    throw new AppError('PAYLOAD_TOO_LARGE', `Attachments total ${total} bytes; at most ${MAX_ATTACHMENTS_TOTAL_BYTES} are allowed`, {
+      limitBytes: MAX_ATTACHMENTS_TOTAL_BYTES,
+    });
+  }
+  return decoded;
+}
+
+/**
+ * `inReplyTo` may name one of our messages (its id) or carry a Message-ID header. For our own
+ * message the thread continues with the ids the candidate saw.
+ */
+async function resolveThreading(
+  deps: QueueMailDeps,
+  companyId: string,
+  inReplyTo: string | undefined,
+): Promise<{ inReplyTo: string | null; references: string[] }> {
+  if (!inReplyTo) return { inReplyTo: null, references: [] };
+  if (!inReplyTo.includes('@')) {
+    const parent = await deps.messages.get(inReplyTo);
+    if (!parent || parent.companyId !== companyId || !parent.messageIdHeader) {
+      throw new AppError('VALIDATION_FAILED', 'Unknown message to reply to', [{ path: 'inReplyTo', message: 'is not a message of this company' }]);
+    }
+    return threadingFor({
+      messageIdHeader: parent.messageIdHeader,
+      providerMessageIdHeader: parent.providerMessageIdHeader,
+      references: parent.references,
+    });
+  }
+  const header = inReplyTo.trim().startsWith('<') ? inReplyTo.trim() : `<${inReplyTo.trim()}>`;
+  return { inReplyTo: header, references: [header] };
+}

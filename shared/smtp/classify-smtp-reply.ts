@@ -1,0 +1,490 @@
+/**
+ * Turns a failed SMTP conversation step (a reply line, a socket/TLS error, a timeout) into a
+ * stable result code with a plain-language message and an actionable hint, in the provider's
+ * words where the provider is known. Decisions rest on the enhanced status code (RFC 3463)
+ * and the reply text: the 3-digit code alone is too coarse (Microsoft answers 535 for a wrong
+ * password, a disabled SMTP AUTH and a Conditional Access block alike).
+ */
+import { detectProvider, providerPreset, type ProviderId } from '../email-settings/providers';
+import type { SmtpResultCode, SmtpSecurity, SmtpStage } from './types';
+
+export type SmtpFailure =
+  /** The server answered with a negative (4xx/5xx) or otherwise unexpected reply. */
+  | { kind: 'reply'; stage: SmtpStage; reply: string }
+  /** The stage's timeout (or the whole test's deadline) ran out. */
+  | { kind: 'timeout'; stage: SmtpStage }
+  /** The server closed the connection without a reply. */
+  | { kind: 'closed'; stage: SmtpStage }
+  /** A socket or TLS error (`ECONNREFUSED`, `ERR_SSL_WRONG_VERSION_NUMBER`, `CERT_HAS_EXPIRED`...). */
+  | { kind: 'socket_error'; stage: SmtpStage; errorCode?: string; errorMessage: string }
+  /** Bytes that are not an SMTP reply. */
+  | { kind: 'malformed_reply'; stage: SmtpStage; reply: string }
+  /** EHLO listed no AUTH, or no mechanism this client can use. */
+  | { kind: 'auth_not_offered'; stage: SmtpStage; mechanisms: string[] }
+  /** EHLO listed no STARTTLS although `security: starttls`. */
+  | { kind: 'starttls_not_offered'; stage: SmtpStage };
+
+export interface FailureContext {
+  host: string;
+  port: number;
+  security: SmtpSecurity;
+  /** What the server said so far (greeting, EHLO), to recognise the provider. */
+  serverText?: string;
+}
+
+export interface SmtpClassification {
+  code: SmtpResultCode;
+  message: string;
+  hint: string;
+  /** Whether trying again later may succeed without changing anything (4xx, dropped connection). */
+  temporary: boolean;
+}
+
+export interface ParsedReply {
+  /** The 3-digit code of the last line. */
+  code: number;
+  /** The enhanced status code (`5.7.139`), when the server sent one. */
+  enhanced: string | null;
+  /** The text of every line, joined by a space. */
+  text: string;
+}
+
+const LINE = /^(\d{3})[ -]?(.*)$/;
+const ENHANCED = /^([245]\.\d{1,3}\.\d{1,3})\b\s*/;
+
+/** Parses a (possibly multi-line) reply; null when it does not look like SMTP. */
+export function parseSmtpReply(reply: string): ParsedReply | null {
+  const lines = reply.split(/\r?\n/).filter((line) => line.length > 0);
+  if (lines.length === 0) return null;
+  let code = 0;
+  let enhanced: string | null = null;
+  const texts: string[] = [];
+  for (const line of lines) {
+    const match = LINE.exec(line);
+    if (!match) return null;
+    code = Number(match[1]);
+    let text = match[2];
+    const enhancedMatch = ENHANCED.exec(text);
+    if (enhancedMatch) {
+      enhanced ??= enhancedMatch[1];
+      text = text.slice(enhancedMatch[0].length);
+    }
+    texts.push(text.trim());
+  }
+  return { code, enhanced, text: texts.join(' ').trim() };
+}
+
+interface Verdict {
+  code: SmtpResultCode;
+  /** Overrides the generic message of the code. */
+  message?: string;
+  /** Overrides the generic (and provider) hint of the code. */
+  hint?: string;
+  temporary?: boolean;
+}
+
+const has = (text: string, pattern: RegExp) => pattern.test(text);
+
+/** The verdict for a server reply; the order of the rules matters (most specific first). */
+function classifyReply(stage: SmtpStage, reply: ParsedReply, context: FailureContext): Verdict {
+  const { code, enhanced, text } = reply;
+  const e = enhanced ?? '';
+  const transient = code >= 400 && code < 500;
+
+  // Microsoft 365: 5.7.139 covers both "SMTP AUTH disabled" and "blocked by policy".
+  if (has(text, /SmtpClientAuthentication is disabled|basic authentication is disabled/i)) return { code: 'AUTH_DISABLED' };
+  if (e === '5.7.30' || has(text, /basic authentication is not supported/i)) return { code: 'AUTH_DISABLED' };
+  if (e === '5.7.139' || has(text, /did not meet the criteria to be authenticated|security defaults|conditional access/i)) {
+    return has(text, /credentials were incorrect/i)
+      ? {
+          code: 'AUTH_BLOCKED_BY_POLICY',
+          message:
+            'Microsoft 365 refused the login (5.7.139). Either the password is wrong or a security policy does not allow basic authentication for this user.',
+        }
+      : { code: 'AUTH_BLOCKED_BY_POLICY' };
+  }
+  // Gmail: 534 5.7.9 app password required; 534 5.7.14 "log in via your web browser" (sign-in blocked).
+  if (e === '5.7.9' || has(text, /application-specific password|app password/i)) return { code: 'APP_PASSWORD_REQUIRED' };
+  if (e === '5.7.14' || has(text, /log in via your web browser/i)) {
+    return {
+      code: 'AUTH_BLOCKED_BY_POLICY',
+      message: 'Google blocked this sign-in and asks for a login in a web browser first.',
+      hint: 'Sign in to the mailbox once in a browser, then use an app password (Google Account > Security > App passwords) here.',
+    };
+  }
+
+  // Sender / send-as permission.
+  if (
+    e === '5.7.60' ||
+    e === '5.2.252' ||
+    has(text, /SendAsDenied|not owned by user|does not have permissions? to send as|not authori[sz]ed to send (as|on behalf)|sender address rejected/i)
+  ) {
+    return { code: 'SENDER_NOT_ALLOWED' };
+  }
+  // Relay.
+  if (e === '5.7.64' || has(text, /relay access denied|TenantAttribution|relaying denied|relay not permitted|unable to relay|relaying not allowed/i)) {
+    return { code: 'RELAY_DENIED' };
+  }
+
+  // Throttling, on any stage; Gmail's daily quota is a 5xx but still a rate limit.
+  if (
+    ['4.2.1', '4.5.3', '4.7.28', '4.4.2', '4.3.2', '5.4.5'].includes(e) ||
+    (transient && has(text, /try again later|too many|\brate\b|throttl|limit exceeded|quota|concurrent connections/i))
+  ) {
+    return { code: 'RATE_LIMITED', temporary: true };
+  }
+
+  // TLS negotiation problems reported by the server.
+  if (has(text, /must issue a STARTTLS|STARTTLS first|STARTTLS is required|encryption required|requires TLS/i)) {
+    return {
+      code: 'TLS_MISMATCH',
+      message: 'The server only accepts this after STARTTLS, but the connection is not encrypted.',
+      hint: 'Choose STARTTLS (usually port 587) or SSL/TLS (port 465) instead of no encryption.',
+    };
+  }
+  if (stage === 'tls') {
+    return {
+      code: 'STARTTLS_UNAVAILABLE',
+      message: has(text, /TLS not available/i)
+        ? 'The server announced STARTTLS but could not start it (a problem on the server side).'
+        : 'The server refused to start TLS.',
+      hint: 'Ask your IT to check the server\'s TLS certificate and configuration, or use SSL/TLS on port 465 if the server offers it.',
+      temporary: transient,
+    };
+  }
+
+  // Authentication.
+  if (stage === 'auth') {
+    if (code === 504 || e === '5.5.4' || has(text, /authentication not enabled|unrecognized authentication|mechanism not supported|not supported/i)) {
+      return {
+        code: 'AUTH_UNAVAILABLE',
+        message: 'The server does not accept logins this way.',
+        hint: 'The server does not support password login here (on this port, or at all). Ask your IT which port accepts SMTP AUTH, usually 587 with STARTTLS.',
+      };
+    }
+    if (transient) return { code: 'TEMPORARY_FAILURE', message: 'The server could not check the login right now.', temporary: true };
+    // Gmail and Postfix 535 5.7.8, Microsoft 535 5.7.3, and any other permanent refusal of AUTH.
+    return { code: 'AUTH_FAILED' };
+  }
+  if ((stage === 'mail_from' || stage === 'rcpt' || stage === 'data') && (e === '5.7.57' || has(text, /authentication required|not authenticated/i))) {
+    return {
+      code: 'AUTH_FAILED',
+      message: 'The server requires a login before sending.',
+      hint: 'Enter the username and password of the mailbox.',
+    };
+  }
+
+  if (transient) return { code: 'TEMPORARY_FAILURE', temporary: true };
+
+  switch (stage) {
+    case 'greeting':
+      return {
+        code: 'CONNECTION_REFUSED',
+        message: 'The server refused the session in its greeting.',
+        hint: 'The server may not accept connections from this service. Ask your IT to allow the egress IP addresses listed here.',
+      };
+    case 'ehlo':
+      return { code: 'PROTOCOL_ERROR' };
+    case 'mail_from':
+      return { code: 'SENDER_NOT_ALLOWED' };
+    case 'rcpt':
+      // 5.1.1 "user unknown" and the like; relay and policy texts were matched above.
+      return { code: 'RECIPIENT_REJECTED' };
+    case 'data':
+      return {
+        code: 'UNKNOWN',
+        message: 'The server refused the message.',
+        hint: 'The server\'s reply says why; give it to your IT.',
+      };
+    default:
+      return code >= 200 && code < 400 ? { code: 'PROTOCOL_ERROR' } : { code: 'UNKNOWN' };
+  }
+}
+
+const CERT_ERRORS = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_REVOKED',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'CERT_SIGNATURE_FAILURE',
+  'INVALID_CA',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'HOSTNAME_MISMATCH',
+]);
+
+function classifyTlsError(failure: { errorCode?: string; errorMessage: string }, context: FailureContext): Verdict | null {
+  const code = failure.errorCode ?? '';
+  const text = failure.errorMessage;
+  if (CERT_ERRORS.has(code) || /certificate|self[- ]signed/i.test(text)) {
+    const detail =
+      code === 'CERT_HAS_EXPIRED'
+        ? 'has expired'
+        : code === 'ERR_TLS_CERT_ALTNAME_INVALID' || code === 'HOSTNAME_MISMATCH'
+          ? `is not issued for ${context.host}`
+          : code === 'DEPTH_ZERO_SELF_SIGNED_CERT' || code === 'SELF_SIGNED_CERT_IN_CHAIN'
+            ? 'is self-signed'
+            : 'is not trusted';
+    return {
+      code: 'TLS_CERTIFICATE_INVALID',
+      message: `The server's TLS certificate ${detail} (${code || text}).`,
+    };
+  }
+  if (code === 'ERR_SSL_WRONG_VERSION_NUMBER' || /wrong version number|packet length too long|unknown protocol|http request/i.test(text)) {
+    return {
+      code: 'TLS_MISMATCH',
+      message: `The server on port ${context.port} does not speak SSL/TLS from the start.`,
+      hint:
+        context.port === 587 || context.port === 25 || context.port === 2525
+          ? `Port ${context.port} uses STARTTLS: choose STARTTLS, or port 465 for SSL/TLS.`
+          : 'Choose STARTTLS for this port, or the port your provider documents for SSL/TLS (usually 465).',
+    };
+  }
+  if (/unsupported protocol|no protocols available|version too low|dh key too small|handshake failure|no shared cipher/i.test(text)) {
+    return {
+      code: 'TLS_MISMATCH',
+      message: 'The server and this service found no common TLS version or cipher (the server may only offer outdated TLS).',
+      hint: 'Ask your IT to enable TLS 1.2 or newer on the mail server.',
+    };
+  }
+  return null;
+}
+
+function classifyFailure(failure: SmtpFailure, context: FailureContext): Verdict {
+  switch (failure.kind) {
+    case 'reply': {
+      const parsed = parseSmtpReply(failure.reply);
+      if (!parsed) return { code: 'PROTOCOL_ERROR' };
+      return classifyReply(failure.stage, parsed, context);
+    }
+    case 'malformed_reply': {
+      if (failure.stage === 'greeting' && /^(\+OK|\* OK|HTTP\/|SSH-)/.test(failure.reply)) {
+        return {
+          code: 'PROTOCOL_ERROR',
+          message: `The server on port ${context.port} is not a mail submission (SMTP) server.`,
+          hint: 'Check the port: SMTP submission is usually 587 (STARTTLS) or 465 (SSL/TLS), not the IMAP, POP3 or web port.',
+        };
+      }
+      return { code: 'PROTOCOL_ERROR' };
+    }
+    case 'auth_not_offered':
+      if (failure.mechanisms.length > 0) {
+        return {
+          code: 'AUTH_UNAVAILABLE',
+          message: `The server offers no password login this service supports (it offers ${failure.mechanisms.join(', ')}).`,
+          hint: failure.mechanisms.some((m) => /XOAUTH2|OAUTHBEARER/i.test(m))
+            ? 'The server accepts only OAuth2 logins here. Ask your IT whether password (basic) SMTP AUTH can be enabled for this mailbox.'
+            : 'Ask your IT to enable PLAIN or LOGIN authentication over TLS.',
+        };
+      }
+      return { code: 'AUTH_UNAVAILABLE' };
+    case 'starttls_not_offered':
+      return { code: 'STARTTLS_UNAVAILABLE' };
+    case 'timeout':
+      return classifyTimeout(failure.stage, context);
+    case 'closed':
+      if (failure.stage === 'greeting' || failure.stage === 'tls') {
+        if (context.port === 465 && context.security !== 'ssl') return mismatchOn465();
+        return {
+          code: 'CONNECTION_REFUSED',
+          message: 'The server closed the connection without greeting.',
+          hint: 'The server may not accept connections from this service. Ask your IT to allow the egress IP addresses listed here.',
+        };
+      }
+      return {
+        code: 'PROTOCOL_ERROR',
+        message: `The server closed the connection unexpectedly (during ${failure.stage}).`,
+        hint: 'Try again; if it happens again, give the transcript to your IT.',
+        temporary: true,
+      };
+    case 'socket_error': {
+      const errorCode = failure.errorCode ?? '';
+      if (failure.stage === 'tls' || failure.stage === 'connect' || /SSL|TLS|CERT/.test(errorCode)) {
+        const tlsVerdict = classifyTlsError(failure, context);
+        if (tlsVerdict) return tlsVerdict;
+      }
+      if (errorCode === 'ECONNREFUSED') return { code: 'CONNECTION_REFUSED' };
+      if (errorCode === 'ETIMEDOUT') return classifyTimeout(failure.stage, context);
+      if (errorCode === 'EHOSTUNREACH' || errorCode === 'ENETUNREACH') {
+        return { code: 'CONNECTION_REFUSED', message: 'The mail server\'s network cannot be reached from this service.' };
+      }
+      if (errorCode === 'ECONNRESET' || errorCode === 'EPIPE') {
+        if (failure.stage === 'tls' || failure.stage === 'connect' || failure.stage === 'greeting') {
+          if (context.port === 465 && context.security !== 'ssl') return mismatchOn465();
+          return {
+            code: 'CONNECTION_REFUSED',
+            message: 'The server reset the connection.',
+            hint: 'The server or a firewall may not accept connections from this service. Ask your IT to allow the egress IP addresses listed here.',
+          };
+        }
+        return {
+          code: 'PROTOCOL_ERROR',
+          message: `The server reset the connection (during ${failure.stage}).`,
+          hint: 'Try again; if it happens again, give the transcript to your IT.',
+          temporary: true,
+        };
+      }
+      return { code: 'UNKNOWN', message: `The connection failed: ${failure.errorMessage}` };
+    }
+  }
+}
+
+function mismatchOn465(): Verdict {
+  return {
+    code: 'TLS_MISMATCH',
+    message: 'Port 465 expects SSL/TLS from the start, but the connection was made without it, so the server never greeted.',
+    hint: 'Choose SSL/TLS for port 465, or use port 587 with STARTTLS.',
+  };
+}
+
+function classifyTimeout(stage: SmtpStage, context: FailureContext): Verdict {
+  switch (stage) {
+    case 'dns':
+      return {
+        code: 'TEMPORARY_FAILURE',
+        message: 'Looking up the server name took too long.',
+        hint: 'Try again in a few minutes.',
+        temporary: true,
+      };
+    case 'connect':
+      return { code: 'CONNECTION_TIMEOUT' };
+    case 'greeting':
+      if (context.port === 465 && context.security !== 'ssl') return mismatchOn465();
+      return { code: 'GREETING_TIMEOUT' };
+    case 'tls':
+      return context.security === 'ssl'
+        ? {
+            code: 'TLS_MISMATCH',
+            message: 'The server did not complete the SSL/TLS handshake.',
+            hint: 'The port may expect STARTTLS (587) rather than SSL/TLS (465); check the security setting.',
+          }
+        : { code: 'CONNECTION_TIMEOUT', message: 'The server stopped answering during the STARTTLS handshake.' };
+    default:
+      return {
+        code: 'CONNECTION_TIMEOUT',
+        message: `The server stopped answering (during ${stage}).`,
+        hint: 'The server is slow or stalled. Try again; if it happens again, give the transcript to your IT.',
+        temporary: true,
+      };
+  }
+}
+
+/** Plain-language message and generic hint of each code; provider hints take precedence. */
+const GENERIC: Record<SmtpResultCode, { message: string; hint: string }> = {
+  OK: { message: 'The server accepted the login and the sender.', hint: '' },
+  DESTINATION_BLOCKED: {
+    message: 'The mail server address is not allowed.',
+    hint: 'Enter the public host name of your mail server.',
+  },
+  PORT_NOT_ALLOWED: {
+    message: 'This port is not allowed for outgoing mail.',
+    hint: 'Use 587 (STARTTLS) or 465 (SSL/TLS).',
+  },
+  HOST_NOT_SUPPORTED: {
+    message: 'This server cannot be used to send mail from this service.',
+    hint: 'Use your provider\'s SMTP submission server.',
+  },
+  DNS_NOT_FOUND: {
+    message: 'The server name does not exist.',
+    hint: 'Check the spelling of the server name.',
+  },
+  CONNECTION_REFUSED: {
+    message: 'The server refused the connection: nothing accepts connections on this port.',
+    hint: 'Check the port (usually 587 or 465). If it is right, a firewall may block this service: ask your IT to allow the egress IP addresses listed here.',
+  },
+  CONNECTION_TIMEOUT: {
+    message: 'The server did not answer the connection attempt.',
+    hint: 'A firewall probably drops the connection. Check host and port, and ask your IT to allow the egress IP addresses listed here.',
+  },
+  GREETING_TIMEOUT: {
+    message: 'The server accepted the connection but never sent its SMTP greeting.',
+    hint: 'Check the port and security setting (465 needs SSL/TLS, 587 needs STARTTLS); the port may belong to another service.',
+  },
+  TLS_MISMATCH: {
+    message: 'The security setting does not match what the server expects on this port.',
+    hint: 'Use SSL/TLS with port 465 and STARTTLS with port 587.',
+  },
+  TLS_CERTIFICATE_INVALID: {
+    message: 'The server\'s TLS certificate is not valid.',
+    hint: 'The certificate must be issued by a public certificate authority for exactly this host name and not be expired. Ask your IT to renew or fix it, or use the host name the certificate is issued for.',
+  },
+  STARTTLS_UNAVAILABLE: {
+    message: 'The server does not offer STARTTLS on this port.',
+    hint: 'Use port 465 with SSL/TLS if the server supports it, or ask your IT to enable STARTTLS.',
+  },
+  AUTH_UNAVAILABLE: {
+    message: 'The server offers no login on this connection.',
+    hint: 'This is often a relay or an incoming-mail server, or a port that accepts logins only after STARTTLS. Use the provider\'s submission server (587 with STARTTLS or 465 with SSL/TLS) with a mailbox login.',
+  },
+  AUTH_FAILED: {
+    message: 'The server rejected the username or password.',
+    hint: 'Check the username (usually the full address) and the password.',
+  },
+  AUTH_DISABLED: {
+    message: 'Password login (SMTP AUTH) is turned off for this mailbox or organisation.',
+    hint: 'Ask your mail administrator to enable SMTP AUTH for this mailbox.',
+  },
+  AUTH_BLOCKED_BY_POLICY: {
+    message: 'A security policy blocked the login.',
+    hint: 'Ask your mail administrator to allow SMTP AUTH for this mailbox under the organisation\'s security policies.',
+  },
+  APP_PASSWORD_REQUIRED: {
+    message: 'The account needs an app password instead of its normal password.',
+    hint: 'Create an app password for the mailbox and enter it here.',
+  },
+  SENDER_NOT_ALLOWED: {
+    message: 'The server does not allow this login to send as the From address.',
+    hint: 'Give the login user permission to send as the From address, or use the login\'s own address as From.',
+  },
+  RECIPIENT_REJECTED: {
+    message: 'The server rejected the recipient address.',
+    hint: 'Check the recipient address.',
+  },
+  RELAY_DENIED: {
+    message: 'The server refused to relay mail for this login and sender.',
+    hint: 'Log in with a mailbox of the server (relay without login is not supported), and send from an address of that mailbox.',
+  },
+  RATE_LIMITED: {
+    message: 'The server is limiting how much mail this account may send right now.',
+    hint: 'Wait a while and try again.',
+  },
+  TEMPORARY_FAILURE: {
+    message: 'The server reported a temporary problem.',
+    hint: 'Try again in a few minutes.',
+  },
+  PROTOCOL_ERROR: {
+    message: 'The server answered something that is not valid SMTP.',
+    hint: 'Check that host and port point to an SMTP submission server; give the transcript to your IT.',
+  },
+  UNKNOWN: {
+    message: 'The test failed for a reason that could not be identified.',
+    hint: 'Give the server\'s reply and the transcript to your IT.',
+  },
+};
+
+export function describeCode(code: SmtpResultCode): { message: string; hint: string } {
+  return GENERIC[code];
+}
+
+/** The provider's own hint for a code, if it has one. */
+export function providerHint(provider: ProviderId, code: SmtpResultCode): string | undefined {
+  return providerPreset(provider).codeHints[code];
+}
+
+export function classifySmtpFailure(failure: SmtpFailure, context: FailureContext): SmtpClassification {
+  const verdict = classifyFailure(failure, context);
+  const replyText = failure.kind === 'reply' || failure.kind === 'malformed_reply' ? failure.reply : '';
+  const provider = detectProvider(context.host, `${context.serverText ?? ''}\n${replyText}`);
+  const generic = GENERIC[verdict.code];
+  return {
+    code: verdict.code,
+    message: verdict.message ?? generic.message,
+    hint: verdict.hint ?? providerHint(provider, verdict.code) ?? generic.hint,
+    temporary: verdict.temporary ?? false,
+  };
+}

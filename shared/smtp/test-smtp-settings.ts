@@ -1,0 +1,312 @@
+/**
+ * The "test settings" button (DESIGN section 2): runs the SMTP conversation stage by stage
+ * against the company's server and stops at the first failure, answering within the total
+ * deadline whatever the server does. Uses the probe session (smtp-probe-session.ts) for
+ * exact stages; connects only to the IP checked by the destination guard.
+ */
+import { randomUUID } from 'node:crypto';
+import os from 'node:os';
+import { adviseSmtpSettings } from '../email-settings/advise-settings';
+import { classifySmtpFailure, type SmtpFailure } from './classify-smtp-reply';
+import { checkDestination, type HostResolver } from './destination-guard';
+import { redactDeep, secretForms } from './redact-secrets';
+import { ProbeFailure, SmtpProbeSession, replyText, type SmtpReply } from './smtp-probe-session';
+import { TEST_TIMEOUTS, withTimeouts, type SmtpTimeouts } from './smtp-timeouts';
+import {
+  SMTP_RESULT_CODES,
+  type OutboundPolicy,
+  type SettingsAdvice,
+  type SmtpResultCode,
+  type SmtpServerSettings,
+  type SmtpStage,
+  type SmtpTestResult,
+} from './types';
+
+export interface TestSmtpOptions {
+  policy: OutboundPolicy;
+  /** The egress IPs customers allowlist; echoed in the answer. */
+  egressIps: string[];
+  resolver?: HostResolver;
+  timeouts?: Partial<SmtpTimeouts>;
+  /** Send a real test message to this address instead of stopping after RCPT. */
+  sendTestMessage?: { to: string };
+  /** Milliseconds clock for `durationMs` (timeouts always use real timers). */
+  clock?: () => number;
+  /** Extra trusted CA certificates (tests, local mode); certificate checking stays on. */
+  tlsCa?: string | Buffer | Array<string | Buffer>;
+  /** The name sent in EHLO. */
+  clientName?: string;
+}
+
+/** EHLO name: the machine's name when it is a domain name, else an address literal (RFC 5321). */
+export function defaultClientName(): string {
+  const name = os.hostname();
+  return name.includes('.') && /^[a-z0-9.-]+$/i.test(name) ? name : '[127.0.0.1]';
+}
+
+interface Ehlo {
+  extensions: Set<string>;
+  authMechanisms: string[];
+}
+
+function parseEhlo(reply: SmtpReply): Ehlo {
+  const extensions = new Set<string>();
+  let authMechanisms: string[] = [];
+  for (const line of reply.lines.slice(1)) {
+    const words = line.slice(4).trim().split(/\s+/);
+    const keyword = (words[0] ?? '').toUpperCase();
+    extensions.add(keyword);
+    // Old servers announce "AUTH=LOGIN PLAIN" as well as or instead of "AUTH LOGIN PLAIN".
+    if (keyword === 'AUTH' || keyword.startsWith('AUTH=')) {
+      extensions.add('AUTH');
+      const first = keyword.startsWith('AUTH=') ? [keyword.slice(5)] : [];
+      authMechanisms = [...new Set([...authMechanisms, ...first, ...words.slice(1).map((w) => w.toUpperCase())])];
+    }
+  }
+  return { extensions, authMechanisms };
+}
+
+const KNOWN_CODES = new Set<string>(SMTP_RESULT_CODES);
+
+class Deadline {
+  private readonly endsAt: number;
+  constructor(totalMs: number) {
+    this.endsAt = Date.now() + totalMs;
+  }
+  /** The stage's own timeout, cut to what is left of the whole test (at least 1 ms). */
+  budget(stageMs: number): number {
+    return Math.max(1, Math.min(stageMs, this.endsAt - Date.now()));
+  }
+}
+
+export async function testSmtpSettings(settings: SmtpServerSettings, options: TestSmtpOptions): Promise<SmtpTestResult> {
+  const clock = options.clock ?? Date.now;
+  const startedAt = clock();
+  const secrets = secretForms(settings.username, settings.password);
+  const advice = adviseSmtpSettings(settings);
+  const warnings = advice.filter((item) => item.severity === 'warning');
+  const transcript: string[] = [];
+
+  const finish = (result: Omit<SmtpTestResult, 'durationMs' | 'egressIps' | 'warnings' | 'transcript'>): SmtpTestResult =>
+    redactDeep(
+      {
+        ...result,
+        durationMs: Math.max(0, Math.round(clock() - startedAt)),
+        egressIps: options.egressIps,
+        transcript,
+        warnings,
+      },
+      secrets,
+    );
+
+  const blocking = advice.find((item) => item.severity === 'error');
+  if (blocking) return finish(adviceFailure(blocking));
+  if (settings.security === 'none' && !options.policy.allowPlaintext) {
+    return finish({
+      ok: false,
+      stage: 'policy',
+      code: 'DESTINATION_BLOCKED',
+      message: 'Unencrypted SMTP (security "none") is not allowed by this service.',
+      hint: 'Choose STARTTLS (usually port 587) or SSL/TLS (usually port 465).',
+      smtpResponse: null,
+    });
+  }
+
+  const timeouts = withTimeouts(TEST_TIMEOUTS, options.timeouts);
+  const deadline = new Deadline(timeouts.total);
+  const destination = await checkDestination(settings.host, settings.port, options.policy, {
+    resolver: options.resolver,
+    dnsTimeoutMs: deadline.budget(timeouts.dns),
+  });
+  if (!destination.ok) {
+    const { ok, code, stage, message, hint } = destination;
+    return finish({ ok, code, stage, message, hint, smtpResponse: null });
+  }
+  transcript.push(`*  ${settings.host} resolved to ${destination.resolved.join(', ')}; connecting to ${destination.address}:${settings.port}`);
+
+  let session: SmtpProbeSession | null = null;
+  let serverText = '';
+  try {
+    session = await SmtpProbeSession.connect(destination.address, settings.port, deadline.budget(timeouts.connect));
+    const live = session;
+    const tlsOptions = { servername: destination.servername, host: destination.servername ?? destination.address, ca: options.tlsCa };
+    if (settings.security === 'ssl') await live.upgradeToTls(tlsOptions, deadline.budget(timeouts.tls));
+
+    const greeting = await live.readReply('greeting', deadline.budget(timeouts.greeting));
+    serverText += replyText(greeting);
+    if (greeting.code !== 220) throw replyFailure('greeting', greeting);
+
+    const clientName = options.clientName ?? defaultClientName();
+    const ehloCommand = async () => {
+      const reply = await live.command(`EHLO ${clientName}`, 'ehlo', deadline.budget(timeouts.command));
+      if (reply.code !== 250) throw replyFailure('ehlo', reply);
+      serverText += `\n${replyText(reply)}`;
+      return parseEhlo(reply);
+    };
+    let ehlo = await ehloCommand();
+
+    if (settings.security === 'starttls') {
+      if (!ehlo.extensions.has('STARTTLS')) throw new ProbeFailure({ kind: 'starttls_not_offered', stage: 'tls' });
+      const ready = await live.command('STARTTLS', 'tls', deadline.budget(timeouts.command));
+      if (ready.code !== 220) throw replyFailure('tls', ready);
+      await live.upgradeToTls(tlsOptions, deadline.budget(timeouts.tls));
+      // RFC 3207: everything learnt before TLS is forgotten; ask again.
+      ehlo = await ehloCommand();
+    }
+
+    const username = settings.username?.trim() ?? '';
+    if (username !== '') await authenticate(live, ehlo, username, settings.password ?? '', deadline.budget(timeouts.auth));
+
+    const from = settings.fromAddress.trim();
+    const smtputf8 = /[^\x00-\x7f]/.test(from) && ehlo.extensions.has('SMTPUTF8') ? ' SMTPUTF8' : '';
+    const mailFrom = await live.command(`MAIL FROM:<${from}>${smtputf8}`, 'mail_from', deadline.budget(timeouts.command));
+    if (mailFrom.code !== 250) throw replyFailure('mail_from', mailFrom);
+
+    const to = options.sendTestMessage?.to.trim() ?? from;
+    const rcpt = await live.command(`RCPT TO:<${to}>`, 'rcpt', deadline.budget(timeouts.command));
+    if (rcpt.code !== 250 && rcpt.code !== 251) throw replyFailure('rcpt', rcpt);
+
+    let lastReply = rcpt;
+    if (options.sendTestMessage) {
+      const data = await live.command('DATA', 'data', deadline.budget(timeouts.command));
+      if (data.code !== 354) throw replyFailure('data', data);
+      live.writeRaw(dotStuff(testMessage(settings, to)) + '.\r\n', '(test message sent)');
+      const accepted = await live.readReply('data', deadline.budget(timeouts.data));
+      if (accepted.code !== 250) throw replyFailure('data', accepted);
+      lastReply = accepted;
+    } else {
+      // Nothing is sent: end the transaction. A refusal of RSET does not change the verdict.
+      await live.command('RSET', 'done', deadline.budget(Math.min(timeouts.command, 2000))).catch(() => undefined);
+    }
+    await live.close(deadline.budget(1000));
+    transcript.push(...live.transcript);
+    session = null;
+    return finish({
+      ok: true,
+      stage: 'done',
+      code: 'OK',
+      message: options.sendTestMessage
+        ? `The server accepted the login and a test message to ${to}.`
+        : 'The server accepted the login, the sender and the recipient. No message was sent.',
+      hint: null,
+      smtpResponse: replyText(lastReply),
+    });
+  } catch (error) {
+    if (!(error instanceof ProbeFailure)) {
+      session?.destroy();
+      throw error;
+    }
+    const classification = classifySmtpFailure(error.failure, {
+      host: settings.host,
+      port: settings.port,
+      security: settings.security,
+      serverText,
+    });
+    if (session) {
+      session.note(describeFailure(error.failure, timeouts));
+      // After a negative reply the session is still in step: leave politely but briefly.
+      // After a timeout or a broken connection a QUIT would only wait for nothing.
+      if (error.failure.kind === 'reply') await session.close(Math.min(500, deadline.budget(500)));
+      else session.destroy();
+      transcript.push(...session.transcript);
+    } else {
+      transcript.push(`*  ${describeFailure(error.failure, timeouts)}`);
+    }
+    return finish({
+      ok: false,
+      stage: error.failure.stage,
+      code: classification.code,
+      message: classification.message,
+      hint: classification.hint,
+      smtpResponse: error.reply,
+    });
+  }
+}
+
+/** One transcript line saying what ended the conversation, for IT. */
+function describeFailure(failure: SmtpFailure, timeouts: SmtpTimeouts): string {
+  switch (failure.kind) {
+    case 'timeout': {
+      const limit = failure.stage === 'connect' ? timeouts.connect : failure.stage === 'greeting' ? timeouts.greeting : failure.stage === 'tls' ? timeouts.tls : null;
+      return `no answer during ${failure.stage}${limit ? ` within ${limit} ms` : ' before the deadline'}`;
+    }
+    case 'closed':
+      return `the server closed the connection during ${failure.stage}`;
+    case 'socket_error':
+      return `${failure.stage} failed: ${failure.errorCode ? `${failure.errorCode}: ` : ''}${failure.errorMessage}`;
+    case 'malformed_reply':
+      return `not an SMTP reply during ${failure.stage}`;
+    case 'auth_not_offered':
+      return failure.mechanisms.length ? `no usable AUTH mechanism (offered: ${failure.mechanisms.join(' ')})` : 'the server offers no AUTH';
+    case 'starttls_not_offered':
+      return 'the server does not offer STARTTLS';
+    case 'reply':
+      return `stopped at ${failure.stage}`;
+  }
+}
+
+function adviceFailure(advice: SettingsAdvice): Omit<SmtpTestResult, 'durationMs' | 'egressIps' | 'warnings' | 'transcript'> {
+  const code = (KNOWN_CODES.has(advice.code) ? advice.code : 'HOST_NOT_SUPPORTED') as SmtpResultCode;
+  return { ok: false, stage: 'policy', code, message: advice.message, hint: advice.hint, smtpResponse: null };
+}
+
+function replyFailure(stage: SmtpStage, reply: SmtpReply): ProbeFailure {
+  const failure: SmtpFailure = { kind: 'reply', stage, reply: replyText(reply) };
+  return new ProbeFailure(failure);
+}
+
+/** AUTH PLAIN where offered, else LOGIN; credentials never enter the transcript. */
+async function authenticate(session: SmtpProbeSession, ehlo: Ehlo, username: string, password: string, timeoutMs: number): Promise<void> {
+  if (!ehlo.extensions.has('AUTH')) throw new ProbeFailure({ kind: 'auth_not_offered', stage: 'auth', mechanisms: [] });
+  const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
+  const endsAt = Date.now() + timeoutMs;
+  const left = () => Math.max(1, endsAt - Date.now());
+  let reply: SmtpReply;
+  if (ehlo.authMechanisms.includes('PLAIN')) {
+    reply = await session.command(`AUTH PLAIN ${b64(`\u0000${username}\u0000${password}`)}`, 'auth', left(), 'AUTH PLAIN <redacted>');
+    // A server that does not take the initial response asks for it with an empty 334.
+    if (reply.code === 334) reply = await session.command(b64(`\u0000${username}\u0000${password}`), 'auth', left(), '<redacted>');
+  } else if (ehlo.authMechanisms.includes('LOGIN')) {
+    reply = await session.command('AUTH LOGIN', 'auth', left());
+    if (reply.code === 334) reply = await session.command(b64(username), 'auth', left(), '<redacted username>');
+    if (reply.code === 334) reply = await session.command(b64(password), 'auth', left(), '<redacted password>');
+  } else {
+    throw new ProbeFailure({ kind: 'auth_not_offered', stage: 'auth', mechanisms: ehlo.authMechanisms });
+  }
+  if (reply.code !== 235) throw replyFailure('auth', reply);
+}
+
+/** RFC 5321 4.5.2: a line starting with "." gets another one; the body ends with CRLF. */
+export function dotStuff(message: string): string {
+  const normalised = message.replace(/\r?\n/g, '\r\n');
+  const stuffed = normalised.replace(/^\./gm, '..');
+  return stuffed.endsWith('\r\n') ? stuffed : `${stuffed}\r\n`;
+}
+
+const headerSafe = (text: string) => text.replace(/[\r\n]+/g, ' ').trim();
+
+function encodeWord(text: string): string {
+  return /^[\x20-\x7e]*$/.test(text) ? `"${text.replace(/["\\]/g, '\\$&')}"` : `=?UTF-8?B?${Buffer.from(text, 'utf8').toString('base64')}?=`;
+}
+
+function testMessage(settings: SmtpServerSettings, to: string): string {
+  const from = headerSafe(settings.fromAddress);
+  const domain = from.split('@')[1] ?? 'localhost';
+  const name = settings.fromName ? `${encodeWord(headerSafe(settings.fromName))} ` : '';
+  return [
+    `From: ${name}<${from}>`,
+    `To: <${headerSafe(to)}>`,
+    'Subject: SMTP settings test',
+    `Date: ${new Date().toUTCString()}`,
+    `Message-ID: <${randomUUID()}@${domain}>`,
+    'MIME-Version: 1.0',
+    'Content-Type: text/plain; charset=utf-8',
+    'Content-Transfer-Encoding: 7bit',
+    'Auto-Submitted: auto-generated',
+    '',
+    'This message was sent to check the SMTP settings of your recruiting mailbox.',
+    'The settings work: no action is needed.',
+    '',
+  ].join('\r\n');
+}
+

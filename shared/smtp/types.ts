@@ -1,0 +1,94 @@
+/**
+ * Vocabulary of the SMTP capability: the stages of the test conversation and the stable
+ * result codes (DESIGN section 2). These strings are the public contract.
+ */
+export const SMTP_SECURITY = ['ssl', 'starttls', 'none'] as const;
+export type SmtpSecurity = (typeof SMTP_SECURITY)[number];
+
+export const SMTP_STAGES = [
+  'policy',
+  'dns',
+  'connect',
+  'tls',
+  'greeting',
+  'ehlo',
+  'auth',
+  'mail_from',
+  'rcpt',
+  'data',
+  'done',
+] as const;
+export type SmtpStage = (typeof SMTP_STAGES)[number];
+
+export const SMTP_RESULT_CODES = [
+  'OK',
+  'DESTINATION_BLOCKED',
+  'PORT_NOT_ALLOWED',
+  'HOST_NOT_SUPPORTED',
+  'DNS_NOT_FOUND',
+  'CONNECTION_REFUSED',
+  'CONNECTION_TIMEOUT',
+  'GREETING_TIMEOUT',
+  'TLS_MISMATCH',
+  'TLS_CERTIFICATE_INVALID',
+  'STARTTLS_UNAVAILABLE',
+  'AUTH_UNAVAILABLE',
+  'AUTH_FAILED',
+  'AUTH_DISABLED',
+  'AUTH_BLOCKED_BY_POLICY',
+  'APP_PASSWORD_REQUIRED',
+  'SENDER_NOT_ALLOWED',
+  'RECIPIENT_REJECTED',
+  'RELAY_DENIED',
+  'RATE_LIMITED',
+  'TEMPORARY_FAILURE',
+  'PROTOCOL_ERROR',
+  'UNKNOWN',
+] as const;
+export type SmtpResultCode = (typeof SMTP_RESULT_CODES)[number];
+
+/** What is needed to talk to a company's mail server. `password` is plaintext only in memory. */
+export interface SmtpServerSettings {
+  host: string;
+  port: number;
+  security: SmtpSecurity;
+  username?: string;
+  password?: string;
+  fromAddress: string;
+  fromName?: string;
+}
+
+/** Where connections may go: set from SMTP_ALLOWED_PORTS / SMTP_ALLOWED_PRIVATE_CIDRS. */
+export interface OutboundPolicy {
+  /** `'*'` allows any port. */
+  allowedPorts: number[] | '*';
+  /** CIDRs exempt from the private/loopback/etc. block (e.g. `127.0.0.0/8`). */
+  allowedPrivateCidrs: string[];
+  /** Whether `security: none` (plaintext) may be used at all. */
+  allowPlaintext: boolean;
+}
+
+/** The answer of the "test settings" button (DESIGN section 2). */
+export interface SmtpTestResult {
+  ok: boolean;
+  stage: SmtpStage;
+  code: SmtpResultCode;
+  message: string;
+  hint: string | null;
+  smtpResponse: string | null;
+  durationMs: number;
+  egressIps: string[];
+  /** The SMTP dialogue, credentials redacted, one line per entry (`C: ...` / `S: ...` / `*  ...`). */
+  transcript: string[];
+  /** Pre-connection advice that did not stop the test (e.g. port 2525 rarely supported). */
+  warnings: SettingsAdvice[];
+}
+
+/** A known-bad or doubtful choice, found before any connection (DESIGN section 1). */
+export interface SettingsAdvice {
+  severity: 'error' | 'warning';
+  code: string;
+  field: string;
+  message: string;
+  hint: string;
+}
