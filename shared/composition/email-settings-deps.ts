@@ -1,23 +1,30 @@
 import { createDynamoRateLimiter } from '../adapters/dynamodb-rate-limiter';
 import { createDynamoSettingsStore } from '../adapters/dynamodb-settings-store';
 import { intEnv, requireEnv } from '../config';
+import { createSesDefaultProvider } from '../adapters/ses-default-provider';
 import type { EmailSettingsDeps } from '../email-settings/email-settings-service';
-import { outboundPolicyFromEnv } from '../smtp/destination-guard';
+import type { RedirectTestDeps } from '../email-settings/send-redirect-test';
+import { parseSingleAddress } from '../outbound/address';
+import { messageIdDomainFromEnv } from './messages-deps';
 import { testSmtpSettings } from '../smtp/test-smtp-settings';
 import { egressIpsFromEnv } from './egress-ips';
 import { secretCipherFromEnv } from './secret-cipher-from-env';
+import { smtpOptionsFromEnv } from './smtp-options';
 
 /** The email-settings use cases wired to the adapters the environment names. */
-export function emailSettingsDepsFromEnv(): EmailSettingsDeps {
-  const policy = outboundPolicyFromEnv();
+export function emailSettingsDepsFromEnv(): EmailSettingsDeps & RedirectTestDeps {
+  const smtp = smtpOptionsFromEnv();
   const egressIps = egressIpsFromEnv();
   return {
     store: createDynamoSettingsStore(),
     cipher: secretCipherFromEnv(),
     rateLimiter: createDynamoRateLimiter(),
-    testSmtp: (settings, { sendTestMessage }) => testSmtpSettings(settings, { policy, egressIps, sendTestMessage }),
+    testSmtp: (settings, { sendTestMessage }) => testSmtpSettings(settings, { ...smtp, egressIps, sendTestMessage }),
     inboundDomain: requireEnv('INBOUND_DOMAIN'),
     testsPerMinute: intEnv('SMTP_TESTS_PER_MINUTE', 10),
+    defaultProvider: createSesDefaultProvider({ maxAttempts: 1 }),
+    defaultFromAddress: parseSingleAddress(requireEnv('DEFAULT_FROM_ADDRESS'), 'DEFAULT_FROM_ADDRESS'),
+    messageIdDomain: messageIdDomainFromEnv(),
     now: () => new Date(),
   };
 }

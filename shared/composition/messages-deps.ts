@@ -10,10 +10,10 @@ import type { JobQueue } from '../job-queue';
 import type { DeliverMailDeps } from '../messages/deliver-candidate-mail';
 import type { SendJob } from '../messages/send-job';
 import { checkDomain, parseSingleAddress } from '../outbound/address';
-import { outboundPolicyFromEnv } from '../smtp/destination-guard';
 import { sendViaSmtp } from '../smtp/send-via-smtp';
 import { SmtpConnectionPool } from '../smtp/smtp-connection-pool';
 import { secretCipherFromEnv } from './secret-cipher-from-env';
+import { smtpOptionsFromEnv } from './smtp-options';
 
 /** The local queue's name, when the local runner delivers in-process instead of SQS. */
 export const LOCAL_SEND_QUEUE = 'send';
@@ -33,14 +33,14 @@ export function messageIdDomainFromEnv(): string {
 }
 
 export function deliverMailDepsFromEnv(): DeliverMailDeps {
-  const policy = outboundPolicyFromEnv();
+  const smtp = smtpOptionsFromEnv();
   const pool = new SmtpConnectionPool({});
   return {
     messages: createDynamoMessagesStore(),
     settings: createDynamoSettingsStore(),
     cipher: secretCipherFromEnv(),
     blobs: createS3BlobStore(),
-    sendSmtp: (settings, message) => sendViaSmtp(settings, message, { policy, pool }),
+    sendSmtp: (settings, message) => sendViaSmtp(settings, message, { ...smtp, pool }),
     // The queue retries with backoff; SDK retries could resend a message SES already took.
     defaultProvider: createSesDefaultProvider({ maxAttempts: 1 }),
     queue: sendQueueFromEnv(),

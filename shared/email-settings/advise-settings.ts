@@ -4,6 +4,7 @@
  * a `warning` is reported beside the test result, because the server itself may prove it fine.
  */
 import type { SettingsAdvice, SmtpServerSettings } from '../smtp/types';
+import { normaliseIpLiteral } from '../smtp/destination-guard';
 import { detectProvider } from './providers';
 
 const normaliseHost = (host: string) => host.trim().toLowerCase().replace(/\.$/, '');
@@ -39,7 +40,8 @@ export function adviseSmtpSettings(settings: SmtpServerSettings): SettingsAdvice
   const host = normaliseHost(settings.host);
   const provider = detectProvider(host);
 
-  if (/[\s/:@]/.test(host) || host.length === 0) {
+  // IP literals are judged by the destination guard; this catches URLs, ports and addresses.
+  if (normaliseIpLiteral(host) === null && (/[\s/:@]/.test(host) || host.length === 0)) {
     advice.push({
       severity: 'error',
       code: 'HOST_NOT_SUPPORTED',

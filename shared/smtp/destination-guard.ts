@@ -35,6 +35,8 @@ export interface CheckedDestination {
   servername: string | null;
   /** Every address the host resolved to, all of them checked. */
   resolved: string[];
+  /** The address is a private one the operator allowed (SMTP_ALLOWED_PRIVATE_CIDRS). */
+  inAllowedPrivateRange: boolean;
 }
 
 export interface RefusedDestination {
@@ -49,7 +51,7 @@ export type DestinationCheck = CheckedDestination | RefusedDestination;
 
 export const DEFAULT_ALLOWED_PORTS = [25, 465, 587, 2525];
 
-/** Reads SMTP_ALLOWED_PORTS, SMTP_ALLOWED_PRIVATE_CIDRS and SMTP_ALLOW_PLAINTEXT. */
+/** Reads SMTP_ALLOWED_PORTS, SMTP_ALLOWED_PRIVATE_CIDRS, SMTP_ALLOW_PLAINTEXT and SMTP_TLS_ACCEPT_UNTRUSTED_IN_ALLOWED_CIDRS. */
 export function outboundPolicyFromEnv(): OutboundPolicy {
   const ports = listEnv('SMTP_ALLOWED_PORTS', DEFAULT_ALLOWED_PORTS.map(String));
   let allowedPorts: number[] | '*';
@@ -69,7 +71,12 @@ export function outboundPolicyFromEnv(): OutboundPolicy {
     // Fail at start-up, not on the first test, when the operator mistyped a range.
     if (!isValidCidr(cidr)) throw new Error(`SMTP_ALLOWED_PRIVATE_CIDRS: "${cidr}" is not a CIDR range`);
   }
-  return { allowedPorts, allowedPrivateCidrs, allowPlaintext: boolEnv('SMTP_ALLOW_PLAINTEXT', false) };
+  return {
+    allowedPorts,
+    allowedPrivateCidrs,
+    allowPlaintext: boolEnv('SMTP_ALLOW_PLAINTEXT', false),
+    acceptUntrustedCertificatesInAllowedCidrs: boolEnv('SMTP_TLS_ACCEPT_UNTRUSTED_IN_ALLOWED_CIDRS', false),
+  };
 }
 
 function isValidCidr(cidr: string): boolean {
@@ -258,6 +265,7 @@ export async function checkDestination(
     port,
     servername,
     resolved: addresses.map((entry) => entry.address),
+    inAllowedPrivateRange: blockedReason(pinned.address) !== null,
   };
 }
 

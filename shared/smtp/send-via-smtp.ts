@@ -134,7 +134,7 @@ export async function sendViaSmtp(settings: SmtpServerSettings, message: SmtpMes
     const tlsOptions = {
       ...(destination.servername ? { servername: destination.servername } : {}),
       ca: options.tlsCa ? withPublicRoots(options.tlsCa) : undefined,
-      rejectUnauthorized: true,
+      rejectUnauthorized: !(options.policy.acceptUntrustedCertificatesInAllowedCidrs && destination.inAllowedPrivateRange),
       minVersion: 'TLSv1.2' as const,
     };
     const connection = new SMTPConnection({
@@ -157,21 +157,13 @@ export async function sendViaSmtp(settings: SmtpServerSettings, message: SmtpMes
     // SMTPConnection emits 'error' as well as calling back; without a listener it would throw.
     connection.on('error', () => undefined);
     try {
-      await withDeadline(
-        new Promise<void>((resolve, reject) => connection.connect((error) => (error ? reject(error) : resolve()))),
-        deadlineAt,
-        connection,
-      );
+      await operation<void>(connection, deadlineAt, (done) => connection.connect((error) => done(error ?? null)));
       const username = settings.username?.trim() ?? '';
       if (username !== '') {
         progress.stage = 'auth';
         if (!connection.allowsAuth) throw fail({ kind: 'auth_not_offered', stage: 'auth', mechanisms: [] }, progress, null);
-        await withDeadline(
-          new Promise<void>((resolve, reject) =>
-            connection.login({ user: username, pass: settings.password ?? '' }, (error) => (error ? reject(error) : resolve())),
-          ),
-          deadlineAt,
-          connection,
+        await operation<void>(connection, deadlineAt, (done) =>
+          connection.login({ user: username, pass: settings.password ?? '' }, (error) => done(error)),
         );
       }
       return connection;
@@ -187,24 +179,23 @@ export async function sendViaSmtp(settings: SmtpServerSettings, message: SmtpMes
     const raw = typeof message.raw === 'string' ? Buffer.from(message.raw, 'utf8') : message.raw;
     // Reading the stream starts only after the server's 354, and its end means every byte
     // was handed to the socket: from then on a missing reply leaves the outcome unknown.
-    const body = Readable.from([raw]);
-    body.once('data', () => {
-      progress.stage = 'data';
+    // (A 'data' listener would start the flow at once, so the first read marks the stage.)
+    let started = false;
+    const body = new Readable({
+      read() {
+        if (started) return;
+        started = true;
+        progress.stage = 'data';
+        this.push(raw);
+        this.push(null);
+      },
     });
     body.once('end', () => {
       progress.dataSent = true;
     });
     try {
-      const info = await withDeadline(
-        new Promise<SMTPConnection.SentMessageInfo>((resolve, reject) =>
-          connection.send(
-            { from: message.envelope.from, to: message.envelope.to, size: raw.length },
-            body,
-            (error, result) => (error || !result ? reject(error) : resolve(result)),
-          ),
-        ),
-        deadlineAt,
-        connection,
+      const info = await operation<SMTPConnection.SentMessageInfo>(connection, deadlineAt, (done) =>
+        connection.send({ from: message.envelope.from, to: message.envelope.to, size: raw.length }, body, done),
       );
       return {
         accepted: true,
@@ -224,7 +215,12 @@ export async function sendViaSmtp(settings: SmtpServerSettings, message: SmtpMes
     try {
       return await deliver(connection, progress);
     } finally {
-      if (!connection.destroyed) connection.quit();
+      // QUIT when the session is still open; a connection that already failed is just closed.
+      try {
+        if (!connection.destroyed) connection.quit();
+      } catch {
+        connection.close();
+      }
     }
   }
 
@@ -330,23 +326,36 @@ function stageOf(error: NodemailerError, progress: Progress): SmtpStage {
   return 'greeting';
 }
 
-/** Rejects when the whole send's deadline passes, closing the connection. */
-function withDeadline<T>(work: Promise<T>, deadlineAt: number, connection: SMTPConnection): Promise<T> {
+/**
+ * Runs one SMTPConnection call. Its callback is not always called: failures while connecting
+ * (TLS errors, timeouts, a dropped socket) arrive only as an 'error' or 'end' event, so those
+ * settle the call too, as does the whole send's deadline (which also closes the connection).
+ */
+function operation<T>(
+  connection: SMTPConnection,
+  deadlineAt: number,
+  start: (done: (error: Error | null, value?: T) => void) => void,
+): Promise<T> {
   return new Promise<T>((resolve, reject) => {
+    let settled = false;
+    const finish = (error: Error | null, value?: T) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      connection.off('error', onError);
+      connection.off('end', onEnd);
+      if (error) reject(error);
+      else resolve(value as T);
+    };
+    const onError = (error: Error) => finish(error);
+    const onEnd = () => finish(Object.assign(new Error('Connection closed unexpectedly'), { code: 'ECONNECTION' }));
     const timer = setTimeout(() => {
+      finish(Object.assign(new Error('The whole send took too long'), { code: 'ETIMEDOUT' }));
       connection.close();
-      reject(Object.assign(new Error('The whole send took too long'), { code: 'ETIMEDOUT' }));
     }, Math.max(1, deadlineAt - Date.now()));
-    work.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error);
-      },
-    );
+    connection.on('error', onError);
+    connection.once('end', onEnd);
+    start((error, value) => finish(error, value));
   });
 }
 

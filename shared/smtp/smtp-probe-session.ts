@@ -55,9 +55,14 @@ export interface TlsUpgradeOptions {
   host: string;
   /** Extra trusted CA certificates (tests, private CAs); certificate checking stays on. */
   ca?: string | Buffer | Array<string | Buffer>;
+  /** Go on with an untrusted certificate (noted in the transcript); see OutboundPolicy. */
+  acceptUntrusted?: boolean;
 }
 
 export class SmtpProbeSession {
+  /** Why the server's certificate was not trusted, when it was accepted anyway. */
+  untrustedCertificate: string | null = null;
+
   readonly transcript: string[] = [];
   private socket: net.Socket;
   private buffer = '';
@@ -117,7 +122,7 @@ export class SmtpProbeSession {
         host: options.host,
         ...(options.servername ? { servername: options.servername } : {}),
         ca: options.ca ? mergeWithDefaultCas(options.ca) : undefined,
-        rejectUnauthorized: true,
+        rejectUnauthorized: !options.acceptUntrusted,
         minVersion: 'TLSv1.2',
       });
       const fail = (failure: SmtpFailure) => {
@@ -138,6 +143,10 @@ export class SmtpProbeSession {
         this.socket = secure;
         this.attach(secure);
         this.note(`TLS established (${secure.getProtocol() ?? 'unknown'}, ${secure.getCipher()?.name ?? 'unknown cipher'})`);
+        if (!secure.authorized) {
+          this.untrustedCertificate = String(secure.authorizationError ?? 'untrusted certificate');
+          this.note(`certificate NOT trusted (${this.untrustedCertificate}); accepted only because the server is in an allowed private range`);
+        }
         resolve();
       });
     });

@@ -129,7 +129,12 @@ export async function testSmtpSettings(settings: SmtpServerSettings, options: Te
   try {
     session = await SmtpProbeSession.connect(destination.address, settings.port, deadline.budget(timeouts.connect));
     const live = session;
-    const tlsOptions = { servername: destination.servername, host: destination.servername ?? destination.address, ca: options.tlsCa };
+    const tlsOptions = {
+      servername: destination.servername,
+      host: destination.servername ?? destination.address,
+      ca: options.tlsCa,
+      acceptUntrusted: options.policy.acceptUntrustedCertificatesInAllowedCidrs && destination.inAllowedPrivateRange,
+    };
     if (settings.security === 'ssl') await live.upgradeToTls(tlsOptions, deadline.budget(timeouts.tls));
 
     const greeting = await live.readReply('greeting', deadline.budget(timeouts.greeting));
@@ -180,6 +185,15 @@ export async function testSmtpSettings(settings: SmtpServerSettings, options: Te
     }
     await live.close(deadline.budget(1000));
     transcript.push(...live.transcript);
+    if (live.untrustedCertificate) {
+      warnings.push({
+        severity: 'warning',
+        code: 'TLS_CERTIFICATE_UNTRUSTED',
+        field: 'smtp.host',
+        message: `The server's certificate is not trusted (${live.untrustedCertificate}); it was accepted only because the server is in a private range this installation allows.`,
+        hint: 'Fine for a local test server; a real mail server needs a certificate from a public authority that matches its host name.',
+      });
+    }
     session = null;
     return finish({
       ok: true,

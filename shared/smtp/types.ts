@@ -66,6 +66,12 @@ export interface OutboundPolicy {
   allowedPrivateCidrs: string[];
   /** Whether `security: none` (plaintext) may be used at all. */
   allowPlaintext: boolean;
+  /**
+   * Accept untrusted TLS certificates (still encrypting) from servers inside
+   * `allowedPrivateCidrs` only: local mail servers with self-signed certificates in local mode.
+   * Off on AWS, where no private range is allowed anyway.
+   */
+  acceptUntrustedCertificatesInAllowedCidrs: boolean;
 }
 
 /** The answer of the "test settings" button (DESIGN section 2). */
