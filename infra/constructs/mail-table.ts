@@ -1,0 +1,40 @@
+/**
+ * The single DynamoDB table of the backend: `pk`/`sk` strings, one GSI `gsi1`
+ * (`gsi1pk`/`gsi1sk`, all attributes) for conversations and unassigned mail, TTL on
+ * `expiresAt` (idempotency keys, rate-limit counters), point-in-time recovery, and deletion
+ * protection whenever data is retained.
+ */
+import { RemovalPolicy } from 'aws-cdk-lib';
+import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { Construct } from 'constructs';
+
+export const MAIL_TABLE_GSI1 = 'gsi1';
+
+export interface MailTableProps {
+  /** RETAIN also turns on deletion protection. */
+  readonly removalPolicy: RemovalPolicy;
+}
+
+export class MailTable extends Construct {
+  readonly table: Table;
+
+  constructor(scope: Construct, id: string, props: MailTableProps) {
+    super(scope, id);
+    this.table = new Table(this, 'Table', {
+      partitionKey: { name: 'pk', type: AttributeType.STRING },
+      sortKey: { name: 'sk', type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: 'expiresAt',
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: TableEncryption.AWS_MANAGED,
+      deletionProtection: props.removalPolicy === RemovalPolicy.RETAIN,
+      removalPolicy: props.removalPolicy,
+    });
+    this.table.addGlobalSecondaryIndex({
+      indexName: MAIL_TABLE_GSI1,
+      partitionKey: { name: 'gsi1pk', type: AttributeType.STRING },
+      sortKey: { name: 'gsi1sk', type: AttributeType.STRING },
+      projectionType: ProjectionType.ALL,
+    });
+  }
+}

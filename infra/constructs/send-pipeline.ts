@@ -1,0 +1,95 @@
+/**
+ * Asynchronous delivery of candidate mail: the messages API enqueues, the send worker
+ * delivers through the company's SMTP server (from the private subnets, so with the fixed
+ * egress IPs) or the default provider (SES). The worker schedules its own retries with backoff
+ * by re-enqueueing with a delay; a batch item that throws is retried by SQS, and after
+ * `maxReceiveCount` receives it moves to the dead-letter queue (alarmed).
+ */
+import { Duration } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { NagSuppressions } from 'cdk-nag';
+import { Construct } from 'constructs';
+import { FunctionWithLogGroup } from './function-with-log-group';
+import type { FunctionDefaults, FunctionNetwork } from './function-with-log-group';
+import { MAIL_PREFIXES } from './mail-bucket';
+import type { MailBucket } from './mail-bucket';
+
+export interface SendPipelineProps {
+  readonly table: ITable;
+  readonly secretsKey: IKey;
+  readonly mailBucket: MailBucket;
+  /** SES identity the default provider sends as (the default sender domain). */
+  readonly senderIdentityName: string;
+  /** Private subnets behind the NAT, security group limited to SMTP ports and HTTPS. */
+  readonly network: FunctionNetwork;
+  readonly functionDefaults: FunctionDefaults;
+  /** @default 5 */
+  readonly maxReceiveCount?: number;
+  /** @default 5 */
+  readonly batchSize?: number;
+  /** @default entry `functions/messages/send-worker.ts` */
+  readonly entry?: string;
+}
+
+/** Worker timeout: a slow server plus a fallback through SES, with attachments. */
+const WORKER_TIMEOUT = Duration.seconds(90);
+
+export class SendPipeline extends Construct {
+  readonly queue: Queue;
+  readonly deadLetterQueue: Queue;
+  readonly worker: FunctionWithLogGroup;
+
+  constructor(scope: Construct, id: string, props: SendPipelineProps) {
+    super(scope, id);
+
+    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    NagSuppressions.addResourceSuppressions(this.deadLetterQueue, [
+      { id: 'AwsSolutions-SQS3', reason: 'This queue is itself the dead-letter queue of the send queue.' },
+    ]);
+
+    this.queue = new Queue(this, 'Queue', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      // AWS's guidance for Lambda event sources: at least six times the function timeout, so
+      // a message is not redelivered while a (retried) invocation still works on it.
+      visibilityTimeout: Duration.seconds(WORKER_TIMEOUT.toSeconds() * 6),
+      retentionPeriod: Duration.days(4),
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: props.maxReceiveCount ?? 5 },
+    });
+
+    this.worker = new FunctionWithLogGroup(this, 'Worker', {
+      entry: props.entry ?? 'functions/messages/send-worker.ts',
+      description: 'Delivers queued candidate mail through the company SMTP server or the default provider',
+      serviceName: 'send-worker',
+      defaults: props.functionDefaults,
+      memorySize: 1024,
+      timeout: WORKER_TIMEOUT,
+      network: props.network,
+      environment: {
+        // A message claimed as `sending` stays claimed longer than one invocation can run, so
+        // a redelivery never sends it a second time while the first attempt is still going.
+        SEND_LEASE_SECONDS: String(WORKER_TIMEOUT.toSeconds() + 30),
+      },
+    });
+    this.worker
+      .bindTable({ table: props.table, accessMode: 'readWrite' })
+      .bindKey({ key: props.secretsKey, accessMode: 'decrypt' })
+      .bindBucket({ bucket: props.mailBucket.bucket, read: [MAIL_PREFIXES.outbound, MAIL_PREFIXES.bodies] })
+      // Retries with backoff are re-enqueued with a delay.
+      .bindSendQueue(this.queue)
+      .allowSendingAs(props.senderIdentityName);
+    this.worker.addEventSource(
+      new SqsEventSource(this.queue, {
+        batchSize: props.batchSize ?? 5,
+        reportBatchItemFailures: true,
+      }),
+    );
+  }
+}

@@ -1,0 +1,254 @@
+/**
+ * The whole backend on AWS. This file only composes the constructs of `infra/constructs/`
+ * (one per capability) and wires their outputs into each other and into the stack outputs.
+ */
+import { Annotations, CfnOutput, Duration, Stack } from 'aws-cdk-lib';
+import type { StackProps } from 'aws-cdk-lib';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import { NagSuppressions } from 'cdk-nag';
+import type { Construct } from 'constructs';
+import { API_ROUTES } from '../functions/routes';
+import type { ApiFunction } from '../functions/routes';
+import { SMTP_ALLOWED_PORTS } from './config';
+import type { DeploymentConfig } from './config';
+import { Alarms } from './constructs/alarms';
+import { EgressNetwork } from './constructs/egress-network';
+import { FunctionWithLogGroup } from './constructs/function-with-log-group';
+import type { FunctionDefaults } from './constructs/function-with-log-group';
+import { HttpApi, HttpMethod } from './constructs/http-api';
+import { InboundReceiving } from './constructs/inbound-receiving';
+import { MAIL_PREFIXES, MailBucket } from './constructs/mail-bucket';
+import { MailDomainIdentity } from './constructs/mail-domain-identity';
+import { MailTable } from './constructs/mail-table';
+import { SecretsKey } from './constructs/secrets-key';
+import { SendPipeline } from './constructs/send-pipeline';
+
+export interface RecruitingMailStackProps extends StackProps {
+  readonly config: DeploymentConfig;
+}
+
+export class RecruitingMailStack extends Stack {
+  readonly network: EgressNetwork;
+  readonly table: MailTable;
+  readonly secretsKey: SecretsKey;
+  readonly mailBucket: MailBucket;
+  readonly senderIdentity: MailDomainIdentity;
+  readonly inboundIdentity?: MailDomainIdentity;
+  readonly sendPipeline: SendPipeline;
+  readonly inbound: InboundReceiving;
+  readonly api: HttpApi;
+  readonly alarms: Alarms;
+  readonly functions: {
+    readonly platform: FunctionWithLogGroup;
+    readonly emailSettings: FunctionWithLogGroup;
+    readonly candidates: FunctionWithLogGroup;
+    readonly messages: FunctionWithLogGroup;
+    readonly sendWorker: FunctionWithLogGroup;
+    readonly inbound: FunctionWithLogGroup;
+  };
+
+  constructor(scope: Construct, id: string, props: RecruitingMailStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const dataRemoval = config.dataRemovalPolicy;
+
+    for (const key of config.examplesUsed) {
+      Annotations.of(this).addWarningV2(
+        `recruiting-mail:example-${key}`,
+        `Context "${key}" is not set: using the documented example value. Pass -c ${key}=... before deploying.`,
+      );
+    }
+
+    const customResourceLogs = new LogGroup(this, 'CustomResourceLogs', { retention: config.logRetention, removalPolicy: dataRemoval });
+
+    this.network = new EgressNetwork(this, 'EgressNetwork', {
+      natGateways: config.natGateways,
+      eipAllocationIds: config.egressEipAllocationIds,
+      smtpPorts: SMTP_ALLOWED_PORTS,
+      logRetention: config.logRetention,
+      logRemovalPolicy: dataRemoval,
+      customResourceLogGroup: customResourceLogs,
+    });
+    this.table = new MailTable(this, 'MailTable', { removalPolicy: dataRemoval });
+    this.secretsKey = new SecretsKey(this, 'SecretsKey', { removalPolicy: dataRemoval });
+    this.mailBucket = new MailBucket(this, 'MailBucket', { removalPolicy: dataRemoval });
+    this.senderIdentity = new MailDomainIdentity(this, 'DefaultSenderIdentity', { domain: config.defaultSenderDomain, customMailFrom: true });
+    if (config.inboundDomain !== config.defaultSenderDomain) {
+      this.inboundIdentity = new MailDomainIdentity(this, 'InboundIdentity', { domain: config.inboundDomain });
+    }
+
+    const functionDefaults: FunctionDefaults = {
+      logRetention: config.logRetention,
+      logRemovalPolicy: dataRemoval,
+      environment: {
+        EGRESS_IPS: this.network.egressIpList,
+        SMTP_ALLOWED_PORTS: SMTP_ALLOWED_PORTS.join(','),
+        // Empty on AWS: no private range is ever a valid mail server destination.
+        SMTP_ALLOWED_PRIVATE_CIDRS: '',
+        INBOUND_DOMAIN: config.inboundDomain,
+        DEFAULT_FROM_ADDRESS: config.defaultFromAddress,
+        DEFAULT_SENDER_DOMAIN: config.defaultSenderDomain,
+        TENANT_CLAIM: config.tenantClaim,
+        ROLES_CLAIM: config.rolesClaim,
+        LOG_LEVEL: 'INFO',
+      },
+    };
+
+    this.sendPipeline = new SendPipeline(this, 'SendPipeline', {
+      table: this.table.table,
+      secretsKey: this.secretsKey.key,
+      mailBucket: this.mailBucket,
+      senderIdentityName: config.defaultSenderDomain,
+      network: this.network.functionNetwork,
+      functionDefaults,
+    });
+
+    this.inbound = new InboundReceiving(this, 'InboundReceiving', {
+      inboundDomain: config.inboundDomain,
+      mailBucket: this.mailBucket,
+      table: this.table.table,
+      functionDefaults,
+      customResourceLogGroup: customResourceLogs,
+    });
+
+    const platform = new FunctionWithLogGroup(this, 'PlatformApi', {
+      entry: 'functions/platform/api.ts',
+      description: 'Health, OpenAPI document, egress IPs, provider presets',
+      serviceName: 'platform',
+      defaults: functionDefaults,
+      memorySize: 256,
+    });
+
+    const emailSettings = new FunctionWithLogGroup(this, 'EmailSettingsApi', {
+      entry: 'functions/email-settings/api.ts',
+      description: 'Company email settings, SMTP test button, redirect test',
+      serviceName: 'email-settings',
+      defaults: functionDefaults,
+      // The SMTP test answers within 15 s; API Gateway allows 30 s.
+      timeout: Duration.seconds(29),
+      network: this.network.functionNetwork,
+    });
+    emailSettings
+      .bindTable({ table: this.table.table, accessMode: 'readWrite' })
+      .bindKey({ key: this.secretsKey.key, accessMode: 'encryptDecrypt' })
+      .allowSendingAs(config.defaultSenderDomain);
+
+    const candidates = new FunctionWithLogGroup(this, 'CandidatesApi', {
+      entry: 'functions/candidates/api.ts',
+      description: 'Candidates directory',
+      serviceName: 'candidates',
+      defaults: functionDefaults,
+    });
+    candidates.bindTable({ table: this.table.table, accessMode: 'readWrite' });
+
+    const messages = new FunctionWithLogGroup(this, 'MessagesApi', {
+      entry: 'functions/messages/api.ts',
+      description: 'Send candidate mail (enqueue), conversations, unassigned mail, assignment',
+      serviceName: 'messages',
+      defaults: functionDefaults,
+      memorySize: 1024,
+      timeout: Duration.seconds(29),
+    });
+    messages
+      .bindTable({ table: this.table.table, accessMode: 'readWrite' })
+      .bindSendQueue(this.sendPipeline.queue)
+      .bindBucket({
+        bucket: this.mailBucket.bucket,
+        read: [MAIL_PREFIXES.outbound, MAIL_PREFIXES.attachments, MAIL_PREFIXES.bodies],
+        write: [MAIL_PREFIXES.outbound, MAIL_PREFIXES.bodies],
+      });
+
+    const apiFunctions: Record<ApiFunction, FunctionWithLogGroup> = {
+      platform,
+      'email-settings': emailSettings,
+      candidates,
+      messages,
+    };
+    this.functions = {
+      platform,
+      emailSettings,
+      candidates,
+      messages,
+      sendWorker: this.sendPipeline.worker,
+      inbound: this.inbound.function,
+    };
+
+    this.api = new HttpApi(this, 'HttpApi', {
+      jwtIssuer: config.jwtIssuer,
+      jwtAudience: config.jwtAudience,
+      throttle: config.apiThrottle,
+      logRetention: config.logRetention,
+      logRemovalPolicy: dataRemoval,
+      // The route table is shared with the local server and the handlers (functions/routes.ts).
+      routes: API_ROUTES.map((route) => ({
+        method: HttpMethod[route.method],
+        path: route.path,
+        handler: apiFunctions[route.fn],
+        public: route.public === true,
+      })),
+    });
+
+    this.alarms = new Alarms(this, 'Alarms', { alarmEmail: config.alarmEmail });
+    for (const [name, fn] of Object.entries(this.functions)) this.alarms.onFunctionErrors(capitalize(name), fn);
+    this.alarms.onDeadLetters('SendQueue', this.sendPipeline.deadLetterQueue);
+    this.alarms.onDeadLetters('InboundFailures', this.inbound.deadLetterQueue);
+    this.alarms.onQueueBacklog('SendQueue', this.sendPipeline.queue, Duration.minutes(15));
+
+    this.addOutputs(config);
+    suppressCdkProviderFindings(this);
+  }
+
+  private addOutputs(config: DeploymentConfig): void {
+    const output = (id: string, value: string, description: string): CfnOutput => new CfnOutput(this, id, { value, description });
+    output('ApiUrl', this.api.url, 'Base URL of the HTTP API (routes start with /v1)');
+    output('EgressIps', this.network.egressIpList, "Fixed egress IPs: customers allowlist these on their mail servers' firewalls");
+    output(
+      'InboundMxRecord',
+      `${config.inboundDomain} MX 10 inbound-smtp.${this.region}.amazonaws.com`,
+      'DNS record to create so SES receives mail for the inbound domain',
+    );
+    output('ActiveReceiptRuleSet', this.inbound.ruleSet.receiptRuleSetName, 'SES receipt rule set this stack activated (one active per account and region)');
+    this.senderIdentity.dkimRecords().forEach((record, index) =>
+      output(`SenderDkimRecord${index + 1}`, record, `Easy DKIM CNAME ${index + 1}/3 for ${config.defaultSenderDomain} (verifies the SES identity)`),
+    );
+    const [mailFromMx, mailFromSpf] = this.senderIdentity.mailFromRecords();
+    output('SenderMailFromMxRecord', mailFromMx!, `Custom MAIL FROM MX for ${config.defaultSenderDomain} (bounces)`);
+    output('SenderMailFromSpfRecord', mailFromSpf!, `Custom MAIL FROM SPF for ${config.defaultSenderDomain}`);
+    this.inboundIdentity?.dkimRecords().forEach((record, index) =>
+      output(`InboundDkimRecord${index + 1}`, record, `Easy DKIM CNAME ${index + 1}/3 for ${config.inboundDomain} (SES receives only for verified domains)`),
+    );
+    output('MailBucketName', this.mailBucket.bucket.bucketName, 'Raw inbound mail (inbound/) and attachments');
+    output('TableName', this.table.table.tableName, 'DynamoDB table');
+    output('SendDeadLetterQueueUrl', this.sendPipeline.deadLetterQueue.queueUrl, 'Messages the send worker gave up on');
+    output('InboundDeadLetterQueueUrl', this.inbound.deadLetterQueue.queueUrl, 'SES events the inbound function failed on (replay them)');
+    output('AlarmTopicArn', this.alarms.topic.topicArn, 'SNS topic of all alarms');
+  }
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/**
+ * CDK's own provider functions (AwsCustomResource, the VPC default-security-group cleanup,
+ * S3 auto-delete) are singletons created directly under the stack: their findings are
+ * suppressed here, with reasons, because their code and role come from aws-cdk-lib.
+ */
+function suppressCdkProviderFindings(stack: Stack): void {
+  for (const child of stack.node.children) {
+    const isProvider = child.node.id.startsWith('AWS679f53fac002430cb0da5b7982bd2287') || /^Custom::.*Provider$/.test(child.node.id);
+    if (!isProvider) continue;
+    NagSuppressions.addResourceSuppressions(
+      child,
+      [
+        {
+          id: 'AwsSolutions-IAM4',
+          reason: 'aws-cdk-lib provider function: its role uses AWSLambdaBasicExecutionRole to write its own logs.',
+          appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole'],
+        },
+        { id: 'AwsSolutions-L1', reason: 'aws-cdk-lib chooses the runtime of its provider functions.' },
+      ],
+      true,
+    );
+  }
+}

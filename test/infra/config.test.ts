@@ -1,0 +1,101 @@
+/** Validation of the deployment settings (CDK context): defaults, parsing, clear messages. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { RemovalPolicy } from 'aws-cdk-lib';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { DeploymentConfigError, EXAMPLE_CONTEXT, parseDeploymentConfig, unknownContextKeys } from '../../infra/config';
+
+const problemsOf = (raw: Record<string, unknown>): string[] => {
+  try {
+    parseDeploymentConfig(raw);
+  } catch (error) {
+    assert.ok(error instanceof DeploymentConfigError);
+    return [...error.problems];
+  }
+  assert.fail('expected a DeploymentConfigError');
+};
+
+describe('deployment settings', () => {
+  it('without context: the documented examples and the defaults, each example reported', () => {
+    const config = parseDeploymentConfig({});
+    assert.equal(config.inboundDomain, EXAMPLE_CONTEXT.inboundDomain);
+    assert.equal(config.tenantClaim, 'company_id');
+    assert.equal(config.rolesClaim, 'roles');
+    assert.equal(config.natGateways, 1);
+    assert.deepEqual(config.egressEipAllocationIds, []);
+    assert.equal(config.logRetention, RetentionDays.ONE_MONTH);
+    assert.equal(config.dataRemovalPolicy, RemovalPolicy.RETAIN);
+    assert.equal(config.alarmEmail, undefined);
+    assert.deepEqual(config.examplesUsed, ['inboundDomain', 'defaultSenderDomain', 'defaultFromAddress', 'jwtIssuer', 'jwtAudience']);
+  });
+
+  it('parses -c strings: lists, numbers, policies', () => {
+    const config = parseDeploymentConfig({
+      ...EXAMPLE_CONTEXT,
+      jwtAudience: 'web, mobile',
+      egressEipAllocationIds: 'eipalloc-0123456789abcdef0 , eipalloc-0fedcba9876543210',
+      logRetentionDays: '90',
+      dataRemovalPolicy: 'DESTROY',
+      alarmEmail: 'ops@example.com',
+    });
+    assert.deepEqual(config.jwtAudience, ['web', 'mobile']);
+    assert.deepEqual(config.egressEipAllocationIds, ['eipalloc-0123456789abcdef0', 'eipalloc-0fedcba9876543210']);
+    assert.equal(config.natGateways, 2, 'one NAT gateway per allocation id');
+    assert.equal(config.logRetention, RetentionDays.THREE_MONTHS);
+    assert.equal(config.dataRemovalPolicy, RemovalPolicy.DESTROY);
+    assert.deepEqual(config.examplesUsed, []);
+  });
+
+  it('reports every problem at once, naming the setting and what was given', () => {
+    const problems = problemsOf({
+      inboundDomain: 'not a domain',
+      defaultSenderDomain: 'mail.example.com',
+      defaultFromAddress: 'no-reply@other.example.com',
+      jwtIssuer: 'http://auth.example.com',
+      egressEipAllocationIds: 'eip-123',
+      natGateways: '3',
+      logRetentionDays: '31',
+      dataRemovalPolicy: 'snapshot',
+      alarmEmail: 'ops',
+      tenantClaim: 'company id',
+    });
+    const expectations = [
+      /^inboundDomain: .*"not a domain"/,
+      /^defaultFromAddress: must be an address at defaultSenderDomain \(mail\.example\.com\)/,
+      /^jwtIssuer: expected the https URL/,
+      /^egressEipAllocationIds: "eip-123" is not an Elastic IP allocation id/,
+      /^natGateways: expected a whole number from 1 to 2, got "3"/,
+      /^logRetentionDays: CloudWatch Logs accepts only .*got 31/,
+      /^dataRemovalPolicy: expected "retain" .* got "snapshot"/,
+      /^alarmEmail: expected an e-mail address, got "ops"/,
+      /^tenantClaim: expected a JWT claim name, got "company id"/,
+    ];
+    for (const expectation of expectations) {
+      assert.ok(problems.some((problem) => expectation.test(problem)), `no problem matches ${expectation}:\n${problems.join('\n')}`);
+    }
+  });
+
+  it('NAT count must match the given allocation ids', () => {
+    const problems = problemsOf({ egressEipAllocationIds: 'eipalloc-0123456789abcdef0', natGateways: 2 });
+    assert.deepEqual(problems, [
+      'natGateways: 2 NAT gateways need exactly 2 egressEipAllocationIds, got 1 (omit natGateways to use one NAT gateway per given allocation id)',
+    ]);
+    assert.deepEqual(problemsOf({ egressEipAllocationIds: 'eipalloc-0123456789abcdef0,eipalloc-0123456789abcdef0' }), [
+      'egressEipAllocationIds: the same allocation id is listed twice (each NAT gateway needs its own)',
+    ]);
+  });
+
+  it('the error message lists the problems, one a line', () => {
+    assert.throws(() => parseDeploymentConfig({ natGateways: 'two' }), {
+      name: 'DeploymentConfigError',
+      message: 'Invalid deployment settings (CDK context):\n  - natGateways: expected a whole number from 1 to 2, got "two"',
+    });
+  });
+
+  it('flags unknown context keys but not CDK flags', () => {
+    assert.deepEqual(
+      unknownContextKeys({ inboundDomain: 'x', inbounDomain: 'typo', '@aws-cdk/core:checkSecretUsage': true, 'aws:cdk:enable-path-metadata': true }),
+      ['inbounDomain'],
+    );
+  });
+});
