@@ -8,6 +8,7 @@ import {
   testScopeSettings,
 } from '../../shared/email-settings/email-settings-service';
 import { MAIN_SCOPE, type ScopeSettings } from '../../shared/email-settings/model';
+import { sendRedirectTest } from '../../shared/email-settings/send-redirect-test';
 import { toSettingsView } from '../../shared/email-settings/settings-view';
 import { createApiHandler, operation } from '../../shared/http/api-handler';
 
@@ -49,5 +50,9 @@ export const handler = createApiHandler([
   operation(ops.test, async ({ caller, params, body }) => ({
     status: 200,
     body: await testScopeSettings(deps, caller.companyId, params.scope, body),
+  })),
+  operation(ops.redirectTest, async ({ caller, params }) => ({
+    status: 202,
+    body: await view(caller.companyId, await sendRedirectTest(deps, caller.companyId, params.scope)),
   })),
 ]);

@@ -1,14 +1,17 @@
 import { appendFileSync, mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { SESEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { createDynamoSettingsStore } from '../../shared/adapters/dynamodb-settings-store';
+import { createS3BlobStore } from '../../shared/adapters/s3-blob-store';
 import type { ApiFunction } from '../../functions/routes';
 import { InProcessQueue, registerInProcessQueue } from '../../shared/adapters/in-process-queue';
 import { LOCAL_SEND_QUEUE } from '../../shared/composition/messages-deps';
 import { localLambdaContext } from './lambda-context';
 import { ensureTable, startLocalDynamo } from './local-dynamodb';
 import { type ApiLambda, startLocalHttpApi } from './local-http-api';
-import { startLocalS3 } from './local-s3';
-import { LOCAL_SES_CREDENTIALS, LOCAL_SES_REGION, startLocalSes } from './local-ses';
+import { startLocalInboundSmtp } from './local-inbound-smtp';
+import { LOCAL_S3_CREDENTIALS, startLocalS3 } from './local-s3';
+import { LOCAL_SES_REGION, startLocalSes } from './local-ses';
 
 export interface LocalBackendOptions {
   /** HTTP API port; 0 picks a free one (tests). */
@@ -24,6 +27,8 @@ export interface LocalBackendOptions {
   jwtSecret: string;
   inboundDomain: string;
   defaultFromAddress: string;
+  /** The SMTP listener that plays SES receiving; 0 (the default) picks a free one. */
+  inboundSmtpPort?: number;
   /** Base of the send retry backoff, in seconds (30 on AWS; short locally). */
   retryBaseSeconds?: number;
 }
@@ -33,6 +38,11 @@ export interface LocalBackend {
   sesStoreUrl: string;
   dataDir: string;
   sendQueue: InProcessQueue;
+  /** Asynchronous invocations of the inbound function (SES's Event invocation). */
+  inboundInvocations: InProcessQueue;
+  inboundSmtpPort: number;
+  /** Resolves when no delivery or inbound filing is scheduled or running. */
+  idle(): Promise<void>;
   /** Lines for the start banner: where each stand-in listens. */
   describe(): string[];
   stop(): Promise<void>;
@@ -79,13 +89,16 @@ export async function startLocalBackend(options: LocalBackendOptions): Promise<L
     INBOUND_DOMAIN: options.inboundDomain,
     DEFAULT_FROM_ADDRESS: options.defaultFromAddress,
     AWS_REGION: LOCAL_SES_REGION,
-    AWS_ACCESS_KEY_ID: LOCAL_SES_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: LOCAL_SES_CREDENTIALS.secretAccessKey,
+    // s3rver knows only its own key; dynalite and the local SES accept any.
+    AWS_ACCESS_KEY_ID: LOCAL_S3_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_S3_CREDENTIALS.secretAccessKey,
   });
   delete process.env.KMS_KEY_ID;
   delete process.env.SEND_QUEUE_URL;
   defaultEnv('DEFAULT_SENDER_DOMAIN', options.defaultFromAddress.split('@')[1]);
   defaultEnv('SMTP_ALLOWED_PRIVATE_CIDRS', '127.0.0.0/8,::1/128');
+  // Local mail servers usually have self-signed certificates; only inside the ranges above.
+  defaultEnv('SMTP_TLS_ACCEPT_UNTRUSTED_IN_ALLOWED_CIDRS', 'true');
   defaultEnv('SEND_RETRY_BASE_SECONDS', String(options.retryBaseSeconds ?? 2));
   defaultEnv('POWERTOOLS_SERVICE_NAME', 'recruiting-mail-local');
   defaultEnv('LOG_LEVEL', 'WARN');
@@ -103,7 +116,34 @@ export async function startLocalBackend(options: LocalBackendOptions): Promise<L
   const { handler: sendWorker } = await import('../../functions/messages/send-worker');
   sendQueue.attach((event: SQSEvent) => sendWorker(event, localLambdaContext('local-send-worker', 60_000)) as Promise<SQSBatchResponse>);
 
-  const api = await startLocalHttpApi({ port: options.port, jwtSecret: options.jwtSecret, handlers: await importApiHandlers() });
+  // Lambda's asynchronous invocation: two retries, then the on-failure destination.
+  const inboundInvocations = new InProcessQueue('inbound', {
+    maxReceiveCount: 3,
+    visibilityTimeoutMs: 2000,
+    onDeadLetter: (body, error) => appendFileSync(join(deadLetters, 'inbound.jsonl'), `${JSON.stringify({ at: new Date().toISOString(), body, error })}\n`),
+  });
+  stops.push(() => inboundInvocations.stop());
+  const { handler: inboundHandler } = await import('../../functions/inbound/receive');
+  const invokeInbound = (event: SESEvent) => inboundHandler(event, localLambdaContext('local-inbound', 60_000));
+  inboundInvocations.attach(async (event: SQSEvent) => {
+    for (const record of event.Records) await invokeInbound(JSON.parse(record.body) as SESEvent);
+  });
+
+  const inboundSmtp = await startLocalInboundSmtp({
+    port: options.inboundSmtpPort ?? 0,
+    inboundDomain: options.inboundDomain,
+    settings: createDynamoSettingsStore(),
+    blobs: createS3BlobStore(),
+    invoke: (event) => inboundInvocations.send(JSON.stringify(event)),
+  });
+  stops.push(inboundSmtp.stop);
+
+  const api = await startLocalHttpApi({
+    port: options.port,
+    jwtSecret: options.jwtSecret,
+    handlers: await importApiHandlers(),
+    functions: { inbound: (payload) => invokeInbound(payload as SESEvent) },
+  });
   stops.push(api.stop);
 
   return {
@@ -111,11 +151,18 @@ export async function startLocalBackend(options: LocalBackendOptions): Promise<L
     sesStoreUrl: ses.storeUrl,
     dataDir,
     sendQueue,
+    inboundInvocations,
+    inboundSmtpPort: inboundSmtp.port,
+    idle: async () => {
+      // Filing can queue nothing, delivery nothing inbound; two rounds settle both.
+      for (let round = 0; round < 2; round++) await Promise.all([sendQueue.idle(), inboundInvocations.idle()]);
+    },
     describe: () => [
       `  DynamoDB          ${dynamo.endpoint}   (dynalite, table ${TABLE_NAME})`,
       `  S3                ${s3.endpoint}   (s3rver, bucket ${BUCKET}, files under ${join(dataDir, 's3')})`,
       `  SES (default)     ${ses.endpoint}   (aws-ses-v2-local; what it "sent": ${ses.storeUrl})`,
       `  Send queue        in-process (dead letters: ${join(deadLetters, 'send.jsonl')})`,
+      `  Inbound (SES)     smtp://127.0.0.1:${inboundSmtp.port}   (mail to *@${options.inboundDomain}; failed filings: ${join(deadLetters, 'inbound.jsonl')})`,
     ],
     async stop() {
       for (const stop of stops.reverse()) await stop();

@@ -26,6 +26,8 @@ export async function startLocalHttpApi(options: {
   port: number;
   jwtSecret: string;
   handlers: Record<ApiFunction, ApiLambda>;
+  /** Functions reachable through Lambda's Invoke API (`POST /2015-03-31/functions/{name}/invocations`). */
+  functions: Record<string, (payload: unknown) => Promise<unknown>>;
 }): Promise<LocalHttpApi> {
   const server = createServer((req, res) => {
     serve(req, res, options).catch((error: unknown) => {
@@ -49,9 +51,13 @@ export async function startLocalHttpApi(options: {
   };
 }
 
-async function serve(req: IncomingMessage, res: ServerResponse, options: { jwtSecret: string; handlers: Record<ApiFunction, ApiLambda> }) {
+type ServeOptions = Parameters<typeof startLocalHttpApi>[0];
+
+async function serve(req: IncomingMessage, res: ServerResponse, options: ServeOptions) {
   const url = new URL(req.url ?? '/', 'http://localhost');
   const method = (req.method ?? 'GET').toUpperCase();
+  const invocation = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/.exec(url.pathname);
+  if (method === 'POST' && invocation) return invoke(req, res, options.functions[decodeURIComponent(invocation[1])]);
   const match = matchRoute(method, url.pathname);
   if (!match) return send(res, 404, { error: { code: 'NOT_FOUND', message: `No route for ${method} ${url.pathname}` } });
   if ('allowedMethods' in match) {
@@ -104,6 +110,24 @@ async function serve(req: IncomingMessage, res: ServerResponse, options: { jwtSe
   const result = await options.handlers[match.route.fn](event, localLambdaContext(`local-${match.route.fn}-api`));
   res.writeHead(result.statusCode ?? 200, result.headers as Record<string, string>);
   res.end(result.body ?? '');
+}
+
+/**
+ * Lambda's Invoke API, synchronous form, for operator tools (`npm run replay`) that use the AWS
+ * SDK's Lambda client: locally AWS_ENDPOINT_URL_LAMBDA points here. A function error answers
+ * 200 with `X-Amz-Function-Error`, as Lambda does.
+ */
+async function invoke(req: IncomingMessage, res: ServerResponse, fn: ((payload: unknown) => Promise<unknown>) | undefined) {
+  if (!fn) return send(res, 404, { Type: 'User', Message: 'Function not found' });
+  const body = await readBody(req);
+  try {
+    const result = await fn(JSON.parse(body?.toString('utf8') || 'null'));
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(result ?? null));
+  } catch (error) {
+    res.writeHead(200, { 'content-type': 'application/json', 'x-amz-function-error': 'Unhandled' });
+    res.end(JSON.stringify({ errorType: (error as Error).name, errorMessage: (error as Error).message }));
+  }
 }
 
 /** API Gateway passes claims as strings; arrays arrive as `[a b]`. */

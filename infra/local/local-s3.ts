@@ -1,6 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import S3rver from 's3rver';
 
+/** The only credentials s3rver accepts. */
+export const LOCAL_S3_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
+
 export interface LocalS3 {
   endpoint: string;
   stop(): Promise<void>;

@@ -8,10 +8,14 @@ const messageKey = (id: string) => ({ pk: `MESSAGE#${id}`, sk: 'MESSAGE' });
 const conversationKey = (companyId: string, candidateId: string | null) =>
   candidateId === null ? `COMPANY#${companyId}#UNASSIGNED` : `COMPANY#${companyId}#CANDIDATE#${candidateId}`;
 
+/** Quarantined mail (a virus verdict) is kept apart: it is neither filed nor unassigned. */
+const listKey = (message: Pick<MessageRecord, 'companyId' | 'candidateId' | 'status'>) =>
+  message.status === 'quarantined' ? `COMPANY#${message.companyId}#QUARANTINE` : conversationKey(message.companyId, message.candidateId);
+
 /** The GSI keys follow the filing: assigning a message is one update of `gsi1pk`. */
-function indexKeys(message: Pick<MessageRecord, 'companyId' | 'candidateId' | 'createdAt' | 'id' | 'receivedAt'>) {
+function indexKeys(message: Pick<MessageRecord, 'companyId' | 'candidateId' | 'createdAt' | 'id' | 'receivedAt' | 'status'>) {
   return {
-    gsi1pk: conversationKey(message.companyId, message.candidateId),
+    gsi1pk: listKey(message),
     gsi1sk: `${message.receivedAt ?? message.createdAt}#${message.id}`,
   };
 }
@@ -67,7 +71,7 @@ export function createDynamoMessagesStore(client = getDocumentClient(), table = 
       const names: Record<string, string> = {};
       const values: Record<string, unknown> = {};
       const sets: string[] = [];
-      const fields = { ...changes, ...(changes.candidateId !== undefined || changes.receivedAt !== undefined ? indexKeys(next) : {}) };
+      const fields = { ...changes, ...(changes.candidateId !== undefined || changes.receivedAt !== undefined || changes.status !== undefined ? indexKeys(next) : {}) };
       Object.entries(fields).forEach(([field, value], index) => {
         names[`#f${index}`] = field;
         values[`:v${index}`] = value;
@@ -129,6 +133,19 @@ export function createDynamoMessagesStore(client = getDocumentClient(), table = 
           Item: { pk: `COMPANY#${companyId}`, sk: `MESSAGE-ID#${normalizeMessageIdHeader(header)}`, type: 'message-id', messageId },
         }),
       );
+    },
+    async claimInboundMessageId(companyId, scope, header, messageId) {
+      const Key = { pk: `COMPANY#${companyId}`, sk: `INBOUND-MESSAGE-ID#${scope}#${normalizeMessageIdHeader(header)}` };
+      try {
+        await client.send(
+          new PutCommand({ TableName: table, Item: { ...Key, type: 'inbound-message-id', messageId }, ConditionExpression: 'attribute_not_exists(pk)' }),
+        );
+        return messageId;
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+        const out = await client.send(new GetCommand({ TableName: table, Key, ConsistentRead: true }));
+        return String(out.Item?.messageId);
+      }
     },
     async findByMessageIdHeader(companyId, header) {
       const out = await client.send(

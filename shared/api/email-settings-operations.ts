@@ -74,4 +74,13 @@ export const emailSettingsOperations = {
       429: { description: 'Too many tests for this company; retry after `Retry-After` seconds' },
     },
   }),
+  redirectTest: defineOperation({
+    id: 'sendRedirectTest', method: 'POST', path: '/v1/email-settings/{scope}/redirect-test', tag: 'email-settings', access: 'admin',
+    summary: "Send a tokened test mail to the scope's address; `redirect.status` turns `verified` when the forwarding brings it back",
+    params: ScopeParams,
+    responses: {
+      202: { description: 'Sent; the settings now show `redirect.status: pending`', schema: EmailSettingsBody },
+      429: { description: 'Too many redirect tests; retry after `Retry-After` seconds' },
+    },
+  }),
 };

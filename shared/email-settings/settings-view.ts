@@ -1,7 +1,8 @@
 import { MAIN_SCOPE, type ScopeSettings } from './model';
+import { redirectView } from './redirect-check';
 
 /** The API's view of a scope: never the password or its ciphertext; `route` says where mail goes now. */
-export function toSettingsView(settings: ScopeSettings, main: ScopeSettings | null) {
+export function toSettingsView(settings: ScopeSettings, main: ScopeSettings | null, now = new Date()) {
   const route = settings.mode === 'smtp' ? 'smtp' : settings.scope !== MAIN_SCOPE && main?.mode === 'smtp' ? 'company' : 'default';
   const smtp = settings.smtp;
   return {
@@ -26,12 +27,7 @@ export function toSettingsView(settings: ScopeSettings, main: ScopeSettings | nu
     failure: settings.failure,
     route,
     inboundAddress: settings.inboundAddress,
-    redirect: {
-      status: settings.redirect.status,
-      sentAt: settings.redirect.sentAt,
-      verifiedAt: settings.redirect.verifiedAt,
-      hint: settings.redirect.hint,
-    },
+    redirect: redirectView(settings.redirect, settings.address, settings.inboundAddress, now),
     updatedAt: settings.updatedAt,
   } as const;
 }

@@ -24,6 +24,11 @@ export interface MessagesStore {
   /** Remembers that a Message-ID header belongs to a message, for threading and bounces. */
   indexMessageIdHeader(companyId: string, header: string, messageId: string): Promise<void>;
   findByMessageIdHeader(companyId: string, header: string): Promise<string | null>;
+  /**
+   * The first inbound message stored for a Message-ID at a scope: `messageId` if this call
+   * claimed it, else the id that did (the same mail forwarded or delivered twice).
+   */
+  claimInboundMessageId(companyId: string, scope: string, header: string, messageId: string): Promise<string>;
 }
 
 /** Message-IDs compare without angle brackets and case-insensitively. */

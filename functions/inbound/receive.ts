@@ -1,0 +1,27 @@
+import middy from '@middy/core';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import type { SESEvent } from 'aws-lambda';
+import { inboundDepsFromEnv } from '../../shared/composition/inbound-deps';
+import { logger } from '../../shared/logger';
+import { fileInboundMail } from '../../shared/messages/file-inbound-mail';
+import { deliveryFromSesRecord } from '../../shared/messages/ses-receipt';
+
+const deps = inboundDepsFromEnv();
+
+/**
+ * SES receipt rule → (S3 action stored the raw mail) → this function, invoked asynchronously.
+ * A failure throws: Lambda retries, then hands the event to the on-failure destination (a
+ * dead-letter queue); the raw mail stays in S3 and `npm run replay` files it later.
+ */
+async function receive(event: SESEvent): Promise<{ outcomes: unknown[] }> {
+  const outcomes = [];
+  for (const record of event.Records) {
+    const delivery = deliveryFromSesRecord(record);
+    const filed = await fileInboundMail(deps, delivery);
+    logger.info('inbound mail', { rawKey: delivery.rawKey, outcomes: filed });
+    outcomes.push(...filed);
+  }
+  return { outcomes };
+}
+
+export const handler = middy(receive).use(injectLambdaContext(logger, { resetKeys: true }));

@@ -1,0 +1,266 @@
+import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import type { BlobStore } from '../blob-store';
+import { findCandidatesByAddress } from '../candidates/candidates-service';
+import type { CandidatesStore } from '../candidates/candidates-store';
+import { normalizeAddress } from '../candidates/model';
+import { MAIN_SCOPE, type ScopeSettings } from '../email-settings/model';
+import type { SettingsStore } from '../email-settings/settings-store';
+import { classifyInboundMail } from '../inbound/classify-inbound-mail';
+import { htmlToPlainText } from '../inbound/forwarded-block';
+import { parseInboundMail, type ParsedInboundMail } from '../inbound/parse-inbound-mail';
+import { resolveOriginalSender } from '../inbound/resolve-original-sender';
+import { sanitizeMailHtml } from '../inbound/sanitize-html';
+import { logger } from '../logger';
+import { findRedirectToken } from '../email-settings/redirect-check';
+import { bodyFields } from './message-body';
+import type { MessagesStore } from './messages-store';
+import { newMessageRecord, type MatchKind, type MessageRecord, type Verdicts } from './model';
+
+/** One mail as the receiving side (SES, or the local SMTP listener) hands it over. */
+export interface InboundDelivery {
+  /** Where the raw mail is stored in the mail bucket. */
+  rawKey: string;
+  /** The envelope recipients (`receipt.recipients`): they, never To, say whose mail it is. */
+  recipients: string[];
+  verdicts: Verdicts;
+  receivedAt: string;
+}
+
+export interface FileInboundDeps {
+  settings: SettingsStore;
+  candidates: CandidatesStore;
+  messages: MessagesStore;
+  blobs: BlobStore;
+  inboundDomain: string;
+  /** Domains our own mail comes from (default sender, inbound): for loop detection. */
+  ourDomains: string[];
+  now: () => Date;
+}
+
+export type FilingOutcome =
+  | { scope: string; companyId: string; result: 'filed' | 'unassigned' | 'quarantined'; messageId: string; match: MessageRecord['match'] }
+  | { scope: string; companyId: string; result: 'duplicate'; messageId: string }
+  | { scope: string; companyId: string; result: 'ignored_loop' };
+
+interface Target {
+  companyId: string;
+  scope: string;
+  messageId: string;
+}
+
+/**
+ * Files one received mail for every company scope it was addressed to: under the candidate
+ * it comes from (by thread, original sender or a learned address) or as unassigned. Stored once
+ * however often it is delivered: the message id is derived from the stored raw mail, and the
+ * same Message-ID at the same scope is kept once.
+ */
+export async function fileInboundMail(deps: FileInboundDeps, delivery: InboundDelivery): Promise<FilingOutcome[]> {
+  const targets = await resolveTargets(deps, delivery);
+  if (targets.length === 0) {
+    logger.warn('inbound mail for no known address', { rawKey: delivery.rawKey, recipients: delivery.recipients });
+    return [];
+  }
+  const pending: Target[] = [];
+  const outcomes: FilingOutcome[] = [];
+  for (const target of targets) {
+    if (await deps.messages.get(target.messageId)) outcomes.push({ ...target, result: 'duplicate' });
+    else pending.push(target);
+  }
+  if (pending.length === 0) return outcomes;
+
+  const deliveryKey = hash(delivery.rawKey).slice(0, 32);
+  let stored = 0;
+  const mail = await parseInboundMail(await deps.blobs.getStream(delivery.rawKey), {
+    put: async (_name: string, contentType: string, content: Readable) => {
+      const key = `attachments/${deliveryKey}/${stored++}`;
+      const { size } = await deps.blobs.put(key, content, contentType);
+      return { key, size };
+    },
+  });
+  for (const target of pending) outcomes.push(await fileForScope(deps, delivery, mail, target));
+  return outcomes;
+}
+
+async function resolveTargets(deps: FileInboundDeps, delivery: InboundDelivery): Promise<Target[]> {
+  const targets = new Map<string, Target>();
+  for (const recipient of delivery.recipients) {
+    const [local, domain] = normalizeAddress(recipient).split('@');
+    if (!local || domain !== deps.inboundDomain.toLowerCase()) continue;
+    // `address+anything@` reaches the same scope, as mailbox providers do.
+    const found = await deps.settings.findByInboundAddress(local.split('+')[0]);
+    if (!found) continue;
+    const key = `${found.companyId}\u0000${found.scope}`;
+    targets.set(key, { ...found, messageId: `inb_${hash(`${key}\u0000${delivery.rawKey}`).slice(0, 26)}` });
+  }
+  return [...targets.values()];
+}
+
+async function fileForScope(deps: FileInboundDeps, delivery: InboundDelivery, mail: ParsedInboundMail, target: Target): Promise<FilingOutcome> {
+  const { companyId, scope, messageId } = target;
+  const settings = await deps.settings.get(companyId, scope);
+  const main = scope === MAIN_SCOPE ? settings : await deps.settings.get(companyId, MAIN_SCOPE);
+  const evidence: string[] = [];
+
+  const redirectToken = settings ? findRedirectToken(mail, settings.redirect.token) : null;
+  const classification = classifyInboundMail(mail, { ourDomains: deps.ourDomains });
+  if (classification.kind === 'loop' && !redirectToken) {
+    logger.info('ignored our own mail coming back', { messageId, reasons: classification.reasons });
+    return { companyId, scope, result: 'ignored_loop' };
+  }
+  if (mail.messageId) {
+    const first = await deps.messages.claimInboundMessageId(companyId, scope, mail.messageId, messageId);
+    if (first !== messageId) return { companyId, scope, result: 'duplicate', messageId: first };
+  }
+
+  const virus = delivery.verdicts.virus === 'FAIL';
+  let match: MessageRecord['match'] = null;
+  let candidateId: string | null = null;
+  let originalSender: MessageRecord['originalSender'] = null;
+  if (redirectToken && settings) {
+    evidence.push('redirect check: the test mail came back through the company forwarding');
+    await markRedirectVerified(deps, settings);
+  } else if (!virus) {
+    const found = await matchCandidate(deps, companyId, mail, delivery.verdicts, [settings, main], evidence);
+    ({ match, candidateId, originalSender } = found);
+  } else {
+    evidence.push('virus verdict FAIL: quarantined, not filed');
+  }
+
+  if (classification.kind === 'bounce' && classification.bounce?.originalMessageId) {
+    await recordBounce(deps, companyId, classification.bounce, evidence);
+  }
+
+  const sanitized = mail.html ? sanitizeMailHtml(mail.html) : null;
+  const text = mail.text ?? (mail.html ? htmlToPlainText(mail.html) : null);
+  const now = deps.now().toISOString();
+  const attachments = mail.attachments.map((attachment, index) => ({
+    id: String(index),
+    filename: attachment.filename ?? `attachment-${index + 1}`,
+    contentType: attachment.contentType,
+    size: attachment.size,
+    key: attachment.key,
+    contentId: attachment.contentId ?? null,
+    inline: attachment.inline,
+  }));
+  const record = newMessageRecord({
+    id: messageId,
+    companyId,
+    scope,
+    direction: 'inbound',
+    status: virus ? 'quarantined' : 'received',
+    createdAt: now,
+    receivedAt: delivery.receivedAt,
+    candidateId,
+    from: mail.from ? { address: mail.from.address, name: mail.from.name ?? null } : null,
+    to: mail.to.map((a) => ({ address: a.address, name: a.name ?? null })),
+    cc: mail.cc.map((a) => ({ address: a.address, name: a.name ?? null })),
+    replyTo: mail.replyTo.map((a) => ({ address: a.address, name: a.name ?? null })),
+    subject: mail.subject,
+    messageIdHeader: mail.messageId ?? null,
+    inReplyTo: mail.inReplyTo ?? null,
+    references: mail.references,
+    attachments,
+    match,
+    originalSender,
+    verdicts: delivery.verdicts,
+    flags: {
+      spam: delivery.verdicts.spam === 'FAIL',
+      autoReply: classification.kind === 'auto_reply',
+      bounce: classification.kind === 'bounce',
+      remoteImages: sanitized?.remoteImages ?? 0,
+    },
+    rawKey: delivery.rawKey,
+    evidence: [...evidence, ...classification.reasons.map((reason) => `classification: ${reason}`)],
+    ...(await bodyFields(deps.blobs, `bodies/${companyId}/${messageId}.json`, text, sanitized?.html ?? null)),
+  });
+  await deps.messages.create(record);
+  if (mail.messageId) await deps.messages.indexMessageIdHeader(companyId, mail.messageId, messageId);
+  const result = virus ? 'quarantined' : candidateId ? 'filed' : 'unassigned';
+  return { companyId, scope, result, messageId, match };
+}
+
+/**
+ * Whose mail is it: a reply to one of our messages belongs to that conversation; otherwise the
+ * original sender (From of a redirect, the sender inside a forward, an attached message) must
+ * be exactly one candidate's address, or one an admin taught. A sender whose SPF, DKIM or DMARC
+ * failed is never matched on From alone: that From may be forged.
+ */
+async function matchCandidate(
+  deps: FileInboundDeps,
+  companyId: string,
+  mail: ParsedInboundMail,
+  verdicts: Verdicts,
+  scopes: (ScopeSettings | null)[],
+  evidence: string[],
+): Promise<Pick<MessageRecord, 'match' | 'candidateId' | 'originalSender'>> {
+  const companyAddresses = scopes.flatMap((s) => (s ? [s.address, s.smtp?.fromAddress, s.inboundAddress] : [])).filter((a): a is string => !!a);
+  const resolved = resolveOriginalSender(mail, { companyAddresses, ourDomains: deps.ourDomains });
+  evidence.push(...resolved.evidence);
+  const originalSender = resolved.address ? { address: resolved.address, name: resolved.name ?? null } : null;
+
+  for (const header of [mail.inReplyTo, ...[...mail.references].reverse()].filter((h): h is string => !!h)) {
+    const earlierId = await deps.messages.findByMessageIdHeader(companyId, header);
+    const earlier = earlierId ? await deps.messages.get(earlierId) : null;
+    if (earlier?.companyId === companyId && earlier.candidateId) {
+      evidence.push(`thread: ${header} is message ${earlier.id}`);
+      return { match: { by: 'thread', address: resolved.address }, candidateId: earlier.candidateId, originalSender };
+    }
+  }
+
+  if (!resolved.address) return { match: null, candidateId: null, originalSender };
+  const authFailed = (['spf', 'dkim', 'dmarc'] as const).filter((check) => verdicts[check] === 'FAIL');
+  if (resolved.by === 'from' && authFailed.length > 0) {
+    evidence.push(`not matched: ${authFailed.join('/').toUpperCase()} failed and only From names the sender`);
+    return { match: null, candidateId: null, originalSender };
+  }
+  const candidates = await findCandidatesByAddress(deps, companyId, resolved.address);
+  if (candidates.length === 1) {
+    return { match: { by: resolved.by as MatchKind, address: resolved.address }, candidateId: candidates[0].id, originalSender };
+  }
+  if (candidates.length > 1) {
+    evidence.push(`not matched: ${resolved.address} belongs to ${candidates.length} candidates (${candidates.map((c) => c.id).join(', ')})`);
+    return { match: null, candidateId: null, originalSender };
+  }
+  const learned = await deps.candidates.learnedCandidateId(companyId, normalizeAddress(resolved.address));
+  if (learned && (await deps.candidates.get(companyId, learned))) {
+    return { match: { by: 'learned', address: resolved.address }, candidateId: learned, originalSender };
+  }
+  return { match: null, candidateId: null, originalSender };
+}
+
+/** A bounce of a message we sent marks that message failed, with the remote server's words. */
+async function recordBounce(
+  deps: FileInboundDeps,
+  companyId: string,
+  bounce: NonNullable<ReturnType<typeof classifyInboundMail>['bounce']>,
+  evidence: string[],
+): Promise<void> {
+  if (bounce.action && bounce.action !== 'failed') return;
+  const sentId = await deps.messages.findByMessageIdHeader(companyId, bounce.originalMessageId!);
+  const sent = sentId ? await deps.messages.get(sentId) : null;
+  if (!sent || sent.companyId !== companyId || sent.direction !== 'outbound') return;
+  const at = deps.now().toISOString();
+  const updated = await deps.messages.update(
+    sent.id,
+    {
+      status: 'failed',
+      error: { code: 'BOUNCED', message: bounce.diagnostic ?? `Delivery to ${bounce.recipient ?? 'the recipient'} failed` },
+      bounce: { recipient: bounce.recipient ?? null, status: bounce.status ?? null, diagnostic: bounce.diagnostic ?? null, at },
+      updatedAt: at,
+    },
+    ['sent'],
+  );
+  if (updated) evidence.push(`bounce of message ${sent.id}: marked failed`);
+}
+
+async function markRedirectVerified(deps: FileInboundDeps, settings: ScopeSettings): Promise<void> {
+  const now = deps.now().toISOString();
+  // A conflict throws: the delivery is retried (the message is not stored yet) and re-reads the settings.
+  await deps.settings.replace(
+    { ...settings, redirect: { ...settings.redirect, status: 'verified', verifiedAt: now, hint: null }, updatedAt: now, version: settings.version + 1 },
+    settings.version,
+  );
+}
+
+const hash = (value: string) => createHash('sha256').update(value).digest('hex');
