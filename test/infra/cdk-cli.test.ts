@@ -1,0 +1,55 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+
+/** The README's deploy example, as an operator types it. */
+const README_CONTEXT = [
+  'inboundDomain=inbound.acme-recruiting.com',
+  'defaultSenderDomain=mail.acme-recruiting.com',
+  'defaultFromAddress=no-reply@mail.acme-recruiting.com',
+  'jwtIssuer=https://login.acme-recruiting.com/',
+  'jwtAudience=recruiting-mail-api',
+  'alarmEmail=ops@acme-recruiting.com',
+];
+
+const outDirs: string[] = [];
+after(() => outDirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+/**
+ * `cdk synth` offline: no AWS credentials, profile or region in the environment, no version
+ * check or notices, and no instance-metadata lookup (nothing may leave this machine).
+ */
+function synth(context: string[]) {
+  const outdir = mkdtempSync(join(tmpdir(), 'cdk-out-'));
+  outDirs.push(outdir);
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('AWS_') && name !== 'CDK_DEFAULT_ACCOUNT'));
+  const args = ['synth', '--quiet', '--no-notices', '--output', outdir, ...context.flatMap((item) => ['-c', item])];
+  const run = spawnSync(join('node_modules', '.bin', 'cdk'), args, {
+    env: { ...env, HOME: outdir, AWS_EC2_METADATA_DISABLED: 'true', CDK_DISABLE_VERSION_CHECK: '1' },
+    encoding: 'utf8',
+    timeout: 180_000,
+  });
+  return { ...run, outdir };
+}
+
+describe('npx cdk synth (the CLI, offline, without credentials)', () => {
+  it('synthesizes the README example', () => {
+    const run = synth(README_CONTEXT);
+    assert.equal(run.status, 0, run.stderr);
+    const template = JSON.parse(readFileSync(join(run.outdir, 'RecruitingMailBackend.template.json'), 'utf8'));
+    assert.ok(template.Outputs.ApiUrl && template.Outputs.EgressIps && template.Outputs.InboundMxRecord);
+    const rules = Object.values(template.Resources as Record<string, { Type: string; Properties: { Rule?: { Recipients?: string[] } } }>).filter(
+      (resource) => resource.Type === 'AWS::SES::ReceiptRule',
+    );
+    assert.deepEqual(rules[0].Properties.Rule?.Recipients, ['inbound.acme-recruiting.com']);
+  });
+
+  it('refuses invalid settings with a message naming the setting', () => {
+    const run = synth([...README_CONTEXT, 'natGateways=7']);
+    assert.notEqual(run.status, 0);
+    assert.match(run.stderr + run.stdout, /natGateways/);
+  });
+});
