@@ -51,9 +51,9 @@ export interface LocalBackend {
 const TABLE_NAME = 'recruiting-mail';
 const BUCKET = 'recruiting-mail-local';
 
-/** Sets an environment variable unless the user already did: their value wins. */
+/** Sets an environment variable unless the user already did (even to empty): their value wins. */
 const defaultEnv = (name: string, value: string) => {
-  if (process.env[name] === undefined || process.env[name] === '') process.env[name] = value;
+  if (process.env[name] === undefined) process.env[name] = value;
 };
 
 /**

@@ -65,7 +65,10 @@ async function serve(req: IncomingMessage, res: ServerResponse, options: ServeOp
   }
 
   const body = await readBody(req);
-  if (body === null) return send(res, 413, { error: { code: 'PAYLOAD_TOO_LARGE', message: `The request body exceeds ${MAX_BODY_BYTES} bytes` } });
+  if (body === null) {
+    // The rest of the body is not read: tell the client this connection ends here.
+    return send(res, 413, { error: { code: 'PAYLOAD_TOO_LARGE', message: `The request body exceeds ${MAX_BODY_BYTES} bytes` } }, { connection: 'close' });
+  }
 
   let claims: Record<string, string> | undefined;
   if (!match.route.public) {
@@ -153,4 +156,5 @@ async function readBody(req: IncomingMessage): Promise<Buffer | null> {
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
   res.end(JSON.stringify(body));
+  if (headers.connection === 'close') res.once('finish', () => res.socket?.destroySoon());
 }

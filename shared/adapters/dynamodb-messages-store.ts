@@ -2,7 +2,7 @@ import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/li
 import { AppError } from '../errors';
 import { type MessagesStore, normalizeMessageIdHeader } from '../messages/messages-store';
 import type { MessageRecord, Page } from '../messages/model';
-import { getDocumentClient, isConditionFailure, tableName, TABLE_LAYOUT } from './dynamodb';
+import { getDocumentClient, isConditionFailure, putIfAbsent, tableName, TABLE_LAYOUT } from './dynamodb';
 
 const messageKey = (id: string) => ({ pk: `MESSAGE#${id}`, sk: 'MESSAGE' });
 const conversationKey = (companyId: string, candidateId: string | null) =>
@@ -45,21 +45,7 @@ export function createDynamoMessagesStore(client = getDocumentClient(), table = 
   }
 
   return {
-    async create(message) {
-      try {
-        await client.send(
-          new PutCommand({
-            TableName: table,
-            Item: { ...messageKey(message.id), ...indexKeys(message), type: 'message', ...message },
-            ConditionExpression: 'attribute_not_exists(pk)',
-          }),
-        );
-        return true;
-      } catch (error) {
-        if (isConditionFailure(error)) return false;
-        throw error;
-      }
-    },
+    create: (message) => putIfAbsent(client, table, { ...messageKey(message.id), ...indexKeys(message), type: 'message', ...message }),
     async get(id) {
       const out = await client.send(new GetCommand({ TableName: table, Key: messageKey(id), ConsistentRead: true }));
       return out.Item ? fromItem(out.Item) : null;
@@ -109,22 +95,13 @@ export function createDynamoMessagesStore(client = getDocumentClient(), table = 
     async claimIdempotencyKey(companyId, key, bodyHash, messageId, ttlSeconds) {
       const Key = { pk: `COMPANY#${companyId}`, sk: `IDEMPOTENCY#${key}` };
       const now = Math.floor(Date.now() / 1000);
-      try {
-        await client.send(
-          new PutCommand({
-            TableName: table,
-            Item: { ...Key, type: 'idempotency-key', bodyHash, messageId, expiresAt: now + ttlSeconds },
-            // An expired key (TTL deletion is lazy, and dynalite has none) may be claimed anew.
-            ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
-            ExpressionAttributeValues: { ':now': now },
-          }),
-        );
+      // An expired key (TTL deletion is lazy, and dynalite has none) may be claimed anew.
+      const item = { ...Key, type: 'idempotency-key', bodyHash, messageId, expiresAt: now + ttlSeconds };
+      if (await putIfAbsent(client, table, item, { expression: 'expiresAt < :now', values: { ':now': now } })) {
         return { claimed: true, bodyHash, messageId };
-      } catch (error) {
-        if (!isConditionFailure(error)) throw error;
-        const out = await client.send(new GetCommand({ TableName: table, Key, ConsistentRead: true }));
-        return { claimed: false, bodyHash: String(out.Item?.bodyHash), messageId: String(out.Item?.messageId) };
       }
+      const out = await client.send(new GetCommand({ TableName: table, Key, ConsistentRead: true }));
+      return { claimed: false, bodyHash: String(out.Item?.bodyHash), messageId: String(out.Item?.messageId) };
     },
     async indexMessageIdHeader(companyId, header, messageId) {
       await client.send(
@@ -136,16 +113,9 @@ export function createDynamoMessagesStore(client = getDocumentClient(), table = 
     },
     async claimInboundMessageId(companyId, scope, header, messageId) {
       const Key = { pk: `COMPANY#${companyId}`, sk: `INBOUND-MESSAGE-ID#${scope}#${normalizeMessageIdHeader(header)}` };
-      try {
-        await client.send(
-          new PutCommand({ TableName: table, Item: { ...Key, type: 'inbound-message-id', messageId }, ConditionExpression: 'attribute_not_exists(pk)' }),
-        );
-        return messageId;
-      } catch (error) {
-        if (!isConditionFailure(error)) throw error;
-        const out = await client.send(new GetCommand({ TableName: table, Key, ConsistentRead: true }));
-        return String(out.Item?.messageId);
-      }
+      if (await putIfAbsent(client, table, { ...Key, type: 'inbound-message-id', messageId })) return messageId;
+      const out = await client.send(new GetCommand({ TableName: table, Key, ConsistentRead: true }));
+      return String(out.Item?.messageId);
     },
     async findByMessageIdHeader(companyId, header) {
       const out = await client.send(

@@ -2,7 +2,7 @@ import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/li
 import type { ScopeSettings } from '../email-settings/model';
 import type { SettingsStore } from '../email-settings/settings-store';
 import { AppError } from '../errors';
-import { getDocumentClient, isConditionFailure, tableName } from './dynamodb';
+import { getDocumentClient, isConditionFailure, putIfAbsent, tableName } from './dynamodb';
 
 const companyKey = (companyId: string) => `COMPANY#${companyId}`;
 const settingsKey = (scope: string) => `SETTINGS#${scope}`;
@@ -41,15 +41,7 @@ export function createDynamoSettingsStore(client = getDocumentClient(), table = 
       } while (startKey);
       return items;
     },
-    async create(settings) {
-      try {
-        await client.send(new PutCommand({ TableName: table, Item: toItem(settings), ConditionExpression: 'attribute_not_exists(pk)' }));
-        return true;
-      } catch (error) {
-        if (isConditionFailure(error)) return false;
-        throw error;
-      }
-    },
+    create: (settings) => putIfAbsent(client, table, toItem(settings)),
     async replace(settings, expectedVersion) {
       try {
         await client.send(
@@ -82,21 +74,8 @@ export function createDynamoSettingsStore(client = getDocumentClient(), table = 
         if (!isConditionFailure(error)) throw error;
       }
     },
-    async reserveInboundAddress(localPart, companyId, scope) {
-      try {
-        await client.send(
-          new PutCommand({
-            TableName: table,
-            Item: { pk: inboundKey(localPart), sk: 'INBOUND', type: 'inbound-address', companyId, scope },
-            ConditionExpression: 'attribute_not_exists(pk)',
-          }),
-        );
-        return true;
-      } catch (error) {
-        if (isConditionFailure(error)) return false;
-        throw error;
-      }
-    },
+    reserveInboundAddress: (localPart, companyId, scope) =>
+      putIfAbsent(client, table, { pk: inboundKey(localPart), sk: 'INBOUND', type: 'inbound-address', companyId, scope }),
     async findByInboundAddress(localPart) {
       const out = await client.send(new GetCommand({ TableName: table, Key: { pk: inboundKey(localPart), sk: 'INBOUND' } }));
       return out.Item ? { companyId: String(out.Item.companyId), scope: String(out.Item.scope) } : null;

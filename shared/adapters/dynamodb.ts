@@ -1,5 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { requireEnv } from '../config';
 
 /**
@@ -31,3 +31,30 @@ export const tableName = (): string => requireEnv('TABLE_NAME');
 
 export const isConditionFailure = (error: unknown): boolean =>
   (error as { name?: string })?.name === 'ConditionalCheckFailedException';
+
+/**
+ * Writes an item only if none has its key; false if one exists. The building block of every
+ * "first writer wins" in the stores (no transactions needed). `orIf` widens the condition, e.g.
+ * to let an expired item be replaced.
+ */
+export async function putIfAbsent(
+  client: DynamoDBDocumentClient,
+  table: string,
+  item: Record<string, unknown>,
+  orIf?: { expression: string; values: Record<string, unknown> },
+): Promise<boolean> {
+  try {
+    await client.send(
+      new PutCommand({
+        TableName: table,
+        Item: item,
+        ConditionExpression: orIf ? `attribute_not_exists(pk) OR ${orIf.expression}` : 'attribute_not_exists(pk)',
+        ExpressionAttributeValues: orIf?.values,
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}

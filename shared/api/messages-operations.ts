@@ -3,8 +3,12 @@ import { pageQuery } from './common-schemas';
 import { AssignMessageBody, MessageBody, MessagePage, MessageParams, SendMessageBody, SendMessageHeaders } from './messages-schemas';
 import { defineOperation } from './operation';
 
-/** JSON with up to 10 MB of attachments in base64 (4/3 larger) and the text around them. */
-export const SEND_BODY_LIMIT = 14 * 1024 * 1024;
+/**
+ * API Gateway's payload limit. Attachments travel in base64 (4/3 larger), so a request carries
+ * at most about 7.4 MB of files (Lambda's 6 MB request limit lowers that to about 4.4 MB on
+ * AWS); MAX_ATTACHMENTS_TOTAL_BYTES (10 MB) is the domain's own bound.
+ */
+export const SEND_BODY_LIMIT = 10 * 1024 * 1024;
 
 export const messagesOperations = {
   send: defineOperation({

@@ -113,7 +113,9 @@ export async function sendViaSmtp(settings: SmtpServerSettings, message: SmtpMes
       message: redactText(classification.message, secrets),
       hint: classification.hint,
       smtpResponse: smtpResponse === null ? null : redactText(smtpResponse, secrets),
-      dataSent: progress.dataSent,
+      // A reply to the end of DATA other than 250 is a clear "not accepted" (a 451 may be
+      // retried, a 554 SendAsDenied is the server's verdict): only silence leaves it unknown.
+      dataSent: progress.dataSent && smtpResponse === null,
       temporary: classification.temporary,
     });
   };

@@ -137,7 +137,40 @@ describe('sendViaSmtp', () => {
     assert.equal(error.code, 'SENDER_NOT_ALLOWED');
     assert.equal(error.stage, 'data');
     assert.equal(error.dataAccepted, false);
+    // The server answered: a definite refusal, not an unknown outcome.
+    assert.equal(error.dataSent, false);
+  });
+
+  it('no answer after the whole message was sent: dataSent, so the caller must not send it again', async () => {
+    // A plaintext SMTP server that takes the message and then never answers the final dot.
+    const silentAfterData = await startRawServer((socket) => {
+      let inData = false;
+      socket.write('220 silent.test ESMTP\r\n');
+      socket.on('data', (chunk: Buffer) => {
+        const text = chunk.toString('latin1');
+        if (inData) return;
+        for (const line of text.split('\r\n').filter(Boolean)) {
+          if (/^EHLO/i.test(line)) socket.write('250-silent.test\r\n250 8BITMIME\r\n');
+          else if (/^(MAIL|RCPT)/i.test(line)) socket.write('250 OK\r\n');
+          else if (/^DATA/i.test(line)) {
+            socket.write('354 go ahead\r\n');
+            inData = true;
+            return;
+          }
+        }
+      });
+    });
+    rawServers.push(silentAfterData);
+    const error = await sendError(
+      sendViaSmtp(settingsFor(silentAfterData.port, { security: 'none', username: '', password: '' }), message(), {
+        ...baseOptions,
+        policy: { ...testPolicy, allowPlaintext: true },
+        timeouts: { ...baseOptions.timeouts, data: 300 },
+      }),
+    );
+    assert.equal(error.stage, 'data');
     assert.equal(error.dataSent, true);
+    assert.equal(error.smtpResponse, null);
   });
 
   it('ssl against a STARTTLS port -> TLS_MISMATCH', async () => {
