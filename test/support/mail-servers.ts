@@ -1,0 +1,168 @@
+/**
+ * Company mail servers for the end-to-end tests: smtp-server on 127.0.0.1 with real TLS
+ * (implicit TLS or STARTTLS) and AUTH, whose replies a test can script, and a TCP server that
+ * accepts and never greets. The backend trusts the fixture certificate through the PEM file
+ * named by `SMTP_TLS_EXTRA_CA_FILE` (see `writeTrustedCa`); certificate checking stays on.
+ */
+import { writeFileSync } from 'node:fs';
+import net from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { simpleParser, type ParsedMail } from 'mailparser';
+import { SMTPServer } from 'smtp-server';
+import { makeCertificate, smtpReply, type TlsFixture } from '../smtp/helpers';
+
+/** The env variable through which the backend is told to trust an extra CA (a PEM file). */
+export const EXTRA_CA_ENV = 'SMTP_TLS_EXTRA_CA_FILE';
+
+/** A certificate for 127.0.0.1 and localhost that is its own CA, and its PEM file for the backend. */
+export function writeTrustedCa(dir: string): TlsFixture & { caFile: string } {
+  const fixture = makeCertificate({ names: ['localhost', 'mail.test.local'] });
+  const caFile = join(dir, 'smtp-fixture-ca.pem');
+  writeFileSync(caFile, fixture.cert);
+  return { ...fixture, caFile };
+}
+
+export interface ReceivedMail {
+  /** The login the session used, if any. */
+  user: string | null;
+  envelope: { from: string; to: string[] };
+  raw: Buffer;
+  parsed: ParsedMail;
+}
+
+export interface MailServer {
+  port: number;
+  security: 'ssl' | 'starttls';
+  received: ReceivedMail[];
+  /** TCP connections accepted so far. */
+  connections(): number;
+  /** Times a client reached the end of DATA (accepted or not). */
+  dataAttempts(): number;
+  /** Logins answered `535 5.7.8` whatever the password (the admin changed it on the server). */
+  refusedLogins: Set<string>;
+  /** The next RCPT TO of this address gets these replies, one per attempt, then is accepted. */
+  scriptRcpt(address: string, ...replies: string[]): void;
+  /** The end of DATA of a message to this address gets these replies, one per attempt. */
+  scriptData(address: string, ...replies: string[]): void;
+  close(): Promise<void>;
+}
+
+export interface MailServerOptions {
+  security: 'ssl' | 'starttls';
+  tls: TlsFixture;
+  /** username → password. */
+  users: Record<string, string>;
+  /** Refuse MAIL FROM other than the login, as Postfix's `reject_sender_login_mismatch` does. */
+  senderMustBeLogin?: boolean;
+  /** Offer no AUTH at all (a relay, or a port meant for server-to-server mail). */
+  noAuth?: boolean;
+  /** Do not offer STARTTLS (a plaintext-only server). */
+  noStartTls?: boolean;
+}
+
+const AUTH_FAILED_REPLY = '535 5.7.8 Error: authentication failed: authentication failure';
+
+export async function startMailServer(options: MailServerOptions): Promise<MailServer> {
+  let connections = 0;
+  let dataAttempts = 0;
+  const received: ReceivedMail[] = [];
+  const refusedLogins = new Set<string>();
+  const rcptScript = new Map<string, string[]>();
+  const dataScript = new Map<string, string[]>();
+  const nextScripted = (script: Map<string, string[]>, address: string) => script.get(address.toLowerCase())?.shift();
+
+  const server = new SMTPServer({
+    logger: false,
+    disableReverseLookup: true,
+    secure: options.security === 'ssl',
+    key: options.tls.key,
+    cert: options.tls.cert,
+    authMethods: ['PLAIN', 'LOGIN'],
+    size: 25 * 1024 * 1024,
+    closeTimeout: 500,
+    ...(options.noAuth ? { disabledCommands: ['AUTH'], authOptional: true } : {}),
+    ...(options.noStartTls ? { hideSTARTTLS: true, authOptional: true, allowInsecureAuth: true } : {}),
+    onConnect(_session, callback) {
+      connections += 1;
+      callback();
+    },
+    onAuth(auth, _session, callback) {
+      const username = auth.username ?? '';
+      if (refusedLogins.has(username) || options.users[username] === undefined || options.users[username] !== auth.password) {
+        return callback(smtpReply(AUTH_FAILED_REPLY));
+      }
+      callback(null, { user: username });
+    },
+    onMailFrom(address, session, callback) {
+      if (options.senderMustBeLogin && session.user && address.address.toLowerCase() !== String(session.user).toLowerCase()) {
+        return callback(smtpReply(`553 5.7.1 <${address.address}>: Sender address rejected: not owned by user ${session.user}`));
+      }
+      callback();
+    },
+    onRcptTo(address, _session, callback) {
+      const line = nextScripted(rcptScript, address.address);
+      callback(line ? smtpReply(line) : undefined);
+    },
+    onData(stream, session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      stream.on('end', () => {
+        dataAttempts += 1;
+        const to = session.envelope.rcptTo.map((rcpt) => rcpt.address);
+        const scripted = to.map((address) => nextScripted(dataScript, address)).find((line) => line !== undefined);
+        if (scripted) return callback(smtpReply(scripted));
+        const raw = Buffer.concat(chunks);
+        simpleParser(raw).then(
+          (parsed) => {
+            received.push({
+              user: typeof session.user === 'string' ? session.user : null,
+              envelope: { from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '', to },
+              raw,
+              parsed,
+            });
+            callback(null, `Ok: queued as E2E${received.length}`);
+          },
+          (error: Error) => callback(error),
+        );
+      });
+    },
+  });
+  // An aborted TLS handshake is reported here; without a listener it would crash the process.
+  server.on('error', () => undefined);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.server.address() as AddressInfo).port;
+  return {
+    port,
+    security: options.security,
+    received,
+    connections: () => connections,
+    dataAttempts: () => dataAttempts,
+    refusedLogins,
+    scriptRcpt: (address, ...replies) => rcptScript.set(address.toLowerCase(), replies),
+    scriptData: (address, ...replies) => dataScript.set(address.toLowerCase(), replies),
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** A server that accepts TCP connections and never says anything (a firewall or wrong service). */
+export async function startSilentServer(): Promise<{ port: number; connections: () => number; close: () => Promise<void> }> {
+  let connections = 0;
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    connections += 1;
+    sockets.add(socket);
+    socket.on('error', () => undefined);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    connections: () => connections,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
