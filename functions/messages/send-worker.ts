@@ -24,6 +24,7 @@ async function deliverBatch(event: SQSEvent): Promise<SQSBatchResponse> {
       batchItemFailures.push({ itemIdentifier: record.messageId });
     }
   }
+  await deps.endBatch();
   return { batchItemFailures };
 }
 

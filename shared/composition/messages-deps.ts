@@ -32,10 +32,21 @@ export function messageIdDomainFromEnv(): string {
   return checked.value;
 }
 
-export function deliverMailDepsFromEnv(): DeliverMailDeps {
+/**
+ * The delivery use case wired from the environment, and `endBatch`, which the worker calls
+ * after each SQS batch: SMTP connections are reused within a batch only, so a server that
+ * changed its mind about our login (a new password, auth turned off) is asked again for the
+ * next batch instead of being bypassed by a session that logged in earlier.
+ */
+export function deliverMailDepsFromEnv(): DeliverMailDeps & { endBatch(): Promise<void> } {
   const smtp = smtpOptionsFromEnv();
-  const pool = new SmtpConnectionPool({});
+  let pool = new SmtpConnectionPool({});
   return {
+    async endBatch() {
+      const finished = pool;
+      pool = new SmtpConnectionPool({});
+      await finished.close();
+    },
     messages: createDynamoMessagesStore(),
     settings: createDynamoSettingsStore(),
     cipher: secretCipherFromEnv(),
