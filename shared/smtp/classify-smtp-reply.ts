@@ -30,6 +30,8 @@ export interface FailureContext {
   security: SmtpSecurity;
   /** What the server said so far (greeting, EHLO), to recognise the provider. */
   serverText?: string;
+  /** A TLS handshake on the same port succeeded after the plain connection got no greeting. */
+  speaksImplicitTls?: boolean;
 }
 
 export interface SmtpClassification {
@@ -289,7 +291,7 @@ function classifyFailure(failure: SmtpFailure, context: FailureContext): Verdict
       return classifyTimeout(failure.stage, context);
     case 'closed':
       if (failure.stage === 'greeting' || failure.stage === 'tls') {
-        if (context.port === 465 && context.security !== 'ssl') return mismatchOn465();
+        if (expectsImplicitTls(context)) return implicitTlsMismatch(context.port);
         return {
           code: 'CONNECTION_REFUSED',
           message: 'The server closed the connection without greeting.',
@@ -315,7 +317,7 @@ function classifyFailure(failure: SmtpFailure, context: FailureContext): Verdict
       }
       if (errorCode === 'ECONNRESET' || errorCode === 'EPIPE') {
         if (failure.stage === 'tls' || failure.stage === 'connect' || failure.stage === 'greeting') {
-          if (context.port === 465 && context.security !== 'ssl') return mismatchOn465();
+          if (expectsImplicitTls(context)) return implicitTlsMismatch(context.port);
           return {
             code: 'CONNECTION_REFUSED',
             message: 'The server reset the connection.',
@@ -334,11 +336,15 @@ function classifyFailure(failure: SmtpFailure, context: FailureContext): Verdict
   }
 }
 
-function mismatchOn465(): Verdict {
+/** Port 465 is implicit TLS by convention; any other port only when a handshake there proved it. */
+const expectsImplicitTls = (context: FailureContext): boolean =>
+  context.security !== 'ssl' && (context.port === 465 || context.speaksImplicitTls === true);
+
+function implicitTlsMismatch(port: number): Verdict {
   return {
     code: 'TLS_MISMATCH',
-    message: 'Port 465 expects SSL/TLS from the start, but the connection was made without it, so the server never greeted.',
-    hint: 'Choose SSL/TLS for port 465, or use port 587 with STARTTLS.',
+    message: `Port ${port} expects SSL/TLS from the start, but the connection was made without it, so the server never greeted.`,
+    hint: `Choose SSL/TLS for port ${port}, or use port 587 with STARTTLS.`,
   };
 }
 
@@ -354,7 +360,7 @@ function classifyTimeout(stage: SmtpStage, context: FailureContext): Verdict {
     case 'connect':
       return { code: 'CONNECTION_TIMEOUT' };
     case 'greeting':
-      if (context.port === 465 && context.security !== 'ssl') return mismatchOn465();
+      if (expectsImplicitTls(context)) return implicitTlsMismatch(context.port);
       return { code: 'GREETING_TIMEOUT' };
     case 'tls':
       return context.security === 'ssl'

@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
+import tls from 'node:tls';
 import { adviseSmtpSettings } from '../email-settings/advise-settings';
 import { classifySmtpFailure, type SmtpFailure } from './classify-smtp-reply';
 import { checkDestination, type HostResolver } from './destination-guard';
@@ -210,11 +211,19 @@ export async function testSmtpSettings(settings: SmtpServerSettings, options: Te
       session?.destroy();
       throw error;
     }
+    // No greeting on a plain connection: a port that answers a TLS handshake expects SSL/TLS
+    // from the start. One short handshake on the checked IP turns a guess into a diagnosis.
+    const speaksImplicitTls =
+      error.failure.stage === 'greeting' && settings.security !== 'ssl' && serverText === ''
+        ? await answersTlsHandshake(destination.address, settings.port, destination.servername, Math.min(2500, deadline.budget(2500)))
+        : false;
+    if (speaksImplicitTls) transcript.push('*  a TLS handshake on the same port succeeds: the port expects SSL/TLS from the start');
     const classification = classifySmtpFailure(error.failure, {
       host: settings.host,
       port: settings.port,
       security: settings.security,
       serverText,
+      speaksImplicitTls,
     });
     if (session) {
       session.note(describeFailure(error.failure, timeouts));
@@ -324,3 +333,19 @@ function testMessage(settings: SmtpServerSettings, to: string): string {
   ].join('\r\n');
 }
 
+
+/** Whether ip:port completes a TLS handshake (any certificate: this only tells what the port speaks). */
+function answersTlsHandshake(ip: string, port: number, servername: string | null, timeoutMs: number): Promise<boolean> {
+  if (timeoutMs <= 0) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const socket = tls.connect({ host: ip, port, ...(servername ? { servername } : {}), rejectUnauthorized: false });
+    const done = (speaks: boolean) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(speaks);
+    };
+    const timer = setTimeout(() => done(false), timeoutMs);
+    socket.once('secureConnect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}

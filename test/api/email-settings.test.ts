@@ -276,7 +276,8 @@ describe('the test button (POST /v1/email-settings/{scope}/test)', () => {
     assert.equal(test.json.ok, false);
     assert.equal(test.json.code, 'GREETING_TIMEOUT');
     assert.equal(test.json.stage, 'greeting');
-    assert.equal(silent.connections(), 1);
+    // The SMTP attempt, then one TLS handshake attempt that finds the port does not speak TLS either.
+    assert.equal(silent.connections(), 2);
   });
 
   it('checks certificates: an untrusted one ends at tls with TLS_CERTIFICATE_INVALID', async () => {
@@ -302,6 +303,18 @@ describe('the test button (POST /v1/email-settings/{scope}/test)', () => {
     assert.equal(test.json.ok, false);
     assert.equal(test.json.code, 'TLS_MISMATCH');
     assert.equal(test.json.stage, 'tls');
+  });
+
+  it('names the reverse mismatch: STARTTLS against an implicit-TLS port ends at greeting with TLS_MISMATCH', async () => {
+    const token = await api.token('stark');
+    const test = await api.request('POST', '/v1/email-settings/main/test', {
+      token,
+      body: { smtp: { ...smtpBody(ssl, 'starttls'), fromAddress: USER } },
+    });
+    assert.equal(test.status, 200, test.text);
+    assert.equal(test.json.code, 'TLS_MISMATCH');
+    assert.equal(test.json.stage, 'greeting');
+    assert.match(test.json.hint, /SSL\/TLS/);
   });
 
   it('refuses smtp-relay.gmail.com with HOST_NOT_SUPPORTED before any connection', async () => {
