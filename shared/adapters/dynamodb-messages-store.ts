@@ -50,7 +50,7 @@ export function createDynamoMessagesStore(client = getDocumentClient(), table = 
       const out = await client.send(new GetCommand({ TableName: table, Key: messageKey(id), ConsistentRead: true }));
       return out.Item ? fromItem(out.Item) : null;
     },
-    async update(id, changes, onlyIfStatus) {
+    async update(id, changes, onlyIfStatus, onlyIfAttempts) {
       const current = await this.get(id);
       if (!current) return null;
       const next = { ...current, ...changes };
@@ -71,6 +71,11 @@ export function createDynamoMessagesStore(client = getDocumentClient(), table = 
           return `:s${index}`;
         });
         condition += ` AND #status IN (${options.join(', ')})`;
+      }
+      if (onlyIfAttempts !== undefined) {
+        names['#attempts'] = 'attempts';
+        values[':seenAttempts'] = onlyIfAttempts;
+        condition += ' AND #attempts = :seenAttempts';
       }
       try {
         const out = await client.send(

@@ -79,10 +79,12 @@ export async function deliverCandidateMail(deps: DeliverMailDeps, messageId: str
     }
   }
 
+  // Compare-and-set on what this worker saw: of two workers taking the same message, one wins.
   const claimed = await deps.messages.update(
     message.id,
     { status: 'sending', sendingSince: now.toISOString(), transmitting: false, attempts: message.attempts + 1, updatedAt: now.toISOString() },
     [message.status],
+    message.attempts,
   );
   if (!claimed) return 'skipped';
 
@@ -114,8 +116,9 @@ export async function deliverCandidateMail(deps: DeliverMailDeps, messageId: str
       await finish(deps, claimed.id, 'failed', { smtpResponse: error.smtpResponse, error: reason });
       return 'failed';
     }
-    if (RETRY_SAME_SERVER.has(error.code) && claimed.attempts < deps.retry.maxSmtpAttempts) {
-      return retryLater(deps, claimed, { smtpResponse: error.smtpResponse, error: reason });
+    const smtpAttempts = claimed.attempts - claimed.defaultProviderAttempts;
+    if (RETRY_SAME_SERVER.has(error.code) && smtpAttempts < deps.retry.maxSmtpAttempts) {
+      return retryLater(deps, claimed, smtpAttempts, { smtpResponse: error.smtpResponse, error: reason });
     }
     // A configuration-type failure (or a server that kept answering 4xx): the admin must act.
     await deps.settings.markFailing(owner.companyId, owner.scope, owner.smtp!.revision, {
@@ -157,7 +160,8 @@ async function sendThroughDefault(
   });
   const built = await buildCandidateMail(input);
   const from = { address: input.from.address, name: input.from.name ?? null };
-  await deps.messages.update(message.id, { transmitting: true, provider: 'default', fallbackReason, from });
+  const defaultProviderAttempts = message.defaultProviderAttempts + 1;
+  await deps.messages.update(message.id, { transmitting: true, provider: 'default', fallbackReason, from, defaultProviderAttempts });
   try {
     const result = await deps.defaultProvider.send(built);
     await finish(deps, message.id, 'sent', { provider: 'default', providerMessageIdHeader: result.messageIdHeader, sentAt: deps.now().toISOString() });
@@ -166,7 +170,9 @@ async function sendThroughDefault(
   } catch (error) {
     if (!isDefaultProviderError(error)) throw error;
     const reason = { code: error.code, message: error.message };
-    if (error.temporary && message.attempts < deps.retry.maxDefaultAttempts) return retryLater(deps, message, { error: reason });
+    if (error.temporary && defaultProviderAttempts < deps.retry.maxDefaultAttempts) {
+      return retryLater(deps, message, defaultProviderAttempts, { error: reason });
+    }
     await finish(deps, message.id, 'failed', { error: reason });
     return 'failed';
   }
@@ -197,8 +203,9 @@ async function commonMailInput(deps: DeliverMailDeps, message: MessageRecord): P
   };
 }
 
-async function retryLater(deps: DeliverMailDeps, message: MessageRecord, changes: Partial<MessageRecord>): Promise<DeliveryOutcome> {
-  const delay = Math.min(900, deps.retry.baseDelaySeconds * 2 ** (message.attempts - 1));
+/** Back to the queue with exponential backoff over the tries of the route that failed. */
+async function retryLater(deps: DeliverMailDeps, message: MessageRecord, tries: number, changes: Partial<MessageRecord>): Promise<DeliveryOutcome> {
+  const delay = Math.min(900, deps.retry.baseDelaySeconds * 2 ** (tries - 1));
   await deps.messages.update(message.id, { ...changes, status: 'queued', transmitting: false, sendingSince: null, updatedAt: deps.now().toISOString() }, ['sending']);
   await deps.queue.enqueue({ messageId: message.id }, delay);
   return 'retrying';

@@ -12,10 +12,12 @@ export interface MessagesStore {
   create(message: MessageRecord): Promise<boolean>;
   get(id: string): Promise<MessageRecord | null>;
   /**
-   * Applies changes if the message's status is one of `onlyIfStatus` (when given); returns the
-   * updated record, or null when the condition did not hold.
+   * Applies changes if the message's status is one of `onlyIfStatus` and its `attempts` is still
+   * `onlyIfAttempts` (each when given); returns the updated record, or null when a condition did
+   * not hold. A claim increments `attempts`, so `onlyIfAttempts` lets exactly one of two workers
+   * that saw the same state win it.
    */
-  update(id: string, changes: Partial<MessageRecord>, onlyIfStatus?: MessageStatus[]): Promise<MessageRecord | null>;
+  update(id: string, changes: Partial<MessageRecord>, onlyIfStatus?: MessageStatus[], onlyIfAttempts?: number): Promise<MessageRecord | null>;
   /** Newest first. */
   listByCandidate(companyId: string, candidateId: string, page: { cursor?: string; limit: number }): Promise<Page<MessageRecord>>;
   listUnassigned(companyId: string, page: { cursor?: string; limit: number }): Promise<Page<MessageRecord>>;

@@ -59,7 +59,10 @@ export interface MessageRecord {
   // Outbound delivery.
   provider: 'smtp' | 'default' | null;
   fallbackReason: string | null;
+  /** Every delivery attempt, through any route. */
   attempts: number;
+  /** The attempts through the default provider, which has retries of its own. */
+  defaultProviderAttempts: number;
   smtpResponse: string | null;
   error: { code: string; message: string } | null;
   sentAt: string | null;
@@ -105,6 +108,7 @@ export function newMessageRecord(base: Pick<MessageRecord, 'id' | 'companyId' | 
     provider: null,
     fallbackReason: null,
     attempts: 0,
+    defaultProviderAttempts: 0,
     smtpResponse: null,
     error: null,
     sentAt: null,

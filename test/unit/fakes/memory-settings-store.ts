@@ -1,0 +1,68 @@
+import type { ScopeSettings } from '../../../shared/email-settings/model';
+import type { SettingsStore } from '../../../shared/email-settings/settings-store';
+import { AppError } from '../../../shared/errors';
+import { copy, tick } from './tick';
+
+/** The SettingsStore contract in memory, with the same conditions as the DynamoDB adapter. */
+export class MemorySettingsStore implements SettingsStore {
+  readonly records = new Map<string, ScopeSettings>();
+  readonly inbound = new Map<string, { companyId: string; scope: string }>();
+  readonly markFailingCalls: { companyId: string; scope: string; revision: number; failure: ScopeSettings['failure'] }[] = [];
+
+  private key = (companyId: string, scope: string) => `${companyId}#${scope}`;
+
+  async get(companyId: string, scope: string) {
+    await tick();
+    const found = this.records.get(this.key(companyId, scope));
+    return found ? copy(found) : null;
+  }
+
+  async list(companyId: string) {
+    await tick();
+    return [...this.records.values()].filter((settings) => settings.companyId === companyId).map(copy);
+  }
+
+  async create(settings: ScopeSettings) {
+    await tick();
+    const key = this.key(settings.companyId, settings.scope);
+    if (this.records.has(key)) return false;
+    this.records.set(key, copy(settings));
+    return true;
+  }
+
+  async replace(settings: ScopeSettings, expectedVersion: number) {
+    await tick();
+    const key = this.key(settings.companyId, settings.scope);
+    if (this.records.get(key)?.version !== expectedVersion) {
+      throw new AppError('CONFLICT', 'The settings were changed by another request; reload and try again');
+    }
+    this.records.set(key, copy(settings));
+  }
+
+  async markFailing(companyId: string, scope: string, revision: number, failure: ScopeSettings['failure']) {
+    await tick();
+    this.markFailingCalls.push({ companyId, scope, revision, failure: copy(failure) });
+    const current = this.records.get(this.key(companyId, scope));
+    if (!current || current.smtp?.revision !== revision) return;
+    this.records.set(this.key(companyId, scope), { ...current, status: 'failing', failure: copy(failure), version: current.version + 1 });
+  }
+
+  async reserveInboundAddress(localPart: string, companyId: string, scope: string) {
+    await tick();
+    const key = localPart.toLowerCase();
+    if (this.inbound.has(key)) return false;
+    this.inbound.set(key, { companyId, scope });
+    return true;
+  }
+
+  async findByInboundAddress(localPart: string) {
+    await tick();
+    const found = this.inbound.get(localPart.toLowerCase());
+    return found ? { ...found } : null;
+  }
+
+  /** Test helper: the stored record, without a copy or a tick. */
+  peek(companyId: string, scope: string): ScopeSettings | undefined {
+    return this.records.get(this.key(companyId, scope));
+  }
+}
