@@ -109,7 +109,7 @@ async function fileForScope(deps: FileInboundDeps, delivery: InboundDelivery, ma
     return { companyId, scope, result: 'ignored_loop' };
   }
   if (mail.messageId) {
-    const first = await deps.messages.claimInboundMessageId(companyId, scope, mail.messageId, messageId);
+    const first = await deps.messages.claimInboundMessageId(companyId, scope, duplicateKey(mail), messageId);
     if (first !== messageId) return { companyId, scope, result: 'duplicate', messageId: first };
   }
 
@@ -120,15 +120,18 @@ async function fileForScope(deps: FileInboundDeps, delivery: InboundDelivery, ma
   if (redirectToken && settings) {
     evidence.push('redirect check: the test mail came back through the company forwarding');
     await markRedirectVerified(deps, settings);
-  } else if (!virus) {
+  } else if (virus) {
+    evidence.push('virus verdict FAIL: quarantined, not filed');
+  } else if (classification.kind === 'bounce') {
+    // A bounce's sender is a mailer daemon: it belongs with the message that bounced, if ours.
+    const bounced = classification.bounce?.originalMessageId ? await recordBounce(deps, companyId, classification.bounce, evidence) : null;
+    if (bounced?.candidateId) {
+      candidateId = bounced.candidateId;
+      match = { by: 'thread', address: null };
+    }
+  } else {
     const found = await matchCandidate(deps, companyId, mail, delivery.verdicts, [settings, main], evidence);
     ({ match, candidateId, originalSender } = found);
-  } else {
-    evidence.push('virus verdict FAIL: quarantined, not filed');
-  }
-
-  if (classification.kind === 'bounce' && classification.bounce?.originalMessageId) {
-    await recordBounce(deps, companyId, classification.bounce, evidence);
   }
 
   const sanitized = mail.html ? sanitizeMailHtml(mail.html) : null;
@@ -202,7 +205,9 @@ async function matchCandidate(
   for (const header of [mail.inReplyTo, ...[...mail.references].reverse()].filter((h): h is string => !!h)) {
     const earlierId = await deps.messages.findByMessageIdHeader(companyId, header);
     const earlier = earlierId ? await deps.messages.get(earlierId) : null;
-    if (earlier?.companyId === companyId && earlier.candidateId) {
+    // Only mail we sent starts a thread: an inbound mail in References may be another
+    // candidate's (a Cc'd candidate answering), whose conversation this is not.
+    if (earlier?.companyId === companyId && earlier.direction === 'outbound' && earlier.candidateId) {
       evidence.push(`thread: ${header} is message ${earlier.id}`);
       return { match: { by: 'thread', address: resolved.address }, candidateId: earlier.candidateId, originalSender };
     }
@@ -229,17 +234,21 @@ async function matchCandidate(
   return { match: null, candidateId: null, originalSender };
 }
 
-/** A bounce of a message we sent marks that message failed, with the remote server's words. */
+/**
+ * A bounce of a message we sent marks that message failed, with the remote server's words.
+ * Returns the bounced message (also for a delay notice, which changes nothing), so that the
+ * bounce is filed beside it.
+ */
 async function recordBounce(
   deps: FileInboundDeps,
   companyId: string,
   bounce: NonNullable<ReturnType<typeof classifyInboundMail>['bounce']>,
   evidence: string[],
-): Promise<void> {
-  if (bounce.action && bounce.action !== 'failed') return;
+): Promise<MessageRecord | null> {
   const sentId = await deps.messages.findByMessageIdHeader(companyId, bounce.originalMessageId!);
   const sent = sentId ? await deps.messages.get(sentId) : null;
-  if (!sent || sent.companyId !== companyId || sent.direction !== 'outbound') return;
+  if (!sent || sent.companyId !== companyId || sent.direction !== 'outbound') return null;
+  if (bounce.action && bounce.action !== 'failed') return sent;
   const at = deps.now().toISOString();
   const updated = await deps.messages.update(
     sent.id,
@@ -252,6 +261,17 @@ async function recordBounce(
     ['sent'],
   );
   if (updated) evidence.push(`bounce of message ${sent.id}: marked failed`);
+  return sent;
+}
+
+/**
+ * The same mail arriving twice (redelivered, or forwarded by two rules) keeps its Message-ID,
+ * sender, date and subject; different mails that reuse a Message-ID (broken clients, test
+ * tools) differ in those, and are each kept.
+ */
+function duplicateKey(mail: ParsedInboundMail): string {
+  const fingerprint = hash([mail.from?.address.toLowerCase() ?? '', mail.date?.toISOString() ?? '', mail.subject.trim()].join('\u0000'));
+  return `${mail.messageId}#${fingerprint.slice(0, 16)}`;
 }
 
 async function markRedirectVerified(deps: FileInboundDeps, settings: ScopeSettings): Promise<void> {
