@@ -319,15 +319,22 @@ function printDetails(result: FileResult, context: { companyAddresses: string[];
 function attribute(deliveries: Delivery[], stored: StoredMessage[], deadLetters: string[]): FileResult[] {
   const keyOf = (subject: string | undefined, from: string | undefined | null) => `${subject ?? ''}\u0000${(from ?? '').toLowerCase()}`;
   const byMessageId = new Map<string, StoredMessage[]>();
+  // Stored messages not yet paired, per Message-ID + subject + From, in order of arrival.
+  const unpaired = new Map<string, StoredMessage[]>();
   const withoutId = new Map<string, StoredMessage[]>();
   for (const message of stored) {
-    if (message.messageIdHeader) byMessageId.set(message.messageIdHeader, [...(byMessageId.get(message.messageIdHeader) ?? []), message]);
+    if (message.messageIdHeader) {
+      byMessageId.set(message.messageIdHeader, [...(byMessageId.get(message.messageIdHeader) ?? []), message]);
+      const key = `${message.messageIdHeader}\u0000${keyOf(message.subject, message.from?.address)}`;
+      unpaired.set(key, [...(unpaired.get(key) ?? []), message]);
+    }
     else {
       const key = keyOf(message.subject, message.from?.address);
       withoutId.set(key, [...(withoutId.get(key) ?? []), message]);
     }
   }
-  for (const list of withoutId.values()) list.sort((a, b) => (a.receivedAt ?? '').localeCompare(b.receivedAt ?? '') || a.id.localeCompare(b.id));
+  const arrival = (a: StoredMessage, b: StoredMessage) => (a.receivedAt ?? '').localeCompare(b.receivedAt ?? '') || a.id.localeCompare(b.id);
+  for (const list of [...withoutId.values(), ...unpaired.values()]) list.sort(arrival);
   const filesById = new Map<string, Delivery[]>();
   for (const d of deliveries) {
     const id = d.parsed?.messageId;
@@ -344,11 +351,13 @@ function attribute(deliveries: Delivery[], stored: StoredMessage[], deadLetters:
       const group = byMessageId.get(id) ?? [];
       const siblings = filesById.get(id) ?? [];
       base.sharedWith = siblings.filter((d) => d !== delivery).map((d) => d.entry.file);
-      found = group.find((message) => keyOf(message.subject, message.from?.address) === deliveryKey(delivery)) ?? null;
+      // Files are delivered in order, so same-header files pair with same-header messages in order;
+      // a file left without one was stored as the same mail as an earlier file.
+      found = unpaired.get(`${id}\u0000${deliveryKey(delivery)}`)?.shift() ?? null;
       if (!found && group.length > 0) {
-        found = group[0];
-        const kept = siblings.find((d) => deliveryKey(d) === keyOf(found!.subject, found!.from?.address));
-        base.dedupedInto = kept?.entry.file ?? '(another mail with this Message-ID)';
+        const earlier = siblings.find((d) => d !== delivery && deliveryKey(d) === deliveryKey(delivery)) ?? siblings.find((d) => d !== delivery);
+        found = group.find((message) => keyOf(message.subject, message.from?.address) === deliveryKey(delivery)) ?? group[0];
+        base.dedupedInto = earlier?.entry.file ?? '(another mail with this Message-ID)';
       }
     } else {
       found = withoutId.get(deliveryKey(delivery))?.shift() ?? null;

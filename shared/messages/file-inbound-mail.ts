@@ -123,12 +123,9 @@ async function fileForScope(deps: FileInboundDeps, delivery: InboundDelivery, ma
   } else if (virus) {
     evidence.push('virus verdict FAIL: quarantined, not filed');
   } else if (classification.kind === 'bounce') {
-    // A bounce's sender is a mailer daemon: it belongs with the message that bounced, if ours.
-    const bounced = classification.bounce?.originalMessageId ? await recordBounce(deps, companyId, classification.bounce, evidence) : null;
-    if (bounced?.candidateId) {
-      candidateId = bounced.candidateId;
-      match = { by: 'thread', address: null };
-    }
+    // A bounce's sender is a mailer daemon, never a candidate. The message that bounced shows
+    // it (failed, with the remote server's words); the report itself stays unassigned, flagged.
+    if (classification.bounce?.originalMessageId) await recordBounce(deps, companyId, classification.bounce, evidence);
   } else {
     const found = await matchCandidate(deps, companyId, mail, delivery.verdicts, [settings, main], evidence);
     ({ match, candidateId, originalSender } = found);
@@ -234,21 +231,17 @@ async function matchCandidate(
   return { match: null, candidateId: null, originalSender };
 }
 
-/**
- * A bounce of a message we sent marks that message failed, with the remote server's words.
- * Returns the bounced message (also for a delay notice, which changes nothing), so that the
- * bounce is filed beside it.
- */
+/** A bounce of a message we sent marks that message failed, with the remote server's words. */
 async function recordBounce(
   deps: FileInboundDeps,
   companyId: string,
   bounce: NonNullable<ReturnType<typeof classifyInboundMail>['bounce']>,
   evidence: string[],
-): Promise<MessageRecord | null> {
+): Promise<void> {
+  if (bounce.action && bounce.action !== 'failed') return;
   const sentId = await deps.messages.findByMessageIdHeader(companyId, bounce.originalMessageId!);
   const sent = sentId ? await deps.messages.get(sentId) : null;
-  if (!sent || sent.companyId !== companyId || sent.direction !== 'outbound') return null;
-  if (bounce.action && bounce.action !== 'failed') return sent;
+  if (!sent || sent.companyId !== companyId || sent.direction !== 'outbound') return;
   const at = deps.now().toISOString();
   const updated = await deps.messages.update(
     sent.id,
@@ -261,16 +254,23 @@ async function recordBounce(
     ['sent'],
   );
   if (updated) evidence.push(`bounce of message ${sent.id}: marked failed`);
-  return sent;
 }
 
 /**
- * The same mail arriving twice (redelivered, or forwarded by two rules) keeps its Message-ID,
- * sender, date and subject; different mails that reuse a Message-ID (broken clients, test
- * tools) differ in those, and are each kept.
+ * The same mail arriving twice (redelivered, or redirected by two rules) keeps its Message-ID,
+ * sender, date, subject, text and attachments; different mails that reuse a Message-ID (broken
+ * clients, test tools) differ in one of those, and are each kept.
  */
 function duplicateKey(mail: ParsedInboundMail): string {
-  const fingerprint = hash([mail.from?.address.toLowerCase() ?? '', mail.date?.toISOString() ?? '', mail.subject.trim()].join('\u0000'));
+  const fingerprint = hash(
+    [
+      mail.from?.address.toLowerCase() ?? '',
+      mail.date?.toISOString() ?? '',
+      mail.subject.trim(),
+      (mail.text ?? '').trim(),
+      mail.attachments.map((attachment) => attachment.size).join(','),
+    ].join('\u0000'),
+  );
   return `${mail.messageId}#${fingerprint.slice(0, 16)}`;
 }
 
