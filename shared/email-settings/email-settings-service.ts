@@ -24,7 +24,10 @@ export interface SaveSettingsInput {
   fallbackToDefault?: boolean;
 }
 
-export type SmtpTester = (settings: SmtpServerSettings, options: { sendTestMessage?: { to: string } }) => Promise<SmtpTestResult>;
+export type SmtpTester = (
+  settings: SmtpServerSettings,
+  options: { sendTestMessage?: { to: string }; beforeConnect?: () => Promise<void> },
+) => Promise<SmtpTestResult>;
 
 export interface EmailSettingsDeps {
   store: SettingsStore;
@@ -92,8 +95,7 @@ export async function saveScopeSettings(
   }
 
   const candidate = await resolveCandidate(deps, current, input.smtp!, address);
-  await enforceTestRate(deps, companyId);
-  const test = await deps.testSmtp(candidate, {});
+  const test = await deps.testSmtp(candidate, { beforeConnect: () => enforceTestRate(deps, companyId) });
   if (!test.ok) return { saved: false, settings: current, test };
 
   const passwordCiphertext = candidate.password ? await deps.cipher.encrypt(candidate.password, secretContext(companyId, scope)) : null;
@@ -154,9 +156,8 @@ export async function testScopeSettings(
     }
     settings = await decryptSaved(deps, current);
   }
-  await enforceTestRate(deps, companyId);
   const sendTestMessage = input.sendTestMessage ? { to: input.sendTestMessage.to ?? settings.fromAddress } : undefined;
-  const test = await deps.testSmtp(settings, { sendTestMessage });
+  const test = await deps.testSmtp(settings, { sendTestMessage, beforeConnect: () => enforceTestRate(deps, companyId) });
 
   if (!input.smtp && current.smtp) {
     const now = deps.now().toISOString();
@@ -228,6 +229,7 @@ async function resolveCandidate(
   return { host: input.host.trim(), port: input.port, security: input.security, username, password, fromAddress, fromName: input.fromName };
 }
 
+/** Per company, only tests that connect count: the limit is there so the button cannot scan. */
 async function enforceTestRate(deps: EmailSettingsDeps, companyId: string): Promise<void> {
   const { allowed, retryAfterSeconds } = await deps.rateLimiter.consume(`smtp-test#${companyId}`, deps.testsPerMinute, 60);
   if (!allowed) {

@@ -363,13 +363,22 @@ function classifyTimeout(stage: SmtpStage, context: FailureContext): Verdict {
       if (expectsImplicitTls(context)) return implicitTlsMismatch(context.port);
       return { code: 'GREETING_TIMEOUT' };
     case 'tls':
+      // A STARTTLS port answers an SSL/TLS client at once with its plain-text greeting (a
+      // handshake error, TLS_MISMATCH); silence means the port speaks neither.
       return context.security === 'ssl'
         ? {
-            code: 'TLS_MISMATCH',
-            message: 'The server did not complete the SSL/TLS handshake.',
-            hint: 'The port may expect STARTTLS (587) rather than SSL/TLS (465); check the security setting.',
+            code: 'GREETING_TIMEOUT',
+            message: 'The server accepted the connection but answered neither the SSL/TLS handshake nor with a greeting.',
+            hint: 'Check the host and port: this port does not behave like a mail server. A firewall may also be holding the connection; ask your IT to allow the egress IP addresses listed here.',
           }
         : { code: 'CONNECTION_TIMEOUT', message: 'The server stopped answering during the STARTTLS handshake.' };
+    case 'auth':
+      return {
+        code: 'TEMPORARY_FAILURE',
+        message: 'The server did not answer the login in time.',
+        hint: 'Mail servers answer logins late on purpose after failed attempts (Dovecot waits up to 15 s; Microsoft 365 and Gmail throttle too). Wait a few minutes, then test again with the correct password. If it happens on the first try, ask your IT whether the authentication service is overloaded.',
+        temporary: true,
+      };
     default:
       return {
         code: 'CONNECTION_TIMEOUT',
@@ -452,7 +461,7 @@ const GENERIC: Record<SmtpResultCode, { message: string; hint: string }> = {
     hint: 'Check the recipient address.',
   },
   RELAY_DENIED: {
-    message: 'The server refused to relay mail for this login and sender.',
+    message: 'The server refused to relay the mail: it does not let this sender (or a client without login) send to other domains.',
     hint: 'Log in with a mailbox of the server (relay without login is not supported), and send from an address of that mailbox.',
   },
   RATE_LIMITED: {

@@ -54,6 +54,7 @@ export const DEFAULT_ALLOWED_PORTS = [25, 465, 587, 2525];
 /** Reads SMTP_ALLOWED_PORTS, SMTP_ALLOWED_PRIVATE_CIDRS, SMTP_ALLOW_PLAINTEXT and SMTP_TLS_ACCEPT_UNTRUSTED_IN_ALLOWED_CIDRS. */
 export function outboundPolicyFromEnv(): OutboundPolicy {
   const ports = listEnv('SMTP_ALLOWED_PORTS', DEFAULT_ALLOWED_PORTS.map(String));
+  if (ports.length === 0) throw new Error(`SMTP_ALLOWED_PORTS is empty: list the ports (default ${DEFAULT_ALLOWED_PORTS.join(',')}) or * for any`);
   let allowedPorts: number[] | '*';
   if (ports.includes('*')) {
     allowedPorts = '*';
@@ -126,7 +127,8 @@ export function blockedReason(address: string): string | null {
   if (ip.kind() === 'ipv4') {
     const v4 = ip as ipaddr.IPv4;
     const range = v4.range();
-    if (range !== 'unicast') return `${address} is a ${describeRange(range)} address`;
+    if (address === '169.254.169.254') return `${address} is the cloud metadata service (link-local)`;
+    if (range !== 'unicast') return `${address} is ${article(describeRange(range))} ${describeRange(range)} address`;
     for (const cidr of EXTRA_BLOCKED_V4) {
       if (v4.match(ipaddr.IPv4.parseCIDR(cidr))) return `${address} is in the reserved range ${cidr}`;
     }
@@ -136,9 +138,9 @@ export function blockedReason(address: string): string | null {
   const embedded = embeddedIpv4(v6);
   const range = v6.range();
   if (range !== 'unicast') {
-    return embedded
-      ? `${address} is a ${describeRange(range)} address (it carries the IPv4 address ${embedded})`
-      : `${address} is a ${describeRange(range)} address`;
+    // ::1 and :: are not IPv4 carriers, whatever their last bits say.
+    const carries = embedded && range !== 'loopback' && range !== 'unspecified' ? ` (it carries the IPv4 address ${embedded})` : '';
+    return `${address} is ${article(describeRange(range))} ${describeRange(range)} address${carries}`;
   }
   for (const cidr of EXTRA_BLOCKED_V6) {
     if (v6.match(ipaddr.IPv6.parseCIDR(cidr))) return `${address} is in the reserved range ${cidr}`;
@@ -164,7 +166,7 @@ const RANGE_NAMES: Record<string, string> = {
   unspecified: 'unspecified',
   broadcast: 'broadcast',
   multicast: 'multicast',
-  linkLocal: 'link-local (cloud metadata)',
+  linkLocal: 'link-local',
   loopback: 'loopback',
   carrierGradeNat: 'carrier-grade NAT (100.64.0.0/10)',
   private: 'private-network',
@@ -180,11 +182,20 @@ function describeRange(range: string): string {
   return RANGE_NAMES[range] ?? `reserved (${range})`;
 }
 
+const article = (words: string): string => (/^[aeiouIU]/.test(words) ? 'an' : 'a');
+
+/**
+ * Whether an operator's exemption covers the address. An IPv4-mapped address is its IPv4
+ * address, and ::1 is this host's loopback as 127.0.0.1 is: an exemption of 127.0.0.0/8 covers
+ * both (`localhost` resolves to ::1 and 127.0.0.1 on most systems). Other IPv6 forms that
+ * carry an IPv4 address (NAT64, 6to4) reach other hosts and are never exempted through it.
+ */
 function isExempt(address: string, cidrs: string[]): boolean {
-  const ip = ipaddr.parse(address);
+  let ip = ipaddr.parse(address);
+  if (ip.kind() === 'ipv6' && (ip as ipaddr.IPv6).isIPv4MappedAddress()) ip = (ip as ipaddr.IPv6).toIPv4Address();
+  else if (ip.kind() === 'ipv6' && (ip as ipaddr.IPv6).range() === 'loopback') ip = ipaddr.parse('127.0.0.1');
   return cidrs.some((cidr) => {
     const [network, bits] = ipaddr.parseCIDR(cidr);
-    // Exemptions apply within one address family: 127.0.0.0/8 does not open ::ffff:127.0.0.1.
     return network.kind() === ip.kind() && ip.match(network, bits);
   });
 }

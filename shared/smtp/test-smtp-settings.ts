@@ -31,6 +31,12 @@ export interface TestSmtpOptions {
   timeouts?: Partial<SmtpTimeouts>;
   /** Send a real test message to this address instead of stopping after RCPT. */
   sendTestMessage?: { to: string };
+  /**
+   * Called once the destination passed every check, just before the first connection: the
+   * place for the per-company rate limit (tests refused before connecting cannot scan). What
+   * it throws ends the test.
+   */
+  beforeConnect?: () => Promise<void>;
   /** Milliseconds clock for `durationMs` (timeouts always use real timers). */
   clock?: () => number;
   /** Extra trusted CA certificates (tests, local mode); certificate checking stays on. */
@@ -125,6 +131,7 @@ export async function testSmtpSettings(settings: SmtpServerSettings, options: Te
   }
   transcript.push(`*  ${settings.host} resolved to ${destination.resolved.join(', ')}; connecting to ${destination.address}:${settings.port}`);
 
+  await options.beforeConnect?.();
   let session: SmtpProbeSession | null = null;
   let serverText = '';
   try {
@@ -235,12 +242,16 @@ export async function testSmtpSettings(settings: SmtpServerSettings, options: Te
     } else {
       transcript.push(`*  ${describeFailure(error.failure, timeouts)}`);
     }
+    // Without a test message the only recipient is the from address itself.
+    const ownAddressRefused = classification.code === 'RECIPIENT_REJECTED' && !options.sendTestMessage;
     return finish({
       ok: false,
       stage: error.failure.stage,
       code: classification.code,
-      message: classification.message,
-      hint: classification.hint,
+      message: ownAddressRefused ? `The server does not accept mail for the from address ${settings.fromAddress} (the test addresses it to itself).` : classification.message,
+      hint: ownAddressRefused
+        ? 'Check that the from address is a mailbox or alias of this server; a typing mistake in it is the usual cause.'
+        : classification.hint,
       smtpResponse: error.reply,
     });
   }
@@ -250,8 +261,9 @@ export async function testSmtpSettings(settings: SmtpServerSettings, options: Te
 function describeFailure(failure: SmtpFailure, timeouts: SmtpTimeouts): string {
   switch (failure.kind) {
     case 'timeout': {
-      const limit = failure.stage === 'connect' ? timeouts.connect : failure.stage === 'greeting' ? timeouts.greeting : failure.stage === 'tls' ? timeouts.tls : null;
-      return `no answer during ${failure.stage}${limit ? ` within ${limit} ms` : ' before the deadline'}`;
+      const limits: Partial<Record<SmtpStage, number>> = { connect: timeouts.connect, greeting: timeouts.greeting, tls: timeouts.tls, auth: timeouts.auth };
+      const limit = limits[failure.stage] ?? timeouts.command;
+      return `no answer during ${failure.stage} within ${Math.min(limit, timeouts.total)} ms (or the test's ${timeouts.total} ms budget)`;
     }
     case 'closed':
       return `the server closed the connection during ${failure.stage}`;

@@ -279,6 +279,13 @@ describe('testSmtpSettings: connection problems end within the deadline', () => 
     }
   });
 
+  it('ssl against a port that never speaks -> GREETING_TIMEOUT at tls (not a mismatch: a STARTTLS port would greet)', async () => {
+    const silent = await startRawServer(() => undefined);
+    rawServers.push(silent);
+    const result = await run(settingsFor(silent.port, { security: 'ssl' }), { timeouts: { tls: 300 } });
+    assert.equal(brief(result), 'tls:GREETING_TIMEOUT');
+  });
+
   it('a server that accepts and never greets -> GREETING_TIMEOUT at greeting', async () => {
     const silent = await startRawServer(() => undefined);
     rawServers.push(silent);
@@ -297,14 +304,25 @@ describe('testSmtpSettings: connection problems end within the deadline', () => 
     assert.equal(brief(result), 'greeting:GREETING_TIMEOUT');
   });
 
-  it('a server that stalls mid-dialogue -> timeout at that stage', async () => {
+  it('a server that does not answer the login in time -> TEMPORARY_FAILURE at auth, with the login-delay hint', async () => {
     const staller = await startRawServer(scripted({ AUTH: null }));
     rawServers.push(staller);
     const result = await run(settingsFor(staller.port, { security: 'none' }), {
       policy: { ...testPolicy, allowPlaintext: true },
       timeouts: { auth: 300 },
     });
-    assert.equal(brief(result), 'auth:CONNECTION_TIMEOUT');
+    assert.equal(brief(result), 'auth:TEMPORARY_FAILURE');
+    assert.match(result.hint ?? '', /failed attempts/);
+  });
+
+  it('a server that stalls after EHLO -> CONNECTION_TIMEOUT at that stage', async () => {
+    const staller = await startRawServer(scripted({ MAIL: null }));
+    rawServers.push(staller);
+    const result = await run(settingsFor(staller.port, { security: 'none', username: '' }), {
+      policy: { ...testPolicy, allowPlaintext: true },
+      timeouts: { command: 300 },
+    });
+    assert.equal(brief(result), 'mail_from:CONNECTION_TIMEOUT');
   });
 
   it('garbage instead of SMTP -> PROTOCOL_ERROR', async () => {

@@ -342,6 +342,19 @@ describe('deliverCandidateMail: failures of the company server', () => {
     assert.equal(t.settings.peek('acme', 'main')?.status, 'failing');
   });
 
+  it('a 4xx for one recipient is retried, then falls back, without marking the company server failing', async () => {
+    const t = setup({ maxSmtpAttempts: 2, maxDefaultAttempts: 5 });
+    await t.configureSmtp('main');
+    const deferred = () => smtpError('TEMPORARY_FAILURE', { stage: 'rcpt', smtpResponse: '451 4.3.0 <x@y.example>: Temporary lookup failure', temporary: true });
+    t.smtp.failNext(deferred(), deferred());
+    const message = await t.queued();
+    assert.equal(await deliverCandidateMail(t.deps, message.id), 'retrying');
+    t.advance(30);
+    assert.equal(await deliverCandidateMail(t.deps, message.id), 'sent');
+    assert.equal(t.messages.peek(message.id).provider, 'default');
+    assert.equal(t.settings.peek('acme', 'main')?.status, 'verified');
+  });
+
   it('after falling back, the default provider still gets its own retries', async () => {
     // maxDefaultAttempts is documented as "attempts through the default provider"; after
     // maxSmtpAttempts tries through the company's server, an unavailable default provider

@@ -256,16 +256,25 @@ describe('saveScopeSettings with mode smtp', () => {
       },
     );
     await assertAppError(testScopeSettings(deps, 'acme', 'main', {}), 'RATE_LIMITED');
-    assert.equal(tester.calls.length, 2);
+    assert.equal(tester.connections, 2, 'a refused test opens no connection');
     // Another company has its own budget.
     await getScopeSettings(deps, 'globex', 'main');
     await testScopeSettings(deps, 'globex', 'main', { smtp: smtpInput({ fromAddress: 'jobs@globex.example' }) });
-    assert.equal(tester.calls.length, 3);
+    assert.equal(tester.connections, 3);
     // The next window allows tests again.
     advance(60);
     await testScopeSettings(deps, 'acme', 'main', {});
-    assert.equal(tester.calls.length, 4);
+    assert.equal(tester.connections, 4);
   });
+  it('does not count tests refused before any connection (they cannot scan)', async () => {
+    const { deps, tester } = setup({ testsPerMinute: 1 });
+    tester.connects = false;
+    for (let i = 0; i < 3; i++) await testScopeSettings(deps, 'acme', 'main', { smtp: smtpInput({ fromAddress: 'jobs@acme.example' }) });
+    tester.connects = true;
+    await testScopeSettings(deps, 'acme', 'main', { smtp: smtpInput({ fromAddress: 'jobs@acme.example' }) });
+    assert.equal(tester.connections, 1);
+  });
+
 
   it('answers CONFLICT when the record changed between reading and writing', async () => {
     const { deps, store } = setup();

@@ -5,6 +5,10 @@ import { tick } from './tick';
 /** A stand-in for `testSmtpSettings`: records what it was given, answers as scripted. */
 export class RecordingSmtpTester {
   readonly calls: { settings: SmtpServerSettings; options: { sendTestMessage?: { to: string } } }[] = [];
+  /** Whether the scripted tests get as far as connecting (and so through the rate limit). */
+  connects = true;
+  /** Tests that got past `beforeConnect`: those that would have opened a connection. */
+  connections = 0;
   private readonly outcomes: Partial<SmtpTestResult>[] = [];
 
   /** The next tests fail with these results (one per call); afterwards tests pass. */
@@ -13,8 +17,15 @@ export class RecordingSmtpTester {
     return this;
   }
 
-  readonly test = async (settings: SmtpServerSettings, options: { sendTestMessage?: { to: string } }): Promise<SmtpTestResult> => {
-    this.calls.push({ settings: structuredClone(settings), options: structuredClone(options) });
+  readonly test = async (
+    settings: SmtpServerSettings,
+    options: { sendTestMessage?: { to: string }; beforeConnect?: () => Promise<void> },
+  ): Promise<SmtpTestResult> => {
+    this.calls.push({ settings: structuredClone(settings), options: structuredClone({ sendTestMessage: options.sendTestMessage }) });
+    if (this.connects) {
+      await options.beforeConnect?.();
+      this.connections++;
+    }
     await tick();
     const failure = this.outcomes.shift();
     const base: SmtpTestResult = {
