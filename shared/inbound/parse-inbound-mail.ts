@@ -51,49 +51,8 @@ export interface InboundAttachment {
   checksum?: string;
 }
 
-/** A message/rfc822 part, parsed from its first `maxRetainedPartBytes` bytes. */
-export interface EmbeddedMessage {
-  /** Index into `ParsedInboundMail.attachments` of the stored part (absent inside an embedded message). */
-  attachmentIndex?: number;
-  /**
-   * The part was attached as a file (`Content-Disposition: attachment` or a file name), as mail
-   * clients do when forwarding "as attachment"; a bare embedded part is an enclosure or digest.
-   */
-  attachedAsFile: boolean;
-  messageId?: string;
-  inReplyTo?: string;
-  references: string[];
-  subject: string;
-  date?: Date;
-  from?: MailAddress;
-  fromAll: MailAddress[];
-  sender?: MailAddress;
-  replyTo: MailAddress[];
-  to: MailAddress[];
-  cc: MailAddress[];
-  headers: HeaderMap;
-  contentType: string;
-  text?: string;
-  html?: string;
-  /** Messages embedded in this one (bounded depth). */
-  embeddedMessages: EmbeddedMessage[];
-  /** The part was larger than the cap: headers are complete, the body may not be. */
-  truncated: boolean;
-  defects: string[];
-}
-
-/** A machine-readable report part: delivery-status, rfc822-headers, feedback or disposition report. */
-export interface ReportPart {
-  contentType: string;
-  /** Decoded as UTF-8 (these parts are ASCII or UTF-8 by their RFCs). */
-  content: string;
-  truncated: boolean;
-}
-
-/** Decoded header values by lowercase name, in order of appearance. */
-export type HeaderMap = Record<string, string[]>;
-
-export interface ParsedInboundMail {
+/** What a mail and a mail embedded in it have alike: addresses, threading, headers, bodies. */
+export interface MailFields {
   messageId?: string;
   inReplyTo?: string;
   references: string[];
@@ -107,15 +66,43 @@ export interface ParsedInboundMail {
   to: MailAddress[];
   cc: MailAddress[];
   headers: HeaderMap;
-  /** Top-level Content-Type, e.g. `{ value: 'multipart/report', params: { 'report-type': 'delivery-status' } }`. */
-  contentType: { value: string; params: Record<string, string> };
   text?: string;
   html?: string;
+  /** Why parts of the mail could not be parsed; empty for a well-formed mail. */
+  defects: string[];
+}
+
+/** A message/rfc822 part, parsed from its first `maxRetainedPartBytes` bytes. */
+export interface EmbeddedMessage extends MailFields {
+  /** Index into `ParsedInboundMail.attachments` of the stored part (absent inside an embedded message). */
+  attachmentIndex?: number;
+  /**
+   * The part was attached as a file (`Content-Disposition: attachment` or a file name), as mail
+   * clients do when forwarding "as attachment"; a bare embedded part is an enclosure or digest.
+   */
+  attachedAsFile: boolean;
+  contentType: string;
+  /** Messages embedded in this one (bounded depth). */
+  embeddedMessages: EmbeddedMessage[];
+  /** The part was larger than the cap: headers are complete, the body may not be. */
+  truncated: boolean;
+}
+
+/** A machine-readable report part: delivery-status, rfc822-headers, feedback or disposition report. */
+export interface ReportPart {
+  contentType: string;
+  /** Decoded as UTF-8 (these parts are ASCII or UTF-8 by their RFCs). */
+  content: string;
+  truncated: boolean;
+}
+
+/** Decoded header values by lowercase name, in order of appearance. */
+export type HeaderMap = Record<string, string[]>;
+
+export interface ParsedInboundMail extends MessageCore {
   attachments: InboundAttachment[];
   embeddedMessages: EmbeddedMessage[];
   reportParts: ReportPart[];
-  /** Why parts of the mail could not be parsed; empty for a well-formed mail. */
-  defects: string[];
 }
 
 export interface ParseInboundMailOptions {
@@ -192,23 +179,9 @@ interface RetainedPart {
   truncated: boolean;
 }
 
-interface MessageCore {
-  messageId?: string;
-  inReplyTo?: string;
-  references: string[];
-  subject: string;
-  date?: Date;
-  from?: MailAddress;
-  fromAll: MailAddress[];
-  sender?: MailAddress;
-  replyTo: MailAddress[];
-  to: MailAddress[];
-  cc: MailAddress[];
-  headers: HeaderMap;
+interface MessageCore extends MailFields {
+  /** Top-level Content-Type, e.g. `{ value: 'multipart/report', params: { 'report-type': 'delivery-status' } }`. */
   contentType: { value: string; params: Record<string, string> };
-  text?: string;
-  html?: string;
-  defects: string[];
 }
 
 interface MessageParseResult {

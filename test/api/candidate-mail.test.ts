@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { EXTRA_CA_ENV, startMailServer, writeTrustedCa, type MailServer, type ReceivedMail } from '../support/mail-servers';
 import { DEFAULT_FROM_ADDRESS, secretForms, startTestBackend, waitForDelivery, type TestBackend } from '../support/test-backend';
+import type { LocalSesStoredEmail } from '../../infra/local/local-ses';
 
 const PASSWORD = 'Candidate-mail-e2e-pw-42';
 const ACME = 'jobs@acme.test';
@@ -24,14 +25,7 @@ let berlinServer: MailServer; // implicit TLS
 let fixtureDir: string;
 const tokens: Record<string, string> = {};
 
-interface SesEmail {
-  messageId: string;
-  from: string;
-  replyTo: string[];
-  destination: { to: string[]; cc: string[]; bcc: string[] };
-  subject: string;
-  body: { text?: string; html?: string };
-}
+type SesEmail = LocalSesStoredEmail;
 
 async function sesEmails(): Promise<SesEmail[]> {
   const response = await fetch(api.backend.sesStoreUrl);

@@ -5,12 +5,11 @@
  * named by `SMTP_TLS_EXTRA_CA_FILE` (see `writeTrustedCa`); certificate checking stays on.
  */
 import { writeFileSync } from 'node:fs';
-import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
-import { makeCertificate, smtpReply, type TlsFixture } from '../smtp/helpers';
+import { makeCertificate, smtpReply, startRawServer, type TlsFixture } from '../smtp/helpers';
 
 /** The env variable through which the backend is told to trust an extra CA (a PEM file). */
 export const EXTRA_CA_ENV = 'SMTP_TLS_EXTRA_CA_FILE';
@@ -146,23 +145,5 @@ export async function startMailServer(options: MailServerOptions): Promise<MailS
 }
 
 /** A server that accepts TCP connections and never says anything (a firewall or wrong service). */
-export async function startSilentServer(): Promise<{ port: number; connections: () => number; close: () => Promise<void> }> {
-  let connections = 0;
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((socket) => {
-    connections += 1;
-    sockets.add(socket);
-    socket.on('error', () => undefined);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as AddressInfo).port,
-    connections: () => connections,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  };
-}
+export const startSilentServer = (): Promise<{ port: number; connections: () => number; close: () => Promise<void> }> =>
+  startRawServer(() => undefined);
