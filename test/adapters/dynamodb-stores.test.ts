@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { CandidatesStore } from '../../shared/candidates/candidates-store';
+import { newScopeSettings } from '../../shared/email-settings/email-settings-service';
 import type { ScopeSettings, StoredSmtp } from '../../shared/email-settings/model';
 import type { SettingsStore } from '../../shared/email-settings/settings-store';
 import { AppError } from '../../shared/errors';
@@ -54,24 +55,8 @@ let counter = 0;
 const company = (name: string) => `${name}-${++counter}`;
 
 function scopeSettings(companyId: string, scope: string, fields: Partial<ScopeSettings> = {}): ScopeSettings {
-  return {
-    companyId,
-    scope,
-    address: `jobs@${companyId}.example`,
-    displayName: 'ACME',
-    mode: 'default',
-    smtp: null,
-    fallbackToDefault: true,
-    status: 'unverified',
-    lastTest: null,
-    failure: null,
-    inboundAddress: `${companyId}-abc123def456@inbound.example`,
-    redirect: { status: 'unverified', token: null, sentAt: null, verifiedAt: null, hint: null },
-    createdAt: '2026-03-02T09:00:00.000Z',
-    updatedAt: null,
-    version: 1,
-    ...fields,
-  };
+  const fresh = newScopeSettings(companyId, scope, `${companyId}-abc123def456@inbound.example`, new Date('2026-03-02T09:00:00.000Z'));
+  return { ...fresh, address: `jobs@${companyId}.example`, displayName: 'ACME', ...fields };
 }
 
 const smtp = (revision: number): StoredSmtp => ({
