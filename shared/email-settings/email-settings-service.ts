@@ -26,7 +26,7 @@ export interface SaveSettingsInput {
 
 export type SmtpTester = (
   settings: SmtpServerSettings,
-  options: { sendTestMessage?: { to: string }; beforeConnect?: () => Promise<void> },
+  options: { sendTestMessage?: { to: string }; beforeConnect?: (destination: { address: string; port: number }) => Promise<void> },
 ) => Promise<SmtpTestResult>;
 
 export interface EmailSettingsDeps {
@@ -36,6 +36,7 @@ export interface EmailSettingsDeps {
   rateLimiter: RateLimiter;
   inboundDomain: string;
   testsPerMinute: number;
+  destinationsPerMinute: number;
   now: () => Date;
 }
 
@@ -95,7 +96,7 @@ export async function saveScopeSettings(
   }
 
   const candidate = await resolveCandidate(deps, current, input.smtp!, address);
-  const test = await deps.testSmtp(candidate, { beforeConnect: () => enforceTestRate(deps, companyId) });
+  const test = await deps.testSmtp(candidate, { beforeConnect: (destination) => enforceTestRate(deps, companyId, destination) });
   if (!test.ok) return { saved: false, settings: current, test };
 
   const passwordCiphertext = candidate.password ? await deps.cipher.encrypt(candidate.password, secretContext(companyId, scope)) : null;
@@ -157,7 +158,7 @@ export async function testScopeSettings(
     settings = await decryptSaved(deps, current);
   }
   const sendTestMessage = input.sendTestMessage ? { to: input.sendTestMessage.to ?? settings.fromAddress } : undefined;
-  const test = await deps.testSmtp(settings, { sendTestMessage, beforeConnect: () => enforceTestRate(deps, companyId) });
+  const test = await deps.testSmtp(settings, { sendTestMessage, beforeConnect: (destination) => enforceTestRate(deps, companyId, destination) });
 
   if (!input.smtp && current.smtp) {
     const now = deps.now().toISOString();
@@ -229,14 +230,22 @@ async function resolveCandidate(
   return { host: input.host.trim(), port: input.port, security: input.security, username, password, fromAddress, fromName: input.fromName };
 }
 
-/** Per company, only tests that connect count: the limit is there so the button cannot scan. */
-async function enforceTestRate(deps: EmailSettingsDeps, companyId: string): Promise<void> {
-  const { allowed, retryAfterSeconds } = await deps.rateLimiter.consume(`smtp-test#${companyId}`, deps.testsPerMinute, 60);
-  if (!allowed) {
-    throw new AppError('RATE_LIMITED', `At most ${deps.testsPerMinute} SMTP tests a minute per company; try again in ${retryAfterSeconds} s`, {
-      retryAfterSeconds,
-    });
-  }
+/**
+ * The limits that keep the button from being a port scanner, per company and minute: tests
+ * that connect at all (`testsPerMinute`), and distinct destinations among them
+ * (`destinationsPerMinute`), since scanning means many destinations while an admin tries the
+ * same server again and again. Tests refused before connecting count for neither.
+ */
+async function enforceTestRate(deps: EmailSettingsDeps, companyId: string, destination: { address: string; port: number }): Promise<void> {
+  const limited = (what: string, retryAfterSeconds: number) =>
+    new AppError('RATE_LIMITED', `At most ${what} a minute per company; try again in ${retryAfterSeconds} s`, { retryAfterSeconds });
+  const tests = await deps.rateLimiter.consume(`smtp-test#${companyId}`, deps.testsPerMinute, 60);
+  if (!tests.allowed) throw limited(`${deps.testsPerMinute} SMTP tests`, tests.retryAfterSeconds);
+  // A one-hit bucket per destination: allowed only the first time this minute, i.e. a new one.
+  const firstTime = await deps.rateLimiter.consume(`smtp-test-seen#${companyId}#${destination.address}#${destination.port}`, 1, 60);
+  if (!firstTime.allowed) return;
+  const destinations = await deps.rateLimiter.consume(`smtp-test-destinations#${companyId}`, deps.destinationsPerMinute, 60);
+  if (!destinations.allowed) throw limited(`${deps.destinationsPerMinute} different servers tested`, destinations.retryAfterSeconds);
 }
 
 function withoutSmtp(settings: ScopeSettings): ScopeSettings {

@@ -112,24 +112,23 @@ export async function deliverCandidateMail(deps: DeliverMailDeps, messageId: str
       });
       return 'failed';
     }
-    if (NO_FALLBACK.has(error.code)) {
-      await finish(deps, claimed.id, 'failed', { smtpResponse: error.smtpResponse, error: reason });
-      return 'failed';
-    }
     const smtpAttempts = claimed.attempts - claimed.defaultProviderAttempts;
     if (RETRY_SAME_SERVER.has(error.code) && smtpAttempts < deps.retry.maxSmtpAttempts) {
       return retryLater(deps, claimed, smtpAttempts, { smtpResponse: error.smtpResponse, error: reason });
     }
-    // A configuration-type failure, or a server that kept answering 4xx: the admin must act.
-    // A 4xx for one recipient says nothing about the configuration.
-    if (!(error.stage === 'rcpt' && RETRY_SAME_SERVER.has(error.code))) {
-      await deps.settings.markFailing(owner.companyId, owner.scope, owner.smtp!.revision, {
-        at: deps.now().toISOString(),
-        code: error.code,
-        message: error.message,
-        smtpResponse: error.smtpResponse,
-      });
+    // What the server says about one recipient (550 5.1.1, or a 451 that outlasted the retries)
+    // is about the candidate's address, not the company's configuration: no fallback.
+    if (NO_FALLBACK.has(error.code) || (error.stage === 'rcpt' && RETRY_SAME_SERVER.has(error.code))) {
+      await finish(deps, claimed.id, 'failed', { smtpResponse: error.smtpResponse, error: reason });
+      return 'failed';
     }
+    // A configuration-type failure, or a server that kept answering 4xx: the admin must act.
+    await deps.settings.markFailing(owner.companyId, owner.scope, owner.smtp!.revision, {
+      at: deps.now().toISOString(),
+      code: error.code,
+      message: error.message,
+      smtpResponse: error.smtpResponse,
+    });
     if (!owner.fallbackToDefault) {
       await finish(deps, claimed.id, 'failed', { smtpResponse: error.smtpResponse, error: reason });
       return 'failed';

@@ -164,7 +164,9 @@ function classifyReply(stage: SmtpStage, reply: ParsedReply, context: FailureCon
         hint: 'The server does not support password login here (on this port, or at all). Ask your IT which port accepts SMTP AUTH, usually 587 with STARTTLS.',
       };
     }
-    if (transient) return { code: 'TEMPORARY_FAILURE', message: 'The server could not check the login right now.', temporary: true };
+    // Postfix answers `454 4.7.0 Temporary authentication failure` when its authentication
+    // service (Dovecot) is slow, typically while it delays logins after failed attempts.
+    if (transient) return { code: 'TEMPORARY_FAILURE', message: 'The server could not check the login right now.', hint: LOGIN_DELAY_HINT, temporary: true };
     // Gmail and Postfix 535 5.7.8, Microsoft 535 5.7.3, and any other permanent refusal of AUTH.
     return { code: 'AUTH_FAILED' };
   }
@@ -348,6 +350,9 @@ function implicitTlsMismatch(port: number): Verdict {
   };
 }
 
+const LOGIN_DELAY_HINT =
+  'Mail servers answer logins late on purpose after failed attempts (Dovecot waits up to 15 s; Microsoft 365 and Gmail throttle too). Wait a few minutes, then test again with the correct password. If it happens on the first try, ask your IT whether the authentication service is overloaded.';
+
 function classifyTimeout(stage: SmtpStage, context: FailureContext): Verdict {
   switch (stage) {
     case 'dns':
@@ -373,12 +378,7 @@ function classifyTimeout(stage: SmtpStage, context: FailureContext): Verdict {
           }
         : { code: 'CONNECTION_TIMEOUT', message: 'The server stopped answering during the STARTTLS handshake.' };
     case 'auth':
-      return {
-        code: 'TEMPORARY_FAILURE',
-        message: 'The server did not answer the login in time.',
-        hint: 'Mail servers answer logins late on purpose after failed attempts (Dovecot waits up to 15 s; Microsoft 365 and Gmail throttle too). Wait a few minutes, then test again with the correct password. If it happens on the first try, ask your IT whether the authentication service is overloaded.',
-        temporary: true,
-      };
+      return { code: 'TEMPORARY_FAILURE', message: 'The server did not answer the login in time.', hint: LOGIN_DELAY_HINT, temporary: true };
     default:
       return {
         code: 'CONNECTION_TIMEOUT',

@@ -182,22 +182,30 @@ function describeRange(range: string): string {
   return RANGE_NAMES[range] ?? `reserved (${range})`;
 }
 
-const article = (words: string): string => (/^[aeiouIU]/.test(words) ? 'an' : 'a');
+/** 'an unspecified', 'an IPv4-mapped', but 'a unique-local'. */
+const article = (words: string): string => (/^(?:[aeioAEIO]|un(?!i))/.test(words) ? 'an' : 'a');
 
-/**
- * Whether an operator's exemption covers the address. An IPv4-mapped address is its IPv4
- * address, and ::1 is this host's loopback as 127.0.0.1 is: an exemption of 127.0.0.0/8 covers
- * both (`localhost` resolves to ::1 and 127.0.0.1 on most systems). Other IPv6 forms that
- * carry an IPv4 address (NAT64, 6to4) reach other hosts and are never exempted through it.
- */
 function isExempt(address: string, cidrs: string[]): boolean {
-  let ip = ipaddr.parse(address);
-  if (ip.kind() === 'ipv6' && (ip as ipaddr.IPv6).isIPv4MappedAddress()) ip = (ip as ipaddr.IPv6).toIPv4Address();
-  else if (ip.kind() === 'ipv6' && (ip as ipaddr.IPv6).range() === 'loopback') ip = ipaddr.parse('127.0.0.1');
+  const ip = ipaddr.parse(address);
   return cidrs.some((cidr) => {
     const [network, bits] = ipaddr.parseCIDR(cidr);
+    // Exemptions apply within one address family: 127.0.0.0/8 does not open ::1 or ::ffff:127.0.0.1.
     return network.kind() === ip.kind() && ip.match(network, bits);
   });
+}
+
+const isLoopback = (address: string): boolean => ipaddr.parse(address).range() === 'loopback';
+
+/**
+ * A name whose every address is this host's loopback (`localhost` resolves to ::1 and
+ * 127.0.0.1 on most systems) names one destination: where the operator exempted loopback in
+ * one family, only the exempt addresses are kept (and one of them pinned). Any other mix of
+ * allowed and blocked addresses is refused, as a name that also points elsewhere.
+ */
+function sameHostLoopback(addresses: ResolvedAddress[], policy: OutboundPolicy): ResolvedAddress[] {
+  if (!addresses.every((entry) => isLoopback(entry.address))) return addresses;
+  const exempt = addresses.filter((entry) => isExempt(entry.address, policy.allowedPrivateCidrs));
+  return exempt.length > 0 ? exempt : addresses;
 }
 
 const HOSTNAME = /^(?=.{1,253}$)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9])?)(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9])?)*\.?$/i;
@@ -253,7 +261,7 @@ export async function checkDestination(
     servername = trimmed.replace(/\.$/, '').toLowerCase();
     const looked = await lookupOnce(servername, options);
     if (!looked.ok) return looked;
-    addresses = looked.addresses;
+    addresses = sameHostLoopback(looked.addresses, policy);
   }
   for (const entry of addresses) {
     const reason = blockedReason(entry.address);

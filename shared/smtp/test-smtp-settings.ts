@@ -36,7 +36,7 @@ export interface TestSmtpOptions {
    * place for the per-company rate limit (tests refused before connecting cannot scan). What
    * it throws ends the test.
    */
-  beforeConnect?: () => Promise<void>;
+  beforeConnect?: (destination: { address: string; port: number }) => Promise<void>;
   /** Milliseconds clock for `durationMs` (timeouts always use real timers). */
   clock?: () => number;
   /** Extra trusted CA certificates (tests, local mode); certificate checking stays on. */
@@ -131,7 +131,7 @@ export async function testSmtpSettings(settings: SmtpServerSettings, options: Te
   }
   transcript.push(`*  ${settings.host} resolved to ${destination.resolved.join(', ')}; connecting to ${destination.address}:${settings.port}`);
 
-  await options.beforeConnect?.();
+  await options.beforeConnect?.({ address: destination.address, port: settings.port });
   let session: SmtpProbeSession | null = null;
   let serverText = '';
   try {
@@ -218,6 +218,16 @@ export async function testSmtpSettings(settings: SmtpServerSettings, options: Te
       session?.destroy();
       throw error;
     }
+    if (session) {
+      session.note(describeFailure(error.failure, timeouts));
+      // After a negative reply the session is still in step: leave politely but briefly.
+      // After a timeout or a broken connection a QUIT would only wait for nothing.
+      if (error.failure.kind === 'reply') await session.close(Math.min(500, deadline.budget(500)));
+      else session.destroy();
+      transcript.push(...session.transcript);
+    } else {
+      transcript.push(`*  ${describeFailure(error.failure, timeouts)}`);
+    }
     // No greeting on a plain connection: a port that answers a TLS handshake expects SSL/TLS
     // from the start. One short handshake on the checked IP turns a guess into a diagnosis.
     const speaksImplicitTls =
@@ -232,16 +242,6 @@ export async function testSmtpSettings(settings: SmtpServerSettings, options: Te
       serverText,
       speaksImplicitTls,
     });
-    if (session) {
-      session.note(describeFailure(error.failure, timeouts));
-      // After a negative reply the session is still in step: leave politely but briefly.
-      // After a timeout or a broken connection a QUIT would only wait for nothing.
-      if (error.failure.kind === 'reply') await session.close(Math.min(500, deadline.budget(500)));
-      else session.destroy();
-      transcript.push(...session.transcript);
-    } else {
-      transcript.push(`*  ${describeFailure(error.failure, timeouts)}`);
-    }
     // Without a test message the only recipient is the from address itself.
     const ownAddressRefused = classification.code === 'RECIPIENT_REJECTED' && !options.sendTestMessage;
     return finish({

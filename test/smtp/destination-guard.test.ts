@@ -100,13 +100,12 @@ describe('checkDestination', () => {
     assert.match(!result.ok ? result.message : '', /10\.0\.0\.5/);
   });
 
-  it('allows private ranges only where the policy exempts them', async () => {
+  it('allows private ranges only where the policy exempts them, per address family', async () => {
     const local: OutboundPolicy = { ...strict, allowedPrivateCidrs: ['127.0.0.0/8'] };
     assert.equal((await checkDestination('127.0.0.1', 587, local)).ok, true);
-    // ::1 is this host's loopback as 127.0.0.1 is, and an IPv4-mapped address is its IPv4 address.
-    assert.equal((await checkDestination('::1', 587, local)).ok, true);
-    assert.equal((await checkDestination('::ffff:127.0.0.1', 587, local)).ok, true);
-    // Forms that carry an IPv4 address towards other hosts are not exempted through it.
+    assert.equal((await checkDestination('::1', 587, local)).ok, false);
+    assert.equal((await checkDestination('::ffff:127.0.0.1', 587, local)).ok, false);
+    assert.equal((await checkDestination('::1', 587, { ...local, allowedPrivateCidrs: ['127.0.0.0/8', '::1/128'] })).ok, true);
     assert.equal((await checkDestination('64:ff9b::7f00:1', 587, local)).ok, false);
     assert.equal((await checkDestination('2002:7f00:1::', 587, local)).ok, false);
     assert.equal((await checkDestination('10.0.0.1', 587, local)).ok, false);
@@ -121,6 +120,9 @@ describe('checkDestination', () => {
     const blocked = await checkDestination('localhost', 587, strict, { resolver: fakeResolver({ localhost: ['::1', '127.0.0.1'] }) });
     assert.equal(!blocked.ok && blocked.code, 'DESTINATION_BLOCKED');
     assert.doesNotMatch(!blocked.ok ? blocked.message : '', /carries/);
+    // Loopback beside any other address is no "same host": refused.
+    const mixed = await checkDestination('sneaky.example', 587, local, { resolver: fakeResolver({ 'sneaky.example': ['127.0.0.1', '10.0.0.1'] }) });
+    assert.equal(!mixed.ok && mixed.code, 'DESTINATION_BLOCKED');
   });
 
   it('answers DNS_NOT_FOUND for a name that does not exist', async () => {

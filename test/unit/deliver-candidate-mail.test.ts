@@ -56,6 +56,7 @@ function setup(options: { maxSmtpAttempts?: number; maxDefaultAttempts?: number 
     rateLimiter: new MemoryRateLimiter(now),
     inboundDomain: INBOUND_DOMAIN,
     testsPerMinute: 1000,
+    destinationsPerMinute: 1000,
     now,
   };
 
@@ -342,7 +343,7 @@ describe('deliverCandidateMail: failures of the company server', () => {
     assert.equal(t.settings.peek('acme', 'main')?.status, 'failing');
   });
 
-  it('a 4xx for one recipient is retried, then falls back, without marking the company server failing', async () => {
+  it('a 4xx for one recipient is retried, then fails: no fallback, and the company server is not marked failing', async () => {
     const t = setup({ maxSmtpAttempts: 2, maxDefaultAttempts: 5 });
     await t.configureSmtp('main');
     const deferred = () => smtpError('TEMPORARY_FAILURE', { stage: 'rcpt', smtpResponse: '451 4.3.0 <x@y.example>: Temporary lookup failure', temporary: true });
@@ -350,8 +351,11 @@ describe('deliverCandidateMail: failures of the company server', () => {
     const message = await t.queued();
     assert.equal(await deliverCandidateMail(t.deps, message.id), 'retrying');
     t.advance(30);
-    assert.equal(await deliverCandidateMail(t.deps, message.id), 'sent');
-    assert.equal(t.messages.peek(message.id).provider, 'default');
+    assert.equal(await deliverCandidateMail(t.deps, message.id), 'failed');
+    const stored = t.messages.peek(message.id);
+    assert.equal(stored.error?.code, 'TEMPORARY_FAILURE');
+    assert.equal(stored.provider, 'smtp');
+    assert.equal(t.provider.sent.length, 0);
     assert.equal(t.settings.peek('acme', 'main')?.status, 'verified');
   });
 

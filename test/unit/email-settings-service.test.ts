@@ -18,7 +18,7 @@ import { RecordingSmtpTester } from './fakes/recording-smtp';
 const INBOUND_DOMAIN = 'inbound.recruiting.example';
 const PASSWORD = 'correct horse battery staple';
 
-function setup(options: { testsPerMinute?: number } = {}) {
+function setup(options: { testsPerMinute?: number; destinationsPerMinute?: number } = {}) {
   let clock = new Date('2026-03-02T09:00:10Z');
   const store = new MemorySettingsStore();
   const cipher = new FakeSecretCipher();
@@ -31,6 +31,7 @@ function setup(options: { testsPerMinute?: number } = {}) {
     rateLimiter: new MemoryRateLimiter(now),
     inboundDomain: INBOUND_DOMAIN,
     testsPerMinute: options.testsPerMinute ?? 100,
+    destinationsPerMinute: options.destinationsPerMinute ?? 100,
     now,
   };
   return {
@@ -266,6 +267,17 @@ describe('saveScopeSettings with mode smtp', () => {
     await testScopeSettings(deps, 'acme', 'main', {});
     assert.equal(tester.connections, 4);
   });
+  it('limits different destinations separately: the same server may be tried again, new ones only so often', async () => {
+    const { deps, tester } = setup({ testsPerMinute: 100, destinationsPerMinute: 2 });
+    await getScopeSettings(deps, 'acme', 'main');
+    const tryPort = (port: number) => testScopeSettings(deps, 'acme', 'main', { smtp: smtpInput({ port, fromAddress: 'jobs@acme.example' }) });
+    await tryPort(587);
+    await tryPort(465);
+    for (let i = 0; i < 5; i++) await tryPort(587);
+    await assertAppError(tryPort(2525), 'RATE_LIMITED', (error) => assert.match(error.message, /different servers/));
+    assert.equal(tester.connections, 7);
+  });
+
   it('does not count tests refused before any connection (they cannot scan)', async () => {
     const { deps, tester } = setup({ testsPerMinute: 1 });
     tester.connects = false;

@@ -19,11 +19,11 @@ export class RecordingSmtpTester {
 
   readonly test = async (
     settings: SmtpServerSettings,
-    options: { sendTestMessage?: { to: string }; beforeConnect?: () => Promise<void> },
+    options: { sendTestMessage?: { to: string }; beforeConnect?: (destination: { address: string; port: number }) => Promise<void> },
   ): Promise<SmtpTestResult> => {
     this.calls.push({ settings: structuredClone(settings), options: structuredClone({ sendTestMessage: options.sendTestMessage }) });
     if (this.connects) {
-      await options.beforeConnect?.();
+      await options.beforeConnect?.({ address: '192.0.2.25', port: settings.port });
       this.connections++;
     }
     await tick();
