@@ -7,9 +7,8 @@
  *   node --import tsx bench/inbound-memory-probe.ts <mode> <file>
  */
 import { createReadStream, readFileSync, writeFileSync } from 'node:fs';
-import type { Readable } from 'node:stream';
-import { finished } from 'node:stream/promises';
 import { MailParser, simpleParser, type AttachmentStream } from 'mailparser';
+import { discardingSink } from './discarding-sink';
 
 const PROBE_MODES = ['baseline', 'parseInboundMail (stream)', 'parseInboundMail (buffer)', 'MailParser (stream)', 'simpleParser (buffer)'] as const;
 /** Import only as a type: importing this file runs the probe. */
@@ -28,15 +27,6 @@ export interface ProbeResult {
   attachmentBytes: number;
 }
 
-/** Reads every attachment to the end and keeps nothing: the sink of a parse that stores elsewhere. */
-const discardingSink = {
-  async put(name: string, _contentType: string, content: Readable): Promise<{ key: string; size: number }> {
-    let size = 0;
-    content.on('data', (chunk: Buffer) => (size += chunk.length));
-    await finished(content);
-    return { key: `discarded/${name}`, size };
-  },
-};
 
 type ParseInboundMail = typeof import('../shared/inbound/parse-inbound-mail').parseInboundMail;
 

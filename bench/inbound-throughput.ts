@@ -10,13 +10,12 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, openSync, readdirSync, readFileSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
-import { finished } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import { measureInboundEndToEnd } from './inbound-end-to-end';
 import type { ProbeMode, ProbeResult } from './inbound-memory-probe';
 import { bytes, errorText, ms, printSkip, printTable, rate, type Cell } from './report';
 import { syntheticMails } from './synthetic-mail';
+import { discardingSink } from './discarding-sink';
 
 const run = promisify(execFile);
 
@@ -27,15 +26,6 @@ const MAX_PASSES = 50;
 const LARGE_BASE64_BYTES = 30 * 1024 * 1024;
 const MEMORY_MODES: ProbeMode[] = ['baseline', 'parseInboundMail (stream)', 'parseInboundMail (buffer)', 'MailParser (stream)', 'simpleParser (buffer)'];
 
-/** Reads every attachment to the end and keeps nothing, like a sink that uploads elsewhere. */
-const discardingSink = {
-  async put(name: string, _contentType: string, content: Readable): Promise<{ key: string; size: number }> {
-    let size = 0;
-    content.on('data', (chunk: Buffer) => (size += chunk.length));
-    await finished(content);
-    return { key: `discarded/${name}`, size };
-  },
-};
 
 interface MailSet {
   mails: Buffer[];

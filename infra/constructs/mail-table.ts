@@ -6,9 +6,10 @@
  */
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { TABLE_LAYOUT } from '../../shared/table-layout';
 import { Construct } from 'constructs';
 
-export const MAIL_TABLE_GSI1 = 'gsi1';
+export const MAIL_TABLE_GSI1 = TABLE_LAYOUT.gsi1.name;
 
 export interface MailTableProps {
   /** RETAIN also turns on deletion protection. */
@@ -21,10 +22,10 @@ export class MailTable extends Construct {
   constructor(scope: Construct, id: string, props: MailTableProps) {
     super(scope, id);
     this.table = new Table(this, 'Table', {
-      partitionKey: { name: 'pk', type: AttributeType.STRING },
-      sortKey: { name: 'sk', type: AttributeType.STRING },
+      partitionKey: { name: TABLE_LAYOUT.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: TABLE_LAYOUT.sortKey, type: AttributeType.STRING },
       billingMode: BillingMode.PAY_PER_REQUEST,
-      timeToLiveAttribute: 'expiresAt',
+      timeToLiveAttribute: TABLE_LAYOUT.ttlAttribute,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       encryption: TableEncryption.AWS_MANAGED,
       deletionProtection: props.removalPolicy === RemovalPolicy.RETAIN,
@@ -32,8 +33,8 @@ export class MailTable extends Construct {
     });
     this.table.addGlobalSecondaryIndex({
       indexName: MAIL_TABLE_GSI1,
-      partitionKey: { name: 'gsi1pk', type: AttributeType.STRING },
-      sortKey: { name: 'gsi1sk', type: AttributeType.STRING },
+      partitionKey: { name: TABLE_LAYOUT.gsi1.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: TABLE_LAYOUT.gsi1.sortKey, type: AttributeType.STRING },
       projectionType: ProjectionType.ALL,
     });
   }

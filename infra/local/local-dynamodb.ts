@@ -1,6 +1,6 @@
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
 import type { AddressInfo } from 'node:net';
-import { TABLE_LAYOUT } from '../../shared/adapters/dynamodb';
+import { TABLE_LAYOUT } from '../../shared/table-layout';
 
 export interface LocalDynamo {
   endpoint: string;

@@ -2,7 +2,8 @@ import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/li
 import { AppError } from '../errors';
 import { type MessagesStore, normalizeMessageIdHeader } from '../messages/messages-store';
 import type { MessageRecord, Page } from '../messages/model';
-import { getDocumentClient, isConditionFailure, putIfAbsent, tableName, TABLE_LAYOUT } from './dynamodb';
+import { TABLE_LAYOUT } from '../table-layout';
+import { getDocumentClient, isConditionFailure, putIfAbsent, tableName } from './dynamodb';
 
 const messageKey = (id: string) => ({ pk: `MESSAGE#${id}`, sk: 'MESSAGE' });
 const conversationKey = (companyId: string, candidateId: string | null) =>
