@@ -1,9 +1,11 @@
 import { AppError } from '../errors';
 import type { RateLimiter } from '../rate-limiter';
 import type { SecretCipher } from '../secrets/secret-cipher';
+import { redactDeep, secretForms } from '../smtp/redact-secrets';
 import type { SmtpServerSettings, SmtpTestResult } from '../smtp/types';
 import { newInboundLocalPart } from './inbound-address';
 import { MAIN_SCOPE, type ScopeSettings, type StoredSmtp } from './model';
+import { storedPasswordReuseRefusal } from './stored-password-reuse';
 import type { SettingsStore } from './settings-store';
 
 export interface SmtpSettingsInput {
@@ -96,7 +98,11 @@ export async function saveScopeSettings(
   }
 
   const candidate = await resolveCandidate(deps, current, input.smtp!, address);
-  const test = await deps.testSmtp(candidate, { beforeConnect: (destination) => enforceTestRate(deps, companyId, destination) });
+  // The tester redacts too; this keeps the guarantee whatever tester is plugged in.
+  const test = redactDeep(
+    await deps.testSmtp(candidate, { beforeConnect: (destination) => enforceTestRate(deps, companyId, destination) }),
+    secretForms(candidate.username, candidate.password),
+  );
   if (!test.ok) return { saved: false, settings: current, test };
 
   const passwordCiphertext = candidate.password ? await deps.cipher.encrypt(candidate.password, secretContext(companyId, scope)) : null;
@@ -158,7 +164,10 @@ export async function testScopeSettings(
     settings = await decryptSaved(deps, current);
   }
   const sendTestMessage = input.sendTestMessage ? { to: input.sendTestMessage.to ?? settings.fromAddress } : undefined;
-  const test = await deps.testSmtp(settings, { sendTestMessage, beforeConnect: (destination) => enforceTestRate(deps, companyId, destination) });
+  const test = redactDeep(
+    await deps.testSmtp(settings, { sendTestMessage, beforeConnect: (destination) => enforceTestRate(deps, companyId, destination) }),
+    secretForms(settings.username, settings.password),
+  );
 
   if (!input.smtp && current.smtp) {
     const now = deps.now().toISOString();
@@ -197,8 +206,9 @@ export async function decryptSaved(deps: Pick<EmailSettingsDeps, 'cipher'>, sett
 
 /**
  * Completes submitted settings: the from address defaults to the scope address, and a missing
- * password means the stored one, but only for the same host and username, so that a stored
- * password can never be replayed against another server.
+ * password means the stored one, but only for the same host and username and over TLS
+ * (stored-password-reuse.ts), so that a stored password can never be replayed against another
+ * server or read off the wire.
  */
 async function resolveCandidate(
   deps: EmailSettingsDeps,
@@ -215,16 +225,8 @@ async function resolveCandidate(
   const username = input.username?.trim() ? input.username.trim() : undefined;
   let password = input.password === '' ? undefined : input.password;
   if (password === undefined && username) {
-    const saved = current.smtp;
-    const sameServer =
-      saved?.passwordCiphertext &&
-      saved.host.toLowerCase() === input.host.toLowerCase() &&
-      (saved.username ?? '').toLowerCase() === username.toLowerCase();
-    if (!sameServer) {
-      throw new AppError('VALIDATION_FAILED', 'A password is needed for this host and username', [
-        { path: 'smtp.password', message: 'is required: no password is stored for this host and username' },
-      ]);
-    }
+    const refusal = storedPasswordReuseRefusal(current.smtp, { host: input.host, username, security: input.security });
+    if (refusal) throw new AppError('VALIDATION_FAILED', refusal.message, [{ path: 'smtp.password', message: refusal.detail }]);
     password = (await decryptSaved(deps, current)).password;
   }
   return { host: input.host.trim(), port: input.port, security: input.security, username, password, fromAddress, fromName: input.fromName };

@@ -17,7 +17,8 @@ import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import { adviseSmtpSettings } from '../email-settings/advise-settings';
 import { classifySmtpFailure, type SmtpFailure } from './classify-smtp-reply';
 import { checkDestination, type HostResolver } from './destination-guard';
-import { redactText, secretForms } from './redact-secrets';
+import { withSecretsRedacted } from '../security/secret-scope';
+import { redactDeep, redactText, secretForms } from './redact-secrets';
 import { SmtpConnectionPool, type PooledConnection } from './smtp-connection-pool';
 import { SEND_TIMEOUTS, withTimeouts, type SmtpTimeouts } from './smtp-timeouts';
 import { defaultClientName } from './test-smtp-settings';
@@ -101,12 +102,22 @@ interface Progress {
 
 const KNOWN_CODES = new Set<string>(SMTP_RESULT_CODES);
 
-export async function sendViaSmtp(settings: SmtpServerSettings, message: SmtpMessage, options: SendViaSmtpOptions): Promise<SmtpSendResult> {
-  const timeouts = withTimeouts(SEND_TIMEOUTS, options.timeouts);
+export function sendViaSmtp(settings: SmtpServerSettings, message: SmtpMessage, options: SendViaSmtpOptions): Promise<SmtpSendResult> {
   const secrets = secretForms(settings.username, settings.password);
+  return withSecretsRedacted(secrets, () => sendInSecretScope(settings, message, options, secrets));
+}
+
+async function sendInSecretScope(
+  settings: SmtpServerSettings,
+  message: SmtpMessage,
+  options: SendViaSmtpOptions,
+  secrets: string[],
+): Promise<SmtpSendResult> {
+  const timeouts = withTimeouts(SEND_TIMEOUTS, options.timeouts);
   const context = { host: settings.host, port: settings.port, security: settings.security };
   const fail = (failure: SmtpFailure, progress: Progress, smtpResponse: string | null): SmtpSendError => {
-    const classification = classifySmtpFailure(failure, context);
+    // Redacted before classifying: the classifier may quote or cut the server's text.
+    const classification = classifySmtpFailure(redactDeep(failure, secrets), context);
     return new SmtpSendError({
       code: classification.code,
       stage: failure.stage,

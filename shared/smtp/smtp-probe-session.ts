@@ -76,13 +76,17 @@ export class SmtpProbeSession {
     this.breakWith((stage) => ({ kind: 'socket_error', stage, errorCode: error.code, errorMessage: error.message }));
   private readonly onClose = () => this.breakWith((stage) => ({ kind: 'closed', stage }));
 
-  private constructor(socket: net.Socket) {
+  private constructor(
+    socket: net.Socket,
+    /** Removes secrets from what the server says before any of it is cut short or kept. */
+    private readonly redact: (text: string) => string,
+  ) {
     this.socket = socket;
     this.attach(socket);
   }
 
   /** Opens a TCP connection to an already checked IP address (stage `connect`). */
-  static connect(address: string, port: number, timeoutMs: number): Promise<SmtpProbeSession> {
+  static connect(address: string, port: number, timeoutMs: number, redact: (text: string) => string = (text) => text): Promise<SmtpProbeSession> {
     return new Promise((resolve, reject) => {
       const socket = net.connect({ host: address, port });
       const fail = (failure: SmtpFailure) => {
@@ -98,7 +102,7 @@ export class SmtpProbeSession {
         clearTimeout(timer);
         socket.removeAllListeners('error');
         socket.setNoDelay(true);
-        const session = new SmtpProbeSession(socket);
+        const session = new SmtpProbeSession(socket, redact);
         session.note(`connected to ${address}:${port}`);
         resolve(session);
       });
@@ -220,6 +224,7 @@ export class SmtpProbeSession {
 
   private record(line: string): void {
     if (this.transcript.length >= MAX_TRANSCRIPT) return;
+    line = this.redact(line);
     const shown = line.length > MAX_TRANSCRIPT_LINE ? `${line.slice(0, MAX_TRANSCRIPT_LINE)}…` : line;
     this.transcript.push(this.transcript.length === MAX_TRANSCRIPT - 1 ? '*  (transcript truncated)' : shown);
   }
@@ -234,7 +239,7 @@ export class SmtpProbeSession {
       this.receiveLine(line);
       if (this.broken) return;
     }
-    if (this.buffer.length > MAX_LINE) this.malformed(this.buffer.slice(0, 200));
+    if (this.buffer.length > MAX_LINE) this.malformed(this.redact(this.buffer).slice(0, 200));
   }
 
   private receiveLine(line: string): void {
@@ -263,7 +268,7 @@ export class SmtpProbeSession {
   }
 
   private malformed(text: string): void {
-    const reply = printable(text);
+    const reply = this.redact(printable(this.redact(text)));
     this.breakWith((stage) => ({ kind: 'malformed_reply', stage, reply }));
     this.socket.destroy();
   }

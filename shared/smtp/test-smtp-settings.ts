@@ -10,7 +10,8 @@ import tls from 'node:tls';
 import { adviseSmtpSettings } from '../email-settings/advise-settings';
 import { classifySmtpFailure, type SmtpFailure } from './classify-smtp-reply';
 import { checkDestination, type HostResolver } from './destination-guard';
-import { redactDeep, secretForms } from './redact-secrets';
+import { withSecretsRedacted } from '../security/secret-scope';
+import { redactDeep, redactText, secretForms } from './redact-secrets';
 import { ProbeFailure, SmtpProbeSession, replyText, type SmtpReply } from './smtp-probe-session';
 import { TEST_TIMEOUTS, withTimeouts, type SmtpTimeouts } from './smtp-timeouts';
 import {
@@ -86,10 +87,14 @@ class Deadline {
   }
 }
 
-export async function testSmtpSettings(settings: SmtpServerSettings, options: TestSmtpOptions): Promise<SmtpTestResult> {
+export function testSmtpSettings(settings: SmtpServerSettings, options: TestSmtpOptions): Promise<SmtpTestResult> {
+  const secrets = secretForms(settings.username, settings.password);
+  return withSecretsRedacted(secrets, () => runSmtpTest(settings, options, secrets));
+}
+
+async function runSmtpTest(settings: SmtpServerSettings, options: TestSmtpOptions, secrets: string[]): Promise<SmtpTestResult> {
   const clock = options.clock ?? Date.now;
   const startedAt = clock();
-  const secrets = secretForms(settings.username, settings.password);
   const advice = adviseSmtpSettings(settings);
   const warnings = advice.filter((item) => item.severity === 'warning');
   const transcript: string[] = [];
@@ -135,7 +140,9 @@ export async function testSmtpSettings(settings: SmtpServerSettings, options: Te
   let session: SmtpProbeSession | null = null;
   let serverText = '';
   try {
-    session = await SmtpProbeSession.connect(destination.address, settings.port, deadline.budget(timeouts.connect));
+    session = await SmtpProbeSession.connect(destination.address, settings.port, deadline.budget(timeouts.connect), (text) =>
+      redactText(text, secrets),
+    );
     const live = session;
     const tlsOptions = {
       servername: destination.servername,
@@ -235,11 +242,12 @@ export async function testSmtpSettings(settings: SmtpServerSettings, options: Te
         ? await answersTlsHandshake(destination.address, settings.port, destination.servername, Math.min(2500, deadline.budget(2500)))
         : false;
     if (speaksImplicitTls) transcript.push('*  a TLS handshake on the same port succeeds: the port expects SSL/TLS from the start');
-    const classification = classifySmtpFailure(error.failure, {
+    // Redacted before classifying: the classifier may quote or cut the server's text.
+    const classification = classifySmtpFailure(redactDeep(error.failure, secrets), {
       host: settings.host,
       port: settings.port,
       security: settings.security,
-      serverText,
+      serverText: redactText(serverText, secrets),
       speaksImplicitTls,
     });
     // Without a test message the only recipient is the from address itself.
@@ -252,7 +260,7 @@ export async function testSmtpSettings(settings: SmtpServerSettings, options: Te
       hint: ownAddressRefused
         ? 'Check that the from address is a mailbox or alias of this server; a typing mistake in it is the usual cause.'
         : classification.hint,
-      smtpResponse: error.reply,
+      smtpResponse: error.reply === null ? null : redactText(error.reply, secrets),
     });
   }
 }
