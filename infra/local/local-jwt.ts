@@ -1,4 +1,5 @@
 import { jwtVerify, SignJWT } from 'jose';
+import { rawClaimProblem } from '../../shared/http/tenant-claims';
 
 /** Local tokens: HS256 with LOCAL_JWT_SECRET, the same claims the deployed authorizer passes on. */
 export interface LocalTokenClaims {
@@ -24,12 +25,34 @@ export async function signLocalToken(secret: string, claims: LocalTokenClaims, e
     .sign(new TextEncoder().encode(secret));
 }
 
-/** Verifies as API Gateway's JWT authorizer does: signature, issuer, audience, expiry. */
-export async function verifyLocalToken(secret: string, token: string): Promise<Record<string, unknown>> {
+/**
+ * Clock skew tolerated for `exp`, `nbf` and `iat`, in seconds. API Gateway's JWT authorizer
+ * checks the same claims; locally a token is accepted up to this long after `exp` and from
+ * this long before `nbf`/`iat`.
+ */
+export const LOCAL_TOKEN_LEEWAY_SECONDS = 30;
+
+/**
+ * Verifies at least as strictly as API Gateway's JWT authorizer: HS256 signature, issuer,
+ * audience, `exp` required, `nbf` and `iat` not in the future (all with the leeway above). And,
+ * before the claims are flattened to strings as API Gateway does, the company and roles
+ * claims must be strings (or a string list for roles), so that a JSON null or an object never
+ * becomes a tenant named "null" or "[object]" (shared/http/tenant-claims.ts).
+ */
+export async function verifyLocalToken(secret: string, token: string, now: Date = new Date()): Promise<Record<string, unknown>> {
   const { payload } = await jwtVerify(token, new TextEncoder().encode(secret), {
     algorithms: ['HS256'],
     issuer: LOCAL_ISSUER,
     audience: LOCAL_AUDIENCE,
+    requiredClaims: ['exp'],
+    clockTolerance: LOCAL_TOKEN_LEEWAY_SECONDS,
+    currentDate: now,
   });
+  const nowSeconds = Math.floor(now.getTime() / 1000);
+  if (typeof payload.iat === 'number' && payload.iat > nowSeconds + LOCAL_TOKEN_LEEWAY_SECONDS) {
+    throw new Error('"iat" claim timestamp check failed (issued in the future)');
+  }
+  const problem = rawClaimProblem(payload, process.env.TENANT_CLAIM ?? 'company_id', process.env.ROLES_CLAIM ?? 'roles');
+  if (problem) throw new Error(problem);
   return payload as Record<string, unknown>;
 }

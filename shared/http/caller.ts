@@ -1,8 +1,8 @@
 import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
 import { optionalEnv } from '../config';
+import { companyIdFromClaim, rolesFromClaim, type Role } from './tenant-claims';
 
-export const ROLES = ['admin', 'recruiter'] as const;
-export type Role = (typeof ROLES)[number];
+export { ROLES, type Role } from './tenant-claims';
 
 /** Who is calling: the company (tenant) and roles from the verified JWT. */
 export interface Caller {
@@ -11,41 +11,21 @@ export interface Caller {
   subject: string | null;
 }
 
-type Claims = Record<string, string | number | boolean | string[]>;
-
 /**
  * Reads the caller from the claims API Gateway's JWT authorizer verified (the local server
- * fills the same place). API Gateway hands array claims over flattened to a string such as
- * `[admin recruiter]`, so every form is accepted.
+ * fills the same place), by the tenant identity rule of tenant-claims.ts. Null when there are
+ * no claims at all; a claim that breaks the rule throws 401 UNAUTHORIZED saying why.
  */
 export function callerFromEvent(event: APIGatewayProxyEventV2WithJWTAuthorizer): Caller | null {
-  const claims = event.requestContext?.authorizer?.jwt?.claims as Claims | undefined;
+  const claims = event.requestContext?.authorizer?.jwt?.claims as Record<string, unknown> | undefined;
   if (!claims) return null;
-  const companyId = claims[optionalEnv('TENANT_CLAIM', 'company_id')];
-  if (typeof companyId !== 'string' && typeof companyId !== 'number') return null;
-  const id = String(companyId).trim();
-  if (id === '') return null;
-  const roles = parseRoles(claims[optionalEnv('ROLES_CLAIM', 'roles')]);
+  const tenantClaim = optionalEnv('TENANT_CLAIM', 'company_id');
+  const rolesClaim = optionalEnv('ROLES_CLAIM', 'roles');
+  const companyId = companyIdFromClaim(claims[tenantClaim], tenantClaim);
+  const roles = rolesFromClaim(claims[rolesClaim], rolesClaim);
   const sub = claims.sub;
-  return { companyId: id, roles, subject: typeof sub === 'string' ? sub : null };
+  return { companyId, roles, subject: typeof sub === 'string' ? sub : null };
 }
 
-export function parseRoles(value: unknown): Role[] {
-  let items: unknown[] = [];
-  if (Array.isArray(value)) items = value;
-  else if (typeof value === 'string') {
-    const text = value.trim();
-    if (text.startsWith('[') && text.endsWith(']')) {
-      try {
-        const parsed: unknown = JSON.parse(text);
-        items = Array.isArray(parsed) ? parsed : [];
-      } catch {
-        items = text.slice(1, -1).split(/[\s,]+/);
-      }
-    } else {
-      items = text.split(/[\s,]+/);
-    }
-  }
-  const known = new Set<string>(ROLES);
-  return [...new Set(items.map((item) => String(item).trim().toLowerCase()).filter((item) => known.has(item)))] as Role[];
-}
+/** The product's roles in a roles claim (see tenant-claims.ts); a claim of another shape throws 401. */
+export const parseRoles = (value: unknown): Role[] => rolesFromClaim(value, optionalEnv('ROLES_CLAIM', 'roles'));

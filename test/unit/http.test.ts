@@ -13,24 +13,30 @@ import { callerFromEvent, parseRoles } from '../../shared/http/caller';
 import { localLambdaContext } from '../../infra/local/lambda-context';
 
 describe('parseRoles', () => {
-  it('reads every form API Gateway and token issuers use', () => {
+  it('reads a string list, API Gateway\'s flattened form and a single role name, exactly', () => {
     assert.deepEqual(parseRoles(['admin', 'recruiter']), ['admin', 'recruiter']);
     // API Gateway flattens an array claim to this.
     assert.deepEqual(parseRoles('[admin recruiter]'), ['admin', 'recruiter']);
-    assert.deepEqual(parseRoles('["recruiter","admin"]'), ['recruiter', 'admin']);
-    assert.deepEqual(parseRoles('admin, recruiter'), ['admin', 'recruiter']);
+    assert.deepEqual(parseRoles('[recruiter]'), ['recruiter']);
+    assert.deepEqual(parseRoles('[]'), []);
     assert.deepEqual(parseRoles('admin'), ['admin']);
-    assert.deepEqual(parseRoles(' Admin '), ['admin']);
   });
 
-  it('drops unknown roles, duplicates and non-strings', () => {
-    assert.deepEqual(parseRoles(['admin', 'superuser', 'ADMIN']), ['admin']);
-    assert.deepEqual(parseRoles('[owner, root]'), []);
-    assert.deepEqual(parseRoles('["owner"]'), []);
+  it('drops unknown roles, other cases, other separators and duplicates', () => {
+    assert.deepEqual(parseRoles(['admin', 'superuser', 'ADMIN', 'admin']), ['admin']);
+    assert.deepEqual(parseRoles('[owner root]'), []);
+    assert.deepEqual(parseRoles('["recruiter","admin"]'), []);
+    assert.deepEqual(parseRoles('admin, recruiter'), []);
+    assert.deepEqual(parseRoles(' Admin '), []);
+    assert.deepEqual(parseRoles('[admin  recruiter]'), ['admin', 'recruiter']);
     assert.deepEqual(parseRoles(''), []);
     assert.deepEqual(parseRoles(undefined), []);
-    assert.deepEqual(parseRoles(42), []);
-    assert.deepEqual(parseRoles({ admin: true }), []);
+  });
+
+  it('refuses a roles claim of another type with 401', () => {
+    for (const value of [42, { admin: true }, null, ['admin', 1], true]) {
+      assert.throws(() => parseRoles(value), (error: unknown) => error instanceof AppError && error.code === 'UNAUTHORIZED', JSON.stringify(value));
+    }
   });
 });
 
@@ -88,12 +94,21 @@ describe('callerFromEvent', () => {
     assert.deepEqual(caller, { companyId: 'acme', roles: ['recruiter'], subject: null });
   });
 
-  it('has no caller without claims or without a company', () => {
-    delete process.env.TENANT_CLAIM;
+  it('has no caller without claims', () => {
     assert.equal(callerFromEvent(eventWith(undefined)), null);
-    assert.equal(callerFromEvent(eventWith({ roles: 'admin' })), null);
-    assert.equal(callerFromEvent(eventWith({ company_id: '  ', roles: 'admin' })), null);
-    assert.equal(callerFromEvent(eventWith({ company_id: ['acme'] as unknown as string, roles: 'admin' })), null);
+  });
+
+  it('refuses with 401 a company claim that is missing, not a string, or outside the safe alphabet', () => {
+    delete process.env.TENANT_CLAIM;
+    for (const company of [undefined, '', '  ', ' acme', 'acme ', 'null', 'true', ['acme'], '[acme]', '{"a":1}', 42, 'a#b', 'a/b', 'a\nb', 'x'.repeat(129)]) {
+      assert.throws(
+        () => callerFromEvent(eventWith({ company_id: company as string, roles: 'admin' })),
+        (error: unknown) => error instanceof AppError && error.code === 'UNAUTHORIZED' && /company_id claim/.test(error.message),
+        JSON.stringify(company),
+      );
+    }
+    assert.equal(callerFromEvent(eventWith({ company_id: 'x'.repeat(128), roles: 'admin' }))?.companyId, 'x'.repeat(128));
+    assert.equal(callerFromEvent(eventWith({ company_id: 'Acme', roles: 'admin' }))?.companyId, 'Acme', 'used exactly as issued');
   });
 });
 
