@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { AppError } from '../errors';
 import { type MessagesStore, normalizeMessageIdHeader } from '../messages/messages-store';
@@ -113,33 +114,62 @@ export function createDynamoMessagesStore(client = getDocumentClient(), table = 
       await client.send(
         new PutCommand({
           TableName: table,
-          Item: { pk: `COMPANY#${companyId}`, sk: `MESSAGE-ID#${normalizeMessageIdHeader(header)}`, type: 'message-id', messageId },
+          Item: { pk: `COMPANY#${companyId}`, sk: `MESSAGE-ID#${messageIdKeyPart(header)}`, type: 'message-id', messageId },
         }),
       );
     },
     async claimInboundMessageId(companyId, scope, header, messageId) {
-      const Key = { pk: `COMPANY#${companyId}`, sk: `INBOUND-MESSAGE-ID#${scope}#${normalizeMessageIdHeader(header)}` };
+      const Key = { pk: `COMPANY#${companyId}`, sk: `INBOUND-MESSAGE-ID#${scope}#${messageIdKeyPart(header)}` };
       if (await putIfAbsent(client, table, { ...Key, type: 'inbound-message-id', messageId })) return messageId;
       const out = await client.send(new GetCommand({ TableName: table, Key, ConsistentRead: true }));
       return String(out.Item?.messageId);
     },
     async findByMessageIdHeader(companyId, header) {
       const out = await client.send(
-        new GetCommand({ TableName: table, Key: { pk: `COMPANY#${companyId}`, sk: `MESSAGE-ID#${normalizeMessageIdHeader(header)}` } }),
+        new GetCommand({ TableName: table, Key: { pk: `COMPANY#${companyId}`, sk: `MESSAGE-ID#${messageIdKeyPart(header)}` } }),
       );
       return out.Item ? String(out.Item.messageId) : null;
     },
   };
 }
 
-/** A cursor is the last key of the previous page; it must belong to the conversation asked for. */
+/**
+ * A Message-ID header as part of a sort key (at most 1024 bytes): as is when short, else its
+ * SHA-256, so that a hostile mail's endless Message-ID or References cannot fail the filing.
+ */
+function messageIdKeyPart(header: string): string {
+  const normalized = normalizeMessageIdHeader(header);
+  return Buffer.byteLength(normalized, 'utf8') <= 900 ? normalized : `sha256:${createHash('sha256').update(normalized).digest('hex')}`;
+}
+
+/**
+ * A cursor is the last key of the previous page. Whatever the client sends back is checked
+ * against the exact shape of such a key before it reaches DynamoDB: the four key attributes
+ * and nothing else, of this conversation, naming one message consistently, within the key
+ * size limits. Anything else (forged, edited, another list's) is a 400.
+ */
 function decodeCursor(cursor: string | undefined, pk: string): Record<string, unknown> | undefined {
   if (!cursor) return undefined;
   try {
-    const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Record<string, unknown>;
-    if (key.gsi1pk === pk && typeof key.gsi1sk === 'string' && typeof key.pk === 'string' && typeof key.sk === 'string') return key;
+    const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (isCursorKey(key, pk)) return key;
   } catch {
     // fall through to the error below
   }
   throw new AppError('VALIDATION_FAILED', 'Invalid cursor', [{ path: 'query.cursor', message: 'is not a cursor of this list' }]);
+}
+
+const CURSOR_MESSAGE_ID = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/;
+const CURSOR_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/;
+
+function isCursorKey(key: unknown, listKey: string): key is Record<string, string> {
+  if (!key || typeof key !== 'object' || Array.isArray(key)) return false;
+  const record = key as Record<string, unknown>;
+  if (Object.keys(record).sort().join(',') !== 'gsi1pk,gsi1sk,pk,sk') return false;
+  const { pk, sk, gsi1pk, gsi1sk } = record;
+  if (gsi1pk !== listKey || sk !== 'MESSAGE' || typeof pk !== 'string' || typeof gsi1sk !== 'string') return false;
+  const id = pk.startsWith('MESSAGE#') ? pk.slice('MESSAGE#'.length) : '';
+  if (!CURSOR_MESSAGE_ID.test(id)) return false;
+  const separator = gsi1sk.lastIndexOf('#');
+  return separator > 0 && gsi1sk.slice(separator + 1) === id && CURSOR_TIMESTAMP.test(gsi1sk.slice(0, separator));
 }

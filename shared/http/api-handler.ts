@@ -74,6 +74,8 @@ export function createApiHandler(operations: BoundOperation[]) {
 function parseRequest(spec: OperationSpec, event: APIGatewayProxyEventV2WithJWTAuthorizer): ApiRequest<OperationSpec> {
   const headers = Object.fromEntries(Object.entries(event.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v ?? '']));
   const caller = authorize(spec, event);
+  // The declared header schemas are applied like the others (an over-long Idempotency-Key is a 400).
+  validate(spec.headers, headers, 'header');
   const params = validate(spec.params, event.pathParameters ?? {}, 'path');
   const query = validate(spec.query, event.queryStringParameters ?? {}, 'query');
   const body = spec.body ? validate(spec.body, readJsonBody(spec, event), '') : {};

@@ -153,7 +153,8 @@ async function resolveThreading(
 ): Promise<{ inReplyTo: string | null; references: string[] }> {
   if (!inReplyTo) return { inReplyTo: null, references: [] };
   if (!inReplyTo.includes('@')) {
-    const parent = await deps.messages.get(inReplyTo);
+    // Only an id of ours can be looked up (anything else would make a key storage refuses).
+    const parent = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/.test(inReplyTo) ? await deps.messages.get(inReplyTo) : null;
     if (!parent || parent.companyId !== companyId || !parent.messageIdHeader) {
       throw new AppError('VALIDATION_FAILED', 'Unknown message to reply to', [{ path: 'inReplyTo', message: 'is not a message of this company' }]);
     }
