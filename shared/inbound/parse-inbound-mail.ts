@@ -1,4 +1,5 @@
 import { PassThrough, Readable, Transform, type TransformCallback } from 'node:stream';
+import { OversizedHeaderGuard } from './oversized-header-guard';
 import {
   MailParser,
   type AddressObject,
@@ -208,6 +209,8 @@ function parseMessage(
     maxHtmlLengthToParse: limits.maxHtmlLengthToParse,
   };
   const parser = new MailParser(parserOptions);
+  // Drops a too large header field, so that the parser keeps the others (oversized-header-guard.ts).
+  const headerGuard = new OversizedHeaderGuard();
   const defects: string[] = [];
   const attachments: InboundAttachment[] = [];
   const retained: RetainedPart[] = [];
@@ -237,7 +240,7 @@ function parseMessage(
           return;
         }
         resolve({
-          message: buildCore(headers, lineHeaders, text, defects),
+          message: buildCore(headers, lineHeaders, text, [...headerGuard.defects(), ...defects]),
           attachments: attachments.filter(Boolean),
           retained: retained.sort((a, b) => (a.attachmentIndex ?? 0) - (b.attachmentIndex ?? 0)),
         });
@@ -351,7 +354,7 @@ function parseMessage(
     };
 
     if (Buffer.isBuffer(source)) {
-      parser.end(source);
+      parser.end(headerGuard.filter(source));
     } else {
       source.on('error', (error: Error) => {
         if (settled) return;
@@ -360,7 +363,7 @@ function parseMessage(
         for (const tee of openTees.keys()) tee.destroy(error);
         reject(error);
       });
-      source.pipe(parser);
+      source.pipe(headerGuard.stream()).pipe(parser);
     }
   });
 }

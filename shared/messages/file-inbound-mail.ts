@@ -78,6 +78,7 @@ export async function fileInboundMail(deps: FileInboundDeps, delivery: InboundDe
       return { key, size };
     },
   });
+  if (mail.defects.length > 0) logger.warn('inbound mail filed with defects', { rawKey: delivery.rawKey, defects: mail.defects.slice(0, 20) });
   for (const target of pending) outcomes.push(await fileForScope(deps, delivery, mail, target));
   return outcomes;
 }

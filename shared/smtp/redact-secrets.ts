@@ -55,6 +55,9 @@ export function formsOfSecret(secret: string): string[] {
   const json = JSON.stringify(secret).slice(1, -1);
   const texts = new Set<string>([
     secret,
+    // Case-insensitive matching covers most case changes; these cover the ones that change length (ß → SS).
+    secret.toUpperCase(),
+    secret.toLowerCase(),
     json,
     json.replace(/[^\x00-\x7f]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`),
     json.replace(/[^\x00-\x7f]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0').toUpperCase()}`),
@@ -134,7 +137,7 @@ function patternOf(secrets: string[]): RegExp | null {
   const alternatives = [...new Set(secrets.filter((secret) => secret.length > 0))]
     .sort((a, b) => b.length - a.length)
     .map((secret) => secret.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'));
-  const pattern = alternatives.length > 0 ? new RegExp(alternatives.join('|'), 'gi') : null;
+  const pattern = alternatives.length > 0 ? new RegExp(alternatives.join('|'), 'giu') : null;
   patterns.set(secrets, pattern);
   return pattern;
 }
