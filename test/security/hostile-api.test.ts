@@ -239,7 +239,7 @@ describe('client input that becomes a storage key', () => {
   });
 
   it('answers 400 for a reply-to id that cannot be one of ours', async () => {
-    for (const inReplyTo of ['ü'.repeat(990), 'x'.repeat(998), 'a#b']) {
+    for (const inReplyTo of ['€'.repeat(990), 'ü'.repeat(990), 'a#b']) {
       const response = await api.request('POST', '/v1/candidates/cand-b/messages', { token: companyB.token, body: { subject: 'x', text: 'y', inReplyTo } });
       assert.equal(response.status, 400, response.text.slice(0, 300));
     }
