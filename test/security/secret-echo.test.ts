@@ -150,6 +150,34 @@ describe('a hostile server echoing the login', () => {
   });
 });
 
+describe('a hostile server echoing the login while candidate mail is sent', () => {
+  it('never shows the password in the message record (smtpResponse, error) or the settings failure', async () => {
+    const name = 'non-ASCII';
+    const password = PASSWORDS[name];
+    const server = servers.get(name)!;
+    const token = await api.token('echo-send', ['admin', 'recruiter']);
+    server.echo = null;
+    const saved = await api.request('PUT', '/v1/email-settings/main', { token, body: { mode: 'smtp', smtp: smtp(server, password) } });
+    assert.equal(saved.status, 200, saved.text.slice(0, 500));
+    const candidate = await api.request('PUT', '/v1/candidates/cand-echo', { token, body: { emails: ['cand@elsewhere.example'] } });
+    assert.equal(candidate.status, 200, candidate.text);
+
+    for (const stage of ['rcpt', 'mail_from', 'auth'] as const) {
+      server.echo = { stage, refuse: true };
+      const sent = await api.request('POST', '/v1/candidates/cand-echo/messages', { token, body: { subject: `echo at ${stage}`, text: 'hello' } });
+      assert.equal(sent.status, 202, sent.text);
+      await api.backend.idle();
+      const message = await api.request('GET', `/v1/messages/${sent.json.id}`, { token });
+      assert.equal(message.status, 200);
+      assert.ok(message.json.smtpResponse || message.json.error || message.json.fallbackReason, `${stage}: the failure is recorded: ${message.text.slice(0, 400)}`);
+      assertNoLeak(message, password, `message record, echo at ${stage}`);
+      const settings = await api.request('GET', '/v1/email-settings/main', { token });
+      assertNoLeak(settings, password, `settings after a send, echo at ${stage}`);
+    }
+    server.echo = null;
+  });
+});
+
 describe('the stored password is used only where it was saved for', () => {
   it('answers 400 at smtp.password for another host, another username, or security "none"', async () => {
     const server = servers.get('non-ASCII')!;
