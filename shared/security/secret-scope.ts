@@ -30,11 +30,14 @@ export function activeSecretForms(): string[] {
 export function redactError(error: unknown, forms: string[]): unknown {
   let current: unknown = error;
   for (let depth = 0; depth < 5 && current instanceof Error; depth++) {
-    current.message = redactText(current.message, forms);
-    if (current.stack) current.stack = redactText(current.stack, forms);
-    for (const key of ['response', 'smtpResponse', 'reply'] as const) {
-      const value = (current as unknown as Record<string, unknown>)[key];
-      if (typeof value === 'string') (current as unknown as Record<string, unknown>)[key] = redactText(value, forms);
+    const fields = current as unknown as Record<string, unknown>;
+    for (const key of ['message', 'stack', 'response', 'smtpResponse', 'reply']) {
+      const value = fields[key];
+      try {
+        if (typeof value === 'string') fields[key] = redactText(value, forms);
+      } catch {
+        // A read-only field stays as it is.
+      }
     }
     current = current.cause;
   }
