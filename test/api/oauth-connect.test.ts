@@ -276,6 +276,8 @@ describe('secrets', () => {
     const responses = api.responseBodies.join('\n');
     const output = api.output();
     const files = listFiles(api.backend.dataDir).map((file) => readFileSync(file).toString('latin1'));
+    // The table is in memory in tests: read every item as stored.
+    files.push(JSON.stringify(await scanTable()));
     for (const secret of secrets) {
       const forms = [secret, Buffer.from(secret).toString('base64')];
       for (const form of forms) {
@@ -286,6 +288,18 @@ describe('secrets', () => {
     }
   });
 });
+
+async function scanTable(): Promise<unknown[]> {
+  const { DynamoDBClient, ScanCommand } = await import('@aws-sdk/client-dynamodb');
+  const client = new DynamoDBClient({});
+  try {
+    const out = await client.send(new ScanCommand({ TableName: process.env.TABLE_NAME! }));
+    assert.ok((out.Items ?? []).some((item) => JSON.stringify(item).includes('refreshTokenCiphertext')), 'the scan sees the stored connections');
+    return out.Items ?? [];
+  } finally {
+    client.destroy();
+  }
+}
 
 function listFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
