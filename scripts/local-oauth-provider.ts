@@ -11,7 +11,8 @@ import { makeCertificate } from '../test/smtp/helpers';
 
 const microsoft = { clientId: 'local-microsoft-client', clientSecret: 'local-microsoft-secret', tenantId: '00000000-0000-0000-0000-00000000c0de' };
 const google = { clientId: 'local-google-client', clientSecret: 'local-google-secret' };
-const auth = await startLocalAuthorizationServer({ microsoft, google });
+// OAUTH_LOCAL_PORT fixes the port, e.g. for a Dovecot `passdb oauth2` introspecting at {url}/introspect.
+const auth = await startLocalAuthorizationServer({ microsoft, google, port: Number(process.env.OAUTH_LOCAL_PORT ?? 0) });
 const verify = (user: string, token: string) => auth.verifyAccessToken(user, token);
 const tls = makeCertificate({ names: ['localhost'] });
 const microsoftSmtp = await startMailServer({ security: 'starttls', tls, users: {}, xoauth2: { verify, refuseLike: 'microsoft' } });
@@ -20,7 +21,8 @@ const googleSmtp = await startMailServer({ security: 'ssl', tls, users: {}, xoau
 process.stdout.write(
   [
     '',
-    `Local OAuth2 provider on ${auth.url} (Microsoft tenant ${microsoft.tenantId}); XOAUTH2 SMTP on 127.0.0.1:${microsoftSmtp.port} (STARTTLS) and :${googleSmtp.port} (SSL).`,
+    `Local OAuth2 provider on ${auth.url} (Microsoft tenant ${microsoft.tenantId}; RFC 7662 introspection at ${auth.url}/introspect);`,
+    `XOAUTH2 SMTP on 127.0.0.1:${microsoftSmtp.port} (STARTTLS) and :${googleSmtp.port} (SSL).`,
     'Start the backend in another shell with:',
     '',
     `  OAUTH_MICROSOFT_CLIENT_ID=${microsoft.clientId} OAUTH_MICROSOFT_CLIENT_SECRET=${microsoft.clientSecret} \\`,

@@ -25,6 +25,8 @@ export interface AuthorizationServerOptions {
    * token lives on for a while), so that a client that keeps the first token fails at once.
    */
   strictRotation?: boolean;
+  /** Listen on this port (default: any free one). */
+  port?: number;
 }
 
 type Provider = 'microsoft' | 'google';
@@ -219,6 +221,13 @@ export async function startLocalAuthorizationServer(options: AuthorizationServer
     return [400, { error: 'unsupported_grant_type' }];
   };
 
+  /** RFC 7662 token introspection, as Dovecot's `passdb oauth2` asks it (introspection_mode = post). */
+  const introspect = (token: string) => {
+    const access = accessTokens.get(token);
+    if (!access || access.expiresAt <= Date.now()) return { active: false };
+    return { active: true, username: access.account, email: access.account, exp: Math.floor(access.expiresAt / 1000), token_type: 'Bearer' };
+  };
+
   const server = http.createServer((request, response) => {
     const url = new URL(request.url ?? '/', base);
     const chunks: Buffer[] = [];
@@ -231,6 +240,7 @@ export async function startLocalAuthorizationServer(options: AuthorizationServer
         if (request.method === 'GET' && parts[1] === 'v2.0' && parts[2] === 'adminconsent') return handleAdminConsent(parts[0], url, response);
         const form = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
         let answer: [number, unknown] | null = null;
+        if (request.method === 'POST' && parts[0] === 'introspect') answer = [200, introspect(form.get('token') ?? '')];
         if (request.method === 'POST' && parts[0] === 'google' && parts[1] === 'token') answer = await handleToken('google', null, form);
         if (request.method === 'POST' && parts[1] === 'oauth2' && parts[3] === 'token') answer = await handleToken('microsoft', parts[0], form);
         if (!answer) {
@@ -241,7 +251,7 @@ export async function startLocalAuthorizationServer(options: AuthorizationServer
       })().catch((error: Error) => response.writeHead(500).end(error.message));
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   return {
