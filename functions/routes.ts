@@ -25,6 +25,8 @@ export const API_ROUTES: readonly ApiRoute[] = [
   { method: 'DELETE', path: '/v1/email-settings/{scope}', fn: 'email-settings' },
   { method: 'POST', path: '/v1/email-settings/{scope}/test', fn: 'email-settings' },
   { method: 'POST', path: '/v1/email-settings/{scope}/redirect-test', fn: 'email-settings' },
+  { method: 'POST', path: '/v1/email-settings/{scope}/oauth/{provider}/start', fn: 'email-settings' },
+  { method: 'POST', path: '/v1/email-settings/{scope}/oauth/{provider}/complete', fn: 'email-settings' },
   { method: 'PUT', path: '/v1/candidates/{candidateId}', fn: 'candidates' },
   { method: 'GET', path: '/v1/candidates/{candidateId}', fn: 'candidates' },
   { method: 'DELETE', path: '/v1/candidates/{candidateId}', fn: 'candidates' },

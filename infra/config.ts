@@ -52,6 +52,10 @@ export const CONTEXT_KEYS = [
   'dataRemovalPolicy',
   'apiThrottleRateLimit',
   'apiThrottleBurstLimit',
+  'oauthMicrosoftClientId',
+  'oauthGoogleClientId',
+  'oauthRedirectUris',
+  'oauthClientSecretArn',
 ] as const;
 
 export type ContextKey = (typeof CONTEXT_KEYS)[number];
@@ -74,6 +78,13 @@ export interface DeploymentConfig {
   readonly logRetention: RetentionDays;
   readonly dataRemovalPolicy: RemovalPolicy.RETAIN | RemovalPolicy.DESTROY;
   readonly apiThrottle: { readonly rateLimit: number; readonly burstLimit: number };
+  /** OAuth2 sign-in (capability 7); null when no client id is given (start answers OAUTH_NOT_CONFIGURED). */
+  readonly oauth: {
+    readonly microsoftClientId?: string;
+    readonly googleClientId?: string;
+    readonly redirectUris: readonly string[];
+    readonly clientSecretArn?: string;
+  } | null;
   /** Settings that fell back to EXAMPLE_CONTEXT (the stack warns about each). */
   readonly examplesUsed: readonly string[];
 }
@@ -225,6 +236,30 @@ export function parseDeploymentConfig(raw: Partial<Record<ContextKey, unknown>>)
   const rateLimit = integer('apiThrottleRateLimit', DEFAULT_CONTEXT.apiThrottleRateLimit, 1, 10_000);
   const burstLimit = integer('apiThrottleBurstLimit', DEFAULT_CONTEXT.apiThrottleBurstLimit, 1, 5_000);
 
+  const microsoftClientId = text('oauthMicrosoftClientId');
+  const googleClientId = text('oauthGoogleClientId');
+  const oauthRedirectUris = list('oauthRedirectUris');
+  const clientSecretArn = text('oauthClientSecretArn');
+  for (const uri of oauthRedirectUris) {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(uri);
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || (parsed.protocol !== 'https:' && !['localhost', '127.0.0.1'].includes(parsed.hostname))) {
+      problems.push(`oauthRedirectUris: "${uri}" must be an https URL of the frontend (http only for localhost)`);
+    }
+  }
+  if (clientSecretArn !== undefined && !/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/.test(clientSecretArn)) {
+    problems.push(`oauthClientSecretArn: expected the complete ARN of a Secrets Manager secret, got "${clientSecretArn}"`);
+  }
+  const oauthWanted = microsoftClientId !== undefined || googleClientId !== undefined;
+  if (oauthWanted && oauthRedirectUris.length === 0) problems.push('oauthRedirectUris: at least one redirect URI is needed when an OAuth client id is set');
+  if (!oauthWanted && (oauthRedirectUris.length > 0 || clientSecretArn !== undefined)) {
+    problems.push('oauthMicrosoftClientId / oauthGoogleClientId: oauthRedirectUris or oauthClientSecretArn is set but no OAuth client id');
+  }
+
   if (problems.length > 0) throw new DeploymentConfigError(problems);
 
   return {
@@ -242,6 +277,7 @@ export function parseDeploymentConfig(raw: Partial<Record<ContextKey, unknown>>)
     logRetention: logRetention!,
     dataRemovalPolicy: removal === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
     apiThrottle: { rateLimit, burstLimit },
+    oauth: oauthWanted ? { microsoftClientId, googleClientId, redirectUris: oauthRedirectUris, clientSecretArn } : null,
     examplesUsed,
   };
 }

@@ -20,6 +20,7 @@ import { InboundReceiving } from './constructs/inbound-receiving';
 import { MAIL_PREFIXES, MailBucket } from './constructs/mail-bucket';
 import { MailDomainIdentity } from './constructs/mail-domain-identity';
 import { MailTable } from './constructs/mail-table';
+import { OAuthClients } from './constructs/oauth-clients';
 import { SecretsKey } from './constructs/secrets-key';
 import { SendPipeline } from './constructs/send-pipeline';
 
@@ -157,6 +158,14 @@ export class RecruitingMailStack extends Stack {
         read: [MAIL_PREFIXES.outbound, MAIL_PREFIXES.attachments, MAIL_PREFIXES.bodies],
         write: [MAIL_PREFIXES.outbound, MAIL_PREFIXES.bodies],
       });
+
+    if (config.oauth) {
+      const oauthClients = new OAuthClients(this, 'OAuthClients', { ...config.oauth, removalPolicy: dataRemoval });
+      oauthClients.bind(emailSettings);
+      oauthClients.bind(this.sendPipeline.worker);
+      // Microsoft rotates refresh tokens on every refresh: the worker encrypts the new one.
+      this.sendPipeline.worker.bindKey({ key: this.secretsKey.key, accessMode: 'encryptDecrypt' });
+    }
 
     const apiFunctions: Record<ApiFunction, FunctionWithLogGroup> = {
       platform,

@@ -6,7 +6,9 @@ import {
   listScopeSettings,
   saveScopeSettings,
   testScopeSettings,
+  type SaveOutcome,
 } from '../../shared/email-settings/email-settings-service';
+import { completeOAuthConnect, startOAuthConnect } from '../../shared/email-settings/connect-oauth-mailbox';
 import { MAIN_SCOPE, type ScopeSettings } from '../../shared/email-settings/model';
 import { sendRedirectTest } from '../../shared/email-settings/send-redirect-test';
 import { toSettingsView } from '../../shared/email-settings/settings-view';
@@ -20,6 +22,20 @@ async function view(companyId: string, settings: ScopeSettings) {
   return toSettingsView(settings, main);
 }
 
+/** `200` with the active settings and the test, or `422` with the test and the settings that stay active. */
+async function saveAnswer(companyId: string, outcome: SaveOutcome) {
+  const settings = await view(companyId, outcome.settings);
+  if (outcome.saved) return { status: 200, body: { ...settings, test: outcome.test } };
+  return {
+    status: 422,
+    body: {
+      error: { code: 'SMTP_TEST_FAILED', message: `The settings were not saved: ${outcome.test.message}` },
+      test: outcome.test,
+      settings,
+    },
+  };
+}
+
 export const handler = createApiHandler([
   operation(ops.list, async ({ caller }) => {
     const all = await listScopeSettings(deps, caller.companyId);
@@ -30,19 +46,7 @@ export const handler = createApiHandler([
     status: 200,
     body: await view(caller.companyId, await getScopeSettings(deps, caller.companyId, params.scope)),
   })),
-  operation(ops.put, async ({ caller, params, body }) => {
-    const outcome = await saveScopeSettings(deps, caller.companyId, params.scope, body);
-    const settings = await view(caller.companyId, outcome.settings);
-    if (outcome.saved) return { status: 200, body: { ...settings, test: outcome.test } };
-    return {
-      status: 422,
-      body: {
-        error: { code: 'SMTP_TEST_FAILED', message: `The settings were not saved: ${outcome.test.message}` },
-        test: outcome.test,
-        settings,
-      },
-    };
-  }),
+  operation(ops.put, async ({ caller, params, body }) => saveAnswer(caller.companyId, await saveScopeSettings(deps, caller.companyId, params.scope, body))),
   operation(ops.delete, async ({ caller, params }) => ({
     status: 200,
     body: await view(caller.companyId, await deleteScopeSettings(deps, caller.companyId, params.scope)),
@@ -51,6 +55,13 @@ export const handler = createApiHandler([
     status: 200,
     body: await testScopeSettings(deps, caller.companyId, params.scope, body),
   })),
+  operation(ops.oauthStart, async ({ caller, params, body }) => ({
+    status: 200,
+    body: await startOAuthConnect(deps, caller.companyId, params.scope, params.provider, body),
+  })),
+  operation(ops.oauthComplete, async ({ caller, params, body }) =>
+    saveAnswer(caller.companyId, await completeOAuthConnect(deps, caller.companyId, params.scope, params.provider, body)),
+  ),
   operation(ops.redirectTest, async ({ caller, params }) => ({
     status: 202,
     body: await view(caller.companyId, await sendRedirectTest(deps, caller.companyId, params.scope)),

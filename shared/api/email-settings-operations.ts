@@ -9,6 +9,10 @@ import {
   ScopeParams,
   SmtpTestResultBody,
   TestEmailSettingsBody,
+  CompleteOAuthBody,
+  OAuthParams,
+  StartOAuthBody,
+  StartOAuthResult,
 } from './email-settings-schemas';
 import { defineOperation } from './operation';
 
@@ -81,6 +85,28 @@ export const emailSettingsOperations = {
     responses: {
       202: { description: 'Sent; the settings now show `redirect.status: pending`', schema: EmailSettingsBody },
       429: { description: 'Too many redirect tests; retry after `Retry-After` seconds' },
+    },
+  }),
+  oauthStart: defineOperation({
+    id: 'startOAuthConnect', method: 'POST', path: '/v1/email-settings/{scope}/oauth/{provider}/start', tag: 'email-settings', access: 'admin',
+    summary: 'Start connecting a Microsoft or Google mailbox with OAuth2: the URL to send the browser to, and a single-use state (10 min)',
+    params: OAuthParams, body: StartOAuthBody, maxBodyBytes: SETTINGS_BODY_LIMIT,
+    responses: {
+      200: { description: 'Where to send the browser', schema: StartOAuthResult },
+      400: { description: 'Invalid body, or a redirect URI the operator does not allow' },
+      409: { description: '`OAUTH_NOT_CONFIGURED`: the operator has no OAuth client for this provider' },
+    },
+  }),
+  oauthComplete: defineOperation({
+    id: 'completeOAuthConnect', method: 'POST', path: '/v1/email-settings/{scope}/oauth/{provider}/complete', tag: 'email-settings', access: 'admin',
+    summary: 'Finish the sign-in: exchange the code, test over XOAUTH2, and activate only if the test passes',
+    params: OAuthParams, body: CompleteOAuthBody, maxBodyBytes: SETTINGS_BODY_LIMIT,
+    responses: {
+      200: { description: 'Connected and active', schema: SaveSucceededBody },
+      400: { description: 'Unknown, used, expired or foreign `state`' },
+      409: { description: '`OAUTH_NOT_CONFIGURED`' },
+      422: { description: 'The test failed (stage `oauth` or later); the previous configuration stays active', schema: SaveFailedBody },
+      429: { description: 'Too many tests for this company; retry after `Retry-After` seconds' },
     },
   }),
 };

@@ -77,6 +77,17 @@ const LastTest = z
   .object({ at: z.string(), ok: z.boolean(), stage: z.enum(SMTP_STAGES), code: z.enum(SMTP_RESULT_CODES), message: z.string() })
   .openapi('LastTest');
 
+const OAuthView = z
+  .object({
+    provider: z.enum(['microsoft', 'google']),
+    flow: z.enum(['delegated', 'app']).openapi({ description: '`delegated`: a user signed in; `app`: Microsoft app-only access for a shared mailbox.' }),
+    account: z.string().openapi({ description: 'The mailbox mail is sent as.' }),
+    tenantId: z.string().nullable(),
+    connectedAt: z.string(),
+    connected: z.literal(true),
+  })
+  .openapi('OAuthConnection', { description: 'Tokens are write-only and never shown.' });
+
 export const EmailSettingsBody = z
   .object({
     scope: scopeId,
@@ -92,6 +103,8 @@ export const EmailSettingsBody = z
         fromAddress: z.string(),
         fromName: z.string().nullable(),
         passwordSet: z.boolean(),
+        auth: z.enum(['password', 'oauth2']).openapi({ description: '`oauth2`: SASL XOAUTH2 with a Microsoft or Google sign-in (see `oauth`).' }),
+        oauth: OAuthView.nullable(),
       })
       .nullable(),
     fallbackToDefault: z.boolean(),
@@ -143,3 +156,27 @@ export const ProvidersBody = z
     ),
   })
   .openapi('EmailProviders');
+
+export const OAuthParams = z.object({ scope: scopeId, provider: z.enum(['microsoft', 'google']) });
+
+export const StartOAuthBody = z
+  .object({
+    redirectUri: z.string().url().max(2000).openapi({ description: "Where the provider sends the browser back; one of the operator's OAUTH_REDIRECT_URIS." }),
+    flow: z.enum(['delegated', 'app']).optional().openapi({ description: '`delegated` (default): a user signs in; `app`: Microsoft admin consent for a shared mailbox.' }),
+    tenantId: singleLine(100).optional().openapi({ description: "App flow: the customer's Microsoft tenant (id or domain)." }),
+    mailbox: emailAddress.optional().openapi({ description: 'App flow: the shared mailbox to send as.' }),
+    loginHint: singleLine(320).optional(),
+  })
+  .strict()
+  .openapi('StartOAuth');
+
+export const StartOAuthResult = z
+  .object({ authorizationUrl: z.string(), state: z.string(), expiresAt: z.string() })
+  .openapi('StartOAuthResult');
+
+export const CompleteOAuthBody = z
+  .union([
+    z.object({ code: z.string().min(1).max(4096), state: z.string().min(1).max(200) }).strict(),
+    z.object({ state: z.string().min(1).max(200), tenant: singleLine(100), adminConsent: z.literal(true) }).strict(),
+  ])
+  .openapi('CompleteOAuth', { description: '`{ code, state }` from the authorization redirect, or `{ state, tenant, adminConsent: true }` from the admin-consent redirect.' });

@@ -8,18 +8,22 @@ import { parseSingleAddress } from '../outbound/address';
 import { messageIdDomainFromEnv } from './messages-deps';
 import { testSmtpSettings } from '../smtp/test-smtp-settings';
 import { egressIpsFromEnv } from './egress-ips';
+import type { OAuthConnectDeps } from '../email-settings/connect-oauth-mailbox';
+import { oauthDepsFromEnv } from './oauth-deps';
 import { secretCipherFromEnv } from './secret-cipher-from-env';
 import { smtpOptionsFromEnv } from './smtp-options';
 
 /** The email-settings use cases wired to the adapters the environment names. */
-export function emailSettingsDepsFromEnv(): EmailSettingsDeps & RedirectTestDeps {
+export function emailSettingsDepsFromEnv(): EmailSettingsDeps & RedirectTestDeps & OAuthConnectDeps {
   const smtp = smtpOptionsFromEnv();
   const egressIps = egressIpsFromEnv();
+  const cipher = secretCipherFromEnv();
   return {
     store: createDynamoSettingsStore(),
-    cipher: secretCipherFromEnv(),
+    cipher,
+    ...oauthDepsFromEnv(cipher),
     rateLimiter: createDynamoRateLimiter(),
-    testSmtp: (settings, { sendTestMessage, beforeConnect }) => testSmtpSettings(settings, { ...smtp, egressIps, sendTestMessage, beforeConnect }),
+    testSmtp: (settings, { sendTestMessage, beforeConnect, oauth }) => testSmtpSettings(settings, { ...smtp, egressIps, sendTestMessage, beforeConnect, oauth }),
     inboundDomain: requireEnv('INBOUND_DOMAIN'),
     testsPerMinute: intEnv('SMTP_TESTS_PER_MINUTE', 60),
     destinationsPerMinute: intEnv('SMTP_TEST_DESTINATIONS_PER_MINUTE', 20),

@@ -12,6 +12,8 @@ import type { SendJob } from '../messages/send-job';
 import { checkDomain, parseSingleAddress } from '../outbound/address';
 import { sendViaSmtp } from '../smtp/send-via-smtp';
 import { SmtpConnectionPool } from '../smtp/smtp-connection-pool';
+import { sendWithOAuth } from '../oauth/send-with-oauth';
+import { oauthDepsFromEnv } from './oauth-deps';
 import { secretCipherFromEnv } from './secret-cipher-from-env';
 import { smtpOptionsFromEnv } from './smtp-options';
 
@@ -40,6 +42,8 @@ export function messageIdDomainFromEnv(): string {
  */
 export function deliverMailDepsFromEnv(): DeliverMailDeps & { endBatch(): Promise<void> } {
   const smtp = smtpOptionsFromEnv();
+  const cipher = secretCipherFromEnv();
+  const { oauthTokens } = oauthDepsFromEnv(cipher);
   let pool = new SmtpConnectionPool({});
   return {
     async endBatch() {
@@ -49,9 +53,10 @@ export function deliverMailDepsFromEnv(): DeliverMailDeps & { endBatch(): Promis
     },
     messages: createDynamoMessagesStore(),
     settings: createDynamoSettingsStore(),
-    cipher: secretCipherFromEnv(),
+    cipher,
     blobs: createS3BlobStore(),
-    sendSmtp: (settings, message) => sendViaSmtp(settings, message, { ...smtp, pool }),
+    // OAuth2 settings get their access token here (cached across warm invocations).
+    sendSmtp: sendWithOAuth(oauthTokens, (settings, message) => sendViaSmtp(settings, message, { ...smtp, pool })),
     // The queue retries with backoff; SDK retries could resend a message SES already took.
     defaultProvider: createSesDefaultProvider({ maxAttempts: 1 }),
     queue: sendQueueFromEnv(),

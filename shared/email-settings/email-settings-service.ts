@@ -1,7 +1,9 @@
 import { AppError } from '../errors';
 import type { RateLimiter } from '../rate-limiter';
+import type { OAuthAccessTokens } from '../oauth/oauth-access-tokens';
 import type { SecretCipher } from '../secrets/secret-cipher';
 import { redactDeep, secretForms } from '../smtp/redact-secrets';
+import type { OAuthTestCredentials } from '../smtp/test-smtp-settings';
 import type { SmtpServerSettings, SmtpTestResult } from '../smtp/types';
 import { newInboundLocalPart } from './inbound-address';
 import { MAIN_SCOPE, type ScopeSettings, type StoredSmtp } from './model';
@@ -28,7 +30,11 @@ export interface SaveSettingsInput {
 
 export type SmtpTester = (
   settings: SmtpServerSettings,
-  options: { sendTestMessage?: { to: string }; beforeConnect?: (destination: { address: string; port: number }) => Promise<void> },
+  options: {
+    sendTestMessage?: { to: string };
+    beforeConnect?: (destination: { address: string; port: number }) => Promise<void>;
+    oauth?: OAuthTestCredentials;
+  },
 ) => Promise<SmtpTestResult>;
 
 export interface EmailSettingsDeps {
@@ -39,6 +45,8 @@ export interface EmailSettingsDeps {
   inboundDomain: string;
   testsPerMinute: number;
   destinationsPerMinute: number;
+  /** Access tokens of saved OAuth2 settings (capability 7), for the test button. */
+  oauthTokens?: OAuthAccessTokens;
   now: () => Date;
 }
 
@@ -114,6 +122,8 @@ export async function saveScopeSettings(
     fromAddress: candidate.fromAddress,
     fromName: candidate.fromName ?? null,
     passwordCiphertext,
+    auth: 'password',
+    oauth: null,
     revision: (current.smtp?.revision ?? 0) + 1,
   };
   const next: ScopeSettings = {
@@ -164,23 +174,33 @@ export async function testScopeSettings(
     settings = await decryptSaved(deps, current);
   }
   const sendTestMessage = input.sendTestMessage ? { to: input.sendTestMessage.to ?? settings.fromAddress } : undefined;
+  const identity = settings.oauth;
+  const tokens = deps.oauthTokens;
+  // Saved OAuth2 settings: the test really refreshes (or runs the client-credentials grant).
+  const oauth: OAuthTestCredentials | undefined =
+    identity && tokens
+      ? { provider: identity.provider, flow: identity.flow, obtain: async () => ({ user: identity.account, accessToken: await tokens.accessTokenFor(identity, { forceRefresh: true }) }) }
+      : undefined;
   const test = redactDeep(
-    await deps.testSmtp(settings, { sendTestMessage, beforeConnect: (destination) => enforceTestRate(deps, companyId, destination) }),
+    await deps.testSmtp(settings, { sendTestMessage, oauth, beforeConnect: (destination) => enforceTestRate(deps, companyId, destination) }),
     secretForms(settings.username, settings.password),
   );
 
   if (!input.smtp && current.smtp) {
     const now = deps.now().toISOString();
+    // A refresh during the test may have stored a rotated refresh token: build on that record.
+    const latest = identity ? ((await deps.store.get(companyId, scope)) ?? current) : current;
+    if (latest.smtp?.revision !== current.smtp.revision) return test;
     const next: ScopeSettings = {
-      ...current,
+      ...latest,
       status: test.ok ? 'verified' : 'failing',
       lastTest: lastTestOf(test, now),
-      failure: test.ok ? null : current.failure,
+      failure: test.ok ? null : latest.failure,
       updatedAt: now,
-      version: current.version + 1,
+      version: latest.version + 1,
     };
     // A concurrent save wins: its own test result is the newer truth.
-    await deps.store.replace(next, current.version).catch((error: unknown) => {
+    await deps.store.replace(next, latest.version).catch((error: unknown) => {
       if (!(error instanceof AppError && error.code === 'CONFLICT')) throw error;
     });
   }
@@ -190,6 +210,20 @@ export async function testScopeSettings(
 /** The active SMTP settings of a scope with the password decrypted, for sending. */
 export async function decryptSaved(deps: Pick<EmailSettingsDeps, 'cipher'>, settings: ScopeSettings): Promise<SmtpServerSettings> {
   const smtp = settings.smtp!;
+  if (smtp.auth === 'oauth2' && smtp.oauth) {
+    // The token is fetched by whoever connects (send-with-oauth, the test): nothing to decrypt here.
+    const { provider, flow, account, tenantId, refreshTokenCiphertext, tokenVersion } = smtp.oauth;
+    return {
+      host: smtp.host,
+      port: smtp.port,
+      security: smtp.security,
+      username: account,
+      fromAddress: smtp.fromAddress,
+      fromName: smtp.fromName ?? undefined,
+      auth: 'oauth2',
+      oauth: { companyId: settings.companyId, scope: settings.scope, revision: smtp.revision, provider, flow, account, tenantId, refreshTokenCiphertext, tokenVersion },
+    };
+  }
   const password = smtp.passwordCiphertext
     ? await deps.cipher.decrypt(smtp.passwordCiphertext, secretContext(settings.companyId, settings.scope))
     : undefined;
@@ -238,7 +272,7 @@ async function resolveCandidate(
  * (`destinationsPerMinute`), since scanning means many destinations while an admin tries the
  * same server again and again. Tests refused before connecting count for neither.
  */
-async function enforceTestRate(deps: EmailSettingsDeps, companyId: string, destination: { address: string; port: number }): Promise<void> {
+export async function enforceTestRate(deps: EmailSettingsDeps, companyId: string, destination: { address: string; port: number }): Promise<void> {
   const limited = (what: string, retryAfterSeconds: number) =>
     new AppError('RATE_LIMITED', `At most ${what} a minute per company; try again in ${retryAfterSeconds} s`, { retryAfterSeconds });
   const tests = await deps.rateLimiter.consume(`smtp-test#${companyId}`, deps.testsPerMinute, 60);
@@ -254,7 +288,7 @@ function withoutSmtp(settings: ScopeSettings): ScopeSettings {
   return { ...settings, mode: 'default', smtp: null, status: 'unverified', lastTest: null, failure: null };
 }
 
-function lastTestOf(test: SmtpTestResult, at: string) {
+export function lastTestOf(test: SmtpTestResult, at: string) {
   return { at, ok: test.ok, stage: test.stage, code: test.code, message: test.message };
 }
 

@@ -13,8 +13,30 @@ export interface StoredSmtp {
   fromAddress: string;
   fromName: string | null;
   passwordCiphertext: string | null;
+  /** How the login works; records written before OAuth2 existed have none (`password`). */
+  auth?: 'password' | 'oauth2';
+  /** The OAuth2 connection, for `auth: oauth2` (capability 7). */
+  oauth?: StoredOAuth | null;
   /** Grows with every change of the configuration; send failures name the revision they saw. */
   revision: number;
+}
+
+export type OAuthProvider = 'microsoft' | 'google';
+export type OAuthFlow = 'delegated' | 'app';
+
+/** An OAuth2 connection as stored: the refresh token only encrypted (purpose `smtp-oauth`). */
+export interface StoredOAuth {
+  provider: OAuthProvider;
+  flow: OAuthFlow;
+  /** The mailbox it sends as (the XOAUTH2 user). */
+  account: string;
+  /** The customer's tenant (Microsoft app flow; for delegated Microsoft the id_token's `tid`). */
+  tenantId: string | null;
+  connectedAt: string;
+  /** Delegated flow; the app flow stores no token (client credentials per send). */
+  refreshTokenCiphertext: string | null;
+  /** Grows with every refresh token written back, so an older one never replaces a newer. */
+  tokenVersion: number;
 }
 
 export interface LastTest {

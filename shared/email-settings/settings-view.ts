@@ -19,6 +19,17 @@ export function toSettingsView(settings: ScopeSettings, main: ScopeSettings | nu
           fromAddress: smtp.fromAddress,
           fromName: smtp.fromName,
           passwordSet: smtp.passwordCiphertext !== null,
+          auth: smtp.auth ?? 'password',
+          oauth: smtp.oauth
+            ? {
+                provider: smtp.oauth.provider,
+                flow: smtp.oauth.flow,
+                account: smtp.oauth.account,
+                tenantId: smtp.oauth.tenantId,
+                connectedAt: smtp.oauth.connectedAt,
+                connected: true,
+              }
+            : null,
         }
       : null,
     fallbackToDefault: settings.fallbackToDefault,

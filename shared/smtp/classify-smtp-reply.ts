@@ -480,6 +480,18 @@ const GENERIC: Record<SmtpResultCode, { message: string; hint: string }> = {
     message: 'The test failed for a reason that could not be identified.',
     hint: 'Give the server\'s reply and the transcript to your IT.',
   },
+  OAUTH_NOT_CONFIGURED: {
+    message: 'Signing in with this provider is not set up on this service.',
+    hint: 'The operator must register an OAuth client for the provider (see the README).',
+  },
+  OAUTH_CONSENT_REQUIRED: {
+    message: 'The provider did not grant access: consent is missing or was withdrawn.',
+    hint: 'Have an administrator of your organisation approve the app, then connect again.',
+  },
+  OAUTH_REAUTHORIZE_REQUIRED: {
+    message: 'The sign-in has expired or was revoked.',
+    hint: 'Connect the mailbox again (sign in once more).',
+  },
 };
 
 export function describeCode(code: SmtpResultCode): { message: string; hint: string } {

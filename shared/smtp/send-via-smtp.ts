@@ -14,6 +14,8 @@
 import { Readable } from 'node:stream';
 import tls from 'node:tls';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
+import XOAuth2 from 'nodemailer/lib/xoauth2';
+import { accessTokenForms, mergeSecretForms } from '../oauth/xoauth2';
 import { adviseSmtpSettings } from '../email-settings/advise-settings';
 import { classifySmtpFailure, type SmtpFailure } from './classify-smtp-reply';
 import { checkDestination, type HostResolver } from './destination-guard';
@@ -103,7 +105,7 @@ interface Progress {
 const KNOWN_CODES = new Set<string>(SMTP_RESULT_CODES);
 
 export function sendViaSmtp(settings: SmtpServerSettings, message: SmtpMessage, options: SendViaSmtpOptions): Promise<SmtpSendResult> {
-  const secrets = secretForms(settings.username, settings.password);
+  const secrets = mergeSecretForms(secretForms(settings.username, settings.password), accessTokenForms(settings.username, settings.accessToken));
   return withSecretsRedacted(secrets, () => sendInSecretScope(settings, message, options, secrets));
 }
 
@@ -175,9 +177,12 @@ async function sendInSecretScope(
       if (username !== '') {
         progress.stage = 'auth';
         if (!connection.allowsAuth) throw fail({ kind: 'auth_not_offered', stage: 'auth', mechanisms: [] }, progress, null);
-        await operation<void>(connection, deadlineAt, (done) =>
-          connection.login({ user: username, pass: settings.password ?? '' }, (error) => done(error)),
-        );
+        // XOAUTH2 with the access token we own: without a refresh token or provisionCallback
+        // nodemailer never refreshes by itself (a refused token is retried by the caller).
+        const credentials = settings.accessToken
+          ? ({ method: 'XOAUTH2', user: username, oauth2: new XOAuth2({ user: username, accessToken: settings.accessToken }) } as unknown as SMTPConnection.AuthenticationOAuth2)
+          : { user: username, pass: settings.password ?? '' };
+        await operation<void>(connection, deadlineAt, (done) => connection.login(credentials, (error) => done(error)));
       }
       return connection;
     } catch (error) {

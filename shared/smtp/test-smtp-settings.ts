@@ -8,6 +8,10 @@ import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import tls from 'node:tls';
 import { adviseSmtpSettings } from '../email-settings/advise-settings';
+import type { OAuthFlow, OAuthProvider } from '../email-settings/model';
+import { isOAuthError } from '../oauth/oauth-client';
+import { oauthSmtpHint, oauthTokenHint } from '../oauth/oauth-hints';
+import { accessTokenForms, mergeSecretForms, xoauth2InitialResponse } from '../oauth/xoauth2';
 import { classifySmtpFailure, type SmtpFailure } from './classify-smtp-reply';
 import { checkDestination, type HostResolver } from './destination-guard';
 import { withSecretsRedacted } from '../security/secret-scope';
@@ -44,6 +48,17 @@ export interface TestSmtpOptions {
   tlsCa?: string | Buffer | Array<string | Buffer>;
   /** The name sent in EHLO. */
   clientName?: string;
+  /**
+   * Log in with OAuth2 (SASL XOAUTH2): `obtain` gets the user and access token first (stage
+   * `oauth`); the user becomes the username and, when `fromAddress` is empty, the from address.
+   */
+  oauth?: OAuthTestCredentials;
+}
+
+export interface OAuthTestCredentials {
+  provider: OAuthProvider;
+  flow: OAuthFlow;
+  obtain(): Promise<{ user: string; accessToken: string }>;
 }
 
 /** EHLO name: the machine's name when it is a domain name, else an address literal (RFC 5321). */
@@ -87,17 +102,46 @@ class Deadline {
   }
 }
 
-export function testSmtpSettings(settings: SmtpServerSettings, options: TestSmtpOptions): Promise<SmtpTestResult> {
-  const secrets = secretForms(settings.username, settings.password);
-  return withSecretsRedacted(secrets, () => runSmtpTest(settings, options, secrets));
-}
-
-async function runSmtpTest(settings: SmtpServerSettings, options: TestSmtpOptions, secrets: string[]): Promise<SmtpTestResult> {
+export async function testSmtpSettings(given: SmtpServerSettings, options: TestSmtpOptions): Promise<SmtpTestResult> {
   const clock = options.clock ?? Date.now;
   const startedAt = clock();
+  const transcript: string[] = [];
+  let settings = given;
+  if (options.oauth) {
+    try {
+      const credentials = await options.oauth.obtain();
+      settings = { ...given, auth: 'oauth2', username: credentials.user, accessToken: credentials.accessToken, fromAddress: given.fromAddress || credentials.user };
+      transcript.push(`*  ${options.oauth.provider} issued an access token for ${credentials.user}`);
+    } catch (error) {
+      if (!isOAuthError(error)) throw error;
+      transcript.push(`*  getting an access token from ${options.oauth.provider} failed: ${error.providerResponse ?? error.message}`);
+      return {
+        ok: false,
+        stage: 'oauth',
+        code: error.code,
+        message: error.message,
+        hint: oauthTokenHint(error, options.oauth.flow),
+        smtpResponse: error.providerResponse,
+        durationMs: Math.max(0, Math.round(clock() - startedAt)),
+        egressIps: options.egressIps,
+        transcript,
+        warnings: [],
+      };
+    }
+  }
+  const secrets = mergeSecretForms(secretForms(settings.username, settings.password), accessTokenForms(settings.username, settings.accessToken));
+  return withSecretsRedacted(secrets, () => runSmtpTest(settings, options, { secrets, transcript, startedAt }));
+}
+
+/** The conversation itself, inside the secret scope (every log line written meanwhile is redacted). */
+async function runSmtpTest(
+  settings: SmtpServerSettings,
+  options: TestSmtpOptions,
+  { secrets, transcript, startedAt }: { secrets: string[]; transcript: string[]; startedAt: number },
+): Promise<SmtpTestResult> {
+  const clock = options.clock ?? Date.now;
   const advice = adviseSmtpSettings(settings);
   const warnings = advice.filter((item) => item.severity === 'warning');
-  const transcript: string[] = [];
 
   const finish = (result: Omit<SmtpTestResult, 'durationMs' | 'egressIps' | 'warnings' | 'transcript'>): SmtpTestResult =>
     redactDeep(
@@ -175,7 +219,8 @@ async function runSmtpTest(settings: SmtpServerSettings, options: TestSmtpOption
     }
 
     const username = settings.username?.trim() ?? '';
-    if (username !== '') await authenticate(live, ehlo, username, settings.password ?? '', deadline.budget(timeouts.auth));
+    if (settings.accessToken) await authenticateXoauth2(live, ehlo, username, settings.accessToken, deadline.budget(timeouts.auth));
+    else if (username !== '') await authenticate(live, ehlo, username, settings.password ?? '', deadline.budget(timeouts.auth));
 
     const from = settings.fromAddress.trim();
     const smtputf8 = /[^\x00-\x7f]/.test(from) && ehlo.extensions.has('SMTPUTF8') ? ' SMTPUTF8' : '';
@@ -252,6 +297,7 @@ async function runSmtpTest(settings: SmtpServerSettings, options: TestSmtpOption
     });
     // Without a test message the only recipient is the from address itself.
     const ownAddressRefused = classification.code === 'RECIPIENT_REJECTED' && !options.sendTestMessage;
+    const tokenHint = options.oauth ? oauthSmtpHint(classification.code, options.oauth.provider, options.oauth.flow, settings.username ?? '') : null;
     return finish({
       ok: false,
       stage: error.failure.stage,
@@ -259,7 +305,7 @@ async function runSmtpTest(settings: SmtpServerSettings, options: TestSmtpOption
       message: ownAddressRefused ? `The server does not accept mail for the from address ${settings.fromAddress} (the test addresses it to itself).` : classification.message,
       hint: ownAddressRefused
         ? 'Check that the from address is a mailbox or alias of this server; a typing mistake in it is the usual cause.'
-        : classification.hint,
+        : (tokenHint ?? classification.hint),
       smtpResponse: error.reply === null ? null : redactText(error.reply, secrets),
     });
   }
@@ -315,6 +361,27 @@ async function authenticate(session: SmtpProbeSession, ehlo: Ehlo, username: str
     if (reply.code === 334) reply = await session.command(b64(password), 'auth', left(), '<redacted password>');
   } else {
     throw new ProbeFailure({ kind: 'auth_not_offered', stage: 'auth', mechanisms: ehlo.authMechanisms });
+  }
+  if (reply.code !== 235) throw replyFailure('auth', reply);
+}
+
+/**
+ * SASL XOAUTH2 with the initial response. A refused token gets `334 <base64 JSON>` from Google
+ * (the JSON's status and scope say why, shown in the transcript); the client answers with an
+ * empty line and the server ends with `535 5.7.8`. Microsoft answers `535 5.7.3` at once.
+ */
+async function authenticateXoauth2(session: SmtpProbeSession, ehlo: Ehlo, username: string, accessToken: string, timeoutMs: number): Promise<void> {
+  if (!ehlo.authMechanisms.includes('XOAUTH2')) {
+    throw new ProbeFailure({ kind: 'auth_not_offered', stage: 'auth', mechanisms: ehlo.authMechanisms });
+  }
+  const endsAt = Date.now() + timeoutMs;
+  const left = () => Math.max(1, endsAt - Date.now());
+  let reply = await session.command(`AUTH XOAUTH2 ${xoauth2InitialResponse(username, accessToken)}`, 'auth', left(), 'AUTH XOAUTH2 <redacted>');
+  if (reply.code === 334) {
+    const challenge = reply.lines[0].slice(4).trim();
+    const decoded = Buffer.from(challenge, 'base64').toString('utf8');
+    if (/^\{[\s\S]*\}$/.test(decoded)) session.note(`the server's reason: ${decoded.replace(/\s+/g, ' ')}`);
+    reply = await session.command('', 'auth', left(), '(empty line: ends the refused XOAUTH2 exchange)');
   }
   if (reply.code !== 235) throw replyFailure('auth', reply);
 }

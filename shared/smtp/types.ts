@@ -12,6 +12,8 @@ export const SMTP_STAGES = [
   'tls',
   'greeting',
   'ehlo',
+  // Getting an OAuth2 access token (capability 7); it happens before the connection.
+  'oauth',
   'auth',
   'mail_from',
   'rcpt',
@@ -44,6 +46,10 @@ export const SMTP_RESULT_CODES = [
   'TEMPORARY_FAILURE',
   'PROTOCOL_ERROR',
   'UNKNOWN',
+  // OAuth2 (capability 7): no client for the provider, consent missing, refresh token dead.
+  'OAUTH_NOT_CONFIGURED',
+  'OAUTH_CONSENT_REQUIRED',
+  'OAUTH_REAUTHORIZE_REQUIRED',
 ] as const;
 export type SmtpResultCode = (typeof SMTP_RESULT_CODES)[number];
 
@@ -56,6 +62,28 @@ export interface SmtpServerSettings {
   password?: string;
   fromAddress: string;
   fromName?: string;
+  /** `oauth2`: log in with SASL XOAUTH2 as `username` with `accessToken` instead of a password. */
+  auth?: 'password' | 'oauth2';
+  /** The OAuth2 access token (only in memory, only for `auth: oauth2`). */
+  accessToken?: string;
+  /** Which stored OAuth2 connection gives the access token (saved `oauth2` settings). */
+  oauth?: OAuthIdentity;
+}
+
+/** A scope's stored OAuth2 connection, as much as is needed to get an access token for it. */
+export interface OAuthIdentity {
+  companyId: string;
+  scope: string;
+  /** The SMTP revision of the settings the connection belongs to. */
+  revision: number;
+  provider: 'microsoft' | 'google';
+  flow: 'delegated' | 'app';
+  account: string;
+  tenantId: string | null;
+  /** Delegated flow only; null for the app flow. */
+  refreshTokenCiphertext: string | null;
+  /** Grows with every refresh token stored; the conditional write-back compares it. */
+  tokenVersion: number;
 }
 
 /** Where connections may go: set from SMTP_ALLOWED_PORTS / SMTP_ALLOWED_PRIVATE_CIDRS. */

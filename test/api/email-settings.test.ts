@@ -122,6 +122,8 @@ describe('email settings of a scope', () => {
       fromAddress: USER,
       fromName: 'ACME Jobs',
       passwordSet: true,
+      auth: 'password',
+      oauth: null,
     });
     assert.equal(put.json.lastTest.ok, true);
     assert.equal(put.json.test.ok, true);

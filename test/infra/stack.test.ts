@@ -457,6 +457,8 @@ describe('HTTP API', () => {
       ['DELETE /v1/email-settings/{scope}', 'JWT'],
       ['POST /v1/email-settings/{scope}/test', 'JWT'],
       ['POST /v1/email-settings/{scope}/redirect-test', 'JWT'],
+      ['POST /v1/email-settings/{scope}/oauth/{provider}/start', 'JWT'],
+      ['POST /v1/email-settings/{scope}/oauth/{provider}/complete', 'JWT'],
       ['PUT /v1/candidates/{candidateId}', 'JWT'],
       ['GET /v1/candidates/{candidateId}', 'JWT'],
       ['DELETE /v1/candidates/{candidateId}', 'JWT'],
@@ -466,7 +468,7 @@ describe('HTTP API', () => {
       ['GET /v1/messages/{messageId}', 'JWT'],
       ['POST /v1/messages/{messageId}/assign', 'JWT'],
     ]));
-    assert.equal(routes.length, 18);
+    assert.equal(routes.length, 20);
   });
 
   it('throttles and writes JSON access logs with retention on the default stage', () => {

@@ -58,6 +58,12 @@ export interface MailServerOptions {
   noAuth?: boolean;
   /** Do not offer STARTTLS (a plaintext-only server). */
   noStartTls?: boolean;
+  /**
+   * Also offer SASL XOAUTH2 and accept a token when this says it is valid (asked of the local
+   * authorization server). `refuseLike` picks how a refused token is answered: Microsoft's
+   * `535 5.7.3` at once, or Google's `334 <base64 JSON>`, an empty line, then `535 5.7.8`.
+   */
+  xoauth2?: { verify(user: string, accessToken: string): boolean; refuseLike: 'microsoft' | 'google' };
 }
 
 const AUTH_FAILED_REPLY = '535 5.7.8 Error: authentication failed: authentication failure';
@@ -77,7 +83,7 @@ export async function startMailServer(options: MailServerOptions): Promise<MailS
     secure: options.security === 'ssl',
     key: options.tls.key,
     cert: options.tls.cert,
-    authMethods: ['PLAIN', 'LOGIN'],
+    authMethods: options.xoauth2 ? ['PLAIN', 'LOGIN', 'XOAUTH2'] : ['PLAIN', 'LOGIN'],
     size: 25 * 1024 * 1024,
     closeTimeout: 500,
     ...(options.noAuth ? { disabledCommands: ['AUTH'], authOptional: true } : {}),
@@ -88,6 +94,13 @@ export async function startMailServer(options: MailServerOptions): Promise<MailS
     },
     onAuth(auth, _session, callback) {
       const username = auth.username ?? '';
+      if (auth.method === 'XOAUTH2') {
+        if (options.xoauth2 && !refusedLogins.has(username) && options.xoauth2.verify(username, auth.accessToken ?? '')) return callback(null, { user: username });
+        if (options.xoauth2?.refuseLike === 'google') {
+          return callback(null, { data: { status: '400', schemes: 'Bearer', scope: 'https://mail.google.com/' } } as never);
+        }
+        return callback(smtpReply('535 5.7.3 Authentication unsuccessful [SN4PR0601CA0002.namprd06.prod.outlook.com]'));
+      }
       if (refusedLogins.has(username) || options.users[username] === undefined || options.users[username] !== auth.password) {
         return callback(smtpReply(AUTH_FAILED_REPLY));
       }
