@@ -28,6 +28,8 @@ export async function startLocalHttpApi(options: {
   handlers: Record<ApiFunction, ApiLambda>;
   /** Functions reachable through Lambda's Invoke API (`POST /2015-03-31/functions/{name}/invocations`). */
   functions: Record<string, (payload: unknown) => Promise<unknown>>;
+  /** Local-only controls of the stand-ins (`"POST /local/…"` → action), outside the API's `/v1`. */
+  localControls?: Record<string, () => Promise<unknown>>;
 }): Promise<LocalHttpApi> {
   const server = createServer((req, res) => {
     serve(req, res, options).catch((error: unknown) => {
@@ -58,6 +60,8 @@ async function serve(req: IncomingMessage, res: ServerResponse, options: ServeOp
   const method = (req.method ?? 'GET').toUpperCase();
   const invocation = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/.exec(url.pathname);
   if (method === 'POST' && invocation) return invoke(req, res, options.functions[decodeURIComponent(invocation[1])]);
+  const control = options.localControls?.[`${method} ${url.pathname}`];
+  if (control) return send(res, 200, await control());
   const match = matchRoute(method, url.pathname);
   if (!match) return send(res, 404, { error: { code: 'NOT_FOUND', message: `No route for ${method} ${url.pathname}` } });
   if ('allowedMethods' in match) {
