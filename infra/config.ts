@@ -6,6 +6,7 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
+import { DEFAULT_CORS_ALLOWED_ORIGINS, parseCorsOrigins } from '../shared/http/cors-policy';
 
 /** Ports the functions may connect to on customers' mail servers (also their security group). */
 export const SMTP_ALLOWED_PORTS = [25, 465, 587, 2525] as const;
@@ -52,6 +53,7 @@ export const CONTEXT_KEYS = [
   'dataRemovalPolicy',
   'apiThrottleRateLimit',
   'apiThrottleBurstLimit',
+  'corsAllowedOrigins',
 ] as const;
 
 export type ContextKey = (typeof CONTEXT_KEYS)[number];
@@ -74,6 +76,8 @@ export interface DeploymentConfig {
   readonly logRetention: RetentionDays;
   readonly dataRemovalPolicy: RemovalPolicy.RETAIN | RemovalPolicy.DESTROY;
   readonly apiThrottle: { readonly rateLimit: number; readonly burstLimit: number };
+  /** Browser origins allowed to call the API (API Gateway's corsPreflight). */
+  readonly corsAllowedOrigins: readonly string[];
   /** Settings that fell back to EXAMPLE_CONTEXT (the stack warns about each). */
   readonly examplesUsed: readonly string[];
 }
@@ -225,6 +229,9 @@ export function parseDeploymentConfig(raw: Partial<Record<ContextKey, unknown>>)
   const rateLimit = integer('apiThrottleRateLimit', DEFAULT_CONTEXT.apiThrottleRateLimit, 1, 10_000);
   const burstLimit = integer('apiThrottleBurstLimit', DEFAULT_CONTEXT.apiThrottleBurstLimit, 1, 5_000);
 
+  const cors = parseCorsOrigins(text('corsAllowedOrigins') ?? DEFAULT_CORS_ALLOWED_ORIGINS.join(','));
+  for (const problem of cors.problems) problems.push(`corsAllowedOrigins: ${problem}`);
+
   if (problems.length > 0) throw new DeploymentConfigError(problems);
 
   return {
@@ -242,6 +249,7 @@ export function parseDeploymentConfig(raw: Partial<Record<ContextKey, unknown>>)
     logRetention: logRetention!,
     dataRemovalPolicy: removal === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
     apiThrottle: { rateLimit, burstLimit },
+    corsAllowedOrigins: cors.origins,
     examplesUsed,
   };
 }

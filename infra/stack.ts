@@ -177,6 +177,7 @@ export class RecruitingMailStack extends Stack {
       jwtIssuer: config.jwtIssuer,
       jwtAudience: config.jwtAudience,
       throttle: config.apiThrottle,
+      corsAllowedOrigins: config.corsAllowedOrigins,
       logRetention: config.logRetention,
       logRemovalPolicy: dataRemoval,
       // The route table is shared with the local server and the handlers (functions/routes.ts).

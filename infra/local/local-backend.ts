@@ -6,6 +6,8 @@ import { createS3BlobStore } from '../../shared/adapters/s3-blob-store';
 import type { ApiFunction } from '../../functions/routes';
 import { InProcessQueue, registerInProcessQueue } from '../../shared/adapters/in-process-queue';
 import { LOCAL_SEND_QUEUE } from '../../shared/composition/messages-deps';
+import { intEnv, optionalEnv } from '../../shared/config';
+import { DEFAULT_CORS_ALLOWED_ORIGINS, parseCorsOrigins } from '../../shared/http/cors-policy';
 import { localLambdaContext } from './lambda-context';
 import { ensureTable, startLocalDynamo } from './local-dynamodb';
 import { type ApiLambda, startLocalHttpApi } from './local-http-api';
@@ -168,6 +170,8 @@ export async function startLocalBackend(options: LocalBackendOptions): Promise<L
     handlers: await importApiHandlers(),
     functions: { inbound: (payload) => invokeInbound(payload as SESEvent) },
     localControls: companySmtpControls(companySmtp),
+    corsAllowedOrigins: localCorsOrigins(),
+    throttle: { rateLimit: intEnv('API_THROTTLE_RATE_LIMIT', 50), burstLimit: intEnv('API_THROTTLE_BURST_LIMIT', 100) },
   });
   stops.push(api.stop);
 
@@ -196,6 +200,13 @@ export async function startLocalBackend(options: LocalBackendOptions): Promise<L
       for (const stop of stops.reverse()) await stop();
     },
   };
+}
+
+/** CORS_ALLOWED_ORIGINS (comma-separated), as the CDK context `corsAllowedOrigins` on AWS. */
+function localCorsOrigins(): string[] {
+  const { origins, problems } = parseCorsOrigins(optionalEnv('CORS_ALLOWED_ORIGINS', DEFAULT_CORS_ALLOWED_ORIGINS.join(',')));
+  if (problems.length > 0) throw new Error(`CORS_ALLOWED_ORIGINS: ${problems.join('; ')}`);
+  return origins;
 }
 
 /** `POST /local/company-smtp/off` and `/on`: switch the stand-in to see the fallback; `GET` shows it. */

@@ -42,6 +42,9 @@ export const messagesOperations = {
     id: 'assignMessage', method: 'POST', path: '/v1/messages/{messageId}/assign', tag: 'messages', access: 'member',
     summary: 'File an inbound message under a candidate; `learn` makes the sender’s next mail file itself',
     params: MessageParams, body: AssignMessageBody, maxBodyBytes: 4096,
-    responses: { 200: { description: 'The message, filed', schema: MessageBody } },
+    responses: {
+      200: { description: 'The message, filed', schema: MessageBody },
+      409: { description: '`CONFLICT`: only inbound messages can be assigned (outbound mail belongs to the candidate it was sent to)' },
+    },
   }),
 };

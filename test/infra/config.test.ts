@@ -29,6 +29,17 @@ describe('deployment settings', () => {
     assert.deepEqual(config.examplesUsed, ['inboundDomain', 'defaultSenderDomain', 'defaultFromAddress', 'jwtIssuer', 'jwtAudience']);
   });
 
+  it('corsAllowedOrigins: the local default list unless given; origins only, each problem named', () => {
+    assert.deepEqual(parseDeploymentConfig({}).corsAllowedOrigins, ['http://localhost:5173', 'http://localhost:3001']);
+    assert.deepEqual(parseDeploymentConfig({ corsAllowedOrigins: 'https://app.acme.com, https://admin.acme.com:8443/' }).corsAllowedOrigins, [
+      'https://app.acme.com',
+      'https://admin.acme.com:8443',
+    ]);
+    const problems = problemsOf({ corsAllowedOrigins: 'https://app.acme.com/path,*,ftp://x.y' });
+    assert.equal(problems.length, 3, problems.join('\n'));
+    assert.ok(problems.every((problem) => problem.startsWith('corsAllowedOrigins: ')));
+  });
+
   it('parses -c strings: lists, numbers, policies', () => {
     const config = parseDeploymentConfig({
       ...EXAMPLE_CONTEXT,

@@ -469,6 +469,17 @@ describe('HTTP API', () => {
     assert.equal(routes.length, 18);
   });
 
+  it('answers CORS preflights itself for the allowed origins, with the same policy as the local server', () => {
+    const api = Object.values(synth.template.findResources('AWS::ApiGatewayV2::Api'))[0]!.Properties;
+    assert.deepEqual(api.CorsConfiguration, {
+      AllowOrigins: ['http://localhost:5173', 'http://localhost:3001'],
+      AllowHeaders: ['authorization', 'content-type', 'idempotency-key'],
+      AllowMethods: ['GET', 'PUT', 'POST', 'DELETE'],
+      ExposeHeaders: ['retry-after'],
+      MaxAge: 600,
+    });
+  });
+
   it('throttles and writes JSON access logs with retention on the default stage', () => {
     const stage = Object.values(synth.template.findResources('AWS::ApiGatewayV2::Stage'))[0]!.Properties;
     assert.equal(stage.StageName, '$default');
