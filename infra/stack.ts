@@ -154,8 +154,9 @@ export class RecruitingMailStack extends Stack {
       .bindSendQueue(this.sendPipeline.queue)
       .bindBucket({
         bucket: this.mailBucket.bucket,
-        read: [MAIL_PREFIXES.outbound, MAIL_PREFIXES.attachments, MAIL_PREFIXES.bodies],
-        write: [MAIL_PREFIXES.outbound, MAIL_PREFIXES.bodies],
+        read: [MAIL_PREFIXES.outbound, MAIL_PREFIXES.attachments, MAIL_PREFIXES.bodies, MAIL_PREFIXES.uploads],
+        // uploads/: the announcements, and the presigned PUTs are signed with this role.
+        write: [MAIL_PREFIXES.outbound, MAIL_PREFIXES.bodies, MAIL_PREFIXES.uploads],
       });
 
     const apiFunctions: Record<ApiFunction, FunctionWithLogGroup> = {

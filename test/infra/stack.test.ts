@@ -221,6 +221,12 @@ describe('data', () => {
     });
   });
 
+  it('unused attachment uploads expire after a day (lifecycle rule on uploads/)', () => {
+    const rules = synth.json.Resources[ids.bucket]!.Properties.LifecycleConfiguration.Rules as any[];
+    const uploads = rules.find((rule) => rule.Prefix === 'uploads/');
+    assert.deepEqual(uploads, { Id: 'ExpireUnusedUploads', Prefix: 'uploads/', ExpirationInDays: 1, Status: 'Enabled' });
+  });
+
   it('SES may put raw mail under inbound/ only from this account and this receipt rule', () => {
     const ruleArn = {
       'Fn::Join': [
@@ -408,13 +414,18 @@ describe('least-privilege IAM', () => {
       {
         Action: 's3:GetObject',
         Effect: 'Allow',
-        Resource: [arnWithSuffix(ids.bucket, '/attachments/*'), arnWithSuffix(ids.bucket, '/bodies/*'), arnWithSuffix(ids.bucket, '/outbound/*')],
+        Resource: [
+          arnWithSuffix(ids.bucket, '/attachments/*'),
+          arnWithSuffix(ids.bucket, '/bodies/*'),
+          arnWithSuffix(ids.bucket, '/outbound/*'),
+          arnWithSuffix(ids.bucket, '/uploads/*'),
+        ],
       },
       { Action: 's3:ListBucket', Effect: 'Allow', Resource: arnOf(ids.bucket) },
       {
         Action: ['s3:AbortMultipartUpload', 's3:PutObject'],
         Effect: 'Allow',
-        Resource: [arnWithSuffix(ids.bucket, '/bodies/*'), arnWithSuffix(ids.bucket, '/outbound/*')],
+        Resource: [arnWithSuffix(ids.bucket, '/bodies/*'), arnWithSuffix(ids.bucket, '/outbound/*'), arnWithSuffix(ids.bucket, '/uploads/*')],
       },
     ]);
   });
@@ -465,8 +476,9 @@ describe('HTTP API', () => {
       ['GET /v1/messages/unassigned', 'JWT'],
       ['GET /v1/messages/{messageId}', 'JWT'],
       ['POST /v1/messages/{messageId}/assign', 'JWT'],
+      ['POST /v1/attachments', 'JWT'],
     ]));
-    assert.equal(routes.length, 18);
+    assert.equal(routes.length, 19);
   });
 
   it('answers CORS preflights itself for the allowed origins, with the same policy as the local server', () => {
