@@ -2,7 +2,7 @@
  * The whole backend on AWS. This file only composes the constructs of `infra/constructs/`
  * (one per capability) and wires their outputs into each other and into the stack outputs.
  */
-import { Annotations, CfnOutput, Duration, Stack } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, CfnRule, Duration, Fn, Stack } from 'aws-cdk-lib';
 import type { StackProps } from 'aws-cdk-lib';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { NagSuppressions } from 'cdk-nag';
@@ -59,6 +59,19 @@ export class RecruitingMailStack extends Stack {
       );
     }
 
+    if (config.example) {
+      // Synthesized from the documented example (-c example=true): CloudFormation evaluates this
+      // rule before creating anything and refuses the deployment with its message.
+      new CfnRule(this, 'ExampleNotDeployable', {
+        assertions: [
+          {
+            assert: Fn.conditionEquals('example', 'deployment'),
+            assertDescription: 'This template was synthesized with -c example=true (the documented example values). Synthesize without it, with your own settings, to deploy.',
+          },
+        ],
+      });
+    }
+
     const customResourceLogs = new LogGroup(this, 'CustomResourceLogs', { retention: config.logRetention, removalPolicy: dataRemoval });
 
     this.network = new EgressNetwork(this, 'EgressNetwork', {
@@ -109,6 +122,7 @@ export class RecruitingMailStack extends Stack {
       table: this.table.table,
       functionDefaults,
       customResourceLogGroup: customResourceLogs,
+      activateRuleSet: config.activateReceiptRuleSet,
     });
 
     const platform = new FunctionWithLogGroup(this, 'PlatformApi', {
@@ -209,7 +223,15 @@ export class RecruitingMailStack extends Stack {
       `${config.inboundDomain} MX 10 inbound-smtp.${this.region}.amazonaws.com`,
       'DNS record to create so SES receives mail for the inbound domain',
     );
-    output('ActiveReceiptRuleSet', this.inbound.ruleSet.receiptRuleSetName, 'SES receipt rule set this stack activated (one active per account and region)');
+    if (this.inbound.activation) {
+      output('ActiveReceiptRuleSet', this.inbound.ruleSet.receiptRuleSetName, 'SES receipt rule set this stack activated (one active per account and region)');
+    } else {
+      output(
+        'ReceiptRuleSetName',
+        this.inbound.ruleSet.receiptRuleSetName,
+        'SES receipt rule set of this stack, NOT active: activate it (aws ses set-active-receipt-rule-set) or copy its rule into the active set (see README)',
+      );
+    }
     this.senderIdentity.dkimRecords().forEach((record, index) =>
       output(`SenderDkimRecord${index + 1}`, record, `Easy DKIM CNAME ${index + 1}/3 for ${config.defaultSenderDomain} (verifies the SES identity)`),
     );

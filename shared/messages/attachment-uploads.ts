@@ -98,6 +98,8 @@ export async function checkUploadedAttachments(
       return { ...announced, index, key: uploadKey(companyId, attachmentId) };
     }),
   );
+  // The checks run concurrently: report in the order of the attachments.
+  issues.sort((a, b) => a.path.localeCompare(b.path, 'en', { numeric: true }));
   if (issues.length > 0) throw new AppError('VALIDATION_FAILED', 'Some attachments cannot be sent', issues);
   return checked as (AnnouncedAttachment & { index: number; key: string })[];
 }

@@ -280,19 +280,20 @@ describe('SES receiving', () => {
     assert.ok(rule.DependsOn.some((id: string) => synth.json.Resources[id]!.Type === 'AWS::Lambda::Permission'));
   });
 
-  it('activates the rule set with a custom resource that deactivates it on delete', () => {
-    const activation = Object.entries(synth.json.Resources).filter(([, resource]) => resource.Type === 'Custom::SesActiveReceiptRuleSet');
-    assert.equal(activation.length, 1);
-    const [, resource] = activation[0]!;
-    assert.deepEqual(JSON.parse(resource.Properties.Create), {
-      service: 'SES',
-      action: 'setActiveReceiptRuleSet',
-      parameters: { RuleSetName: 'RecruitingMailBackend-inbound' },
-      physicalResourceId: { id: 'RecruitingMailBackend-inbound-active' },
-    });
-    assert.deepEqual(JSON.parse(resource.Properties.Delete), { service: 'SES', action: 'setActiveReceiptRuleSet', parameters: {} });
-    assert.ok(resource.DependsOn!.includes(synth.logicalId(synth.stack.inbound.rule)));
+  it('creates the rule set without activating it (activateReceiptRuleSet defaults to false) and says so in the outputs', () => {
     synth.template.hasResourceProperties('AWS::SES::ReceiptRuleSet', { RuleSetName: 'RecruitingMailBackend-inbound' });
+    assert.equal(Object.values(synth.json.Resources).filter((resource) => resource.Type === 'Custom::SesActiveReceiptRuleSet').length, 0);
+    assert.equal(synth.stack.inbound.activation, undefined);
+    assert.equal(synth.json.Outputs.ActiveReceiptRuleSet, undefined);
+    assert.match(synth.json.Outputs.ReceiptRuleSetName.Description, /NOT active/);
+  });
+
+  it('an example synth (-c example=true) carries a rule that makes CloudFormation refuse to deploy it', () => {
+    const rules = (synth.json as { Rules?: Record<string, { Assertions: { Assert: unknown; AssertDescription: string }[] }> }).Rules ?? {};
+    const example = Object.entries(rules).find(([id]) => id.startsWith('ExampleNotDeployable'));
+    assert.ok(example, Object.keys(rules).join(', '));
+    assert.deepEqual(example[1].Assertions[0].Assert, { 'Fn::Equals': ['example', 'deployment'] });
+    assert.match(example[1].Assertions[0].AssertDescription, /-c example=true/);
   });
 
   it('the inbound function retries twice within 6 hours, then goes to its dead-letter queue', () => {
@@ -540,6 +541,6 @@ describe('outputs', () => {
     }
     assert.equal(outputs.SenderMailFromSpfRecord.Value, `bounce.${EXAMPLE_CONTEXT.defaultSenderDomain} TXT "v=spf1 include:amazonses.com ~all"`);
     assert.ok(outputs.SenderMailFromMxRecord);
-    assert.ok(outputs.ActiveReceiptRuleSet);
+    assert.ok(outputs.ReceiptRuleSetName);
   });
 });
