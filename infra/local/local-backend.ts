@@ -15,6 +15,7 @@ import { startLocalInboundSmtp } from './local-inbound-smtp';
 import { type LocalCompanySmtp, startCompanyMailboxForwarding, startLocalCompanySmtp } from './local-company-smtp';
 import { LOCAL_S3_CREDENTIALS, startLocalS3 } from './local-s3';
 import { LOCAL_SES_REGION, startLocalSes } from './local-ses';
+import { restoreLocalSesStore, saveLocalSesStore } from './local-ses-store-file';
 
 export interface LocalBackendOptions {
   /** HTTP API port; 0 picks a free one (tests). */
@@ -74,10 +75,21 @@ const defaultEnv = (name: string, value: string) => {
  * end-to-end tests.
  */
 export async function startLocalBackend(options: LocalBackendOptions): Promise<LocalBackend> {
+  const stops: (() => Promise<void> | void)[] = [];
+  try {
+    return await startStandIns(options, stops);
+  } catch (error) {
+    // A stand-in that could not start (a busy port): stop those already running, or they keep
+    // the process alive.
+    for (const stop of stops.reverse()) await Promise.resolve(stop()).catch(() => undefined);
+    throw error;
+  }
+}
+
+async function startStandIns(options: LocalBackendOptions, stops: (() => Promise<void> | void)[]): Promise<LocalBackend> {
   const dataDir = resolve(options.dataDir);
   if (options.fresh) rmSync(dataDir, { recursive: true, force: true });
   mkdirSync(dataDir, { recursive: true });
-  const stops: (() => Promise<void> | void)[] = [];
 
   const dynamo = await startLocalDynamo({ path: options.inMemory ? undefined : join(dataDir, 'dynamodb') });
   stops.push(dynamo.stop);
@@ -86,6 +98,10 @@ export async function startLocalBackend(options: LocalBackendOptions): Promise<L
   stops.push(s3.stop);
   const ses = await startLocalSes({ port: options.sesPort });
   stops.push(ses.stop);
+  // What the default provider "sent" survives a restart, like the rest of the local state.
+  const sesStoreFile = join(dataDir, 'ses', 'store.json');
+  restoreLocalSesStore(sesStoreFile);
+  stops.push(() => saveLocalSesStore(sesStoreFile));
   const companySmtp = await startLocalCompanySmtp({ port: options.companySmtpPort ?? 0, directory: join(dataDir, 'company-smtp'), off: options.companySmtpOff });
   stops.push(companySmtp.stop);
 
