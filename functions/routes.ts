@@ -35,6 +35,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
   { method: 'GET', path: '/v1/messages/unassigned', fn: 'messages' },
   { method: 'GET', path: '/v1/messages/{messageId}', fn: 'messages' },
   { method: 'POST', path: '/v1/messages/{messageId}/assign', fn: 'messages' },
+  { method: 'POST', path: '/v1/attachments', fn: 'messages' },
 ];
 
 export const routeKey = (route: Pick<ApiRoute, 'method' | 'path'>): string => `${route.method} ${route.path}`;

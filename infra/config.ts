@@ -6,14 +6,17 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
+import { DEFAULT_CORS_ALLOWED_ORIGINS, parseCorsOrigins } from '../shared/http/cors-policy';
 
 /** Ports the functions may connect to on customers' mail servers (also their security group). */
 export const SMTP_ALLOWED_PORTS = [25, 465, 587, 2525] as const;
 
 /**
- * The documented example context: `cdk synth` with no context at all uses these values, so
- * the app synthesizes offline from a fresh clone. A deploy with them would be useless
- * (example.com), so the stack warns for every setting that fell back to its example.
+ * The documented example context: `cdk synth -c example=true` uses these values for what is not
+ * given, so the app synthesizes offline from a fresh clone. Without `example=true` a missing
+ * required setting, or an example value (these, or any reserved example domain), is refused with
+ * the list of what to pass; an example template carries a rule that makes CloudFormation refuse
+ * to deploy it.
  */
 export const EXAMPLE_CONTEXT = {
   inboundDomain: 'inbound.example.com',
@@ -37,6 +40,8 @@ export const DEFAULT_CONTEXT = {
 
 /** Every context key the app reads; an unknown key is most likely a typo and is reported. */
 export const CONTEXT_KEYS = [
+  'example',
+  'activateReceiptRuleSet',
   'stackName',
   'inboundDomain',
   'defaultSenderDomain',
@@ -56,6 +61,7 @@ export const CONTEXT_KEYS = [
   'oauthGoogleClientId',
   'oauthRedirectUris',
   'oauthClientSecretArn',
+  'corsAllowedOrigins',
 ] as const;
 
 export type ContextKey = (typeof CONTEXT_KEYS)[number];
@@ -85,6 +91,15 @@ export interface DeploymentConfig {
     readonly redirectUris: readonly string[];
     readonly clientSecretArn?: string;
   } | null;
+  /** Synthesized with `-c example=true`: the documented example, never to be deployed. */
+  readonly example: boolean;
+  /**
+   * Make this stack's SES receipt rule set the account's active one (one per account and
+   * region: it replaces the active one). Default false: the operator activates or merges it.
+   */
+  readonly activateReceiptRuleSet: boolean;
+  /** Browser origins allowed to call the API (API Gateway's corsPreflight). */
+  readonly corsAllowedOrigins: readonly string[];
   /** Settings that fell back to EXAMPLE_CONTEXT (the stack warns about each). */
   readonly examplesUsed: readonly string[];
 }
@@ -92,10 +107,29 @@ export interface DeploymentConfig {
 /** Thrown with every problem found, one per line. */
 export class DeploymentConfigError extends Error {
   constructor(readonly problems: readonly string[]) {
-    super(`Invalid deployment settings (CDK context):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    super(
+      [
+        'Invalid deployment settings (CDK context):',
+        ...problems.map((p) => `  - ${p}`),
+        'Pass each with -c name=value (see "Deploying to AWS" in the README).',
+        'To synthesize the documented example offline instead (never deployable): npx cdk synth -c example=true',
+      ].join('\n'),
+    );
     this.name = 'DeploymentConfigError';
   }
 }
+
+/** RFC 2606 / 6761 names: example.com/.net/.org and the .example, .test, .invalid, .localhost TLDs. */
+const EXAMPLE_DOMAIN = /(^|\.)(example\.(com|net|org)|[^.]+\.(example|test|invalid|localhost))$|^(example|test|invalid|localhost)$/i;
+
+/** What each required setting looks like, for the list of what to pass. */
+const REQUIRED_HINTS: Record<keyof typeof EXAMPLE_CONTEXT, string> = {
+  inboundDomain: 'the domain of inbound addresses, e.g. -c inboundDomain=inbound.acme-recruiting.com',
+  defaultSenderDomain: "the default provider's SES sender domain, e.g. -c defaultSenderDomain=mail.acme-recruiting.com",
+  defaultFromAddress: 'the From of default-provider mail at that domain, e.g. -c defaultFromAddress=no-reply@mail.acme-recruiting.com',
+  jwtIssuer: 'the https URL of your token issuer, e.g. -c jwtIssuer=https://login.acme-recruiting.com/',
+  jwtAudience: 'the audience(s) your tokens carry, e.g. -c jwtAudience=recruiting-mail-api',
+};
 
 const DOMAIN = /^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 const EMAIL = /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
@@ -132,9 +166,23 @@ export function parseDeploymentConfig(raw: Partial<Record<ContextKey, unknown>>)
     return trimmed === '' ? undefined : trimmed;
   };
 
+  const flag = (key: ContextKey): boolean => {
+    const value = (text(key) ?? 'false').toLowerCase();
+    if (value !== 'true' && value !== 'false') problems.push(`${key}: expected true or false, got "${value}"`);
+    return value === 'true';
+  };
+  const example = flag('example');
+  const activateReceiptRuleSet = flag('activateReceiptRuleSet');
+
   const withExample = (key: keyof typeof EXAMPLE_CONTEXT): string => {
     const value = text(key);
-    if (value !== undefined) return value;
+    if (value !== undefined) {
+      const domain = key === 'jwtIssuer' ? hostOf(value) : key === 'jwtAudience' ? undefined : value.split('@').pop()!;
+      const isExample = value === EXAMPLE_CONTEXT[key] || (domain !== undefined && EXAMPLE_DOMAIN.test(domain));
+      if (isExample && !example) problems.push(`${key}: "${value}" is an example value; pass your own: ${REQUIRED_HINTS[key]}`);
+      return value;
+    }
+    if (!example) problems.push(`${key}: missing; ${REQUIRED_HINTS[key]}`);
     examplesUsed.push(key);
     return EXAMPLE_CONTEXT[key];
   };
@@ -259,6 +307,8 @@ export function parseDeploymentConfig(raw: Partial<Record<ContextKey, unknown>>)
   if (!oauthWanted && (oauthRedirectUris.length > 0 || clientSecretArn !== undefined)) {
     problems.push('oauthMicrosoftClientId / oauthGoogleClientId: oauthRedirectUris or oauthClientSecretArn is set but no OAuth client id');
   }
+  const cors = parseCorsOrigins(text('corsAllowedOrigins') ?? DEFAULT_CORS_ALLOWED_ORIGINS.join(','));
+  for (const problem of cors.problems) problems.push(`corsAllowedOrigins: ${problem}`);
 
   if (problems.length > 0) throw new DeploymentConfigError(problems);
 
@@ -278,8 +328,19 @@ export function parseDeploymentConfig(raw: Partial<Record<ContextKey, unknown>>)
     dataRemovalPolicy: removal === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
     apiThrottle: { rateLimit, burstLimit },
     oauth: oauthWanted ? { microsoftClientId, googleClientId, redirectUris: oauthRedirectUris, clientSecretArn } : null,
+    corsAllowedOrigins: cors.origins,
+    example,
+    activateReceiptRuleSet,
     examplesUsed,
   };
+}
+
+function hostOf(url: string): string | undefined {
+  try {
+    return new URL(url).hostname;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Unknown context keys that look like ours (camelCase, not a CDK feature flag). */

@@ -2,7 +2,7 @@
  * The whole backend on AWS. This file only composes the constructs of `infra/constructs/`
  * (one per capability) and wires their outputs into each other and into the stack outputs.
  */
-import { Annotations, CfnOutput, Duration, Stack } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, CfnRule, Duration, Fn, Stack } from 'aws-cdk-lib';
 import type { StackProps } from 'aws-cdk-lib';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { NagSuppressions } from 'cdk-nag';
@@ -60,6 +60,19 @@ export class RecruitingMailStack extends Stack {
       );
     }
 
+    if (config.example) {
+      // Synthesized from the documented example (-c example=true): CloudFormation evaluates this
+      // rule before creating anything and refuses the deployment with its message.
+      new CfnRule(this, 'ExampleNotDeployable', {
+        assertions: [
+          {
+            assert: Fn.conditionEquals('example', 'deployment'),
+            assertDescription: 'This template was synthesized with -c example=true (the documented example values). Synthesize without it, with your own settings, to deploy.',
+          },
+        ],
+      });
+    }
+
     const customResourceLogs = new LogGroup(this, 'CustomResourceLogs', { retention: config.logRetention, removalPolicy: dataRemoval });
 
     this.network = new EgressNetwork(this, 'EgressNetwork', {
@@ -110,6 +123,7 @@ export class RecruitingMailStack extends Stack {
       table: this.table.table,
       functionDefaults,
       customResourceLogGroup: customResourceLogs,
+      activateRuleSet: config.activateReceiptRuleSet,
     });
 
     const platform = new FunctionWithLogGroup(this, 'PlatformApi', {
@@ -155,8 +169,9 @@ export class RecruitingMailStack extends Stack {
       .bindSendQueue(this.sendPipeline.queue)
       .bindBucket({
         bucket: this.mailBucket.bucket,
-        read: [MAIL_PREFIXES.outbound, MAIL_PREFIXES.attachments, MAIL_PREFIXES.bodies],
-        write: [MAIL_PREFIXES.outbound, MAIL_PREFIXES.bodies],
+        read: [MAIL_PREFIXES.outbound, MAIL_PREFIXES.attachments, MAIL_PREFIXES.bodies, MAIL_PREFIXES.uploads],
+        // uploads/: the announcements, and the presigned PUTs are signed with this role.
+        write: [MAIL_PREFIXES.outbound, MAIL_PREFIXES.bodies, MAIL_PREFIXES.uploads],
       });
 
     if (config.oauth) {
@@ -186,6 +201,7 @@ export class RecruitingMailStack extends Stack {
       jwtIssuer: config.jwtIssuer,
       jwtAudience: config.jwtAudience,
       throttle: config.apiThrottle,
+      corsAllowedOrigins: config.corsAllowedOrigins,
       logRetention: config.logRetention,
       logRemovalPolicy: dataRemoval,
       // The route table is shared with the local server and the handlers (functions/routes.ts).
@@ -216,7 +232,15 @@ export class RecruitingMailStack extends Stack {
       `${config.inboundDomain} MX 10 inbound-smtp.${this.region}.amazonaws.com`,
       'DNS record to create so SES receives mail for the inbound domain',
     );
-    output('ActiveReceiptRuleSet', this.inbound.ruleSet.receiptRuleSetName, 'SES receipt rule set this stack activated (one active per account and region)');
+    if (this.inbound.activation) {
+      output('ActiveReceiptRuleSet', this.inbound.ruleSet.receiptRuleSetName, 'SES receipt rule set this stack activated (one active per account and region)');
+    } else {
+      output(
+        'ReceiptRuleSetName',
+        this.inbound.ruleSet.receiptRuleSetName,
+        'SES receipt rule set of this stack, NOT active: activate it (aws ses set-active-receipt-rule-set) or copy its rule into the active set (see README)',
+      );
+    }
     this.senderIdentity.dkimRecords().forEach((record, index) =>
       output(`SenderDkimRecord${index + 1}`, record, `Easy DKIM CNAME ${index + 1}/3 for ${config.defaultSenderDomain} (verifies the SES identity)`),
     );

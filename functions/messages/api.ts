@@ -2,6 +2,7 @@ import { messagesOperations as ops } from '../../shared/api/messages-operations'
 import { queueMailDepsFromEnv } from '../../shared/composition/messages-deps';
 import { createApiHandler, operation } from '../../shared/http/api-handler';
 import { assignMessage } from '../../shared/messages/assign-message';
+import { announceAttachmentUpload } from '../../shared/messages/attachment-uploads';
 import { messageView } from '../../shared/messages/message-view';
 import type { MessageRecord, Page } from '../../shared/messages/model';
 import { queueCandidateMail } from '../../shared/messages/queue-candidate-mail';
@@ -34,5 +35,9 @@ export const handler = createApiHandler([
   operation(ops.assign, async ({ caller, params, body }) => ({
     status: 200,
     body: await messageView(await assignMessage(deps, caller.companyId, params.messageId, body), deps.blobs),
+  })),
+  operation(ops.announceAttachment, async ({ caller, body }) => ({
+    status: 201,
+    body: await announceAttachmentUpload(deps, caller.companyId, body),
   })),
 ]);

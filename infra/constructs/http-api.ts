@@ -4,8 +4,8 @@
  * access logs with retention. Routes marked `public` (health, OpenAPI document) have no
  * authorizer; every other route requires a valid token.
  */
-import type { RemovalPolicy } from 'aws-cdk-lib';
-import { HttpApi as ApiGatewayHttpApi, HttpMethod, HttpNoneAuthorizer, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
+import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import { CorsHttpMethod, HttpApi as ApiGatewayHttpApi, HttpMethod, HttpNoneAuthorizer, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import type { HttpRoute } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -15,6 +15,7 @@ import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
+import { CORS_POLICY } from '../../shared/http/cors-policy';
 
 export { HttpMethod };
 
@@ -33,6 +34,8 @@ export interface HttpApiProps {
   readonly routes: readonly ApiRoute[];
   readonly logRetention: RetentionDays;
   readonly logRemovalPolicy: RemovalPolicy;
+  /** Browser origins allowed to call the API; API Gateway answers their preflights itself. */
+  readonly corsAllowedOrigins: readonly string[];
 }
 
 export class HttpApi extends Construct {
@@ -52,6 +55,17 @@ export class HttpApi extends Construct {
       description: 'Recruiting mail backend API (v1)',
       createDefaultStage: false,
       defaultAuthorizer: authorizer,
+      // The same policy as the local server's (shared/http/cors-policy.ts).
+      corsPreflight:
+        props.corsAllowedOrigins.length > 0
+          ? {
+              allowOrigins: [...props.corsAllowedOrigins],
+              allowHeaders: [...CORS_POLICY.allowHeaders],
+              allowMethods: CORS_POLICY.allowMethods.map((method) => CorsHttpMethod[method]),
+              exposeHeaders: [...CORS_POLICY.exposeHeaders],
+              maxAge: Duration.seconds(CORS_POLICY.maxAgeSeconds),
+            }
+          : undefined,
     });
 
     this.accessLogs = new LogGroup(this, 'AccessLogs', { retention: props.logRetention, removalPolicy: props.logRemovalPolicy });

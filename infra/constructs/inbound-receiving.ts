@@ -5,10 +5,11 @@
  * required. Failed invocations (after Lambda's retries) land in a dead-letter queue; the raw
  * mail stays in S3, so nothing is lost and the message can be replayed.
  *
- * CloudFormation cannot activate a rule set, so a custom resource does
- * (`SES.setActiveReceiptRuleSet`), and deactivates it when the stack is deleted. SES has ONE
- * active rule set per account and region: deploying this stack replaces whatever rule set was
- * active there before, and deleting it leaves none active.
+ * SES has ONE active rule set per account and region. Only with `activateRuleSet` (the
+ * operator's explicit choice) does a custom resource activate this one
+ * (`SES.setActiveReceiptRuleSet`, which replaces whatever was active) and deactivate it when
+ * the stack is deleted; otherwise the rule set is created inactive, to be activated or merged
+ * by the operator.
  */
 import { Duration, Stack } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
@@ -39,6 +40,8 @@ export interface InboundReceivingProps {
   readonly ruleSetName?: string;
   /** @default entry `functions/inbound/receive.ts` */
   readonly entry?: string;
+  /** Make this rule set the account's active one, replacing the active one. @default false */
+  readonly activateRuleSet?: boolean;
 }
 
 export class InboundReceiving extends Construct {
@@ -47,7 +50,8 @@ export class InboundReceiving extends Construct {
   readonly deadLetterQueue: Queue;
   readonly ruleSet: ReceiptRuleSet;
   readonly rule: ReceiptRule;
-  readonly activation: AwsCustomResource;
+  /** Present only when the stack activates its rule set (`activateRuleSet`). */
+  readonly activation?: AwsCustomResource;
 
   constructor(scope: Construct, id: string, props: InboundReceivingProps) {
     super(scope, id);
@@ -120,6 +124,7 @@ export class InboundReceiving extends Construct {
     const permission = this.function.permissionsNode.tryFindChild('AllowSesReceiptRuleInvoke');
     if (permission !== undefined) this.rule.node.addDependency(permission);
 
+    if (!props.activateRuleSet) return;
     this.activation = new AwsCustomResource(this, 'ActivateRuleSet', {
       resourceType: 'Custom::SesActiveReceiptRuleSet',
       onCreate: {

@@ -1,6 +1,7 @@
 /**
  * The bucket that holds mail: raw inbound messages written by SES (`inbound/`), attachments
- * extracted from them (`attachments/`), message bodies (`bodies/`), and outbound attachments (`outbound/`). Private,
+ * extracted from them (`attachments/`), message bodies (`bodies/`), outbound attachments (`outbound/`)
+ * and the frontend's presigned uploads of large attachments (`uploads/`, expiring). Private,
  * SSE-S3 encrypted (SES's S3 action can write to it without a key grant), TLS-only, with
  * server access logs in a second bucket. SES may put objects only under `inbound/`, only for
  * this account and only from the one receipt rule (aws:SourceAccount + aws:SourceArn).
@@ -10,6 +11,7 @@ import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
+import { UPLOAD_RETENTION_DAYS, UPLOADS_PREFIX } from '../../shared/messages/attachment-uploads';
 
 export const MAIL_PREFIXES = {
   /** Raw messages stored by the SES receipt rule. */
@@ -20,6 +22,8 @@ export const MAIL_PREFIXES = {
   bodies: 'bodies/',
   /** Attachments of outbound mail, written by the messages API, read by the send worker. */
   outbound: 'outbound/',
+  /** Large attachments uploaded by the frontend with a presigned PUT; deleted after a day. */
+  uploads: UPLOADS_PREFIX,
 } as const;
 
 export interface MailBucketProps {
@@ -55,7 +59,11 @@ export class MailBucket extends Construct {
       versioned: false,
       serverAccessLogsBucket: this.accessLogsBucket,
       serverAccessLogsPrefix: 'mail-bucket/',
-      lifecycleRules: [{ abortIncompleteMultipartUploadAfter: Duration.days(1) }],
+      lifecycleRules: [
+        { abortIncompleteMultipartUploadAfter: Duration.days(1) },
+        // A message copies what it uses; an upload never used expires (and its announcement too).
+        { id: 'ExpireUnusedUploads', prefix: UPLOADS_PREFIX, expiration: Duration.days(UPLOAD_RETENTION_DAYS) },
+      ],
       removalPolicy: props.removalPolicy,
       autoDeleteObjects: destroy,
     });

@@ -6,12 +6,16 @@ import { createS3BlobStore } from '../../shared/adapters/s3-blob-store';
 import type { ApiFunction } from '../../functions/routes';
 import { InProcessQueue, registerInProcessQueue } from '../../shared/adapters/in-process-queue';
 import { LOCAL_SEND_QUEUE } from '../../shared/composition/messages-deps';
+import { intEnv, optionalEnv } from '../../shared/config';
+import { DEFAULT_CORS_ALLOWED_ORIGINS, parseCorsOrigins } from '../../shared/http/cors-policy';
 import { localLambdaContext } from './lambda-context';
 import { ensureTable, startLocalDynamo } from './local-dynamodb';
 import { type ApiLambda, startLocalHttpApi } from './local-http-api';
 import { startLocalInboundSmtp } from './local-inbound-smtp';
+import { type LocalCompanySmtp, startCompanyMailboxForwarding, startLocalCompanySmtp } from './local-company-smtp';
 import { LOCAL_S3_CREDENTIALS, startLocalS3 } from './local-s3';
 import { LOCAL_SES_REGION, startLocalSes } from './local-ses';
+import { restoreLocalSesStore, saveLocalSesStore } from './local-ses-store-file';
 
 export interface LocalBackendOptions {
   /** HTTP API port; 0 picks a free one (tests). */
@@ -29,6 +33,10 @@ export interface LocalBackendOptions {
   defaultFromAddress: string;
   /** The SMTP listener that plays SES receiving; 0 (the default) picks a free one. */
   inboundSmtpPort?: number;
+  /** The company mail server stand-in; 0 (the default) picks a free one. */
+  companySmtpPort?: number;
+  /** Start the company mail server stand-in switched off. */
+  companySmtpOff?: boolean;
   /** Base of the send retry backoff, in seconds (30 on AWS; short locally). */
   retryBaseSeconds?: number;
 }
@@ -41,6 +49,8 @@ export interface LocalBackend {
   /** Asynchronous invocations of the inbound function (SES's Event invocation). */
   inboundInvocations: InProcessQueue;
   inboundSmtpPort: number;
+  /** The stand-in for the company's own mail server. */
+  companySmtp: LocalCompanySmtp;
   /** Resolves when no delivery or inbound filing is scheduled or running. */
   idle(): Promise<void>;
   /** Lines for the start banner: where each stand-in listens. */
@@ -49,6 +59,8 @@ export interface LocalBackend {
 }
 
 const TABLE_NAME = 'recruiting-mail';
+/** The company whose mail server the stand-in plays (the one `npm start` prints a token for). */
+export const LOCAL_COMPANY_ID = 'acme';
 const BUCKET = 'recruiting-mail-local';
 
 /** Sets an environment variable unless the user already did (even to empty): their value wins. */
@@ -63,10 +75,21 @@ const defaultEnv = (name: string, value: string) => {
  * end-to-end tests.
  */
 export async function startLocalBackend(options: LocalBackendOptions): Promise<LocalBackend> {
+  const stops: (() => Promise<void> | void)[] = [];
+  try {
+    return await startStandIns(options, stops);
+  } catch (error) {
+    // A stand-in that could not start (a busy port): stop those already running, or they keep
+    // the process alive.
+    for (const stop of stops.reverse()) await Promise.resolve(stop()).catch(() => undefined);
+    throw error;
+  }
+}
+
+async function startStandIns(options: LocalBackendOptions, stops: (() => Promise<void> | void)[]): Promise<LocalBackend> {
   const dataDir = resolve(options.dataDir);
   if (options.fresh) rmSync(dataDir, { recursive: true, force: true });
   mkdirSync(dataDir, { recursive: true });
-  const stops: (() => Promise<void> | void)[] = [];
 
   const dynamo = await startLocalDynamo({ path: options.inMemory ? undefined : join(dataDir, 'dynamodb') });
   stops.push(dynamo.stop);
@@ -75,6 +98,12 @@ export async function startLocalBackend(options: LocalBackendOptions): Promise<L
   stops.push(s3.stop);
   const ses = await startLocalSes({ port: options.sesPort });
   stops.push(ses.stop);
+  // What the default provider "sent" survives a restart, like the rest of the local state.
+  const sesStoreFile = join(dataDir, 'ses', 'store.json');
+  restoreLocalSesStore(sesStoreFile);
+  stops.push(() => saveLocalSesStore(sesStoreFile));
+  const companySmtp = await startLocalCompanySmtp({ port: options.companySmtpPort ?? 0, directory: join(dataDir, 'company-smtp'), off: options.companySmtpOff });
+  stops.push(companySmtp.stop);
 
   // The handlers read their configuration from the environment, as on Lambda; it is set before
   // they are imported. The AWS SDK takes the local endpoints from AWS_ENDPOINT_URL_*.
@@ -97,6 +126,8 @@ export async function startLocalBackend(options: LocalBackendOptions): Promise<L
   delete process.env.SEND_QUEUE_URL;
   defaultEnv('DEFAULT_SENDER_DOMAIN', options.defaultFromAddress.split('@')[1]);
   defaultEnv('SMTP_ALLOWED_PRIVATE_CIDRS', '127.0.0.0/8,::1/128');
+  // The usual submission ports, and the company mail server stand-in's (unprivileged) one.
+  defaultEnv('SMTP_ALLOWED_PORTS', `25,465,587,2525,${companySmtp.port}`);
   // Local mail servers usually have self-signed certificates; only inside the ranges above.
   defaultEnv('SMTP_TLS_ACCEPT_UNTRUSTED_IN_ALLOWED_CIDRS', 'true');
   defaultEnv('SEND_RETRY_BASE_SECONDS', String(options.retryBaseSeconds ?? 2));
@@ -138,11 +169,25 @@ export async function startLocalBackend(options: LocalBackendOptions): Promise<L
   });
   stops.push(inboundSmtp.stop);
 
+  const settingsStore = createDynamoSettingsStore();
+  const forwarding = startCompanyMailboxForwarding({
+    mailbox: companySmtp.login.username,
+    defaultProviderMails: (since) => ses.emails(since),
+    // The stand-in is ACME's server: its mailbox forwards to the ACME scope that names it.
+    inboundAddressFor: async (mailbox) =>
+      (await settingsStore.list(LOCAL_COMPANY_ID)).find((scope) => scope.address?.toLowerCase() === mailbox)?.inboundAddress ?? null,
+    inboundSmtpPort: inboundSmtp.port,
+  });
+  stops.push(forwarding.stop);
+
   const api = await startLocalHttpApi({
     port: options.port,
     jwtSecret: options.jwtSecret,
     handlers: await importApiHandlers(),
     functions: { inbound: (payload) => invokeInbound(payload as SESEvent) },
+    localControls: companySmtpControls(companySmtp),
+    corsAllowedOrigins: localCorsOrigins(),
+    throttle: { rateLimit: intEnv('API_THROTTLE_RATE_LIMIT', 50), burstLimit: intEnv('API_THROTTLE_BURST_LIMIT', 100) },
   });
   stops.push(api.stop);
 
@@ -153,6 +198,7 @@ export async function startLocalBackend(options: LocalBackendOptions): Promise<L
     sendQueue,
     inboundInvocations,
     inboundSmtpPort: inboundSmtp.port,
+    companySmtp,
     idle: async () => {
       // Filing can queue nothing, delivery nothing inbound; two rounds settle both.
       for (let round = 0; round < 2; round++) await Promise.all([sendQueue.idle(), inboundInvocations.idle()]);
@@ -163,10 +209,29 @@ export async function startLocalBackend(options: LocalBackendOptions): Promise<L
       `  SES (default)     ${ses.endpoint}   (aws-ses-v2-local; what it "sent": ${ses.storeUrl})`,
       `  Send queue        in-process (dead letters: ${join(deadLetters, 'send.jsonl')})`,
       `  Inbound (SES)     smtp://127.0.0.1:${inboundSmtp.port}   (mail to *@${options.inboundDomain}; failed filings: ${join(deadLetters, 'inbound.jsonl')})`,
+      `  Company SMTP      smtp://127.0.0.1:${companySmtp.port}   (stand-in for ACME's own server: STARTTLS, self-signed; login ${companySmtp.login.username} / ${companySmtp.login.password})`,
+      `                    received mail: ${companySmtp.receivedDir}; ${companySmtp.running() ? 'on' : 'OFF'} (switch: curl -X POST ${api.url}/local/company-smtp/off | /on)`,
     ],
     async stop() {
       for (const stop of stops.reverse()) await stop();
     },
+  };
+}
+
+/** CORS_ALLOWED_ORIGINS (comma-separated), as the CDK context `corsAllowedOrigins` on AWS. */
+function localCorsOrigins(): string[] {
+  const { origins, problems } = parseCorsOrigins(optionalEnv('CORS_ALLOWED_ORIGINS', DEFAULT_CORS_ALLOWED_ORIGINS.join(',')));
+  if (problems.length > 0) throw new Error(`CORS_ALLOWED_ORIGINS: ${problems.join('; ')}`);
+  return origins;
+}
+
+/** `POST /local/company-smtp/off` and `/on`: switch the stand-in to see the fallback; `GET` shows it. */
+function companySmtpControls(companySmtp: LocalCompanySmtp): Record<string, () => Promise<unknown>> {
+  const state = () => ({ running: companySmtp.running(), port: companySmtp.port, receivedDir: companySmtp.receivedDir });
+  return {
+    'GET /local/company-smtp': async () => state(),
+    'POST /local/company-smtp/off': async () => (await companySmtp.switchOff(), state()),
+    'POST /local/company-smtp/on': async () => (await companySmtp.switchOn(), state()),
   };
 }
 

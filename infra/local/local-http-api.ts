@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { type ApiFunction, matchRoute, routeKey } from '../../functions/routes';
+import { corsPreflightHeaders, corsResponseHeaders } from '../../shared/http/cors-policy';
 import { localLambdaContext } from './lambda-context';
 import { verifyLocalToken } from './local-jwt';
 
@@ -10,6 +11,18 @@ export type ApiLambda = (event: APIGatewayProxyEventV2WithJWTAuthorizer, context
 
 /** API Gateway's payload limit for HTTP APIs. */
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
+
+/**
+ * What API Gateway answers itself, before or instead of a function: these bodies are its own
+ * (`{"message": …}`), not the API's error shape, exactly as a deployed API sends them.
+ */
+export const GATEWAY_ANSWERS = {
+  unauthorized: { status: 401, body: { message: 'Unauthorized' } },
+  notFound: { status: 404, body: { message: 'Not Found' } },
+  tooLarge: { status: 413, body: { message: 'Request Entity Too Large' } },
+  throttled: { status: 429, body: { message: 'Too Many Requests' } },
+  internalError: { status: 500, body: { message: 'Internal Server Error' } },
+} as const;
 
 export interface LocalHttpApi {
   url: string;
@@ -28,11 +41,19 @@ export async function startLocalHttpApi(options: {
   handlers: Record<ApiFunction, ApiLambda>;
   /** Functions reachable through Lambda's Invoke API (`POST /2015-03-31/functions/{name}/invocations`). */
   functions: Record<string, (payload: unknown) => Promise<unknown>>;
+  /** Local-only controls of the stand-ins (`"POST /local/…"` → action), outside the API's `/v1`. */
+  localControls?: Record<string, () => Promise<unknown>>;
+  /** Origins a browser may call from (CORS_ALLOWED_ORIGINS); API Gateway's corsPreflight on AWS. */
+  corsAllowedOrigins?: readonly string[];
+  /** Stage throttling, as on AWS: requests per second and burst (a token bucket for the whole API). */
+  throttle?: { rateLimit: number; burstLimit: number };
 }): Promise<LocalHttpApi> {
+  const throttle = options.throttle ? tokenBucket(options.throttle.rateLimit, options.throttle.burstLimit) : () => true;
   const server = createServer((req, res) => {
-    serve(req, res, options).catch((error: unknown) => {
+    const cors = corsResponseHeaders(req.headers.origin, options.corsAllowedOrigins ?? []);
+    serve(req, res, options, cors, throttle).catch((error: unknown) => {
       process.stderr.write(`local api: ${(error as Error).stack ?? String(error)}\n`);
-      if (!res.headersSent) send(res, 500, { error: { code: 'INTERNAL', message: 'Internal error' } });
+      if (!res.headersSent) gateway(res, 'internalError', cors);
     });
   });
   await new Promise<void>((resolve, reject) => {
@@ -53,31 +74,43 @@ export async function startLocalHttpApi(options: {
 
 type ServeOptions = Parameters<typeof startLocalHttpApi>[0];
 
-async function serve(req: IncomingMessage, res: ServerResponse, options: ServeOptions) {
+async function serve(req: IncomingMessage, res: ServerResponse, options: ServeOptions, cors: Record<string, string>, throttle: () => boolean) {
   const url = new URL(req.url ?? '/', 'http://localhost');
   const method = (req.method ?? 'GET').toUpperCase();
   const invocation = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/.exec(url.pathname);
   if (method === 'POST' && invocation) return invoke(req, res, options.functions[decodeURIComponent(invocation[1])]);
-  const match = matchRoute(method, url.pathname);
-  if (!match) return send(res, 404, { error: { code: 'NOT_FOUND', message: `No route for ${method} ${url.pathname}` } });
-  if ('allowedMethods' in match) {
-    return send(res, 405, { error: { code: 'METHOD_NOT_ALLOWED', message: `Use ${match.allowedMethods.join(', ')}` } }, { allow: match.allowedMethods.join(', ') });
+  const control = options.localControls?.[`${method} ${url.pathname}`];
+  if (control) return send(res, 200, await control());
+
+  if (method === 'OPTIONS') {
+    // API Gateway answers every OPTIONS itself when CORS is configured: 204, with the CORS
+    // headers only for a preflight (Origin + Access-Control-Request-Method) from an allowed origin.
+    const origin = req.headers.origin;
+    const preflight = origin !== undefined && req.headers['access-control-request-method'] !== undefined;
+    res.writeHead(204, preflight ? corsPreflightHeaders(origin, options.corsAllowedOrigins ?? []) : {});
+    return res.end();
   }
+  if (!throttle()) return gateway(res, 'throttled', cors);
+  const match = matchRoute(method, url.pathname);
+  // HTTP APIs have no 405: a path served for other methods only is "Not Found" as well.
+  if (!match || 'allowedMethods' in match) return gateway(res, 'notFound', cors);
 
   const body = await readBody(req);
   if (body === null) {
     // The rest of the body is not read: tell the client this connection ends here.
-    return send(res, 413, { error: { code: 'PAYLOAD_TOO_LARGE', message: `The request body exceeds ${MAX_BODY_BYTES} bytes` } }, { connection: 'close' });
+    return gateway(res, 'tooLarge', { ...cors, connection: 'close' });
   }
 
   let claims: Record<string, string> | undefined;
   if (!match.route.public) {
     const token = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1];
-    if (!token) return send(res, 401, { error: { code: 'UNAUTHORIZED', message: 'Missing bearer token' } });
+    // The JWT authorizer's own answers: a bare challenge without a token, the reason with one.
+    if (!token) return gateway(res, 'unauthorized', { ...cors, 'www-authenticate': 'Bearer' });
     try {
       claims = flattenClaims(await verifyLocalToken(options.jwtSecret, token));
     } catch (error) {
-      return send(res, 401, { error: { code: 'UNAUTHORIZED', message: `Invalid token: ${(error as Error).message}` } });
+      const reason = (error as Error).message.replace(/["\\\r\n]/g, ' ');
+      return gateway(res, 'unauthorized', { ...cors, 'www-authenticate': `Bearer scope="" error="invalid_token" error_description="${reason}"` });
     }
   }
 
@@ -111,7 +144,11 @@ async function serve(req: IncomingMessage, res: ServerResponse, options: ServeOp
   } as unknown as APIGatewayProxyEventV2WithJWTAuthorizer;
 
   const result = await options.handlers[match.route.fn](event, localLambdaContext(`local-${match.route.fn}-api`));
-  res.writeHead(result.statusCode ?? 200, result.headers as Record<string, string>);
+  // With CORS configured, API Gateway drops an integration's own CORS headers and adds its own.
+  const resultHeaders = Object.fromEntries(
+    Object.entries((result.headers ?? {}) as Record<string, string>).filter(([name]) => !name.toLowerCase().startsWith('access-control-')),
+  );
+  res.writeHead(result.statusCode ?? 200, { ...resultHeaders, ...cors });
   res.end(result.body ?? '');
 }
 
@@ -151,6 +188,25 @@ async function readBody(req: IncomingMessage): Promise<Buffer | null> {
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);
+}
+
+function gateway(res: ServerResponse, answer: keyof typeof GATEWAY_ANSWERS, headers: Record<string, string> = {}) {
+  const { status, body } = GATEWAY_ANSWERS[answer];
+  send(res, status, body, headers);
+}
+
+/** Stage throttling: `burstLimit` tokens, refilled at `rateLimit` a second. */
+function tokenBucket(rateLimit: number, burstLimit: number): () => boolean {
+  let tokens = burstLimit;
+  let last = Date.now();
+  return () => {
+    const now = Date.now();
+    tokens = Math.min(burstLimit, tokens + ((now - last) / 1000) * rateLimit);
+    last = now;
+    if (tokens < 1) return false;
+    tokens -= 1;
+    return true;
+  };
 }
 
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {

@@ -9,6 +9,9 @@ export function localSettings() {
     inboundDomain: optionalEnv('INBOUND_DOMAIN', 'inbound.localhost'),
     sesPort: intEnv('SES_LOCAL_PORT', 8005),
     inboundSmtpPort: intEnv('INBOUND_SMTP_PORT', 2525),
+    /** The company mail server stand-in; `COMPANY_SMTP=off` starts it switched off. */
+    companySmtpPort: intEnv('COMPANY_SMTP_PORT', 1587),
+    companySmtpOff: optionalEnv('COMPANY_SMTP', 'on') === 'off',
     defaultFromAddress: optionalEnv('DEFAULT_FROM_ADDRESS', 'no-reply@mail.localhost'),
   };
 }

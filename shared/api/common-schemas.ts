@@ -33,6 +33,9 @@ export const ErrorBody = z
   })
   .openapi('Error');
 
+/** What API Gateway answers itself (authorizer, throttling, payload limit, unknown route). */
+export const GatewayMessageBody = z.object({ message: z.string().openapi({ example: 'Unauthorized' }) }).openapi('GatewayMessage');
+
 export const HealthBody = z.object({ ok: z.literal(true) }).openapi('Health');
 
 export const EgressIpsBody = z.object({ ips: z.array(z.string()) }).openapi('EgressIps');

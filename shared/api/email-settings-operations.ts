@@ -45,13 +45,19 @@ export const emailSettingsOperations = {
   list: defineOperation({
     id: 'listEmailSettings', method: 'GET', path: '/v1/email-settings', tag: 'email-settings', access: 'member',
     summary: "All scopes of the caller's company",
-    responses: { 200: { description: 'Settings of every configured scope (always including main)', schema: EmailSettingsList } },
+    responses: {
+      200: { description: 'Settings of every configured scope (always including main)', schema: EmailSettingsList },
+      503: { description: '`SERVICE_UNAVAILABLE`: no inbound address could be allocated; try again' },
+    },
   }),
   get: defineOperation({
     id: 'getEmailSettings', method: 'GET', path: '/v1/email-settings/{scope}', tag: 'email-settings', access: 'member',
     summary: 'One scope; never returns the password (`smtp.passwordSet` instead)',
     params: ScopeParams,
-    responses: { 200: { description: 'Settings', schema: EmailSettingsBody } },
+    responses: {
+      200: { description: 'Settings', schema: EmailSettingsBody },
+      503: { description: '`SERVICE_UNAVAILABLE`: no inbound address could be allocated; try again' },
+    },
   }),
   put: defineOperation({
     id: 'putEmailSettings', method: 'PUT', path: '/v1/email-settings/{scope}', tag: 'email-settings', access: 'admin',
@@ -59,15 +65,21 @@ export const emailSettingsOperations = {
     params: ScopeParams, body: PutEmailSettingsBody, maxBodyBytes: SETTINGS_BODY_LIMIT,
     responses: {
       200: { description: 'Saved and active', schema: SaveSucceededBody },
+      409: { description: '`CONFLICT`: the settings were changed by another request meanwhile; read them and try again' },
       422: { description: 'The test failed; the previous configuration stays active', schema: SaveFailedBody },
       429: { description: 'Too many tests for this company; retry after `Retry-After` seconds' },
+      503: { description: '`SERVICE_UNAVAILABLE`: no inbound address could be allocated; try again' },
     },
   }),
   delete: defineOperation({
     id: 'deleteEmailSettings', method: 'DELETE', path: '/v1/email-settings/{scope}', tag: 'email-settings', access: 'admin',
     summary: 'Go back to the default provider (the stored SMTP settings and password are removed)',
     params: ScopeParams,
-    responses: { 200: { description: 'Settings now', schema: EmailSettingsBody } },
+    responses: {
+      200: { description: 'Settings now', schema: EmailSettingsBody },
+      409: { description: '`CONFLICT`: the settings were changed by another request meanwhile; try again' },
+      503: { description: '`SERVICE_UNAVAILABLE`: no inbound address could be allocated; try again' },
+    },
   }),
   test: defineOperation({
     id: 'testEmailSettings', method: 'POST', path: '/v1/email-settings/{scope}/test', tag: 'email-settings', access: 'admin',
@@ -75,7 +87,9 @@ export const emailSettingsOperations = {
     params: ScopeParams, body: TestEmailSettingsBody, maxBodyBytes: SETTINGS_BODY_LIMIT,
     responses: {
       200: { description: 'The test answer, whether ok or not', schema: SmtpTestResultBody },
+      409: { description: '`CONFLICT`: the settings were changed by another request meanwhile; try again' },
       429: { description: 'Too many tests for this company; retry after `Retry-After` seconds' },
+      503: { description: '`SERVICE_UNAVAILABLE`: no inbound address could be allocated; try again' },
     },
   }),
   redirectTest: defineOperation({
@@ -84,7 +98,9 @@ export const emailSettingsOperations = {
     params: ScopeParams,
     responses: {
       202: { description: 'Sent; the settings now show `redirect.status: pending`', schema: EmailSettingsBody },
+      409: { description: '`CONFLICT`: the settings were changed by another request meanwhile; try again' },
       429: { description: 'Too many redirect tests; retry after `Retry-After` seconds' },
+      503: { description: '`SERVICE_UNAVAILABLE`: the default provider did not take the test mail; `redirect.status` is `failed` with the reason' },
     },
   }),
   oauthStart: defineOperation({

@@ -1,12 +1,13 @@
 import { CandidateParams } from './candidates-schemas';
 import { pageQuery } from './common-schemas';
-import { AssignMessageBody, MessageBody, MessagePage, MessageParams, SendMessageBody, SendMessageHeaders } from './messages-schemas';
+import { AnnounceAttachmentBody, AssignMessageBody, AttachmentUploadBody, MessageBody, MessagePage, MessageParams, SendMessageBody, SendMessageHeaders } from './messages-schemas';
 import { defineOperation } from './operation';
 
 /**
- * API Gateway's payload limit. Attachments travel in base64 (4/3 larger), so a request carries
- * at most about 7.4 MB of files (Lambda's 6 MB request limit lowers that to about 4.4 MB on
- * AWS); MAX_ATTACHMENTS_TOTAL_BYTES (10 MB) is the domain's own bound.
+ * API Gateway's payload limit. Inline attachments travel in base64 (4/3 larger), so a request
+ * carries at most about 7.4 MB of them (Lambda's 6 MB request limit lowers that to about 4.4 MB
+ * on AWS); larger files are uploaded first (`POST /v1/attachments`), up to
+ * MAX_ATTACHMENTS_TOTAL_BYTES (15 MB) per message in all.
  */
 export const SEND_BODY_LIMIT = 10 * 1024 * 1024;
 
@@ -42,6 +43,15 @@ export const messagesOperations = {
     id: 'assignMessage', method: 'POST', path: '/v1/messages/{messageId}/assign', tag: 'messages', access: 'member',
     summary: 'File an inbound message under a candidate; `learn` makes the sender’s next mail file itself',
     params: MessageParams, body: AssignMessageBody, maxBodyBytes: 4096,
-    responses: { 200: { description: 'The message, filed', schema: MessageBody } },
+    responses: {
+      200: { description: 'The message, filed', schema: MessageBody },
+      409: { description: '`CONFLICT`: only inbound messages can be assigned (outbound mail belongs to the candidate it was sent to)' },
+    },
+  }),
+  announceAttachment: defineOperation({
+    id: 'createAttachmentUpload', method: 'POST', path: '/v1/attachments', tag: 'messages', access: 'member',
+    summary: 'A presigned upload for a large attachment: PUT the file to `uploadUrl` with `headers`, then name `attachmentId` in a message',
+    body: AnnounceAttachmentBody, maxBodyBytes: 4096,
+    responses: { 201: { description: 'Upload here, within 15 minutes', schema: AttachmentUploadBody } },
   }),
 };

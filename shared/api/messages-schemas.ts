@@ -1,4 +1,5 @@
 import { MATCH_KINDS, INBOUND_STATUSES, OUTBOUND_STATUSES } from '../messages/model';
+import { MAX_ATTACHMENTS, MAX_ATTACHMENTS_TOTAL_BYTES, MAX_FILENAME_LENGTH } from '../outbound/limits';
 import { emailAddress, entityId, scopeId, singleLine } from './common-schemas';
 import { z } from './zod';
 
@@ -12,6 +13,36 @@ export const SendMessageHeaders = z.object({
     .openapi({ description: 'The same key with the same body within 24 h returns the first message and sends nothing new.' }),
 });
 
+const contentType = z.string().regex(/^[\w.+-]+\/[\w.+-]+$/, 'must be a MIME type like application/pdf');
+
+const InlineAttachment = z
+  .object({ filename: singleLine(MAX_FILENAME_LENGTH), contentType, contentBase64: z.string() })
+  .strict()
+  .openapi('InlineAttachment');
+
+const UploadedAttachment = z
+  .object({ attachmentId: z.string().max(64).openapi({ description: 'From `POST /v1/attachments`, after the file was uploaded to its `uploadUrl`.' }) })
+  .strict()
+  .openapi('UploadedAttachment');
+
+export const AnnounceAttachmentBody = z
+  .object({
+    filename: singleLine(MAX_FILENAME_LENGTH).min(1),
+    contentType,
+    size: z.number().int().min(1).max(MAX_ATTACHMENTS_TOTAL_BYTES).openapi({ description: 'Bytes; the upload must have exactly this size.' }),
+  })
+  .strict()
+  .openapi('AnnounceAttachment');
+
+export const AttachmentUploadBody = z
+  .object({
+    attachmentId: z.string(),
+    uploadUrl: z.string().openapi({ description: 'A presigned S3 PUT URL: send the file\'s bytes as the body, with exactly `headers`.' }),
+    headers: z.record(z.string(), z.string()).openapi({ description: 'Headers the PUT must carry (`Content-Type`, `Content-Length`): they are part of the signature.' }),
+    expiresAt: z.string().openapi({ description: 'The upload URL works until then; a file not used in a message is deleted after a day.' }),
+  })
+  .openapi('AttachmentUpload');
+
 export const SendMessageBody = z
   .object({
     subject: z.string().max(998),
@@ -24,16 +55,9 @@ export const SendMessageBody = z
       .optional()
       .openapi({ description: 'The id of one of our messages, or a Message-ID header (`<…>`), to thread the reply.' }),
     attachments: z
-      .array(
-        z
-          .object({
-            filename: singleLine(255),
-            contentType: z.string().regex(/^[\w.+-]+\/[\w.+-]+$/, 'must be a MIME type like application/pdf'),
-            contentBase64: z.string(),
-          })
-          .strict(),
-      )
-      .max(20)
+      .array(z.union([InlineAttachment, UploadedAttachment]))
+      .max(MAX_ATTACHMENTS)
+      .openapi({ description: `Up to ${MAX_ATTACHMENTS_TOTAL_BYTES / 1024 / 1024} MB in all: small files inline (base64), larger ones uploaded first (\`POST /v1/attachments\`) and named by \`attachmentId\`.` })
       .optional(),
   })
   .strict()

@@ -2,6 +2,7 @@ import { createDynamoCandidatesStore } from '../adapters/dynamodb-candidates-sto
 import { createDynamoMessagesStore } from '../adapters/dynamodb-messages-store';
 import { createDynamoSettingsStore } from '../adapters/dynamodb-settings-store';
 import { inProcessJobQueue } from '../adapters/in-process-queue';
+import { createS3UploadStore } from '../adapters/s3-attachment-uploads';
 import { createS3BlobStore } from '../adapters/s3-blob-store';
 import { createSesDefaultProvider } from '../adapters/ses-default-provider';
 import { createSqsJobQueue } from '../adapters/sqs-job-queue';
@@ -78,6 +79,7 @@ export function queueMailDepsFromEnv() {
     candidates: createDynamoCandidatesStore(),
     messages: createDynamoMessagesStore(),
     blobs: createS3BlobStore(),
+    uploads: createS3UploadStore(),
     queue: sendQueueFromEnv(),
     messageIdDomain: messageIdDomainFromEnv(),
     now: () => new Date(),

@@ -8,6 +8,7 @@ import type { JobQueue } from '../job-queue';
 import { validateMailInput } from '../outbound/build-candidate-mail';
 import { threadingFor } from '../outbound/default-sender';
 import { MAX_ATTACHMENTS_TOTAL_BYTES } from '../outbound/limits';
+import { checkUploadedAttachments, type UploadStore } from './attachment-uploads';
 import { newMessageId } from '../outbound/message-id';
 import type { MessagesStore } from './messages-store';
 import { newMessageRecord, type MessageRecord, type StoredAttachment } from './model';
@@ -18,6 +19,8 @@ export interface QueueMailDeps {
   candidates: CandidatesStore;
   messages: MessagesStore;
   blobs: BlobStore;
+  /** Attachments uploaded beforehand with a presigned PUT (`POST /v1/attachments`). */
+  uploads: UploadStore;
   queue: JobQueue<SendJob>;
   messageIdDomain: string;
   now: () => Date;
@@ -31,7 +34,8 @@ export interface SendMessageInput {
   cc?: string[];
   scope?: string;
   inReplyTo?: string;
-  attachments?: { filename: string; contentType: string; contentBase64: string }[];
+  /** Inline (base64) or uploaded beforehand (`attachmentId`), in the order they are attached. */
+  attachments?: ({ filename: string; contentType: string; contentBase64: string } | { attachmentId: string })[];
 }
 
 const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
@@ -49,7 +53,7 @@ export async function queueCandidateMail(
   idempotencyKey?: string,
 ): Promise<MessageRecord> {
   const candidate = await getCandidate({ candidates: deps.candidates, now: deps.now }, companyId, candidateId);
-  const attachments = decodeAttachments(input.attachments ?? []);
+  const attachments = await collectAttachments(deps, companyId, input.attachments ?? []);
   const threading = await resolveThreading(deps, companyId, input.inReplyTo);
   const to = input.to ?? [candidate.emails[0]];
 
@@ -64,7 +68,9 @@ export async function queueCandidateMail(
     html: input.html,
     inReplyTo: threading.inReplyTo ?? undefined,
     references: threading.references,
-    attachments: attachments.map(({ filename, contentType, content }) => ({ filename, contentType, content })),
+    // Uploaded files are checked against their announcement (size, type) in collectAttachments;
+    // here they take part in the filename, type and count checks.
+    attachments: attachments.map(({ filename, contentType, content }) => ({ filename, contentType, content: content ?? Buffer.alloc(0) })),
     messageIdDomain: deps.messageIdDomain,
   });
 
@@ -91,8 +97,9 @@ export async function queueCandidateMail(
   const stored: StoredAttachment[] = [];
   for (const [index, attachment] of attachments.entries()) {
     const key = `outbound/${companyId}/${messageId}/${index}`;
-    await deps.blobs.put(key, attachment.content, attachment.contentType);
-    stored.push({ id: String(index), filename: attachment.filename, contentType: attachment.contentType, size: attachment.content.length, key, contentId: null, inline: false });
+    if (attachment.content) await deps.blobs.put(key, attachment.content, attachment.contentType);
+    else await deps.uploads.copy(attachment.uploadKey, key);
+    stored.push({ id: String(index), filename: attachment.filename, contentType: attachment.contentType, size: attachment.size, key, contentId: null, inline: false });
   }
 
   const now = deps.now().toISOString();
@@ -121,25 +128,38 @@ export async function queueCandidateMail(
   return (await deps.messages.get(messageId)) ?? message;
 }
 
-function decodeAttachments(attachments: NonNullable<SendMessageInput['attachments']>) {
+type CollectedAttachment =
+  | { filename: string; contentType: string; size: number; content: Buffer; uploadKey?: undefined }
+  | { filename: string; contentType: string; size: number; content?: undefined; uploadKey: string };
+
+/** Inline attachments decoded, uploaded ones checked against their announcement; 15 MB in all. */
+async function collectAttachments(deps: QueueMailDeps, companyId: string, attachments: NonNullable<SendMessageInput['attachments']>): Promise<CollectedAttachment[]> {
   const issues: FieldIssue[] = [];
-  let total = 0;
-  const decoded = attachments.map((attachment, index) => {
+  const collected: CollectedAttachment[] = [];
+  const uploads: { index: number; attachmentId: string }[] = [];
+  for (const [index, attachment] of attachments.entries()) {
+    if ('attachmentId' in attachment) {
+      uploads.push({ index, attachmentId: attachment.attachmentId });
+      continue;
+    }
     const clean = attachment.contentBase64.replace(/\s+/g, '');
     if (!/^[A-Za-z0-9+/]*={0,2}$/.test(clean) || clean.length % 4 === 1) {
       issues.push({ path: `attachments.${index}.contentBase64`, message: 'is not valid base64' });
     }
     const content = Buffer.from(clean, 'base64');
-    total += content.length;
-    return { filename: attachment.filename, contentType: attachment.contentType, content };
-  });
+    collected[index] = { filename: attachment.filename, contentType: attachment.contentType, size: content.length, content };
+  }
   if (issues.length > 0) throw new AppError('VALIDATION_FAILED', 'Invalid attachments', issues);
+  for (const upload of await checkUploadedAttachments(deps, companyId, uploads)) {
+    collected[upload.index] = { filename: upload.filename, contentType: upload.contentType, size: upload.size, uploadKey: upload.key };
+  }
+  const total = collected.reduce((sum, attachment) => sum + attachment.size, 0);
   if (total > MAX_ATTACHMENTS_TOTAL_BYTES) {
     throw new AppError('PAYLOAD_TOO_LARGE', `Attachments total ${total} bytes; at most ${MAX_ATTACHMENTS_TOTAL_BYTES} are allowed`, {
       limitBytes: MAX_ATTACHMENTS_TOTAL_BYTES,
     });
   }
-  return decoded;
+  return collected;
 }
 
 /**

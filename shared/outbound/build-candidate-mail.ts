@@ -248,7 +248,7 @@ export function validateMailInput(input: unknown): CandidateMailInput {
   if (attachments !== undefined) {
     const total = attachments.reduce((sum, attachment) => sum + attachment.content.length, 0);
     if (total > MAX_ATTACHMENTS_TOTAL_BYTES) {
-      issues.add('attachments', `total size ${total} bytes exceeds the limit of ${MAX_ATTACHMENTS_TOTAL_BYTES} bytes (10 MB)`);
+      issues.add('attachments', `total size ${total} bytes exceeds the limit of ${MAX_ATTACHMENTS_TOTAL_BYTES} bytes (${MAX_ATTACHMENTS_TOTAL_BYTES / 1024 / 1024} MB)`);
     }
   }
 

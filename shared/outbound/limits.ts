@@ -3,8 +3,11 @@
  * tests read them from here.
  */
 
-/** Total decoded size of all attachments of one message (DESIGN section 3: "say 10 MB"). */
-export const MAX_ATTACHMENTS_TOTAL_BYTES = 10 * 1024 * 1024;
+/**
+ * Total decoded size of all attachments of one message, inline and uploaded: 15 MB, so that
+ * the encoded mail (base64: 4/3) stays under Gmail's 25 MB and Microsoft 365's 35 MB.
+ */
+export const MAX_ATTACHMENTS_TOTAL_BYTES = 15 * 1024 * 1024;
 
 /** Attachments per message; the size limit is the real bound, this keeps the MIME tree small. */
 export const MAX_ATTACHMENTS = 50;

@@ -155,6 +155,18 @@ async function runSmtpTest(
       secrets,
     );
 
+  // Worth knowing whether the test passed or not (a failed login on a self-signed server too).
+  const warnUntrustedCertificate = (session: SmtpProbeSession) => {
+    if (!session.untrustedCertificate) return;
+    warnings.push({
+      severity: 'warning',
+      code: 'TLS_CERTIFICATE_UNTRUSTED',
+      field: 'smtp.host',
+      message: `The server's certificate is not trusted (${session.untrustedCertificate}); it was accepted only because the server is in a private range this installation allows.`,
+      hint: 'Fine for a local test server; a real mail server needs a certificate from a public authority that matches its host name.',
+    });
+  };
+
   const blocking = advice.find((item) => item.severity === 'error');
   if (blocking) return finish(adviceFailure(blocking));
   if (settings.security === 'none' && !options.policy.allowPlaintext) {
@@ -245,15 +257,7 @@ async function runSmtpTest(
     }
     await live.close(deadline.budget(1000));
     transcript.push(...live.transcript);
-    if (live.untrustedCertificate) {
-      warnings.push({
-        severity: 'warning',
-        code: 'TLS_CERTIFICATE_UNTRUSTED',
-        field: 'smtp.host',
-        message: `The server's certificate is not trusted (${live.untrustedCertificate}); it was accepted only because the server is in a private range this installation allows.`,
-        hint: 'Fine for a local test server; a real mail server needs a certificate from a public authority that matches its host name.',
-      });
-    }
+    warnUntrustedCertificate(live);
     session = null;
     return finish({
       ok: true,
@@ -271,6 +275,7 @@ async function runSmtpTest(
       throw error;
     }
     if (session) {
+      warnUntrustedCertificate(session);
       session.note(describeFailure(error.failure, timeouts));
       // After a negative reply the session is still in step: leave politely but briefly.
       // After a timeout or a broken connection a QUIT would only wait for nothing.

@@ -47,6 +47,16 @@ describe('npx cdk synth (the CLI, offline, without credentials)', () => {
     assert.deepEqual(rules[0].Properties.Rule?.Recipients, ['inbound.acme-recruiting.com']);
   });
 
+  it('refuses a synth without context (a real deployment needs real values), listing what to pass', () => {
+    const run = synth([]);
+    assert.notEqual(run.status, 0);
+    const output = run.stderr + run.stdout;
+    for (const key of ['inboundDomain', 'defaultSenderDomain', 'defaultFromAddress', 'jwtIssuer', 'jwtAudience']) {
+      assert.match(output, new RegExp(`- ${key}: missing; .*-c ${key}=`), output);
+    }
+    assert.match(output, /npx cdk synth -c example=true/);
+  });
+
   it('refuses invalid settings with a message naming the setting', () => {
     const run = synth([...README_CONTEXT, 'natGateways=7']);
     assert.notEqual(run.status, 0);

@@ -15,9 +15,48 @@ const problemsOf = (raw: Record<string, unknown>): string[] => {
   assert.fail('expected a DeploymentConfigError');
 };
 
+/** The README's deploy example: real-looking values, accepted without example=true. */
+const REAL_CONTEXT = {
+  inboundDomain: 'inbound.acme-recruiting.com',
+  defaultSenderDomain: 'mail.acme-recruiting.com',
+  defaultFromAddress: 'no-reply@mail.acme-recruiting.com',
+  jwtIssuer: 'https://login.acme-recruiting.com/',
+  jwtAudience: 'recruiting-mail-api',
+};
+
 describe('deployment settings', () => {
-  it('without context: the documented examples and the defaults, each example reported', () => {
-    const config = parseDeploymentConfig({});
+  it('without context and without example=true: refused, with the list of what to pass', () => {
+    const problems = problemsOf({});
+    assert.deepEqual(
+      problems.map((problem) => problem.split(':')[0]),
+      ['inboundDomain', 'defaultSenderDomain', 'defaultFromAddress', 'jwtIssuer', 'jwtAudience'],
+    );
+    assert.ok(problems.every((problem) => /missing; .* e\.g\. -c \w+=/.test(problem)), problems.join('\n'));
+    try {
+      parseDeploymentConfig({});
+    } catch (error) {
+      assert.match((error as Error).message, /npx cdk synth -c example=true/);
+    }
+  });
+
+  it('refuses example values (the documented ones, reserved example domains) unless example=true', () => {
+    const problems = problemsOf({ ...EXAMPLE_CONTEXT });
+    assert.deepEqual(problems.map((problem) => problem.split(':')[0]), ['inboundDomain', 'defaultSenderDomain', 'defaultFromAddress', 'jwtIssuer']);
+    assert.ok(problems.every((problem) => problem.includes('is an example value')));
+    const reserved = problemsOf({ ...REAL_CONTEXT, inboundDomain: 'inbound.acme.test', jwtIssuer: 'https://auth.example.org/' });
+    assert.deepEqual(reserved.map((problem) => problem.split(':')[0]), ['inboundDomain', 'jwtIssuer']);
+    assert.equal(parseDeploymentConfig({ ...EXAMPLE_CONTEXT, example: 'true' }).example, true);
+  });
+
+  it('activateReceiptRuleSet is false unless set to true; example and it accept only true/false', () => {
+    assert.equal(parseDeploymentConfig(REAL_CONTEXT).activateReceiptRuleSet, false);
+    assert.equal(parseDeploymentConfig({ ...REAL_CONTEXT, activateReceiptRuleSet: 'true' }).activateReceiptRuleSet, true);
+    assert.equal(parseDeploymentConfig({ ...REAL_CONTEXT, activateReceiptRuleSet: true }).activateReceiptRuleSet, true);
+    assert.deepEqual(problemsOf({ ...REAL_CONTEXT, activateReceiptRuleSet: 'yes' }), ['activateReceiptRuleSet: expected true or false, got "yes"']);
+  });
+
+  it('with example=true and no context: the documented examples and the defaults, each example reported', () => {
+    const config = parseDeploymentConfig({ example: 'true' });
     assert.equal(config.inboundDomain, EXAMPLE_CONTEXT.inboundDomain);
     assert.equal(config.tenantClaim, 'company_id');
     assert.equal(config.rolesClaim, 'roles');
@@ -29,9 +68,20 @@ describe('deployment settings', () => {
     assert.deepEqual(config.examplesUsed, ['inboundDomain', 'defaultSenderDomain', 'defaultFromAddress', 'jwtIssuer', 'jwtAudience']);
   });
 
+  it('corsAllowedOrigins: the local default list unless given; origins only, each problem named', () => {
+    assert.deepEqual(parseDeploymentConfig(REAL_CONTEXT).corsAllowedOrigins, ['http://localhost:5173', 'http://localhost:3001']);
+    assert.deepEqual(parseDeploymentConfig({ ...REAL_CONTEXT, corsAllowedOrigins: 'https://app.acme.com, https://admin.acme.com:8443/' }).corsAllowedOrigins, [
+      'https://app.acme.com',
+      'https://admin.acme.com:8443',
+    ]);
+    const problems = problemsOf({ ...REAL_CONTEXT, corsAllowedOrigins: 'https://app.acme.com/path,*,ftp://x.y' });
+    assert.equal(problems.length, 3, problems.join('\n'));
+    assert.ok(problems.every((problem) => problem.startsWith('corsAllowedOrigins: ')));
+  });
+
   it('parses -c strings: lists, numbers, policies', () => {
     const config = parseDeploymentConfig({
-      ...EXAMPLE_CONTEXT,
+      ...REAL_CONTEXT,
       jwtAudience: 'web, mobile',
       egressEipAllocationIds: 'eipalloc-0123456789abcdef0 , eipalloc-0fedcba9876543210',
       logRetentionDays: '90',
@@ -76,19 +126,24 @@ describe('deployment settings', () => {
   });
 
   it('NAT count must match the given allocation ids', () => {
-    const problems = problemsOf({ egressEipAllocationIds: 'eipalloc-0123456789abcdef0', natGateways: 2 });
+    const problems = problemsOf({ ...REAL_CONTEXT, egressEipAllocationIds: 'eipalloc-0123456789abcdef0', natGateways: 2 });
     assert.deepEqual(problems, [
       'natGateways: 2 NAT gateways need exactly 2 egressEipAllocationIds, got 1 (omit natGateways to use one NAT gateway per given allocation id)',
     ]);
-    assert.deepEqual(problemsOf({ egressEipAllocationIds: 'eipalloc-0123456789abcdef0,eipalloc-0123456789abcdef0' }), [
+    assert.deepEqual(problemsOf({ ...REAL_CONTEXT, egressEipAllocationIds: 'eipalloc-0123456789abcdef0,eipalloc-0123456789abcdef0' }), [
       'egressEipAllocationIds: the same allocation id is listed twice (each NAT gateway needs its own)',
     ]);
   });
 
   it('the error message lists the problems, one a line', () => {
-    assert.throws(() => parseDeploymentConfig({ natGateways: 'two' }), {
+    assert.throws(() => parseDeploymentConfig({ ...REAL_CONTEXT, natGateways: 'two' }), {
       name: 'DeploymentConfigError',
-      message: 'Invalid deployment settings (CDK context):\n  - natGateways: expected a whole number from 1 to 2, got "two"',
+      message: [
+        'Invalid deployment settings (CDK context):',
+        '  - natGateways: expected a whole number from 1 to 2, got "two"',
+        'Pass each with -c name=value (see "Deploying to AWS" in the README).',
+        'To synthesize the documented example offline instead (never deployable): npx cdk synth -c example=true',
+      ].join('\n'),
     });
   });
 

@@ -5,7 +5,6 @@
  */
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { EXAMPLE_CONTEXT } from '../../infra/config';
 import { synthStack } from './synth-stack';
 import type { SynthesizedStack } from './synth-stack';
 
@@ -15,7 +14,18 @@ let synth: SynthesizedStack;
 let lookupId: string;
 
 before(() => {
-  synth = synthStack({ ...EXAMPLE_CONTEXT, egressEipAllocationIds: ALLOCATION_IDS.join(','), stackName: 'RecruitingMailProd' });
+  // Also a real (non-example) synth that activates its SES rule set: the operator's explicit choice.
+  synth = synthStack({
+    example: 'false',
+    inboundDomain: 'inbound.acme-recruiting.com',
+    defaultSenderDomain: 'mail.acme-recruiting.com',
+    defaultFromAddress: 'no-reply@mail.acme-recruiting.com',
+    jwtIssuer: 'https://login.acme-recruiting.com/',
+    jwtAudience: 'recruiting-mail-api',
+    egressEipAllocationIds: ALLOCATION_IDS.join(','),
+    stackName: 'RecruitingMailProd',
+    activateReceiptRuleSet: 'true',
+  });
   const lookups = Object.entries(synth.json.Resources).filter(([, resource]) => resource.Type === 'Custom::EgressIpLookup');
   assert.equal(lookups.length, 1);
   lookupId = lookups[0]![0];
@@ -55,6 +65,26 @@ describe('existing Elastic IP allocation ids', () => {
 
   it('names the SES rule set after the stack', () => {
     synth.template.hasResourceProperties('AWS::SES::ReceiptRuleSet', { RuleSetName: 'RecruitingMailProd-inbound' });
+  });
+
+  it('with activateReceiptRuleSet=true, activates the rule set with a custom resource that deactivates it on delete', () => {
+    const activation = Object.entries(synth.json.Resources).filter(([, resource]) => resource.Type === 'Custom::SesActiveReceiptRuleSet');
+    assert.equal(activation.length, 1);
+    const [, resource] = activation[0]!;
+    assert.deepEqual(JSON.parse(resource.Properties.Create), {
+      service: 'SES',
+      action: 'setActiveReceiptRuleSet',
+      parameters: { RuleSetName: 'RecruitingMailProd-inbound' },
+      physicalResourceId: { id: 'RecruitingMailProd-inbound-active' },
+    });
+    assert.deepEqual(JSON.parse(resource.Properties.Delete), { service: 'SES', action: 'setActiveReceiptRuleSet', parameters: {} });
+    assert.ok(resource.DependsOn!.includes(synth.logicalId(synth.stack.inbound.rule)));
+    assert.ok(synth.json.Outputs.ActiveReceiptRuleSet);
+  });
+
+  it('a real synth carries no example rule', () => {
+    assert.equal((synth.json as { Rules?: Record<string, unknown> }).Rules?.ExampleNotDeployable, undefined);
+    assert.deepEqual(Object.keys((synth.json as { Rules?: Record<string, unknown> }).Rules ?? {}).filter((id) => id.startsWith('Example')), []);
   });
 
   it('leaves no unsuppressed cdk-nag error or warning', () => {

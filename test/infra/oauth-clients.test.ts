@@ -61,15 +61,16 @@ describe('OAuth clients on AWS', () => {
 
 describe('OAuth deployment settings', () => {
   it('are off without client ids, and checked when given', () => {
-    assert.equal(parseDeploymentConfig({}).oauth, null);
+    assert.equal(parseDeploymentConfig({ example: 'true' }).oauth, null);
     const imported = parseDeploymentConfig({
+      example: 'true',
       oauthMicrosoftClientId: 'id',
       oauthRedirectUris: 'https://app.example.com/cb, http://localhost:5173/cb',
       oauthClientSecretArn: 'arn:aws:secretsmanager:eu-central-1:123456789012:secret:oauth-AbCdEf',
     }).oauth;
     assert.deepEqual(imported?.redirectUris, ['https://app.example.com/cb', 'http://localhost:5173/cb']);
-    assert.throws(() => parseDeploymentConfig({ oauthGoogleClientId: 'id' }), DeploymentConfigError);
-    assert.throws(() => parseDeploymentConfig({ oauthGoogleClientId: 'id', oauthRedirectUris: 'http://app.example.com/cb' }), /must be an https URL/);
-    assert.throws(() => parseDeploymentConfig({ oauthGoogleClientId: 'id', oauthRedirectUris: 'https://a.example/cb', oauthClientSecretArn: 'nope' }), /complete ARN/);
+    assert.throws(() => parseDeploymentConfig({ example: 'true', oauthGoogleClientId: 'id' }), DeploymentConfigError);
+    assert.throws(() => parseDeploymentConfig({ example: 'true', oauthGoogleClientId: 'id', oauthRedirectUris: 'http://app.example.com/cb' }), /must be an https URL/);
+    assert.throws(() => parseDeploymentConfig({ example: 'true', oauthGoogleClientId: 'id', oauthRedirectUris: 'https://a.example/cb', oauthClientSecretArn: 'nope' }), /complete ARN/);
   });
 });

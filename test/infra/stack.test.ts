@@ -221,6 +221,12 @@ describe('data', () => {
     });
   });
 
+  it('unused attachment uploads expire after a day (lifecycle rule on uploads/)', () => {
+    const rules = synth.json.Resources[ids.bucket]!.Properties.LifecycleConfiguration.Rules as any[];
+    const uploads = rules.find((rule) => rule.Prefix === 'uploads/');
+    assert.deepEqual(uploads, { Id: 'ExpireUnusedUploads', Prefix: 'uploads/', ExpirationInDays: 1, Status: 'Enabled' });
+  });
+
   it('SES may put raw mail under inbound/ only from this account and this receipt rule', () => {
     const ruleArn = {
       'Fn::Join': [
@@ -274,19 +280,20 @@ describe('SES receiving', () => {
     assert.ok(rule.DependsOn.some((id: string) => synth.json.Resources[id]!.Type === 'AWS::Lambda::Permission'));
   });
 
-  it('activates the rule set with a custom resource that deactivates it on delete', () => {
-    const activation = Object.entries(synth.json.Resources).filter(([, resource]) => resource.Type === 'Custom::SesActiveReceiptRuleSet');
-    assert.equal(activation.length, 1);
-    const [, resource] = activation[0]!;
-    assert.deepEqual(JSON.parse(resource.Properties.Create), {
-      service: 'SES',
-      action: 'setActiveReceiptRuleSet',
-      parameters: { RuleSetName: 'RecruitingMailBackend-inbound' },
-      physicalResourceId: { id: 'RecruitingMailBackend-inbound-active' },
-    });
-    assert.deepEqual(JSON.parse(resource.Properties.Delete), { service: 'SES', action: 'setActiveReceiptRuleSet', parameters: {} });
-    assert.ok(resource.DependsOn!.includes(synth.logicalId(synth.stack.inbound.rule)));
+  it('creates the rule set without activating it (activateReceiptRuleSet defaults to false) and says so in the outputs', () => {
     synth.template.hasResourceProperties('AWS::SES::ReceiptRuleSet', { RuleSetName: 'RecruitingMailBackend-inbound' });
+    assert.equal(Object.values(synth.json.Resources).filter((resource) => resource.Type === 'Custom::SesActiveReceiptRuleSet').length, 0);
+    assert.equal(synth.stack.inbound.activation, undefined);
+    assert.equal(synth.json.Outputs.ActiveReceiptRuleSet, undefined);
+    assert.match(synth.json.Outputs.ReceiptRuleSetName.Description, /NOT active/);
+  });
+
+  it('an example synth (-c example=true) carries a rule that makes CloudFormation refuse to deploy it', () => {
+    const rules = (synth.json as { Rules?: Record<string, { Assertions: { Assert: unknown; AssertDescription: string }[] }> }).Rules ?? {};
+    const example = Object.entries(rules).find(([id]) => id.startsWith('ExampleNotDeployable'));
+    assert.ok(example, Object.keys(rules).join(', '));
+    assert.deepEqual(example[1].Assertions[0].Assert, { 'Fn::Equals': ['example', 'deployment'] });
+    assert.match(example[1].Assertions[0].AssertDescription, /-c example=true/);
   });
 
   it('the inbound function retries twice within 6 hours, then goes to its dead-letter queue', () => {
@@ -408,13 +415,18 @@ describe('least-privilege IAM', () => {
       {
         Action: 's3:GetObject',
         Effect: 'Allow',
-        Resource: [arnWithSuffix(ids.bucket, '/attachments/*'), arnWithSuffix(ids.bucket, '/bodies/*'), arnWithSuffix(ids.bucket, '/outbound/*')],
+        Resource: [
+          arnWithSuffix(ids.bucket, '/attachments/*'),
+          arnWithSuffix(ids.bucket, '/bodies/*'),
+          arnWithSuffix(ids.bucket, '/outbound/*'),
+          arnWithSuffix(ids.bucket, '/uploads/*'),
+        ],
       },
       { Action: 's3:ListBucket', Effect: 'Allow', Resource: arnOf(ids.bucket) },
       {
         Action: ['s3:AbortMultipartUpload', 's3:PutObject'],
         Effect: 'Allow',
-        Resource: [arnWithSuffix(ids.bucket, '/bodies/*'), arnWithSuffix(ids.bucket, '/outbound/*')],
+        Resource: [arnWithSuffix(ids.bucket, '/bodies/*'), arnWithSuffix(ids.bucket, '/outbound/*'), arnWithSuffix(ids.bucket, '/uploads/*')],
       },
     ]);
   });
@@ -467,8 +479,20 @@ describe('HTTP API', () => {
       ['GET /v1/messages/unassigned', 'JWT'],
       ['GET /v1/messages/{messageId}', 'JWT'],
       ['POST /v1/messages/{messageId}/assign', 'JWT'],
+      ['POST /v1/attachments', 'JWT'],
     ]));
-    assert.equal(routes.length, 20);
+    assert.equal(routes.length, 21);
+  });
+
+  it('answers CORS preflights itself for the allowed origins, with the same policy as the local server', () => {
+    const api = Object.values(synth.template.findResources('AWS::ApiGatewayV2::Api'))[0]!.Properties;
+    assert.deepEqual(api.CorsConfiguration, {
+      AllowOrigins: ['http://localhost:5173', 'http://localhost:3001'],
+      AllowHeaders: ['authorization', 'content-type', 'idempotency-key'],
+      AllowMethods: ['GET', 'PUT', 'POST', 'DELETE'],
+      ExposeHeaders: ['retry-after'],
+      MaxAge: 600,
+    });
   });
 
   it('throttles and writes JSON access logs with retention on the default stage', () => {
@@ -519,6 +543,6 @@ describe('outputs', () => {
     }
     assert.equal(outputs.SenderMailFromSpfRecord.Value, `bounce.${EXAMPLE_CONTEXT.defaultSenderDomain} TXT "v=spf1 include:amazonses.com ~all"`);
     assert.ok(outputs.SenderMailFromMxRecord);
-    assert.ok(outputs.ActiveReceiptRuleSet);
+    assert.ok(outputs.ReceiptRuleSetName);
   });
 });

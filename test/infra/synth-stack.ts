@@ -28,7 +28,8 @@ export interface SynthesizedStack {
 export function synthStack(context: Record<string, unknown>): SynthesizedStack {
   const cdkJson = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> };
   // No outdir: the App synthesizes into a temporary directory, not the repo's cdk.out.
-  const app = new App({ context: { ...cdkJson.context, ...context } });
+  // Tests synthesize the documented example unless they say otherwise (`example: false`).
+  const app = new App({ context: { ...cdkJson.context, example: 'true', ...context } });
   const config = readDeploymentConfig(app.node);
   const stack = new RecruitingMailStack(app, config.stackName, { config });
   Aspects.of(app).add(new AwsSolutionsChecks({ reports: false }));

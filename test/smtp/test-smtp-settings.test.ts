@@ -249,6 +249,13 @@ describe('testSmtpSettings: TLS', () => {
     assert.equal(brief(starttls), 'done:OK');
   });
 
+  it('the untrusted-certificate warning comes with a failed test too (a wrong password on a self-signed server)', async () => {
+    const lenient = { ...testPolicy, acceptUntrustedCertificatesInAllowedCidrs: true };
+    const refused = await run(settingsFor(starttlsServer.port, { security: 'starttls', password: 'wrong-password' }), { tlsCa: undefined, policy: lenient });
+    assert.equal(brief(refused), 'auth:AUTH_FAILED');
+    assert.deepEqual(refused.warnings.map((warning) => warning.code), ['TLS_CERTIFICATE_UNTRUSTED']);
+  });
+
   it('a certificate for another name -> TLS_CERTIFICATE_INVALID', async () => {
     const result = await run(settingsFor(sslServer.port, { host: 'wrong.test.local' }));
     assert.equal(brief(result), 'tls:TLS_CERTIFICATE_INVALID');

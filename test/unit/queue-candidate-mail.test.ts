@@ -3,9 +3,11 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { AppError } from '../../shared/errors';
 import { newMessageRecord } from '../../shared/messages/model';
+import { announceAttachmentUpload } from '../../shared/messages/attachment-uploads';
 import { queueCandidateMail, type QueueMailDeps, type SendMessageInput } from '../../shared/messages/queue-candidate-mail';
 import type { SendJob } from '../../shared/messages/send-job';
 import { MAX_ATTACHMENTS_TOTAL_BYTES } from '../../shared/outbound/limits';
+import { MemoryUploadStore } from './fakes/memory-upload-store';
 import { MemoryBlobStore } from './fakes/memory-blob-store';
 import { MemoryCandidatesStore } from './fakes/memory-candidates-store';
 import { MemoryMessagesStore } from './fakes/memory-messages-store';
@@ -18,11 +20,12 @@ async function setup() {
   const messages = new MemoryMessagesStore();
   const blobs = new MemoryBlobStore();
   const queue = new RecordingJobQueue<SendJob>();
-  const deps: QueueMailDeps = { candidates, messages, blobs, queue, messageIdDomain: MESSAGE_ID_DOMAIN, now: () => new Date('2026-03-02T09:00:00Z') };
+  const uploads = new MemoryUploadStore(blobs);
+  const deps: QueueMailDeps = { candidates, messages, blobs, uploads, queue, messageIdDomain: MESSAGE_ID_DOMAIN, now: () => new Date('2026-03-02T09:00:00Z') };
   const at = '2026-03-01T08:00:00.000Z';
   await candidates.put({ companyId: 'acme', id: 'cand-1', name: 'Jane Doe', emails: ['jane@candidate.example', 'jane.doe@old-mail.example'], scope: 'berlin', createdAt: at, updatedAt: at });
   await candidates.put({ companyId: 'globex', id: 'cand-9', name: 'Hank', emails: ['hank@candidate.example'], scope: 'main', createdAt: at, updatedAt: at });
-  return { deps, candidates, messages, blobs, queue };
+  return { deps, candidates, messages, blobs, uploads, queue };
 }
 
 const body = (overrides: Partial<SendMessageInput> = {}): SendMessageInput => ({
@@ -270,5 +273,58 @@ describe('queueCandidateMail', () => {
       assert.equal(reply.inReplyTo, '<CAFx1@mail.gmail.com>');
       assert.deepEqual(reply.references, ['<CAFx1@mail.gmail.com>']);
     });
+  });
+});
+
+describe('queueCandidateMail: attachments uploaded beforehand', () => {
+  const pdf = Buffer.from('%PDF-1.7 offer letter');
+
+  /** Announces a file and "uploads" what the test says into the presigned key. */
+  async function announced(deps: QueueMailDeps, uploads: MemoryUploadStore, companyId: string, upload: { body: Buffer; contentType: string } | null) {
+    const answer = await announceAttachmentUpload(deps, companyId, { filename: 'offer.pdf', contentType: 'application/pdf', size: pdf.length });
+    const key = decodeURIComponent(new URL(answer.uploadUrl).pathname.slice(1));
+    if (upload) await uploads.blobs.put(key, upload.body, upload.contentType);
+    return answer;
+  }
+
+  it('copies an upload that arrived as announced next to the message, with its announced name', async () => {
+    const { deps, uploads, blobs } = await setup();
+    const { attachmentId, headers } = await announced(deps, uploads, 'acme', { body: pdf, contentType: 'application/pdf' });
+    assert.deepEqual(headers, { 'Content-Type': 'application/pdf', 'Content-Length': String(pdf.length) });
+    const inline = { filename: 'note.txt', contentType: 'text/plain', contentBase64: Buffer.from('hi').toString('base64') };
+    const message = await queueCandidateMail(deps, 'acme', 'cand-1', body({ attachments: [inline, { attachmentId }] }));
+    assert.deepEqual(message.attachments.map((a) => [a.filename, a.contentType, a.size]), [['note.txt', 'text/plain', 2], ['offer.pdf', 'application/pdf', pdf.length]]);
+    assert.deepEqual(await blobs.getBuffer(message.attachments[1].key), pdf);
+  });
+
+  it('refuses an announced file that never arrived, or arrived with another size or type, each on its path', async () => {
+    const { deps, uploads, messages } = await setup();
+    const missing = await announced(deps, uploads, 'acme', null);
+    const longer = await announced(deps, uploads, 'acme', { body: Buffer.concat([pdf, Buffer.from('x')]), contentType: 'application/pdf' });
+    const otherType = await announced(deps, uploads, 'acme', { body: pdf, contentType: 'application/zip' });
+    await assertAppError(
+      queueCandidateMail(deps, 'acme', 'cand-1', body({ attachments: [{ attachmentId: missing.attachmentId }, { attachmentId: longer.attachmentId }, { attachmentId: otherType.attachmentId }] })),
+      'VALIDATION_FAILED',
+      ['attachments.0.attachmentId', 'attachments.1.attachmentId', 'attachments.2.attachmentId'],
+    );
+    assert.equal(messages.messages.size, 0);
+  });
+
+  it('does not let one company use another company\'s attachmentId', async () => {
+    const { deps, uploads } = await setup();
+    const globexFile = await announced(deps, uploads, 'globex', { body: pdf, contentType: 'application/pdf' });
+    await assertAppError(queueCandidateMail(deps, 'acme', 'cand-1', body({ attachments: [{ attachmentId: globexFile.attachmentId }] })), 'VALIDATION_FAILED', [
+      'attachments.0.attachmentId',
+    ]);
+    await assertAppError(queueCandidateMail(deps, 'acme', 'cand-1', body({ attachments: [{ attachmentId: '../globex/x' }] })), 'VALIDATION_FAILED', ['attachments.0.attachmentId']);
+  });
+
+  it('counts uploads and inline files together against the 15 MB per message', async () => {
+    const { deps, uploads } = await setup();
+    const big = Buffer.alloc(MAX_ATTACHMENTS_TOTAL_BYTES - 10, 1);
+    const answer = await announceAttachmentUpload(deps, 'acme', { filename: 'big.bin', contentType: 'application/octet-stream', size: big.length });
+    await uploads.blobs.put(decodeURIComponent(new URL(answer.uploadUrl).pathname.slice(1)), big, 'application/octet-stream');
+    const inline = { filename: 'b.bin', contentType: 'application/octet-stream', contentBase64: Buffer.alloc(11).toString('base64') };
+    await assertAppError(queueCandidateMail(deps, 'acme', 'cand-1', body({ attachments: [{ attachmentId: answer.attachmentId }, inline] })), 'PAYLOAD_TOO_LARGE');
   });
 });

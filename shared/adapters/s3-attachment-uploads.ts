@@ -1,0 +1,46 @@
+import { CopyObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { requireEnv } from '../config';
+import type { UploadStore } from '../messages/attachment-uploads';
+import { getS3Client } from './s3-blob-store';
+
+const isMissing = (error: unknown) => {
+  const { name, $metadata } = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return name === 'NotFound' || name === 'NoSuchKey' || $metadata?.httpStatusCode === 404;
+};
+
+/** Uploads of large attachments in the mail bucket (`uploads/`), with presigned PUTs. */
+export function createS3UploadStore(bucket = requireEnv('MAIL_BUCKET'), client: S3Client = getS3Client()): UploadStore {
+  return {
+    async presignPut(key, { contentType, size }, expiresInSeconds) {
+      const command = new PutObjectCommand({ Bucket: bucket, Key: key, ContentType: contentType, ContentLength: size });
+      // Both headers are signed: S3 refuses the PUT when the file's type or length differs.
+      const url = await getSignedUrl(client, command, { expiresIn: expiresInSeconds, signableHeaders: new Set(['content-type', 'content-length']) });
+      return { url, headers: { 'Content-Type': contentType, 'Content-Length': String(size) } };
+    },
+    async head(key) {
+      try {
+        const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+        return { size: head.ContentLength ?? 0, contentType: head.ContentType ?? null };
+      } catch (error) {
+        if (isMissing(error)) return null;
+        throw error;
+      }
+    },
+    async putJson(key, value) {
+      await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: JSON.stringify(value), ContentType: 'application/json' }));
+    },
+    async getJson(key) {
+      try {
+        const object = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+        return JSON.parse(await object.Body!.transformToString('utf8'));
+      } catch (error) {
+        if (isMissing(error)) return null;
+        throw error;
+      }
+    },
+    async copy(fromKey, toKey) {
+      await client.send(new CopyObjectCommand({ Bucket: bucket, Key: toKey, CopySource: `${bucket}/${encodeURIComponent(fromKey).replace(/%2F/g, '/')}` }));
+    },
+  };
+}

@@ -1,0 +1,198 @@
+/**
+ * The README's walk-through, run as written: every `curl` of its `sh` block is sent as curl
+ * would send it (same method, headers, body and content type) to the local backend, in order,
+ * and each step's answers are checked against what the README tells the reader. The addresses
+ * of `npm start`'s fixed ports (API 3000, SES 8005, company SMTP 1587, `.data`) are mapped to
+ * the test backend's free ports and temporary folder; nothing else is changed.
+ */
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import nodemailer from 'nodemailer';
+import { type CurlCommand, readWalkthrough, type WalkthroughStep } from '../support/readme-walkthrough';
+import { type ApiResponse, startTestBackend, type TestBackend } from '../support/test-backend';
+
+let api: TestBackend;
+let steps: WalkthroughStep[];
+let sesEndpoint: string;
+
+before(async () => {
+  api = await startTestBackend();
+  sesEndpoint = new URL(api.backend.sesStoreUrl).origin;
+  const token = await api.token('acme', ['admin', 'recruiter']);
+  steps = readWalkthrough(join(import.meta.dirname, '../../README.md'), { TOKEN: token });
+});
+
+after(async () => {
+  await api?.stop();
+});
+
+/** The README's fixed local addresses → this backend's. */
+function localise(text: string): string {
+  return text
+    .replaceAll('http://127.0.0.1:3000', api.apiUrl)
+    .replaceAll('http://127.0.0.1:8005', sesEndpoint)
+    .replaceAll('"port":1587', `"port":${api.backend.companySmtp.port}`);
+}
+
+const unassignedIds: string[] = [];
+
+async function run(command: WalkthroughStep['commands'][number]): Promise<ApiResponse & { listing?: string[] }> {
+  if (command.kind === 'ls') {
+    const path = command.path.replace(/^\.data/, api.backend.dataDir);
+    const listing = readdirSync(path);
+    return { status: 0, headers: new Headers(), text: listing.join('\n'), json: undefined, listing };
+  }
+  const url = localise(command.url).replace('<id>', unassignedIds[0] ?? '<id>');
+  const response = await fetch(url, { method: command.method, headers: command.headers, body: command.body === undefined ? undefined : localise(command.body) });
+  const text = await response.text();
+  let json: any;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: response.status, headers: response.headers, text, json };
+}
+
+function step(number: number): WalkthroughStep {
+  const found = steps.find((candidate) => candidate.title.startsWith(`${number}.`));
+  assert.ok(found, `README walk-through has no step ${number}`);
+  return found;
+}
+
+const curlOf = (walkStep: WalkthroughStep, index: number): CurlCommand => {
+  const command = walkStep.commands[index];
+  assert.equal(command?.kind, 'curl', `step "${walkStep.title}", command ${index + 1} should be a curl`);
+  return command as CurlCommand;
+};
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const endsAt = Date.now() + timeoutMs;
+  while (Date.now() < endsAt) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`README walk-through: ${what} did not happen within ${timeoutMs} ms`);
+}
+
+/** The conversation, once its newest outbound message is no longer on its way. */
+async function conversationAfterDelivery(listCommand: CurlCommand): Promise<any[]> {
+  return waitFor('delivery', async () => {
+    const list = await run(listCommand);
+    assert.equal(list.status, 200, list.text);
+    const newest = list.json.items.find((item: any) => item.direction === 'outbound');
+    return newest && (newest.status === 'sent' || newest.status === 'failed') ? list.json.items : undefined;
+  });
+}
+
+describe('the README walk-through, as written', () => {
+  let inboundAddress: string;
+
+  it('has the seven steps this test knows', () => {
+    assert.deepEqual(
+      steps.map((walkStep) => walkStep.title.split('.')[0]),
+      ['1', '2', '3', '4', '5', '6', '7'],
+    );
+  });
+
+  it('1. an unconfigured scope answers with its inbound address', async () => {
+    const answer = await run(curlOf(step(1), 0));
+    assert.equal(answer.status, 200, answer.text);
+    assert.equal(answer.json.mode, 'default');
+    assert.match(answer.json.inboundAddress, /^acme-[a-z0-9]+@inbound\.localhost$/);
+    inboundAddress = answer.json.inboundAddress;
+  });
+
+  it('2. the test button against the company server stand-in: AUTH_FAILED, with the untrusted-certificate warning', async () => {
+    const answer = await run(curlOf(step(2), 0));
+    assert.equal(answer.status, 200, answer.text);
+    assert.equal(answer.json.ok, false);
+    assert.equal(answer.json.stage, 'auth');
+    assert.equal(answer.json.code, 'AUTH_FAILED');
+    assert.match(answer.json.smtpResponse, /^535 5\.7\.8/);
+    assert.ok(answer.json.warnings.some((warning: any) => warning.code === 'TLS_CERTIFICATE_UNTRUSTED'), answer.text);
+  });
+
+  it('3. saving with the printed login tests first and activates the settings', async () => {
+    const answer = await run(curlOf(step(3), 0));
+    assert.equal(answer.status, 200, answer.text);
+    assert.equal(answer.json.mode, 'smtp');
+    assert.equal(answer.json.status, 'verified');
+  });
+
+  it('4. mail to the candidate goes through the company server, which keeps it under the data folder', async () => {
+    const [putCandidate, send, list, listing] = step(4).commands;
+    const candidate = await run(putCandidate);
+    assert.ok([200, 201].includes(candidate.status), candidate.text);
+    const queued = await run(send);
+    assert.equal(queued.status, 202, queued.text);
+    assert.equal(queued.json.status, 'queued');
+    const items = await conversationAfterDelivery(list as CurlCommand);
+    const sent = items.find((item) => item.id === queued.json.id);
+    assert.equal(sent.status, 'sent', JSON.stringify(sent));
+    assert.equal(sent.provider, 'smtp');
+    const files = (await run(listing)).listing ?? [];
+    assert.equal(files.length, 1, files.join(', '));
+    const raw = readFileSync(join(api.backend.companySmtp.receivedDir, files[0]), 'utf8');
+    assert.match(raw, /Subject: Your interview/);
+    assert.match(raw, /To: ann@example\.com/);
+  });
+
+  it('5. with the company server switched off, mail falls back to the default provider and the settings turn failing', async () => {
+    const [off, send, list, settings, store, on] = step(5).commands;
+    const switched = await run(off);
+    assert.equal(switched.status, 200, switched.text);
+    assert.equal(switched.json.running, false);
+    const queued = await run(send);
+    assert.equal(queued.status, 202, queued.text);
+    const items = await conversationAfterDelivery(list as CurlCommand);
+    const fallen = items.find((item) => item.id === queued.json.id);
+    assert.equal(fallen.status, 'sent', JSON.stringify(fallen));
+    assert.equal(fallen.provider, 'default');
+    assert.equal(fallen.fallbackReason, 'CONNECTION_REFUSED');
+    const failing = await run(settings);
+    assert.equal(failing.json.status, 'failing', failing.text);
+    const sesStore = await run(store);
+    assert.ok(sesStore.json.emails.some((mail: any) => mail.subject === 'Directions'), sesStore.text.slice(0, 500));
+    const back = await run(on);
+    assert.equal(back.json.running, true);
+  });
+
+  it('6. mail forwarded by the company mailbox is filed under the candidate or as unassigned, and can be assigned', async () => {
+    const [list, unassigned, assign] = step(6).commands;
+    // "any SMTP client to 127.0.0.1:2525": the company mailbox redirecting two mails.
+    const transport = nodemailer.createTransport({ host: '127.0.0.1', port: api.backend.inboundSmtpPort, secure: false, ignoreTLS: true });
+    await transport.sendMail({ envelope: { from: 'jobs@acme.com', to: [inboundAddress] }, from: 'Ann <ann@example.com>', to: 'jobs@acme.com', subject: 'Re: Your interview', text: 'Thursday works.' });
+    await transport.sendMail({ envelope: { from: 'jobs@acme.com', to: [inboundAddress] }, from: 'Bob <bob@example.org>', to: 'jobs@acme.com', subject: 'Open positions?', text: 'Hello.' });
+    transport.close();
+    await api.backend.idle();
+
+    const filed = await run(list);
+    const reply = filed.json.items.find((item: any) => item.direction === 'inbound');
+    assert.ok(reply, filed.text);
+    assert.deepEqual(reply.match, { by: 'from', address: 'ann@example.com' });
+    const waiting = await run(unassigned);
+    assert.equal(waiting.status, 200, waiting.text);
+    const bob = waiting.json.items.find((item: any) => item.subject === 'Open positions?');
+    assert.ok(bob, waiting.text);
+    unassignedIds.push(bob.id);
+    const assigned = await run(assign);
+    assert.equal(assigned.status, 200, assigned.text);
+    assert.equal(assigned.json.candidateId, 'cand-1');
+  });
+
+  it('7. the redirect check comes back through the company mailbox forwarding and turns verified', async () => {
+    const [redirectTest, settings] = step(7).commands;
+    const sent = await run(redirectTest);
+    assert.equal(sent.status, 202, sent.text);
+    assert.equal(sent.json.redirect.status, 'pending');
+    const verified = await waitFor('the redirect check', async () => {
+      const answer = await run(settings);
+      return answer.json.redirect.status === 'verified' ? answer.json : undefined;
+    });
+    assert.ok(verified.redirect.verifiedAt);
+  });
+});

@@ -1,0 +1,183 @@
+/**
+ * Reads the README's walk-through (the `sh` block under "A walk through the API") into steps of
+ * commands, so that a test can send the very requests a newcomer copies: `curl` with `-H`, `-X`
+ * and `-d` as curl sends them, and `ls`. Shell variables of the block's first line (`API`, `H`)
+ * and `$TOKEN` are expanded; comments are dropped.
+ */
+import { readFileSync } from 'node:fs';
+
+export interface CurlCommand {
+  kind: 'curl';
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body?: string;
+  /** The command as written in the README, for messages. */
+  source: string;
+}
+
+export interface ListCommand {
+  kind: 'ls';
+  path: string;
+  source: string;
+}
+
+export interface WalkthroughStep {
+  /** The step's number and title, as in `# 4. A candidate…`. */
+  title: string;
+  commands: (CurlCommand | ListCommand)[];
+}
+
+export function readWalkthrough(readmePath: string, variables: { TOKEN: string }): WalkthroughStep[] {
+  const readme = readFileSync(readmePath, 'utf8');
+  const section = readme.slice(readme.indexOf('## A walk through the API'));
+  const block = /```sh\n([\s\S]*?)```/.exec(section)?.[1];
+  if (!block) throw new Error('README: no sh block in the walk-through section');
+
+  const vars: Record<string, string> = { TOKEN: variables.TOKEN };
+  const steps: WalkthroughStep[] = [];
+  for (const line of logicalLines(block)) {
+    const heading = /^#\s*(\d+\..*)$/.exec(line);
+    if (heading) {
+      steps.push({ title: heading[1].trim(), commands: [] });
+      continue;
+    }
+    if (line.startsWith('#')) continue;
+    const words = shellWords(line, vars);
+    if (words.length === 0) continue;
+    if (words.every((word) => /^[A-Z_]+=/.test(word))) {
+      // `API=…; H="…"`: assignments, expanded in order.
+      for (const assignment of line.split(/;\s*/)) {
+        const [name, ...rest] = assignment.split('=');
+        vars[name.trim()] = shellWords(rest.join('='), vars).join(' ');
+      }
+      continue;
+    }
+    const step = steps.at(-1);
+    if (!step) throw new Error(`README walk-through: a command before the first step: ${line}`);
+    step.commands.push(toCommand(words, line));
+  }
+  return steps;
+}
+
+function toCommand(words: string[], source: string): CurlCommand | ListCommand {
+  const [program, ...args] = words;
+  if (program === 'ls') return { kind: 'ls', path: args.at(-1) ?? '.', source };
+  if (program !== 'curl') throw new Error(`README walk-through: unexpected command ${program}`);
+  const command: CurlCommand = { kind: 'curl', method: 'GET', url: '', headers: {}, source };
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === '-s') continue;
+    if (arg === '-H') {
+      const [name, ...value] = args[++i].split(':');
+      command.headers[name.trim().toLowerCase()] = value.join(':').trim();
+    } else if (arg === '-X') {
+      command.method = args[++i];
+    } else if (arg === '-d') {
+      command.body = args[++i];
+    } else if (arg.startsWith('-')) {
+      throw new Error(`README walk-through: curl option ${arg} is not understood by the test`);
+    } else {
+      command.url = arg;
+    }
+  }
+  if (command.body !== undefined) {
+    // What curl does with -d: POST unless -X says otherwise, and a form content type.
+    if (!source.includes(' -X ')) command.method = 'POST';
+    command.headers['content-type'] ??= 'application/x-www-form-urlencoded';
+  }
+  return command;
+}
+
+/** Joins `\` continuations and multi-line quoted strings; drops trailing `# comments`. */
+function logicalLines(block: string): string[] {
+  const lines: string[] = [];
+  let pending = '';
+  for (const raw of block.split('\n')) {
+    const text = pending ? `${pending}\n${raw}` : raw;
+    if (text.trimEnd().endsWith('\\')) {
+      pending = text.trimEnd().slice(0, -1);
+      continue;
+    }
+    if (unbalancedQuote(text)) {
+      pending = text;
+      continue;
+    }
+    pending = '';
+    const trimmed = text.trim();
+    lines.push(trimmed.startsWith('#') ? trimmed : stripComment(trimmed));
+  }
+  return lines.filter((line) => line !== '');
+}
+
+function unbalancedQuote(text: string): boolean {
+  let quote: string | null = null;
+  for (const char of text) {
+    if (quote) {
+      if (char === quote) quote = null;
+    } else if (char === "'" || char === '"') {
+      quote = char;
+    } else if (char === '#') {
+      return false;
+    }
+  }
+  return quote !== null;
+}
+
+function stripComment(text: string): string {
+  let quote: string | null = null;
+  for (let i = 0; i < text.length; i++) {
+    const char = text[i];
+    if (quote) {
+      if (char === quote) quote = null;
+    } else if (char === "'" || char === '"') {
+      quote = char;
+    } else if (char === '#' && (i === 0 || /\s/.test(text[i - 1]))) {
+      return text.slice(0, i).trim();
+    }
+  }
+  return text.trim();
+}
+
+/** Splits a command line into words as sh does for these simple cases: quotes, `$VAR` expansion outside single quotes. */
+function shellWords(text: string, vars: Record<string, string>): string[] {
+  const words: string[] = [];
+  let current = '';
+  let inWord = false;
+  let quote: string | null = null;
+  const expand = (source: string) =>
+    source.replace(/\$([A-Z_]+)/g, (_match, name: string) => {
+      if (vars[name] === undefined) throw new Error(`README walk-through: $${name} is not set`);
+      return vars[name];
+    });
+  let chunk = '';
+  const flush = () => {
+    current += quote === "'" ? chunk : expand(chunk);
+    chunk = '';
+  };
+  for (const char of text) {
+    if (quote) {
+      if (char === quote) {
+        flush();
+        quote = null;
+      } else {
+        chunk += char;
+      }
+    } else if (char === "'" || char === '"') {
+      flush();
+      quote = char;
+      inWord = true;
+    } else if (char === ';' || /\s/.test(char)) {
+      flush();
+      if (inWord) words.push(current);
+      current = '';
+      inWord = false;
+    } else {
+      chunk += char;
+      inWord = true;
+    }
+  }
+  flush();
+  if (inWord) words.push(current);
+  return words;
+}
