@@ -1,8 +1,9 @@
 /**
- * Reads the README's walk-through (the `sh` block under "A walk through the API") into steps of
- * commands, so that a test can send the very requests a newcomer copies: `curl` with `-H`, `-X`
- * and `-d` as curl sends them, and `ls`. Shell variables of the block's first line (`API`, `H`)
- * and `$TOKEN` are expanded; comments are dropped.
+ * Reads the README's walk-through (the `sh` blocks under "A walk through the API") into steps of
+ * commands, so that a test can send the very requests a newcomer copies: `curl` with `-H`, `-X`,
+ * `-d`, `-o` and `-w` as curl sends them, and `ls`. Shell variables set in the section (`API`,
+ * `H` on the first block's first line, kept for the blocks after it) and `$TOKEN` are expanded;
+ * comments are dropped. Commands before a block's first numbered step form a step titled ''.
  */
 import { readFileSync } from 'node:fs';
 
@@ -12,6 +13,10 @@ export interface CurlCommand {
   url: string;
   headers: Record<string, string>;
   body?: string;
+  /** `-o`: where curl writes the body (`/dev/null`: nowhere). */
+  output?: string;
+  /** `-w`: what curl prints after the transfer, e.g. `%{redirect_url}\n`. */
+  writeOut?: string;
   /** The command as written in the README, for messages. */
   source: string;
 }
@@ -28,13 +33,29 @@ export interface WalkthroughStep {
   commands: (CurlCommand | ListCommand)[];
 }
 
-export function readWalkthrough(readmePath: string, variables: { TOKEN: string }): WalkthroughStep[] {
-  const readme = readFileSync(readmePath, 'utf8');
-  const section = readme.slice(readme.indexOf('## A walk through the API'));
-  const block = /```sh\n([\s\S]*?)```/.exec(section)?.[1];
-  if (!block) throw new Error('README: no sh block in the walk-through section');
+export interface ReadWalkthroughOptions {
+  /** Which `sh` block of the section: 0 (default) is the walk-through, 1 the OAuth2 connect steps. */
+  block?: number;
+}
 
+export function readWalkthrough(readmePath: string, variables: { TOKEN: string }, options: ReadWalkthroughOptions = {}): WalkthroughStep[] {
+  const readme = readFileSync(readmePath, 'utf8');
+  const start = readme.indexOf('## A walk through the API');
+  if (start < 0) throw new Error('README: no "A walk through the API" section');
+  const end = readme.indexOf('\n## ', start + 1);
+  const section = readme.slice(start, end < 0 ? undefined : end);
+  const blocks = [...section.matchAll(/```sh\n([\s\S]*?)```/g)].map((match) => match[1]);
+  const wanted = options.block ?? 0;
+  if (blocks.length <= wanted) throw new Error(`README: the walk-through section has ${blocks.length} sh block(s), not ${wanted + 1}`);
+
+  // Variables set in a block hold for the blocks after it, as in the reader's shell.
   const vars: Record<string, string> = { TOKEN: variables.TOKEN };
+  let steps: WalkthroughStep[] = [];
+  for (const block of blocks.slice(0, wanted + 1)) steps = readBlock(block, vars);
+  return steps;
+}
+
+function readBlock(block: string, vars: Record<string, string>): WalkthroughStep[] {
   const steps: WalkthroughStep[] = [];
   for (const line of logicalLines(block)) {
     const heading = /^#\s*(\d+\..*)$/.exec(line);
@@ -53,9 +74,8 @@ export function readWalkthrough(readmePath: string, variables: { TOKEN: string }
       }
       continue;
     }
-    const step = steps.at(-1);
-    if (!step) throw new Error(`README walk-through: a command before the first step: ${line}`);
-    step.commands.push(toCommand(words, line));
+    if (steps.length === 0) steps.push({ title: '', commands: [] });
+    steps.at(-1)!.commands.push(toCommand(words, line));
   }
   return steps;
 }
@@ -75,6 +95,10 @@ function toCommand(words: string[], source: string): CurlCommand | ListCommand {
       command.method = args[++i];
     } else if (arg === '-d') {
       command.body = args[++i];
+    } else if (arg === '-o') {
+      command.output = args[++i];
+    } else if (arg === '-w') {
+      command.writeOut = args[++i];
     } else if (arg.startsWith('-')) {
       throw new Error(`README walk-through: curl option ${arg} is not understood by the test`);
     } else {
