@@ -11,6 +11,7 @@ import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import type { Metafile } from 'esbuild';
 import { CONSTRUCT_FILE, readDeployedBundling } from './deployed-bundling';
 import { median, ms, printSkip, printTable, bytes, type Cell } from './report';
 
@@ -96,6 +97,24 @@ export async function benchColdStart(root: string, tempRoot: string): Promise<vo
   }
 }
 
+/** The packages (or our top-level folders) that take most of the bundle, largest first. */
+function heaviestPackages(metafile: Metafile, outfile: string, root: string, count = 6): string {
+  const output = metafile.outputs[path.relative(root, outfile)] ?? Object.values(metafile.outputs).find((candidate) => candidate.entryPoint !== undefined);
+  if (output === undefined) return '-';
+  const byPackage = new Map<string, number>();
+  for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
+    const inPackage = input.split('node_modules/').at(-1)!;
+    const parts = inPackage.split('/');
+    const name = inPackage === input ? parts.slice(0, 2).join('/') : parts[0].startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0];
+    byPackage.set(name, (byPackage.get(name) ?? 0) + bytesInOutput);
+  }
+  return [...byPackage.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, count)
+    .map(([name, size]) => `${name} ${bytes(size)}`)
+    .join(', ');
+}
+
 const signed = (value: number): string => (Number.isFinite(value) ? `${value >= 0 ? '+' : ''}${ms(value)}` : '-');
 
 async function measureBundles(esbuild: typeof import('esbuild'), root: string, tempRoot: string): Promise<void> {
@@ -117,12 +136,14 @@ async function measureBundles(esbuild: typeof import('esbuild'), root: string, t
   }
 
   const rows: Cell[][] = [];
+  const heaviest: string[] = [];
   let baseline: Sample | undefined;
   for (const [index, target] of targets.entries()) {
     const outfile = path.join(tempDir, `bundle-${index}`, bundling.outFileName);
     const buildStarted = performance.now();
     try {
-      await esbuild.build({ ...bundling.esbuild, entryPoints: [target.file], outfile, absWorkingDir: root, logLevel: 'silent' });
+      const result = await esbuild.build({ ...bundling.esbuild, entryPoints: [target.file], outfile, absWorkingDir: root, logLevel: 'silent', metafile: true });
+      if (index > 0) heaviest.push(`${target.name}: ${heaviestPackages(result.metafile, outfile, root)}`);
     } catch (error) {
       rows.push([target.name, 'build failed', ...Array(9).fill('-')]);
       notes.push(`${target.name}: ${String((error as Error).message).split('\n')[0]}`);
@@ -174,6 +195,7 @@ async function measureBundles(esbuild: typeof import('esbuild'), root: string, t
     'cpu over empty = user+system CPU of the import minus the empty handler\'s (steadier than wall time on a busy machine);',
     `ready = from process start to the handler exported. Dummy env (nothing contacted). Load average now: ${load} on ${os.cpus().length} CPU(s).`,
   );
+  notes.push('largest parts of each bundle (bytes of minified output by package; what the import has to compile, if not run):', ...heaviest.map((line) => `  ${line}`));
   printTable(
     SECTION,
     ['handler', 'bundle', 'map', 'build', 'import p50', 'over empty', 'old', 'change', 'goal', 'cpu over empty', 'ready p50'],

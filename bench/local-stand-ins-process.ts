@@ -68,13 +68,20 @@ export async function startStandInsProcess(options: LocalBackendOptions): Promis
     env: ready.env,
     unset: ready.unset,
     cpuUsage: () =>
-      new Promise((resolve) => {
+      new Promise((resolve, reject) => {
+        if (child.exitCode !== null || child.signalCode !== null) {
+          reject(new Error('the stand-ins process has exited'));
+          return;
+        }
+        const onExit = () => reject(new Error('the stand-ins process exited before it answered'));
         const onMessage = (message: ChildMessage) => {
           if (message.type !== 'cpu') return;
           child.off('message', onMessage);
+          child.off('exit', onExit);
           resolve(message.usage);
         };
         child.on('message', onMessage);
+        child.once('exit', onExit);
         child.send({ type: 'cpu' } satisfies ParentMessage);
       }),
     stop: async () => {
