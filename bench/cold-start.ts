@@ -1,43 +1,37 @@
 /**
- * Handler cold start: each Lambda entry is bundled the way the CDK construct bundles it
- * (infra/constructs/function-with-log-group.ts), minus the source map, and imported in a fresh
- * Node process per sample. The empty handler, bundled the same way, is the baseline: what
- * Node itself costs before any of our code runs.
+ * Handler cold start: each Lambda entry is bundled with exactly the options the CDK construct
+ * gives NodejsFunction (read from infra/constructs/function-with-log-group.ts, source map
+ * included) and imported in a fresh Node process per sample, run with the construct's
+ * `NODE_OPTIONS`. The empty handler, bundled and run the same way, is the baseline: what Node
+ * itself costs before any of our code runs; "over empty" is the figure issue 12 quotes.
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { median, ms, percentile, printSkip, printTable, bytes, type Cell } from './report';
+import type { Metafile } from 'esbuild';
+import { CONSTRUCT_FILE, readDeployedBundling } from './deployed-bundling';
+import { median, ms, printSkip, printTable, bytes, type Cell } from './report';
 
 const run = promisify(execFile);
 
-const SECTION = '1. Cold start: import time of each bundled handler in a fresh node process';
-const SAMPLES = 5;
+const SECTION = '1. Cold start: import time of each handler, bundled and run as deployed, in a fresh node process';
+const SAMPLES = 7;
 
-/** The Lambda entry points, relative to the repository root; optional ones may not exist yet. */
-const ENTRIES: Array<{ entry: string; optional?: boolean }> = [
-  { entry: 'functions/platform/api.ts' },
-  { entry: 'functions/email-settings/api.ts' },
-  { entry: 'functions/candidates/api.ts' },
-  { entry: 'functions/messages/api.ts' },
-  { entry: 'functions/messages/send-worker.ts' },
-  { entry: 'functions/inbound/receive.ts', optional: true },
+/**
+ * The Lambda entry points, relative to the repository root, with the import time over the
+ * empty module that issue 12 measured before its work ("old") and the goal it sets.
+ */
+const ENTRIES: Array<{ entry: string; old: number; goal: number }> = [
+  { entry: 'functions/platform/api.ts', old: 40, goal: 60 },
+  { entry: 'functions/email-settings/api.ts', old: 107, goal: 60 },
+  { entry: 'functions/candidates/api.ts', old: 79, goal: 60 },
+  { entry: 'functions/messages/api.ts', old: 102, goal: 60 },
+  { entry: 'functions/messages/send-worker.ts', old: 90, goal: 120 },
+  { entry: 'functions/inbound/receive.ts', old: 148, goal: 120 },
 ];
-
-const CONSTRUCT_FILE = 'infra/constructs/function-with-log-group.ts';
-const FALLBACK_BANNER = "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
-
-/** The bundling options the construct gives NodejsFunction, read from its source so the two stay in step. */
-function cdkBundling(root: string): { format: 'esm' | 'cjs'; banner: string | undefined; note: string } {
-  const file = path.join(root, CONSTRUCT_FILE);
-  if (!existsSync(file)) return { format: 'esm', banner: FALLBACK_BANNER, note: `${CONSTRUCT_FILE} not found: assumed ESM with the createRequire banner` };
-  const source = readFileSync(file, 'utf8');
-  const format = /OutputFormat\.CJS/.test(source) ? 'cjs' : 'esm';
-  const banner = /banner:\s*(["'`])((?:(?!\1).)*)\1/.exec(source)?.[2];
-  return { format, banner, note: `options from ${CONSTRUCT_FILE}: format ${format}, platform node, target node22, minify, bundled AWS SDK${banner ? ', banner' : ''}; no source map` };
-}
 
 /** The dummy configuration the handlers read at import time (nothing is contacted). */
 function handlerEnvironment(tempDir: string): NodeJS.ProcessEnv {
@@ -68,16 +62,20 @@ function handlerEnvironment(tempDir: string): NodeJS.ProcessEnv {
 
 /** Imports the bundle once and reports what it cost; runs as its own process per sample. */
 const PROBE = `
+const cpuBefore = process.cpuUsage();
 const started = performance.now();
 const mod = await import(process.argv[2]);
 const importMs = performance.now() - started;
+const cpu = process.cpuUsage(cpuBefore);
 if (typeof mod.handler !== 'function') throw new Error('no handler export');
-process.stdout.write(JSON.stringify({ importMs, readyMs: performance.now(), rss: process.memoryUsage().rss }));
+process.stdout.write(JSON.stringify({ importMs, importCpuMs: (cpu.user + cpu.system) / 1000, readyMs: performance.now(), rss: process.memoryUsage().rss }));
 process.exit(0);
 `;
 
 interface Sample {
   importMs: number;
+  /** User + system CPU time of the import (all threads): less sensitive than wall time to other work on the machine. */
+  importCpuMs: number;
   /** From process start (performance.timeOrigin) to the handler being ready. */
   readyMs: number;
   rss: number;
@@ -99,50 +97,61 @@ export async function benchColdStart(root: string, tempRoot: string): Promise<vo
   }
 }
 
+/** The packages (or our top-level folders) that take most of the bundle, largest first. */
+function heaviestPackages(metafile: Metafile, outfile: string, root: string, count = 6): string {
+  const output = metafile.outputs[path.relative(root, outfile)] ?? Object.values(metafile.outputs).find((candidate) => candidate.entryPoint !== undefined);
+  if (output === undefined) return '-';
+  const byPackage = new Map<string, number>();
+  for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
+    const inPackage = input.split('node_modules/').at(-1)!;
+    const parts = inPackage.split('/');
+    const name = inPackage === input ? parts.slice(0, 2).join('/') : parts[0].startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0];
+    byPackage.set(name, (byPackage.get(name) ?? 0) + bytesInOutput);
+  }
+  return [...byPackage.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, count)
+    .map(([name, size]) => `${name} ${bytes(size)}`)
+    .join(', ');
+}
+
+const signed = (value: number): string => (Number.isFinite(value) ? `${value >= 0 ? '+' : ''}${ms(value)}` : '-');
+
 async function measureBundles(esbuild: typeof import('esbuild'), root: string, tempRoot: string): Promise<void> {
   const tempDir = path.join(tempRoot, 'cold-start');
   mkdirSync(tempDir, { recursive: true });
-  const bundling = cdkBundling(root);
+  const bundling = await readDeployedBundling(root);
   const probe = path.join(tempDir, 'probe.mjs');
   writeFileSync(probe, PROBE);
   const emptyEntry = path.join(tempDir, 'empty-handler.ts');
   writeFileSync(emptyEntry, 'export const handler = async () => ({ statusCode: 200 });\n');
-  const env = handlerEnvironment(tempDir);
+  const env = { ...handlerEnvironment(tempDir), ...(bundling.nodeOptions === undefined ? {} : { NODE_OPTIONS: bundling.nodeOptions }) };
 
-  const targets: Array<{ name: string; file: string }> = [{ name: '(empty handler)', file: emptyEntry }];
-  const notes: string[] = [bundling.note];
-  for (const { entry, optional } of ENTRIES) {
+  const targets: Array<{ name: string; file: string; old?: number; goal?: number }> = [{ name: '(empty handler)', file: emptyEntry }];
+  const notes: string[] = [`as deployed (from ${CONSTRUCT_FILE}): ${bundling.summary}`, ...bundling.gaps.map((gap) => `differs from AWS: ${gap}`)];
+  for (const { entry, old, goal } of ENTRIES) {
     const file = path.join(root, entry);
-    if (existsSync(file)) targets.push({ name: entry, file });
-    else notes.push(`${entry}: ${optional ? 'not written yet' : 'missing'}, skipped`);
+    if (existsSync(file)) targets.push({ name: entry, file, old, goal });
+    else notes.push(`${entry}: missing, skipped`);
   }
 
   const rows: Cell[][] = [];
-  let baseline = Number.NaN;
+  const heaviest: string[] = [];
+  let baseline: Sample | undefined;
   for (const [index, target] of targets.entries()) {
-    const outfile = path.join(tempDir, `bundle-${index}`, bundling.format === 'esm' ? 'index.mjs' : 'index.js');
+    const outfile = path.join(tempDir, `bundle-${index}`, bundling.outFileName);
     const buildStarted = performance.now();
     try {
-      await esbuild.build({
-        entryPoints: [target.file],
-        outfile,
-        bundle: true,
-        platform: 'node',
-        target: 'node22',
-        format: bundling.format,
-        mainFields: ['module', 'main'],
-        minify: true,
-        sourcemap: false,
-        ...(bundling.banner ? { banner: { js: bundling.banner } } : {}),
-        absWorkingDir: root,
-        logLevel: 'silent',
-      });
+      const result = await esbuild.build({ ...bundling.esbuild, entryPoints: [target.file], outfile, absWorkingDir: root, logLevel: 'silent', metafile: true });
+      if (index > 0) heaviest.push(`${target.name}: ${heaviestPackages(result.metafile, outfile, root)}`);
     } catch (error) {
-      rows.push([target.name, 'build failed', '-', '-', '-', '-', '-', '-']);
+      rows.push([target.name, 'build failed', ...Array(9).fill('-')]);
       notes.push(`${target.name}: ${String((error as Error).message).split('\n')[0]}`);
       continue;
     }
     const buildMs = performance.now() - buildStarted;
+    const mapFile = `${outfile}.map`;
+    const mapSize = existsSync(mapFile) ? bytes(statSync(mapFile).size) : '-';
     const samples: Sample[] = [];
     let failure: string | undefined;
     for (let sample = 0; sample < SAMPLES; sample += 1) {
@@ -157,27 +166,40 @@ async function measureBundles(esbuild: typeof import('esbuild'), root: string, t
       }
     }
     if (failure !== undefined) {
-      rows.push([target.name, bytes(statSync(outfile).size), ms(buildMs), 'import failed', '-', '-', '-', '-']);
+      rows.push([target.name, bytes(statSync(outfile).size), mapSize, ms(buildMs), 'import failed', ...Array(6).fill('-')]);
       notes.push(`${target.name}: ${failure.trim()}`);
       continue;
     }
-    const imports = samples.map((sample) => sample.importMs);
-    const importMedian = median(imports);
-    if (index === 0) baseline = importMedian;
+    const p50 = (pick: (sample: Sample) => number) => median(samples.map(pick));
+    const sampleP50: Sample = { importMs: p50((s) => s.importMs), importCpuMs: p50((s) => s.importCpuMs), readyMs: p50((s) => s.readyMs), rss: p50((s) => s.rss) };
+    if (index === 0) baseline = sampleP50;
+    const overEmpty = baseline === undefined || index === 0 ? Number.NaN : sampleP50.importMs - baseline.importMs;
     rows.push([
       target.name,
       bytes(statSync(outfile).size),
+      mapSize,
       ms(buildMs),
-      ms(importMedian),
-      ms(percentile(imports, 90)),
-      index === 0 ? '-' : ms(importMedian - baseline),
-      ms(median(samples.map((sample) => sample.readyMs))),
-      bytes(median(samples.map((sample) => sample.rss))),
+      ms(sampleP50.importMs),
+      index === 0 ? '-' : ms(overEmpty),
+      target.old === undefined ? '-' : ms(target.old),
+      target.old === undefined ? '-' : signed(overEmpty - target.old),
+      target.goal === undefined ? '-' : `<= ${target.goal} ms`,
+      baseline === undefined || index === 0 ? '-' : ms(sampleP50.importCpuMs - baseline.importCpuMs),
+      ms(sampleP50.readyMs),
     ]);
   }
+  const load = os.loadavg().map((value) => value.toFixed(2)).join(' ');
   notes.push(
-    `${SAMPLES} samples each, one fresh \`node\` ${process.version} process per sample; import = dynamic import() of the bundle,`,
-    'ready = from process start to the handler exported; rss after the import. Dummy env (nothing contacted).',
+    `median of ${SAMPLES} samples, one fresh \`node\` ${process.version} process per sample; import = dynamic import() of the bundle;`,
+    'over empty = import p50 minus the empty handler\'s (the measure of issue 12); old = issue 12\'s figure before its work;',
+    'cpu over empty = user+system CPU of the import minus the empty handler\'s (steadier than wall time on a busy machine);',
+    `ready = from process start to the handler exported. Dummy env (nothing contacted). Load average now: ${load} on ${os.cpus().length} CPU(s).`,
   );
-  printTable(SECTION, ['handler', 'bundle', 'build', 'import p50', 'import p90', 'vs empty', 'ready p50', 'rss p50'], rows, notes);
+  notes.push('largest parts of each bundle (bytes of minified output by package; what the import has to compile, if not run):', ...heaviest.map((line) => `  ${line}`));
+  printTable(
+    SECTION,
+    ['handler', 'bundle', 'map', 'build', 'import p50', 'over empty', 'old', 'change', 'goal', 'cpu over empty', 'ready p50'],
+    rows,
+    notes,
+  );
 }
