@@ -8,6 +8,7 @@ import { type MessageRecord, newMessageRecord } from '../../shared/messages/mode
 import type { SendJob } from '../../shared/messages/send-job';
 import { DefaultProviderError } from '../../shared/outbound/default-provider';
 import { newMessageId } from '../../shared/outbound/message-id';
+import { classifySmtpFailure } from '../../shared/smtp/classify-smtp-reply';
 import { SmtpSendError } from '../../shared/smtp/send-via-smtp';
 import type { SmtpResultCode, SmtpStage } from '../../shared/smtp/types';
 import { FakeSecretCipher } from './fakes/fake-secret-cipher';
@@ -341,6 +342,29 @@ describe('deliverCandidateMail: failures of the company server', () => {
     assert.equal(stored.attempts, 3);
     assert.equal(stored.error, null);
     assert.equal(t.settings.peek('acme', 'main')?.status, 'failing');
+  });
+
+  it('a greylisting reply (as the real classifier judges it) is retried with backoff: no fallback, settings stay verified', async () => {
+    const t = setup({ maxSmtpAttempts: 3, maxDefaultAttempts: 5 });
+    await t.configureSmtp('main');
+    const line = '450 4.7.1 <jobs@acme.example>: Sender address rejected: Greylisted, please try again later';
+    const judged = classifySmtpFailure({ kind: 'reply', stage: 'mail_from', reply: line }, { host: 'mail.acme.example', port: 587, security: 'starttls' });
+    t.smtp.failNext(smtpError(judged.code, { stage: 'mail_from', smtpResponse: line, temporary: judged.temporary }));
+    const message = await t.queued();
+
+    assert.equal(await deliverCandidateMail(t.deps, message.id), 'retrying');
+    const stored = t.messages.peek(message.id);
+    assert.equal(stored.status, 'queued');
+    assert.equal(stored.error?.code, 'TEMPORARY_FAILURE');
+    assert.equal(stored.fallbackReason, null);
+    assert.equal(t.provider.sent.length, 0);
+    assert.equal(t.settings.peek('acme', 'main')?.status, 'verified');
+    assert.deepEqual(t.queue.jobs, [{ job: { messageId: message.id }, delaySeconds: 30 }]);
+
+    t.advance(30);
+    assert.equal(await deliverCandidateMail(t.deps, message.id), 'sent');
+    assert.equal(t.messages.peek(message.id).provider, 'smtp');
+    assert.equal(t.provider.sent.length, 0);
   });
 
   it('a 4xx for one recipient is retried, then fails: no fallback, and the company server is not marked failing', async () => {
