@@ -4,6 +4,7 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { Readable } from 'node:stream';
 import type { BlobStore } from '../blob-store';
 import { boolEnv, requireEnv } from '../config';
+import { safeMediaType } from '../inbound/safe-header-value';
 
 let s3: S3Client | undefined;
 
@@ -30,8 +31,9 @@ export function createS3BlobStore(bucket = requireEnv('MAIL_BUCKET'), client = g
             size += chunk.length;
             return chunk;
           });
+      // The type may come from a mail: only a clean `type/subtype` goes into the upload's header.
       // Upload streams in parts, so a 40 MB attachment never sits in memory whole.
-      await new Upload({ client, params: { Bucket: bucket, Key: key, Body: counted, ContentType: contentType } }).done();
+      await new Upload({ client, params: { Bucket: bucket, Key: key, Body: counted, ContentType: safeMediaType(contentType) } }).done();
       return { size: Buffer.isBuffer(body) ? body.length : size };
     },
     async getBuffer(key) {
