@@ -17,6 +17,7 @@ import { FunctionWithLogGroup } from './constructs/function-with-log-group';
 import type { FunctionDefaults } from './constructs/function-with-log-group';
 import { HttpApi, HttpMethod } from './constructs/http-api';
 import { InboundReceiving } from './constructs/inbound-receiving';
+import { InboundReconciler } from './constructs/inbound-reconciler';
 import { MAIL_PREFIXES, MailBucket } from './constructs/mail-bucket';
 import { MailDomainIdentity } from './constructs/mail-domain-identity';
 import { MailTable } from './constructs/mail-table';
@@ -36,6 +37,7 @@ export class RecruitingMailStack extends Stack {
   readonly inboundIdentity?: MailDomainIdentity;
   readonly sendPipeline: SendPipeline;
   readonly inbound: InboundReceiving;
+  readonly inboundReconciler: InboundReconciler;
   readonly api: HttpApi;
   readonly alarms: Alarms;
   readonly functions: {
@@ -45,6 +47,7 @@ export class RecruitingMailStack extends Stack {
     readonly messages: FunctionWithLogGroup;
     readonly sendWorker: FunctionWithLogGroup;
     readonly inbound: FunctionWithLogGroup;
+    readonly inboundReconciler: FunctionWithLogGroup;
   };
 
   constructor(scope: Construct, id: string, props: RecruitingMailStackProps) {
@@ -111,6 +114,12 @@ export class RecruitingMailStack extends Stack {
       customResourceLogGroup: customResourceLogs,
     });
 
+    this.inboundReconciler = new InboundReconciler(this, 'InboundReconciler', {
+      mailBucket: this.mailBucket,
+      table: this.table.table,
+      functionDefaults,
+    });
+
     const platform = new FunctionWithLogGroup(this, 'PlatformApi', {
       entry: 'functions/platform/api.ts',
       description: 'Health, OpenAPI document, egress IPs, provider presets',
@@ -171,6 +180,7 @@ export class RecruitingMailStack extends Stack {
       messages,
       sendWorker: this.sendPipeline.worker,
       inbound: this.inbound.function,
+      inboundReconciler: this.inboundReconciler.function,
     };
 
     this.api = new HttpApi(this, 'HttpApi', {
@@ -193,6 +203,7 @@ export class RecruitingMailStack extends Stack {
     this.alarms.onDeadLetters('SendQueue', this.sendPipeline.deadLetterQueue);
     this.alarms.onDeadLetters('InboundFailures', this.inbound.deadLetterQueue);
     this.alarms.onQueueBacklog('SendQueue', this.sendPipeline.queue, Duration.minutes(15));
+    this.alarms.track(this.inboundReconciler.alarmOnFinds(this.alarms, 'InboundReconcilerFinds'));
 
     this.addOutputs(config);
     suppressCdkProviderFindings(this);

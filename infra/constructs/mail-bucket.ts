@@ -20,6 +20,10 @@ export const MAIL_PREFIXES = {
   bodies: 'bodies/',
   /** Attachments of outbound mail, written by the messages API, read by the send worker. */
   outbound: 'outbound/',
+  /** A mark per raw inbound message once filed (read by the inbound reconciler). */
+  inboundFiled: 'inbound-filed/',
+  /** Envelopes the local listener keeps beside raw mail (SES's event carries them on AWS). */
+  inboundEnvelopes: 'inbound-envelopes/',
 } as const;
 
 export interface MailBucketProps {

@@ -9,6 +9,7 @@ import { LOCAL_SEND_QUEUE } from '../../shared/composition/messages-deps';
 import { localLambdaContext } from './lambda-context';
 import { ensureTable, startLocalDynamo } from './local-dynamodb';
 import { type ApiLambda, startLocalHttpApi } from './local-http-api';
+import { startLocalInboundReconciler } from './local-inbound-reconciler';
 import { startLocalInboundSmtp } from './local-inbound-smtp';
 import { LOCAL_S3_CREDENTIALS, startLocalS3 } from './local-s3';
 import { LOCAL_SES_REGION, startLocalSes } from './local-ses';
@@ -102,6 +103,8 @@ export async function startLocalBackend(options: LocalBackendOptions): Promise<L
   defaultEnv('SEND_RETRY_BASE_SECONDS', String(options.retryBaseSeconds ?? 2));
   defaultEnv('POWERTOOLS_SERVICE_NAME', 'recruiting-mail-local');
   defaultEnv('LOG_LEVEL', 'WARN');
+  defaultEnv('POWERTOOLS_METRICS_DISABLED', 'true');
+  defaultEnv('INBOUND_RECONCILE_GRACE_SECONDS', '60');
 
   const deadLetters = join(dataDir, 'dead-letters');
   mkdirSync(deadLetters, { recursive: true });
@@ -138,11 +141,18 @@ export async function startLocalBackend(options: LocalBackendOptions): Promise<L
   });
   stops.push(inboundSmtp.stop);
 
+  // Stored but never filed (a crash after the 250): filed now, and checked again on a timer.
+  const reconciler = await startLocalInboundReconciler({
+    intervalSeconds: Number(process.env.INBOUND_RECONCILE_INTERVAL_SECONDS ?? 60),
+    log: (line) => process.stderr.write(`${line}\n`),
+  });
+  stops.push(reconciler.stop);
+
   const api = await startLocalHttpApi({
     port: options.port,
     jwtSecret: options.jwtSecret,
     handlers: await importApiHandlers(),
-    functions: { inbound: (payload) => invokeInbound(payload as SESEvent) },
+    functions: { inbound: (payload) => invokeInbound(payload as SESEvent), 'inbound-reconciler': (payload) => reconciler.run((payload ?? {}) as object) },
   });
   stops.push(api.stop);
 

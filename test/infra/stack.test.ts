@@ -125,7 +125,7 @@ describe('egress network', () => {
 describe('functions', () => {
   it('all run nodejs22.x on arm64 with active tracing, source maps and their own log group with retention', () => {
     const functions = Object.values(synth.stack.functions);
-    assert.equal(functions.length, 6);
+    assert.equal(functions.length, 7);
     for (const fn of functions) {
       const props = synth.json.Resources[synth.logicalId(fn)]!.Properties;
       assert.equal(props.Runtime, 'nodejs22.x');
@@ -394,7 +394,26 @@ describe('least-privilege IAM', () => {
       {
         Action: ['s3:AbortMultipartUpload', 's3:PutObject'],
         Effect: 'Allow',
-        Resource: [arnWithSuffix(ids.bucket, '/attachments/*'), arnWithSuffix(ids.bucket, '/bodies/*')],
+        Resource: [arnWithSuffix(ids.bucket, '/attachments/*'), arnWithSuffix(ids.bucket, '/bodies/*'), arnWithSuffix(ids.bucket, '/inbound-filed/*')],
+      },
+    ]);
+  });
+
+  it('inbound reconciler: table, raw mail, envelopes and marks read, list; attachments, bodies and marks write; no SES, no KMS', () => {
+    assert.deepEqual(statementsOfRole(synth, roleOf('inboundReconciler')), [
+      { Action: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], Effect: 'Allow', Resource: '*' },
+      logsStatement('inboundReconciler'),
+      tableStatement(),
+      {
+        Action: 's3:GetObject',
+        Effect: 'Allow',
+        Resource: [arnWithSuffix(ids.bucket, '/inbound-envelopes/*'), arnWithSuffix(ids.bucket, '/inbound-filed/*'), arnWithSuffix(ids.bucket, '/inbound/*')],
+      },
+      { Action: 's3:ListBucket', Effect: 'Allow', Resource: arnOf(ids.bucket) },
+      {
+        Action: ['s3:AbortMultipartUpload', 's3:PutObject'],
+        Effect: 'Allow',
+        Resource: [arnWithSuffix(ids.bucket, '/attachments/*'), arnWithSuffix(ids.bucket, '/bodies/*'), arnWithSuffix(ids.bucket, '/inbound-filed/*')],
       },
     ]);
   });
@@ -497,6 +516,24 @@ describe('alarms', () => {
     for (const alarm of deadLetterAlarms) assert.equal(alarm.Threshold, 1);
     assert.equal(alarms.filter((alarm) => alarm.MetricName === 'ApproximateAgeOfOldestMessage').length, 1);
     synth.template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com', TopicArn: topic });
+  });
+
+  it('the inbound reconciler runs on a schedule and alarms as soon as it finds unfiled mail', () => {
+    const reconciler = synth.logicalId(synth.stack.functions.inboundReconciler);
+    synth.template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(15 minutes)',
+      State: 'ENABLED',
+      Targets: [{ Arn: { 'Fn::GetAtt': [reconciler, 'Arn'] }, Input: '{}', RetryPolicy: { MaximumRetryAttempts: 2 } }],
+    });
+    const finds = Object.values(synth.template.findResources('AWS::CloudWatch::Alarm'))
+      .map((alarm) => alarm.Properties)
+      .filter((alarm) => alarm.MetricName === 'InboundReconciled');
+    assert.equal(finds.length, 1);
+    assert.equal(finds[0].Namespace, 'RecruitingMail');
+    assert.deepEqual(finds[0].Dimensions, [{ Name: 'service', Value: 'inbound-reconciler' }]);
+    assert.equal(finds[0].Threshold, 1);
+    assert.equal(finds[0].ComparisonOperator, 'GreaterThanOrEqualToThreshold');
+    assert.deepEqual(finds[0].AlarmActions, [{ Ref: synth.logicalId(synth.stack.alarms.topic) }]);
   });
 });
 
