@@ -21,6 +21,7 @@ import { InboundReconciler } from './constructs/inbound-reconciler';
 import { MAIL_PREFIXES, MailBucket } from './constructs/mail-bucket';
 import { MailDomainIdentity } from './constructs/mail-domain-identity';
 import { MailTable } from './constructs/mail-table';
+import { OutboundSweeper } from './constructs/outbound-sweeper';
 import { SecretsKey } from './constructs/secrets-key';
 import { SendPipeline } from './constructs/send-pipeline';
 
@@ -38,6 +39,7 @@ export class RecruitingMailStack extends Stack {
   readonly sendPipeline: SendPipeline;
   readonly inbound: InboundReceiving;
   readonly inboundReconciler: InboundReconciler;
+  readonly outboundSweeper: OutboundSweeper;
   readonly api: HttpApi;
   readonly alarms: Alarms;
   readonly functions: {
@@ -48,6 +50,7 @@ export class RecruitingMailStack extends Stack {
     readonly sendWorker: FunctionWithLogGroup;
     readonly inbound: FunctionWithLogGroup;
     readonly inboundReconciler: FunctionWithLogGroup;
+    readonly outboundSweeper: FunctionWithLogGroup;
   };
 
   constructor(scope: Construct, id: string, props: RecruitingMailStackProps) {
@@ -112,6 +115,12 @@ export class RecruitingMailStack extends Stack {
       table: this.table.table,
       functionDefaults,
       customResourceLogGroup: customResourceLogs,
+    });
+
+    this.outboundSweeper = new OutboundSweeper(this, 'OutboundSweeper', {
+      table: this.table.table,
+      sendQueue: this.sendPipeline.queue,
+      functionDefaults,
     });
 
     this.inboundReconciler = new InboundReconciler(this, 'InboundReconciler', {
@@ -181,6 +190,7 @@ export class RecruitingMailStack extends Stack {
       sendWorker: this.sendPipeline.worker,
       inbound: this.inbound.function,
       inboundReconciler: this.inboundReconciler.function,
+      outboundSweeper: this.outboundSweeper.function,
     };
 
     this.api = new HttpApi(this, 'HttpApi', {

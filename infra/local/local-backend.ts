@@ -11,6 +11,7 @@ import { ensureTable, startLocalDynamo } from './local-dynamodb';
 import { type ApiLambda, startLocalHttpApi } from './local-http-api';
 import { startLocalInboundReconciler } from './local-inbound-reconciler';
 import { startLocalInboundSmtp } from './local-inbound-smtp';
+import { startLocalOutboundSweeper } from './local-outbound-sweeper';
 import { LOCAL_S3_CREDENTIALS, startLocalS3 } from './local-s3';
 import { LOCAL_SES_REGION, startLocalSes } from './local-ses';
 
@@ -119,6 +120,13 @@ export async function startLocalBackend(options: LocalBackendOptions): Promise<L
   const { handler: sendWorker } = await import('../../functions/messages/send-worker');
   sendQueue.attach((event: SQSEvent) => sendWorker(event, localLambdaContext('local-send-worker', 60_000)) as Promise<SQSBatchResponse>);
 
+  // Messages a crash left queued or sending: settled or back on the queue now, then on a timer.
+  const sweeper = await startLocalOutboundSweeper({
+    intervalSeconds: Number(process.env.SEND_SWEEP_INTERVAL_SECONDS ?? 60),
+    log: (line) => process.stderr.write(`${line}\n`),
+  });
+  stops.push(sweeper.stop);
+
   // Lambda's asynchronous invocation: two retries, then the on-failure destination.
   const inboundInvocations = new InProcessQueue('inbound', {
     maxReceiveCount: 3,
@@ -152,7 +160,11 @@ export async function startLocalBackend(options: LocalBackendOptions): Promise<L
     port: options.port,
     jwtSecret: options.jwtSecret,
     handlers: await importApiHandlers(),
-    functions: { inbound: (payload) => invokeInbound(payload as SESEvent), 'inbound-reconciler': (payload) => reconciler.run((payload ?? {}) as object) },
+    functions: {
+      inbound: (payload) => invokeInbound(payload as SESEvent),
+      'inbound-reconciler': (payload) => reconciler.run((payload ?? {}) as object),
+      'outbound-sweeper': (payload) => sweeper.run((payload ?? {}) as object),
+    },
   });
   stops.push(api.stop);
 

@@ -125,7 +125,7 @@ describe('egress network', () => {
 describe('functions', () => {
   it('all run nodejs22.x on arm64 with active tracing, source maps and their own log group with retention', () => {
     const functions = Object.values(synth.stack.functions);
-    assert.equal(functions.length, 7);
+    assert.equal(functions.length, 8);
     for (const fn of functions) {
       const props = synth.json.Resources[synth.logicalId(fn)]!.Properties;
       assert.equal(props.Runtime, 'nodejs22.x');
@@ -418,6 +418,15 @@ describe('least-privilege IAM', () => {
     ]);
   });
 
+  it('outbound sweeper: table and send queue only', () => {
+    assert.deepEqual(statementsOfRole(synth, roleOf('outboundSweeper')), [
+      { Action: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], Effect: 'Allow', Resource: '*' },
+      logsStatement('outboundSweeper'),
+      tableStatement(),
+      { Action: 'sqs:SendMessage', Effect: 'Allow', Resource: arnOf(ids.sendQueue) },
+    ]);
+  });
+
   it('messages API: table, send queue, attachment links and bodies read, outbound attachments and bodies write', () => {
     assert.deepEqual(statementsOfRole(synth, roleOf('messages')), [
       { Action: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], Effect: 'Allow', Resource: '*' },
@@ -516,6 +525,13 @@ describe('alarms', () => {
     for (const alarm of deadLetterAlarms) assert.equal(alarm.Threshold, 1);
     assert.equal(alarms.filter((alarm) => alarm.MetricName === 'ApproximateAgeOfOldestMessage').length, 1);
     synth.template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com', TopicArn: topic });
+  });
+
+  it('the outbound sweeper runs every 5 minutes', () => {
+    synth.template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(5 minutes)',
+      Targets: [{ Arn: { 'Fn::GetAtt': [synth.logicalId(synth.stack.functions.outboundSweeper), 'Arn'] }, Input: '{}' }],
+    });
   });
 
   it('the inbound reconciler runs on a schedule and alarms as soon as it finds unfiled mail', () => {

@@ -139,6 +139,19 @@ describe('sendViaSmtp', () => {
     assert.equal(sslServer.received.length, before);
   });
 
+  it('beforeData runs once the server asked for the data, and never when the conversation fails earlier', async () => {
+    const calls: number[] = [];
+    const before = sslServer.received.length;
+    await sendViaSmtp(settingsFor(sslServer.port), { ...message(), beforeData: async () => void calls.push(sslServer.received.length) }, baseOptions);
+    assert.deepEqual(calls, [before], 'called once, before the server had the message');
+    assert.equal(sslServer.received.length, before + 1);
+
+    const early: number[] = [];
+    await sendError(sendViaSmtp(settingsFor(sslServer.port), { ...message('nobody@acme.test'), beforeData: async () => void early.push(1) }, baseOptions));
+    await sendError(sendViaSmtp(settingsFor(sslServer.port, { password: 'wrong-one' }), { ...message(), beforeData: async () => void early.push(1) }, baseOptions));
+    assert.deepEqual(early, []);
+  });
+
   it('a rejected recipient is RECIPIENT_REJECTED at rcpt', async () => {
     const error = await sendError(sendViaSmtp(settingsFor(sslServer.port), message('nobody@acme.test'), baseOptions));
     assert.equal(error.code, 'RECIPIENT_REJECTED');

@@ -437,6 +437,25 @@ describe('deliverCandidateMail: leases and duplicates', () => {
     assert.equal(t.messages.peek(message.id).status, 'sending');
   });
 
+  it('a message is marked transmitting only once the server asks for the data, not while it waits for a connection', async () => {
+    const t = setup();
+    await t.configureSmtp('main');
+    const message = await t.queued();
+    const seen: boolean[] = [];
+    t.smtp.during = async () => void seen.push(t.messages.peek(message.id).transmitting);
+    t.smtp.failNext(smtpError('AUTH_FAILED', { stage: 'auth' }));
+    await deliverCandidateMail(t.deps, message.id);
+    assert.deepEqual(seen, [false], 'an attempt that failed at auth never transmitted');
+
+    const u = setup();
+    await u.configureSmtp('main');
+    const second = await u.queued();
+    u.smtp.during = async () => void seen.push(u.messages.peek(second.id).transmitting);
+    assert.equal(await deliverCandidateMail(u.deps, second.id), 'sent');
+    assert.equal(seen[1], true, 'a message the server took was marked before the data went out');
+    assert.equal(u.messages.peek(second.id).transmitting, false);
+  });
+
   it('a stale lease with transmitting: true fails DELIVERY_UNCERTAIN without sending', async () => {
     const t = setup();
     await t.configureSmtp('main');
