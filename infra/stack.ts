@@ -21,6 +21,7 @@ import { InboundReconciler } from './constructs/inbound-reconciler';
 import { MAIL_PREFIXES, MailBucket } from './constructs/mail-bucket';
 import { MailDomainIdentity } from './constructs/mail-domain-identity';
 import { MailTable } from './constructs/mail-table';
+import { OperationsDashboard } from './constructs/operations-dashboard';
 import { OutboundSweeper } from './constructs/outbound-sweeper';
 import { SecretsKey } from './constructs/secrets-key';
 import { SendPipeline } from './constructs/send-pipeline';
@@ -40,6 +41,7 @@ export class RecruitingMailStack extends Stack {
   readonly inbound: InboundReceiving;
   readonly inboundReconciler: InboundReconciler;
   readonly outboundSweeper: OutboundSweeper;
+  readonly dashboard: OperationsDashboard;
   readonly api: HttpApi;
   readonly alarms: Alarms;
   readonly functions: {
@@ -214,6 +216,10 @@ export class RecruitingMailStack extends Stack {
     this.alarms.onDeadLetters('InboundFailures', this.inbound.deadLetterQueue);
     this.alarms.onQueueBacklog('SendQueue', this.sendPipeline.queue, Duration.minutes(15));
     this.alarms.track(this.inboundReconciler.alarmOnFinds(this.alarms, 'InboundReconcilerFinds'));
+    this.dashboard = new OperationsDashboard(this, 'Operations', {
+      deadLetterQueues: { send: this.sendPipeline.deadLetterQueue, inbound: this.inbound.deadLetterQueue },
+    });
+    this.alarms.track(this.dashboard.fallbackRateAlarm);
 
     this.addOutputs(config);
     suppressCdkProviderFindings(this);

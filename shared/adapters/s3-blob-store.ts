@@ -5,6 +5,7 @@ import { Readable } from 'node:stream';
 import type { BlobStore } from '../blob-store';
 import { boolEnv, requireEnv } from '../config';
 import { safeMediaType } from '../inbound/safe-header-value';
+import { traced } from './tracing';
 
 let s3: S3Client | undefined;
 
@@ -13,11 +14,11 @@ let s3: S3Client | undefined;
  * checksums only when required (otherwise streamed uploads keep their chunk framing).
  */
 export function getS3Client(): S3Client {
-  s3 ??= new S3Client({
+  s3 ??= traced(new S3Client({
     forcePathStyle: boolEnv('S3_FORCE_PATH_STYLE', false),
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
-  });
+  }));
   return s3;
 }
 

@@ -527,6 +527,23 @@ describe('alarms', () => {
     synth.template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com', TopicArn: topic });
   });
 
+  it('a dashboard of sends, fallbacks, filings, repairs and dead letters, and an alarm on the fallback rate', () => {
+    const dashboards = Object.values(synth.template.findResources('AWS::CloudWatch::Dashboard'));
+    assert.equal(dashboards.length, 1);
+    const body = JSON.stringify(dashboards[0].Properties.DashboardBody);
+    for (const metric of ['Sends', 'Fallbacks', 'InboundFilings', 'InboundMatches', 'InboundReconciled', 'OutboundSwept', 'ApproximateNumberOfMessagesVisible']) {
+      assert.ok(body.includes(metric), `the dashboard shows ${metric}`);
+    }
+    const fallbackRate = Object.values(synth.template.findResources('AWS::CloudWatch::Alarm'))
+      .map((alarm) => alarm.Properties)
+      .filter((alarm) => (alarm.Metrics ?? []).some((metric: any) => /fallbacks \/ sent/.test(metric.Expression ?? '')));
+    assert.equal(fallbackRate.length, 1);
+    assert.equal(fallbackRate[0].Threshold, 0.2);
+    const names = fallbackRate[0].Metrics.filter((metric: any) => metric.MetricStat).map((metric: any) => metric.MetricStat.Metric.MetricName).sort();
+    assert.deepEqual(names, ['MessagesFallenBack', 'MessagesSent']);
+    assert.deepEqual(fallbackRate[0].AlarmActions, [{ Ref: synth.logicalId(synth.stack.alarms.topic) }]);
+  });
+
   it('the outbound sweeper runs every 5 minutes', () => {
     synth.template.hasResourceProperties('AWS::Events::Rule', {
       ScheduleExpression: 'rate(5 minutes)',
