@@ -102,7 +102,7 @@ export function resolveOriginalSender(mail: ParsedInboundMail, context: ResolveS
   // 2. Forwarded as an attached message. When From is a person and nothing else says
   // "forward", only a message attached as a file counts (a bare embedded part is an enclosure
   // or digest), and never in a reply.
-  const fromIsPerson = from !== null && !fromIsOurs;
+  const fromIsPerson = from !== null && !fromIsOurs && !fromIsColleague;
   if (!fromIsPerson || !detectReplySubject(mail.subject)) {
     const embedded = fromIsPerson && !forwardSubject
       ? mail.embeddedMessages.filter((message) => message.attachedAsFile)
