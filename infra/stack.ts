@@ -17,10 +17,13 @@ import { FunctionWithLogGroup } from './constructs/function-with-log-group';
 import type { FunctionDefaults } from './constructs/function-with-log-group';
 import { HttpApi, HttpMethod } from './constructs/http-api';
 import { InboundReceiving } from './constructs/inbound-receiving';
+import { InboundReconciler } from './constructs/inbound-reconciler';
 import { MAIL_PREFIXES, MailBucket } from './constructs/mail-bucket';
 import { MailDomainIdentity } from './constructs/mail-domain-identity';
 import { MailTable } from './constructs/mail-table';
 import { OAuthClients } from './constructs/oauth-clients';
+import { OperationsDashboard } from './constructs/operations-dashboard';
+import { OutboundSweeper } from './constructs/outbound-sweeper';
 import { SecretsKey } from './constructs/secrets-key';
 import { SendPipeline } from './constructs/send-pipeline';
 
@@ -37,6 +40,9 @@ export class RecruitingMailStack extends Stack {
   readonly inboundIdentity?: MailDomainIdentity;
   readonly sendPipeline: SendPipeline;
   readonly inbound: InboundReceiving;
+  readonly inboundReconciler: InboundReconciler;
+  readonly outboundSweeper: OutboundSweeper;
+  readonly dashboard: OperationsDashboard;
   readonly api: HttpApi;
   readonly alarms: Alarms;
   readonly functions: {
@@ -46,6 +52,8 @@ export class RecruitingMailStack extends Stack {
     readonly messages: FunctionWithLogGroup;
     readonly sendWorker: FunctionWithLogGroup;
     readonly inbound: FunctionWithLogGroup;
+    readonly inboundReconciler: FunctionWithLogGroup;
+    readonly outboundSweeper: FunctionWithLogGroup;
   };
 
   constructor(scope: Construct, id: string, props: RecruitingMailStackProps) {
@@ -126,6 +134,18 @@ export class RecruitingMailStack extends Stack {
       activateRuleSet: config.activateReceiptRuleSet,
     });
 
+    this.outboundSweeper = new OutboundSweeper(this, 'OutboundSweeper', {
+      table: this.table.table,
+      sendQueue: this.sendPipeline.queue,
+      functionDefaults,
+    });
+
+    this.inboundReconciler = new InboundReconciler(this, 'InboundReconciler', {
+      mailBucket: this.mailBucket,
+      table: this.table.table,
+      functionDefaults,
+    });
+
     const platform = new FunctionWithLogGroup(this, 'PlatformApi', {
       entry: 'functions/platform/api.ts',
       description: 'Health, OpenAPI document, egress IPs, provider presets',
@@ -195,6 +215,8 @@ export class RecruitingMailStack extends Stack {
       messages,
       sendWorker: this.sendPipeline.worker,
       inbound: this.inbound.function,
+      inboundReconciler: this.inboundReconciler.function,
+      outboundSweeper: this.outboundSweeper.function,
     };
 
     this.api = new HttpApi(this, 'HttpApi', {
@@ -218,6 +240,11 @@ export class RecruitingMailStack extends Stack {
     this.alarms.onDeadLetters('SendQueue', this.sendPipeline.deadLetterQueue);
     this.alarms.onDeadLetters('InboundFailures', this.inbound.deadLetterQueue);
     this.alarms.onQueueBacklog('SendQueue', this.sendPipeline.queue, Duration.minutes(15));
+    this.alarms.track(this.inboundReconciler.alarmOnFinds(this.alarms, 'InboundReconcilerFinds'));
+    this.dashboard = new OperationsDashboard(this, 'Operations', {
+      deadLetterQueues: { send: this.sendPipeline.deadLetterQueue, inbound: this.inbound.deadLetterQueue },
+    });
+    this.alarms.track(this.dashboard.fallbackRateAlarm);
 
     this.addOutputs(config);
     suppressCdkProviderFindings(this);

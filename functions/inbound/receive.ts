@@ -1,12 +1,15 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { SESEvent } from 'aws-lambda';
+import { createPowertoolsMetrics } from '../../shared/adapters/powertools-metrics';
 import { inboundDepsFromEnv } from '../../shared/composition/inbound-deps';
 import { logger } from '../../shared/logger';
 import { fileInboundMail } from '../../shared/messages/file-inbound-mail';
+import { countFilings } from '../../shared/messages/operation-metrics';
 import { deliveryFromSesRecord } from '../../shared/messages/ses-receipt';
 
 const deps = inboundDepsFromEnv();
+const metrics = createPowertoolsMetrics();
 
 /**
  * SES receipt rule → (S3 action stored the raw mail) → this function, invoked asynchronously.
@@ -20,7 +23,9 @@ async function receive(event: SESEvent): Promise<{ outcomes: unknown[] }> {
     const filed = await fileInboundMail(deps, delivery);
     logger.info('inbound mail', { rawKey: delivery.rawKey, outcomes: filed });
     outcomes.push(...filed);
+    countFilings(metrics, filed);
   }
+  metrics.publish();
   return { outcomes };
 }
 

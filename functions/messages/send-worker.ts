@@ -1,12 +1,15 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { createPowertoolsMetrics } from '../../shared/adapters/powertools-metrics';
 import { deliverMailDepsFromEnv } from '../../shared/composition/messages-deps';
 import { logger } from '../../shared/logger';
 import { deliverCandidateMail } from '../../shared/messages/deliver-candidate-mail';
+import { countDelivery } from '../../shared/messages/operation-metrics';
 import type { SendJob } from '../../shared/messages/send-job';
 
 const deps = deliverMailDepsFromEnv();
+const metrics = createPowertoolsMetrics();
 
 /**
  * SQS → one delivery per record. A record whose delivery throws is reported as a batch item
@@ -19,12 +22,15 @@ async function deliverBatch(event: SQSEvent): Promise<SQSBatchResponse> {
       const job = JSON.parse(record.body) as SendJob;
       const outcome = await deliverCandidateMail(deps, job.messageId);
       logger.info('delivery', { messageId: job.messageId, outcome, receiveCount: record.attributes.ApproximateReceiveCount });
+      // Counting must never make SQS deliver a finished message again.
+      if (outcome !== 'skipped') countDelivery(metrics, outcome, await deps.messages.get(job.messageId).catch(() => null));
     } catch (error) {
       logger.error('delivery failed; SQS will retry', { sqsMessageId: record.messageId, error: error as Error });
       batchItemFailures.push({ itemIdentifier: record.messageId });
     }
   }
   await deps.endBatch();
+  metrics.publish();
   return { batchItemFailures };
 }
 

@@ -73,6 +73,11 @@ export class Alarms extends Construct {
     );
   }
 
+  /** Sends an alarm built elsewhere (a construct's own metric) to the topic too. */
+  track(alarm: Alarm): Alarm {
+    return this.add(alarm);
+  }
+
   private add(alarm: Alarm): Alarm {
     alarm.addAlarmAction(this.action);
     this.alarms.push(alarm);

@@ -85,7 +85,7 @@ export class InboundReceiving extends Construct {
       .bindBucket({
         bucket: props.mailBucket.bucket,
         read: [MAIL_PREFIXES.inbound],
-        write: [MAIL_PREFIXES.attachments, MAIL_PREFIXES.bodies],
+        write: [MAIL_PREFIXES.attachments, MAIL_PREFIXES.bodies, MAIL_PREFIXES.inboundFiled],
       });
 
     this.ruleSet = new ReceiptRuleSet(this, 'RuleSet', { receiptRuleSetName: ruleSetName });

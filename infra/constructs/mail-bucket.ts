@@ -24,6 +24,10 @@ export const MAIL_PREFIXES = {
   outbound: 'outbound/',
   /** Large attachments uploaded by the frontend with a presigned PUT; deleted after a day. */
   uploads: UPLOADS_PREFIX,
+  /** A mark per raw inbound message once filed (read by the inbound reconciler). */
+  inboundFiled: 'inbound-filed/',
+  /** Envelopes the local listener keeps beside raw mail (SES's event carries them on AWS). */
+  inboundEnvelopes: 'inbound-envelopes/',
 } as const;
 
 export interface MailBucketProps {

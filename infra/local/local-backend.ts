@@ -11,8 +11,10 @@ import { DEFAULT_CORS_ALLOWED_ORIGINS, parseCorsOrigins } from '../../shared/htt
 import { localLambdaContext } from './lambda-context';
 import { ensureTable, startLocalDynamo } from './local-dynamodb';
 import { type ApiLambda, startLocalHttpApi } from './local-http-api';
+import { startLocalInboundReconciler } from './local-inbound-reconciler';
 import { startLocalInboundSmtp } from './local-inbound-smtp';
 import { type LocalCompanySmtp, startCompanyMailboxForwarding, startLocalCompanySmtp } from './local-company-smtp';
+import { startLocalOutboundSweeper } from './local-outbound-sweeper';
 import { LOCAL_S3_CREDENTIALS, startLocalS3 } from './local-s3';
 import { LOCAL_SES_REGION, startLocalSes } from './local-ses';
 import { restoreLocalSesStore, saveLocalSesStore } from './local-ses-store-file';
@@ -133,6 +135,8 @@ async function startStandIns(options: LocalBackendOptions, stops: (() => Promise
   defaultEnv('SEND_RETRY_BASE_SECONDS', String(options.retryBaseSeconds ?? 2));
   defaultEnv('POWERTOOLS_SERVICE_NAME', 'recruiting-mail-local');
   defaultEnv('LOG_LEVEL', 'WARN');
+  defaultEnv('POWERTOOLS_METRICS_DISABLED', 'true');
+  defaultEnv('INBOUND_RECONCILE_GRACE_SECONDS', '60');
 
   const deadLetters = join(dataDir, 'dead-letters');
   mkdirSync(deadLetters, { recursive: true });
@@ -146,6 +150,13 @@ async function startStandIns(options: LocalBackendOptions, stops: (() => Promise
 
   const { handler: sendWorker } = await import('../../functions/messages/send-worker');
   sendQueue.attach((event: SQSEvent) => sendWorker(event, localLambdaContext('local-send-worker', 60_000)) as Promise<SQSBatchResponse>);
+
+  // Messages a crash left queued or sending: settled or back on the queue now, then on a timer.
+  const sweeper = await startLocalOutboundSweeper({
+    intervalSeconds: Number(process.env.SEND_SWEEP_INTERVAL_SECONDS ?? 60),
+    log: (line) => process.stderr.write(`${line}\n`),
+  });
+  stops.push(sweeper.stop);
 
   // Lambda's asynchronous invocation: two retries, then the on-failure destination.
   const inboundInvocations = new InProcessQueue('inbound', {
@@ -180,11 +191,22 @@ async function startStandIns(options: LocalBackendOptions, stops: (() => Promise
   });
   stops.push(forwarding.stop);
 
+  // Stored but never filed (a crash after the 250): filed now, and checked again on a timer.
+  const reconciler = await startLocalInboundReconciler({
+    intervalSeconds: Number(process.env.INBOUND_RECONCILE_INTERVAL_SECONDS ?? 60),
+    log: (line) => process.stderr.write(`${line}\n`),
+  });
+  stops.push(reconciler.stop);
+
   const api = await startLocalHttpApi({
     port: options.port,
     jwtSecret: options.jwtSecret,
     handlers: await importApiHandlers(),
-    functions: { inbound: (payload) => invokeInbound(payload as SESEvent) },
+    functions: {
+      inbound: (payload) => invokeInbound(payload as SESEvent),
+      'inbound-reconciler': (payload) => reconciler.run((payload ?? {}) as object),
+      'outbound-sweeper': (payload) => sweeper.run((payload ?? {}) as object),
+    },
     localControls: companySmtpControls(companySmtp),
     corsAllowedOrigins: localCorsOrigins(),
     throttle: { rateLimit: intEnv('API_THROTTLE_RATE_LIMIT', 50), burstLimit: intEnv('API_THROTTLE_BURST_LIMIT', 100) },

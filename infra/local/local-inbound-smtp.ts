@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import type { BlobStore } from '../../shared/blob-store';
 import type { SettingsStore } from '../../shared/email-settings/settings-store';
+import { envelopeKey, type StoredEnvelope } from '../../shared/messages/inbound-filing-marks';
 import { INBOUND_RAW_PREFIX, sesEventFor } from '../../shared/messages/ses-receipt';
 import type { SESEvent } from 'aws-lambda';
 
@@ -16,9 +17,9 @@ export interface LocalInboundSmtp {
 
 /**
  * Plays SES receiving on 127.0.0.1: accepts mail for known `*@<inboundDomain>` addresses only
- * (others get 550 5.1.1), stores the raw mail where SES's S3 action would, answers 250, and
- * then hands an event in SES's shape to `invoke` (asynchronously, as the receipt rule's Event
- * invocation does).
+ * (others get 550 5.1.1), stores the raw mail where SES's S3 action would (and its envelope
+ * beside it, for the reconciler), answers 250 only then, and then hands an event in SES's
+ * shape to `invoke` (asynchronously, as the receipt rule's Event invocation does).
  */
 export async function startLocalInboundSmtp(options: {
   port: number;
@@ -48,14 +49,20 @@ export async function startLocalInboundSmtp(options: {
       // smtp-server resets the envelope for the next transaction once the callback runs.
       const envelope = { from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '', to: session.envelope.rcptTo.map((rcpt) => rcpt.address.toLowerCase()) };
       const messageId = `local-${Date.now().toString(36)}-${randomBytes(8).toString('hex')}`;
+      const rawKey = `${INBOUND_RAW_PREFIX}${messageId}`;
+      const receivedAt = new Date();
+      const envelopeRecord: StoredEnvelope = { recipients: envelope.to, source: envelope.from, receivedAt: receivedAt.toISOString() };
+      // Acknowledged only once the mail and its envelope are stored: a crash after the 250 loses
+      // the filing in flight, never the mail (the reconciler files it at the next start).
       options.blobs
-        .put(`${INBOUND_RAW_PREFIX}${messageId}`, stream, 'message/rfc822')
+        .put(envelopeKey(rawKey), Buffer.from(JSON.stringify(envelopeRecord)), 'application/json')
+        .then(() => options.blobs.put(rawKey, stream, 'message/rfc822'))
         .then(() => {
           if ((stream as unknown as { sizeExceeded?: boolean }).sizeExceeded) {
             return callback(Object.assign(new Error('5.3.4 Message too big (SES accepts 40 MB)'), { responseCode: 552 }));
           }
           callback(null, `Ok: stored as ${messageId}`);
-          options.invoke(sesEventFor({ messageId, source: envelope.from, recipients: envelope.to, timestamp: new Date() }));
+          options.invoke(sesEventFor({ messageId, source: envelope.from, recipients: envelope.to, timestamp: receivedAt }));
         })
         .catch((error: Error) => callback(Object.assign(new Error(`4.3.0 Could not store the message: ${error.message}`), { responseCode: 451 })));
     },

@@ -1,4 +1,5 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import S3rver from 's3rver';
 
 /** The only credentials s3rver accepts. */
@@ -12,6 +13,7 @@ export interface LocalS3 {
 /** s3rver on 127.0.0.1 with the mail bucket, files under `directory`. */
 export async function startLocalS3(options: { directory: string; bucket: string; port?: number }): Promise<LocalS3> {
   mkdirSync(options.directory, { recursive: true });
+  removeIncompleteObjects(options.directory);
   const server = new S3rver({
     address: '127.0.0.1',
     port: options.port ?? 0,
@@ -21,4 +23,25 @@ export async function startLocalS3(options: { directory: string; bucket: string;
   });
   const { port } = await server.run();
   return { endpoint: `http://127.0.0.1:${port}`, stop: () => server.close() };
+}
+
+const OBJECT_SUFFIX = '._S3rver_object';
+
+/**
+ * S3 stores an object whole or not at all; s3rver writes the content, then the metadata, and
+ * answers the PUT only then. A process killed in between leaves content without (complete) metadata,
+ * which s3rver later fails on (500 on listing): such leftovers were never acknowledged as
+ * stored, so they are removed before the start.
+ */
+function removeIncompleteObjects(directory: string): void {
+  for (const entry of readdirSync(directory, { withFileTypes: true, recursive: true })) {
+    if (!entry.isFile() || !entry.name.endsWith(OBJECT_SUFFIX)) continue;
+    const path = join(entry.parentPath, entry.name);
+    const base = path.slice(0, -OBJECT_SUFFIX.length);
+    const metadata = `${base}._S3rver_metadata.json`;
+    if (existsSync(metadata) && statSync(metadata).size > 0) continue;
+    rmSync(metadata, { force: true });
+    rmSync(path, { force: true });
+    rmSync(`${path}.md5`, { force: true });
+  }
 }

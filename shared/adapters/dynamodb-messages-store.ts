@@ -1,7 +1,7 @@
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { createHash } from 'node:crypto';
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { AppError } from '../errors';
-import { type MessagesStore, normalizeMessageIdHeader } from '../messages/messages-store';
+import { isUnsettledOutbound, type MessagesStore, normalizeMessageIdHeader } from '../messages/messages-store';
 import type { MessageRecord, Page } from '../messages/model';
 import { TABLE_LAYOUT } from '../table-layout';
 import { getDocumentClient, isConditionFailure, putIfAbsent, tableName } from './dynamodb';
@@ -21,6 +21,18 @@ function indexKeys(message: Pick<MessageRecord, 'companyId' | 'candidateId' | 'c
     gsi1sk: `${message.receivedAt ?? message.createdAt}#${message.id}`,
   };
 }
+
+/**
+ * Unsettled outbound messages are listed through one small item each, in a few partitions
+ * (`UNSETTLED-OUTBOUND#<shard>`, sorted by creation), written before the message and deleted
+ * once it is `sent` or `failed`; a leftover (a crash between the two writes) is dropped when
+ * listed. No scan, no transaction, no second GSI.
+ */
+const UNSETTLED_SHARDS = 4;
+const unsettledKey = (message: Pick<MessageRecord, 'id' | 'createdAt'>) => ({
+  pk: `UNSETTLED-OUTBOUND#${createHash('sha256').update(message.id).digest()[0]! % UNSETTLED_SHARDS}`,
+  sk: `${message.createdAt}#${message.id}`,
+});
 
 function fromItem(item: Record<string, unknown>): MessageRecord {
   const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g2, type: _type, ...message } = item;
@@ -47,7 +59,12 @@ export function createDynamoMessagesStore(client = getDocumentClient(), table = 
   }
 
   return {
-    create: (message) => putIfAbsent(client, table, { ...messageKey(message.id), ...indexKeys(message), type: 'message', ...message }),
+    async create(message) {
+      if (isUnsettledOutbound(message)) {
+        await client.send(new PutCommand({ TableName: table, Item: { ...unsettledKey(message), type: 'unsettled-outbound', messageId: message.id } }));
+      }
+      return putIfAbsent(client, table, { ...messageKey(message.id), ...indexKeys(message), type: 'message', ...message });
+    },
     async get(id) {
       const out = await client.send(new GetCommand({ TableName: table, Key: messageKey(id), ConsistentRead: true }));
       return out.Item ? fromItem(out.Item) : null;
@@ -91,7 +108,11 @@ export function createDynamoMessagesStore(client = getDocumentClient(), table = 
             ReturnValues: 'ALL_NEW',
           }),
         );
-        return out.Attributes ? fromItem(out.Attributes) : null;
+        const updated = out.Attributes ? fromItem(out.Attributes) : null;
+        if (updated && current.direction === 'outbound' && !isUnsettledOutbound(updated)) {
+          await client.send(new DeleteCommand({ TableName: table, Key: unsettledKey(updated) }));
+        }
+        return updated;
       } catch (error) {
         if (isConditionFailure(error)) return null;
         throw error;
@@ -123,6 +144,24 @@ export function createDynamoMessagesStore(client = getDocumentClient(), table = 
       if (await putIfAbsent(client, table, { ...Key, type: 'inbound-message-id', messageId })) return messageId;
       const out = await client.send(new GetCommand({ TableName: table, Key, ConsistentRead: true }));
       return String(out.Item?.messageId);
+    },
+    async listUnsettledOutbound(limit) {
+      const found: MessageRecord[] = [];
+      for (let shard = 0; shard < UNSETTLED_SHARDS; shard++) {
+        let start: Record<string, unknown> | undefined;
+        do {
+          const out = await client.send(
+            new QueryCommand({ TableName: table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `UNSETTLED-OUTBOUND#${shard}` }, Limit: limit, ExclusiveStartKey: start }),
+          );
+          for (const item of out.Items ?? []) {
+            const message = await this.get(String(item.messageId));
+            if (message && isUnsettledOutbound(message)) found.push(message);
+            else await client.send(new DeleteCommand({ TableName: table, Key: { pk: item.pk, sk: item.sk } }));
+          }
+          start = out.LastEvaluatedKey;
+        } while (start && found.length < limit * (shard + 1));
+      }
+      return found.sort((a, b) => (a.createdAt < b.createdAt ? -1 : 1)).slice(0, limit);
     },
     async findByMessageIdHeader(companyId, header) {
       const out = await client.send(

@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { requireEnv } from '../config';
+import { traced } from './tracing';
 
 let documentClient: DynamoDBDocumentClient | undefined;
 
@@ -9,7 +10,7 @@ let documentClient: DynamoDBDocumentClient | undefined;
  * when set (local mode), so no code here knows whether it talks to AWS or dynalite.
  */
 export function getDocumentClient(): DynamoDBDocumentClient {
-  documentClient ??= DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+  documentClient ??= DynamoDBDocumentClient.from(traced(new DynamoDBClient({})), {
     marshallOptions: { removeUndefinedValues: true },
   });
   return documentClient;

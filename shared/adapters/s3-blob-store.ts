@@ -4,6 +4,8 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { Readable } from 'node:stream';
 import type { BlobStore } from '../blob-store';
 import { boolEnv, requireEnv } from '../config';
+import { safeMediaType } from '../inbound/safe-header-value';
+import { traced } from './tracing';
 
 let s3: S3Client | undefined;
 
@@ -12,11 +14,11 @@ let s3: S3Client | undefined;
  * checksums only when required (otherwise streamed uploads keep their chunk framing).
  */
 export function getS3Client(): S3Client {
-  s3 ??= new S3Client({
+  s3 ??= traced(new S3Client({
     forcePathStyle: boolEnv('S3_FORCE_PATH_STYLE', false),
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
-  });
+  }));
   return s3;
 }
 
@@ -30,8 +32,9 @@ export function createS3BlobStore(bucket = requireEnv('MAIL_BUCKET'), client = g
             size += chunk.length;
             return chunk;
           });
+      // The type may come from a mail: only a clean `type/subtype` goes into the upload's header.
       // Upload streams in parts, so a 40 MB attachment never sits in memory whole.
-      await new Upload({ client, params: { Bucket: bucket, Key: key, Body: counted, ContentType: contentType } }).done();
+      await new Upload({ client, params: { Bucket: bucket, Key: key, Body: counted, ContentType: safeMediaType(contentType) } }).done();
       return { size: Buffer.isBuffer(body) ? body.length : size };
     },
     async getBuffer(key) {

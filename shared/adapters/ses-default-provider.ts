@@ -10,6 +10,7 @@ import {
   type DefaultProviderSendInput,
   type DefaultProviderSendResult,
 } from '../outbound/default-provider';
+import { traced } from './tracing';
 
 export interface SesDefaultProviderOptions {
   /** A ready client (tests, or a shared one); otherwise one is built from the options below. */
@@ -137,13 +138,13 @@ export function translateSesError(error: unknown): DefaultProviderError {
 export function createSesDefaultProvider(options: SesDefaultProviderOptions = {}): DefaultProvider {
   const client =
     options.client ??
-    new SESClient({
+    traced(new SESClient({
       ...(options.region ? { region: options.region } : {}),
       ...(options.endpoint ? { endpoint: options.endpoint } : {}),
       ...(options.credentials ? { credentials: options.credentials } : {}),
       ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}),
       requestHandler: { connectionTimeout: CONNECTION_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS },
-    });
+    }));
   let region: Promise<string> | undefined;
   const resolveRegion = (): Promise<string> => {
     region ??= options.region ? Promise.resolve(options.region) : client.config.region();

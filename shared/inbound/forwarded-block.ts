@@ -182,6 +182,24 @@ function scanHeaderBlocks(
   return { blocks, rejected };
 }
 
+/**
+ * Every distinct acceptable author of the forwarded header blocks in a body, in order: when the
+ * evidence for a forward is weak, more than one means the mail names no single author.
+ */
+export function forwardedBlockAuthors(body: string, accept: (address: string | null | undefined) => string | null): string[] {
+  const authors: string[] = [];
+  let rest = boundBody(body);
+  for (let guard = 0; guard < 20; guard += 1) {
+    const found = scanHeaderBlocks(rest, accept);
+    if (!found.sender) break;
+    if (!authors.includes(found.sender.address)) authors.push(found.sender.address);
+    const at = rest.toLowerCase().indexOf(found.sender.address);
+    if (at < 0) break;
+    rest = rest.slice(at + found.sender.address.length);
+  }
+  return authors;
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* HTML to plain text, only as far as finding header blocks needs                              */
 /* ------------------------------------------------------------------------------------------ */

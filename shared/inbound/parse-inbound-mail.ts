@@ -11,6 +11,7 @@ import {
   type MessageText,
   type StructuredHeader,
 } from 'mailparser';
+import { safeFilename, safeMediaType } from './safe-header-value';
 
 /**
  * Streaming parse of one inbound mail (up to SES's 40 MB) into what the inbound use case needs:
@@ -270,7 +271,7 @@ function parseMessage(
     parser.on('end', finish);
 
     const handleAttachment = (attachment: AttachmentStream): void => {
-      const contentType = (attachment.contentType || 'application/octet-stream').toLowerCase();
+      const contentType = safeMediaType(attachment.contentType);
       const index = attachments.length;
       const retainKind = EMBEDDED_MESSAGE_TYPES.has(contentType)
         ? 'embedded'
@@ -308,7 +309,7 @@ function parseMessage(
       tee.on('end', release);
       tee.on('close', release);
 
-      const filename = attachment.filename;
+      const filename = safeFilename(attachment.filename);
       const meta: InboundAttachment = {
         ...(filename ? { filename } : {}),
         contentType,

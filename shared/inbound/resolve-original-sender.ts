@@ -1,6 +1,6 @@
 import EmailForwardParser from 'email-forward-parser';
 import type { EmbeddedMessage, MailAddress, ParsedInboundMail } from './parse-inbound-mail';
-import { findForwardedSender, htmlToPlainText, type ForwardedSender } from './forwarded-block';
+import { findForwardedSender, forwardedBlockAuthors, htmlToPlainText, type ForwardedSender } from './forwarded-block';
 import { detectForwardSubject, detectReplySubject } from './forward-subject';
 
 /**
@@ -74,13 +74,27 @@ export function resolveOriginalSender(mail: ParsedInboundMail, context: ResolveS
 
   const forwardSubject = detectForwardSubject(mail.subject);
   if (forwardSubject) evidence.push(`subject: forward prefix "${forwardSubject.prefix}"`);
-  const looksForwarded = fromIsCompany || fromIsOurs || from === null || forwardSubject !== null;
+  // A colleague's mailbox at the company's own domain (not the configured address) that passes
+  // a mail on forwards it, with or without "Fwd:" (Outlook's "-----Original Message-----").
+  const fromIsColleague = from !== null && !fromIsCompany && !fromIsOurs && guard.isCompanyDomain(from);
+  if (fromIsColleague) evidence.push(`from: ${from} is at the company's domain`);
+  const looksForwarded = fromIsCompany || fromIsOurs || from === null || forwardSubject !== null || fromIsColleague;
 
-  // 1. Inline forwarded block.
-  const inline = findInlineForward(mail, forwardSubject !== null || fromIsCompany, guard);
+  // 1. Inline forwarded block. The mail's own From is never its forwarded author: a block by the
+  // forwarding mailbox itself (a forward of its own forward) sends the search one level deeper.
+  const inner = from !== null ? guard.without(from) : guard;
+  const inline = findInlineForward(mail, forwardSubject !== null || fromIsCompany || fromIsColleague, inner);
   if (inline) {
     evidence.push(...inline.evidence);
     if (inline.sender && (looksForwarded || inline.strongSeparator)) {
+      // Weak evidence (a colleague, no "Fwd:", no forward-only separator) must name one author.
+      if (fromIsColleague && forwardSubject === null && !inline.strongSeparator) {
+        const authors = forwardedBlockAuthors(mail.text ?? (mail.html ? htmlToPlainText(mail.html) : ''), (a) => inner.accept(a));
+        if (authors.length > 1) {
+          evidence.push(`not matched: the quoted blocks name ${authors.length} authors (${authors.join(', ')})`);
+          return { address: null, by: 'forwarded', evidence };
+        }
+      }
       return { ...result(inline.sender, 'forwarded'), evidence };
     }
   }
@@ -88,7 +102,7 @@ export function resolveOriginalSender(mail: ParsedInboundMail, context: ResolveS
   // 2. Forwarded as an attached message. When From is a person and nothing else says
   // "forward", only a message attached as a file counts (a bare embedded part is an enclosure
   // or digest), and never in a reply.
-  const fromIsPerson = from !== null && !fromIsOurs;
+  const fromIsPerson = from !== null && !fromIsOurs && !fromIsColleague;
   if (!fromIsPerson || !detectReplySubject(mail.subject)) {
     const embedded = fromIsPerson && !forwardSubject
       ? mail.embeddedMessages.filter((message) => message.attachedAsFile)
@@ -224,9 +238,29 @@ export class AddressGuard {
   private readonly company: Set<string>;
   private readonly domains: string[];
 
+  private readonly companyDomains: Set<string>;
+
   constructor(context: ResolveSenderContext) {
     this.company = new Set(context.companyAddresses.map((a) => a.trim().toLowerCase()));
     this.domains = context.ourDomains.map((d) => d.trim().toLowerCase().replace(/^@/, '')).filter(Boolean);
+    this.companyDomains = new Set(
+      [...this.company].map((address) => address.slice(address.lastIndexOf('@') + 1)).filter((domain) => domain && !MAILBOX_PROVIDER_DOMAINS.has(domain)),
+    );
+  }
+
+  /** The same guard, also refusing one more address (the mail's own From, in its forwarded blocks). */
+  without(address: string): AddressGuard {
+    const narrowed = Object.create(this) as AddressGuard;
+    narrowed.accept = (raw) => {
+      const accepted = this.accept(raw);
+      return accepted === address ? null : accepted;
+    };
+    return narrowed;
+  }
+
+  /** An address at the company's own domain (never a public mailbox provider's). */
+  isCompanyDomain(address: string): boolean {
+    return this.companyDomains.has(address.slice(address.lastIndexOf('@') + 1));
   }
 
   /** Lowercased address if it is syntactically usable, else null. */
@@ -256,3 +290,10 @@ export class AddressGuard {
     return address && !this.isExcluded(address) ? address : null;
   }
 }
+
+/** Public mailbox providers: a company address there says nothing about its colleagues. */
+const MAILBOX_PROVIDER_DOMAINS = new Set([
+  'gmail.com', 'googlemail.com', 'outlook.com', 'hotmail.com', 'live.com', 'msn.com', 'yahoo.com', 'ymail.com', 'icloud.com',
+  'me.com', 'mac.com', 'aol.com', 'gmx.de', 'gmx.net', 'gmx.com', 'web.de', 't-online.de', 'proton.me', 'protonmail.com',
+  'mail.com', 'yandex.ru', 'mail.ru', 'zoho.com', 'fastmail.com', 'orange.fr', 'free.fr', 'libero.it', 'qq.com', '163.com',
+]);

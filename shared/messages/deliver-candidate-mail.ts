@@ -97,9 +97,14 @@ export async function deliverCandidateMail(deps: DeliverMailDeps, messageId: str
 
   const smtp = await decryptSaved(deps, owner);
   const built = await buildCandidateMail({ ...mail, from: { address: smtp.fromAddress, name: smtp.fromName } });
-  await deps.messages.update(claimed.id, { transmitting: true, provider: 'smtp', from: { address: smtp.fromAddress, name: smtp.fromName ?? null } });
+  await deps.messages.update(claimed.id, { provider: 'smtp', from: { address: smtp.fromAddress, name: smtp.fromName ?? null } });
+  // Marked only once the server asked for the data (not while waiting for a connection): a
+  // crash before that leaves a message the sweeper may put back on the queue.
+  const beforeData = async () => {
+    await deps.messages.update(claimed.id, { transmitting: true });
+  };
   try {
-    const result = await deps.sendSmtp(smtp, built);
+    const result = await deps.sendSmtp(smtp, { ...built, beforeData });
     await finish(deps, claimed.id, 'sent', { provider: 'smtp', smtpResponse: result.response, sentAt: deps.now().toISOString() });
     return 'sent';
   } catch (error) {

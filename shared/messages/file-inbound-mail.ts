@@ -13,6 +13,7 @@ import { resolveOriginalSender } from '../inbound/resolve-original-sender';
 import { sanitizeMailHtml } from '../inbound/sanitize-html';
 import { logger } from '../logger';
 import { findRedirectToken } from '../email-settings/redirect-check';
+import { filedMarkKey } from './inbound-filing-marks';
 import { bodyFields } from './message-body';
 import type { MessagesStore } from './messages-store';
 import { newMessageRecord, type MatchKind, type MessageRecord, type Verdicts } from './model';
@@ -56,6 +57,14 @@ interface Target {
  * same Message-ID at the same scope is kept once.
  */
 export async function fileInboundMail(deps: FileInboundDeps, delivery: InboundDelivery): Promise<FilingOutcome[]> {
+  const outcomes = await fileForEveryScope(deps, delivery);
+  // The mark tells the reconciler this raw mail needs nothing more; written only once filed.
+  const mark = { filedAt: deps.now().toISOString(), outcomes: outcomes.map((outcome) => outcome.result) };
+  await deps.blobs.put(filedMarkKey(delivery.rawKey), Buffer.from(JSON.stringify(mark)), 'application/json');
+  return outcomes;
+}
+
+async function fileForEveryScope(deps: FileInboundDeps, delivery: InboundDelivery): Promise<FilingOutcome[]> {
   const targets = await resolveTargets(deps, delivery);
   if (targets.length === 0) {
     logger.warn('inbound mail for no known address', { rawKey: delivery.rawKey, recipients: delivery.recipients });

@@ -31,7 +31,16 @@ export interface MessagesStore {
    * claimed it, else the id that did (the same mail forwarded or delivered twice).
    */
   claimInboundMessageId(companyId: string, scope: string, header: string, messageId: string): Promise<string>;
+  /**
+   * Outbound messages not yet `sent` or `failed` (queued, sending), oldest first, at most
+   * `limit`: the work list of the sweeper that settles what a crash left behind.
+   */
+  listUnsettledOutbound(limit: number): Promise<MessageRecord[]>;
 }
+
+/** Whether an outbound message still has work to do. */
+export const isUnsettledOutbound = (message: Pick<MessageRecord, 'direction' | 'status'>): boolean =>
+  message.direction === 'outbound' && message.status !== 'sent' && message.status !== 'failed';
 
 /** Message-IDs compare without angle brackets and case-insensitively. */
 export const normalizeMessageIdHeader = (header: string): string => header.trim().replace(/^<|>$/g, '').toLowerCase();

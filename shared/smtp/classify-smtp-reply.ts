@@ -92,6 +92,9 @@ function classifyReply(stage: SmtpStage, reply: ParsedReply, context: FailureCon
   const { code, enhanced, text } = reply;
   const e = enhanced ?? '';
   const transient = code >= 400 && code < 500;
+  // A 4xx reply is temporary whatever its text (a greylisting Postfix says "Sender address
+  // rejected: Greylisted"): the text only chooses which temporary code and hint.
+  if (transient) return classifyTemporaryReply(stage, reply);
 
   // Microsoft 365: 5.7.139 covers both "SMTP AUTH disabled" and "blocked by policy".
   if (has(text, /SmtpClientAuthentication is disabled|basic authentication is disabled/i)) return { code: 'AUTH_DISABLED' };
@@ -128,13 +131,8 @@ function classifyReply(stage: SmtpStage, reply: ParsedReply, context: FailureCon
     return { code: 'RELAY_DENIED' };
   }
 
-  // Throttling, on any stage; Gmail's daily quota is a 5xx but still a rate limit.
-  if (
-    ['4.2.1', '4.5.3', '4.7.28', '4.4.2', '4.3.2', '5.4.5'].includes(e) ||
-    (transient && has(text, /try again later|too many|\brate\b|throttl|limit exceeded|quota|concurrent connections/i))
-  ) {
-    return { code: 'RATE_LIMITED', temporary: true };
-  }
+  // Gmail's daily quota is a 5xx but still a rate limit (4xx throttling is handled above).
+  if (e === '5.4.5') return { code: 'RATE_LIMITED', temporary: true };
 
   // TLS negotiation problems reported by the server.
   if (has(text, /must issue a STARTTLS|STARTTLS first|STARTTLS is required|encryption required|requires TLS/i)) {
@@ -151,7 +149,6 @@ function classifyReply(stage: SmtpStage, reply: ParsedReply, context: FailureCon
         ? 'The server announced STARTTLS but could not start it (a problem on the server side).'
         : 'The server refused to start TLS.',
       hint: 'Ask your IT to check the server\'s TLS certificate and configuration, or use SSL/TLS on port 465 if the server offers it.',
-      temporary: transient,
     };
   }
 
@@ -164,9 +161,6 @@ function classifyReply(stage: SmtpStage, reply: ParsedReply, context: FailureCon
         hint: 'The server does not support password login here (on this port, or at all). Ask your IT which port accepts SMTP AUTH, usually 587 with STARTTLS.',
       };
     }
-    // Postfix answers `454 4.7.0 Temporary authentication failure` when its authentication
-    // service (Dovecot) is slow, typically while it delays logins after failed attempts.
-    if (transient) return { code: 'TEMPORARY_FAILURE', message: 'The server could not check the login right now.', hint: LOGIN_DELAY_HINT, temporary: true };
     // Gmail and Postfix 535 5.7.8, Microsoft 535 5.7.3, and any other permanent refusal of AUTH.
     return { code: 'AUTH_FAILED' };
   }
@@ -177,8 +171,6 @@ function classifyReply(stage: SmtpStage, reply: ParsedReply, context: FailureCon
       hint: 'Enter the username and password of the mailbox.',
     };
   }
-
-  if (transient) return { code: 'TEMPORARY_FAILURE', temporary: true };
 
   switch (stage) {
     case 'greeting':
@@ -203,6 +195,46 @@ function classifyReply(stage: SmtpStage, reply: ParsedReply, context: FailureCon
     default:
       return code >= 200 && code < 400 ? { code: 'PROTOCOL_ERROR' } : { code: 'UNKNOWN' };
   }
+}
+
+const RATE_TEXT = /too many|\brate\b|throttl|limit exceeded|quota|concurrent connections/i;
+const RATE_ENHANCED = ['4.2.1', '4.5.3', '4.7.28', '4.4.2', '4.3.2'];
+
+/**
+ * The verdict for a 4xx reply: always RATE_LIMITED or TEMPORARY_FAILURE (retried with backoff,
+ * never a reason to fall back or to mark the settings failing on its own).
+ */
+function classifyTemporaryReply(stage: SmtpStage, reply: ParsedReply): Verdict {
+  const { enhanced, text } = reply;
+  if (has(text, /grey ?list|gray ?list|greylisted|graylisted/i)) {
+    return {
+      code: 'TEMPORARY_FAILURE',
+      message: 'The server greylists: it turns away the first attempt from an unknown sender and accepts a later retry.',
+      hint: 'Nothing to change: mail is retried automatically after a few minutes, and a test run again in a few minutes passes.',
+      temporary: true,
+    };
+  }
+  if (RATE_ENHANCED.includes(enhanced ?? '') || has(text, RATE_TEXT) || has(text, /try again later/i)) return { code: 'RATE_LIMITED', temporary: true };
+  // Postfix answers `454 4.7.0 Temporary authentication failure` when its authentication
+  // service (Dovecot) is slow, typically while it delays logins after failed attempts.
+  if (stage === 'auth') return { code: 'TEMPORARY_FAILURE', message: 'The server could not check the login right now.', hint: LOGIN_DELAY_HINT, temporary: true };
+  if (stage === 'tls') {
+    return {
+      code: 'TEMPORARY_FAILURE',
+      message: 'The server announced STARTTLS but could not start it right now (a problem on the server side).',
+      hint: 'Try again in a few minutes; if it persists, ask your IT to check the server\'s TLS certificate and configuration.',
+      temporary: true,
+    };
+  }
+  if (enhanced?.startsWith('4.3.')) {
+    return {
+      code: 'TEMPORARY_FAILURE',
+      message: 'The mail server reported a temporary problem of its own.',
+      hint: 'Mail is retried automatically; if it persists, give the server\'s reply to your IT.',
+      temporary: true,
+    };
+  }
+  return { code: 'TEMPORARY_FAILURE', temporary: true };
 }
 
 const CERT_ERRORS = new Set([

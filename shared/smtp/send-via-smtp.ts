@@ -30,6 +30,11 @@ export interface SmtpMessage {
   envelope: { from: string; to: string[] };
   /** The complete RFC 5322 message. */
   raw: Buffer | string;
+  /**
+   * Called after the server's 354, before the first byte of the message goes out: from then on
+   * the server may get the message, so a caller that must never send twice records it here.
+   */
+  beforeData?: () => Promise<void>;
 }
 
 export interface SendViaSmtpOptions {
@@ -204,8 +209,12 @@ async function sendInSecretScope(
         if (started) return;
         started = true;
         progress.stage = 'data';
-        this.push(raw);
-        this.push(null);
+        const sendBytes = () => {
+          this.push(raw);
+          this.push(null);
+        };
+        if (!message.beforeData) return sendBytes();
+        message.beforeData().then(sendBytes, (error: Error) => this.destroy(error));
       },
     });
     body.once('end', () => {

@@ -340,6 +340,26 @@ describe('DynamoDB messages store', () => {
     assert.equal(await messages.claimInboundMessageId(companyId, 'berlin', '<CAF1x@mail.gmail.com>', 'msg_berlin'), 'msg_berlin');
   });
 
+  it('lists unsettled outbound messages (queued, sending) oldest first, until they are sent or failed', async () => {
+    const companyId = company('unsettled');
+    const ours = async () => (await messages.listUnsettledOutbound(10_000)).filter((m) => m.companyId === companyId).map((m) => [m.id, m.status]);
+    await messages.create(message(companyId, `${companyId}-b`, { createdAt: '2026-03-02T09:00:02.000Z' }));
+    await messages.create(message(companyId, `${companyId}-a`, { createdAt: '2026-03-02T09:00:01.000Z' }));
+    await messages.create(message(companyId, `${companyId}-c`, { createdAt: '2026-03-02T09:00:03.000Z' }));
+    await messages.create(inbound(companyId, `${companyId}-in`, '2026-03-02T09:00:00.000Z'));
+    await messages.update(`${companyId}-c`, { status: 'sending', sendingSince: '2026-03-02T09:01:00.000Z' }, ['queued']);
+    assert.deepEqual(await ours(), [[`${companyId}-a`, 'queued'], [`${companyId}-b`, 'queued'], [`${companyId}-c`, 'sending']]);
+
+    await messages.update(`${companyId}-a`, { status: 'sent' });
+    await messages.update(`${companyId}-c`, { status: 'failed' });
+    assert.deepEqual(await ours(), [[`${companyId}-b`, 'queued']]);
+    // The index item of a settled message is gone, not just filtered.
+    const left = await documentClient.send(
+      new (await import('@aws-sdk/lib-dynamodb')).ScanCommand({ TableName: TABLE, FilterExpression: 'begins_with(messageId, :c) AND #t = :t', ExpressionAttributeNames: { '#t': 'type' }, ExpressionAttributeValues: { ':c': companyId, ':t': 'unsettled-outbound' } }),
+    );
+    assert.deepEqual(left.Items?.map((item) => item.messageId), [`${companyId}-b`]);
+  });
+
   it('finds a message by any form of its Message-ID header', async () => {
     const companyId = company('acme');
     await messages.indexMessageIdHeader(companyId, '<0100019ABC@email.amazonses.com>', 'msg_1');

@@ -25,6 +25,16 @@ const CASES: Array<{ fixture: string; address: string | null; by: string; name?:
   { fixture: 'iso-2022-jp.eml', address: 'yamada@mail.example', by: 'from' },
   { fixture: 'forward-without-sender.eml', address: null, by: 'forwarded' },
   { fixture: 'malformed.eml', address: null, by: 'forwarded' },
+  // A forward of the forwarding mailbox's own forward: the innermost author, not the mailbox.
+  { fixture: 'forward-of-own-forward.eml', address: 'kofi.mensah@mail.example', by: 'forwarded', name: 'Kofi Mensah' },
+  // A colleague at the company's domain passing on an Outlook "Original Message" without "Fwd:".
+  { fixture: 'outlook-original-message-without-fwd.eml', address: 'kofi.mensah@mail.example', by: 'forwarded' },
+  // ... naming two authors: ambiguous, so unassigned rather than a guess.
+  { fixture: 'outlook-two-original-messages.eml', address: null, by: 'forwarded' },
+  // An inline message/rfc822 part (Content-Disposition: inline, not a file) passed on by a colleague.
+  { fixture: 'forward-inline-rfc822.eml', address: 'efua.asante@mailbox.example', by: 'attachment', name: 'Efua Asante' },
+  // A candidate's reply quoting someone else's Outlook block stays the candidate's.
+  { fixture: 'candidate-reply-quoting-original-message.eml', address: 'kofi.mensah@mail.example', by: 'from' },
 ];
 
 describe('resolveOriginalSender', () => {

@@ -125,7 +125,7 @@ describe('egress network', () => {
 describe('functions', () => {
   it('all run nodejs22.x on arm64 with active tracing, source maps and their own log group with retention', () => {
     const functions = Object.values(synth.stack.functions);
-    assert.equal(functions.length, 6);
+    assert.equal(functions.length, 8);
     for (const fn of functions) {
       const props = synth.json.Resources[synth.logicalId(fn)]!.Properties;
       assert.equal(props.Runtime, 'nodejs22.x');
@@ -401,8 +401,36 @@ describe('least-privilege IAM', () => {
       {
         Action: ['s3:AbortMultipartUpload', 's3:PutObject'],
         Effect: 'Allow',
-        Resource: [arnWithSuffix(ids.bucket, '/attachments/*'), arnWithSuffix(ids.bucket, '/bodies/*')],
+        Resource: [arnWithSuffix(ids.bucket, '/attachments/*'), arnWithSuffix(ids.bucket, '/bodies/*'), arnWithSuffix(ids.bucket, '/inbound-filed/*')],
       },
+    ]);
+  });
+
+  it('inbound reconciler: table, raw mail, envelopes and marks read, list; attachments, bodies and marks write; no SES, no KMS', () => {
+    assert.deepEqual(statementsOfRole(synth, roleOf('inboundReconciler')), [
+      { Action: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], Effect: 'Allow', Resource: '*' },
+      logsStatement('inboundReconciler'),
+      tableStatement(),
+      {
+        Action: 's3:GetObject',
+        Effect: 'Allow',
+        Resource: [arnWithSuffix(ids.bucket, '/inbound-envelopes/*'), arnWithSuffix(ids.bucket, '/inbound-filed/*'), arnWithSuffix(ids.bucket, '/inbound/*')],
+      },
+      { Action: 's3:ListBucket', Effect: 'Allow', Resource: arnOf(ids.bucket) },
+      {
+        Action: ['s3:AbortMultipartUpload', 's3:PutObject'],
+        Effect: 'Allow',
+        Resource: [arnWithSuffix(ids.bucket, '/attachments/*'), arnWithSuffix(ids.bucket, '/bodies/*'), arnWithSuffix(ids.bucket, '/inbound-filed/*')],
+      },
+    ]);
+  });
+
+  it('outbound sweeper: table and send queue only', () => {
+    assert.deepEqual(statementsOfRole(synth, roleOf('outboundSweeper')), [
+      { Action: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], Effect: 'Allow', Resource: '*' },
+      logsStatement('outboundSweeper'),
+      tableStatement(),
+      { Action: 'sqs:SendMessage', Effect: 'Allow', Resource: arnOf(ids.sendQueue) },
     ]);
   });
 
@@ -523,6 +551,48 @@ describe('alarms', () => {
     for (const alarm of deadLetterAlarms) assert.equal(alarm.Threshold, 1);
     assert.equal(alarms.filter((alarm) => alarm.MetricName === 'ApproximateAgeOfOldestMessage').length, 1);
     synth.template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com', TopicArn: topic });
+  });
+
+  it('a dashboard of sends, fallbacks, filings, repairs and dead letters, and an alarm on the fallback rate', () => {
+    const dashboards = Object.values(synth.template.findResources('AWS::CloudWatch::Dashboard'));
+    assert.equal(dashboards.length, 1);
+    const body = JSON.stringify(dashboards[0].Properties.DashboardBody);
+    for (const metric of ['Sends', 'Fallbacks', 'InboundFilings', 'InboundMatches', 'InboundReconciled', 'OutboundSwept', 'ApproximateNumberOfMessagesVisible']) {
+      assert.ok(body.includes(metric), `the dashboard shows ${metric}`);
+    }
+    const fallbackRate = Object.values(synth.template.findResources('AWS::CloudWatch::Alarm'))
+      .map((alarm) => alarm.Properties)
+      .filter((alarm) => (alarm.Metrics ?? []).some((metric: any) => /fallbacks \/ sent/.test(metric.Expression ?? '')));
+    assert.equal(fallbackRate.length, 1);
+    assert.equal(fallbackRate[0].Threshold, 0.2);
+    const names = fallbackRate[0].Metrics.filter((metric: any) => metric.MetricStat).map((metric: any) => metric.MetricStat.Metric.MetricName).sort();
+    assert.deepEqual(names, ['MessagesFallenBack', 'MessagesSent']);
+    assert.deepEqual(fallbackRate[0].AlarmActions, [{ Ref: synth.logicalId(synth.stack.alarms.topic) }]);
+  });
+
+  it('the outbound sweeper runs every 5 minutes', () => {
+    synth.template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(5 minutes)',
+      Targets: [{ Arn: { 'Fn::GetAtt': [synth.logicalId(synth.stack.functions.outboundSweeper), 'Arn'] }, Input: '{}' }],
+    });
+  });
+
+  it('the inbound reconciler runs on a schedule and alarms as soon as it finds unfiled mail', () => {
+    const reconciler = synth.logicalId(synth.stack.functions.inboundReconciler);
+    synth.template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(15 minutes)',
+      State: 'ENABLED',
+      Targets: [{ Arn: { 'Fn::GetAtt': [reconciler, 'Arn'] }, Input: '{}', RetryPolicy: { MaximumRetryAttempts: 2 } }],
+    });
+    const finds = Object.values(synth.template.findResources('AWS::CloudWatch::Alarm'))
+      .map((alarm) => alarm.Properties)
+      .filter((alarm) => alarm.MetricName === 'InboundReconciled');
+    assert.equal(finds.length, 1);
+    assert.equal(finds[0].Namespace, 'RecruitingMail');
+    assert.deepEqual(finds[0].Dimensions, [{ Name: 'service', Value: 'inbound-reconciler' }]);
+    assert.equal(finds[0].Threshold, 1);
+    assert.equal(finds[0].ComparisonOperator, 'GreaterThanOrEqualToThreshold');
+    assert.deepEqual(finds[0].AlarmActions, [{ Ref: synth.logicalId(synth.stack.alarms.topic) }]);
   });
 });
 

@@ -35,7 +35,14 @@ const cases: Array<[string, SmtpStage, string, FailureContext, SmtpResultCode]> 
   ['greylisting', 'rcpt', '450 4.7.1 <x@y.test>: Recipient address rejected: Greylisted, please come back later', postfix, 'TEMPORARY_FAILURE'],
   ['other 4xx', 'mail_from', '451 4.3.0 Local error in processing', postfix, 'TEMPORARY_FAILURE'],
   ['user unknown', 'rcpt', '550 5.1.1 <nobody@acme.test>: Recipient address rejected: User unknown in virtual mailbox table', postfix, 'RECIPIENT_REJECTED'],
-  ['Postfix TLS not available', 'tls', '454 4.7.0 TLS not available due to local problem', postfix, 'STARTTLS_UNAVAILABLE'],
+  ['Postfix TLS not available (4xx: temporary)', 'tls', '454 4.7.0 TLS not available due to local problem', postfix, 'TEMPORARY_FAILURE'],
+  ['greylisting of the sender', 'mail_from', '450 4.7.1 <jobs@acme.test>: Sender address rejected: Greylisted, please try again later', postfix, 'TEMPORARY_FAILURE'],
+  ['greylisting at RCPT', 'rcpt', '450 4.7.1 <jobs@acme.test>: Sender address rejected: Greylisted, please try again later', postfix, 'TEMPORARY_FAILURE'],
+  ['451 4.3.5 server configuration problem', 'mail_from', '451 4.3.5 Server configuration problem', postfix, 'TEMPORARY_FAILURE'],
+  ['451 4.3.0 with a sender text', 'mail_from', '451 4.3.0 <jobs@acme.test>: Sender address rejected: Temporary lookup failure', postfix, 'TEMPORARY_FAILURE'],
+  ['4xx relay text', 'rcpt', '454 4.7.1 <x@elsewhere.test>: Relay access denied', postfix, 'TEMPORARY_FAILURE'],
+  ['4xx not authenticated text', 'mail_from', '450 4.7.1 Client not authenticated, try again', postfix, 'TEMPORARY_FAILURE'],
+  ['4xx at auth with a permanent-looking text', 'auth', '454 4.7.0 Authentication mechanism not supported right now', postfix, 'TEMPORARY_FAILURE'],
   ['Postfix STARTTLS first', 'mail_from', '530 5.7.0 Must issue a STARTTLS command first', { ...postfix, security: 'none' }, 'TLS_MISMATCH'],
   ['Postfix auth not enabled', 'auth', '503 5.5.1 Error: authentication not enabled', postfix, 'AUTH_UNAVAILABLE'],
   ['Postfix unknown mechanism', 'auth', '504 5.5.4 Unrecognized authentication type', postfix, 'AUTH_UNAVAILABLE'],
@@ -65,6 +72,18 @@ describe('classifySmtpFailure: replies', () => {
     assert.equal(result.code, 'AUTH_DISABLED');
     const bySendAs = classifySmtpFailure(reply('data', cases[12][2]), { ...custom, serverText: '220 BN9PR03CA0123.outlook.office365.com Microsoft ESMTP MAIL Service ready' });
     assert.match(bySendAs.hint, /Send As/);
+  });
+
+  it('any 4xx is temporary, whatever its text; greylisting has its own hint', () => {
+    for (const [, stage, text, context] of cases.filter(([, , line]) => line.startsWith('4'))) {
+      const result = classifySmtpFailure(reply(stage, text), context);
+      assert.equal(result.temporary, true, text);
+      assert.ok(['TEMPORARY_FAILURE', 'RATE_LIMITED'].includes(result.code), `${text} -> ${result.code}`);
+    }
+    const greylisted = classifySmtpFailure(reply('mail_from', '450 4.7.1 <jobs@acme.test>: Sender address rejected: Greylisted, please try again later'), postfix);
+    assert.match(greylisted.message, /greylist/i);
+    assert.match(greylisted.hint, /retried automatically/);
+    assert.doesNotMatch(greylisted.hint, /permission/i);
   });
 
   it('marks 4xx as temporary and 5xx as permanent', () => {

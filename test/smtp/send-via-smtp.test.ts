@@ -16,12 +16,17 @@ let starttlsServer: RunningSmtpServer;
 let idleDropServer: RunningSmtpServer;
 const rawServers: Array<{ close: () => Promise<void> }> = [];
 
+const GREYLISTED = '450 4.7.1 <greylisted@acme.test>: Sender address rejected: Greylisted, please try again later';
+
 const serverOptions: SMTPServerOptions = {
   key: tlsFixture.key,
   cert: tlsFixture.cert,
   onAuth(auth, _session, callback) {
     if (auth.password !== PASSWORD) return callback(smtpReply('535 5.7.8 Error: authentication failed'));
     callback(null, { user: auth.username ?? '' });
+  },
+  onMailFrom(address, _session, callback) {
+    callback(address.address === 'greylisted@acme.test' ? smtpReply(GREYLISTED) : undefined);
   },
   onRcptTo(address, _session, callback) {
     callback(address.address === 'nobody@acme.test' ? smtpReply('550 5.1.1 <nobody@acme.test>: Recipient address rejected: User unknown') : undefined);
@@ -121,6 +126,30 @@ describe('sendViaSmtp', () => {
     assert.equal(error.dataSent, false);
     assert.equal(error.temporary, false);
     assert.match(error.smtpResponse ?? '', /^535 5\.7\.8/);
+  });
+
+  it('a greylisting server is TEMPORARY_FAILURE, temporary, nothing sent (retried, not a send-as problem)', async () => {
+    const before = sslServer.received.length;
+    const error = await sendError(sendViaSmtp(settingsFor(sslServer.port, { fromAddress: 'greylisted@acme.test' }), message(undefined, 'greylisted@acme.test'), baseOptions));
+    assert.equal(error.code, 'TEMPORARY_FAILURE');
+    assert.equal(error.stage, 'mail_from');
+    assert.equal(error.temporary, true);
+    assert.equal(error.dataSent, false);
+    assert.equal(error.smtpResponse, GREYLISTED);
+    assert.equal(sslServer.received.length, before);
+  });
+
+  it('beforeData runs once the server asked for the data, and never when the conversation fails earlier', async () => {
+    const calls: number[] = [];
+    const before = sslServer.received.length;
+    await sendViaSmtp(settingsFor(sslServer.port), { ...message(), beforeData: async () => void calls.push(sslServer.received.length) }, baseOptions);
+    assert.deepEqual(calls, [before], 'called once, before the server had the message');
+    assert.equal(sslServer.received.length, before + 1);
+
+    const early: number[] = [];
+    await sendError(sendViaSmtp(settingsFor(sslServer.port), { ...message('nobody@acme.test'), beforeData: async () => void early.push(1) }, baseOptions));
+    await sendError(sendViaSmtp(settingsFor(sslServer.port, { password: 'wrong-one' }), { ...message(), beforeData: async () => void early.push(1) }, baseOptions));
+    assert.deepEqual(early, []);
   });
 
   it('a rejected recipient is RECIPIENT_REJECTED at rcpt', async () => {

@@ -43,6 +43,8 @@ const MAIL_FROM_REPLIES: Record<string, string> = {
   'exchange@acme.test': '550 5.7.1 Client does not have permissions to send as this sender',
   'busy@acme.test': '421 4.7.0 Try again later, closing connection.',
   'tempfail@acme.test': '451 4.3.0 Local error in processing',
+  'greylisted@acme.test': '450 4.7.1 <greylisted@acme.test>: Sender address rejected: Greylisted, please try again later',
+  'misconfigured@acme.test': '451 4.3.5 Server configuration problem',
 };
 const RCPT_REPLIES: Record<string, string> = {
   'nobody@acme.test': '550 5.1.1 <nobody@acme.test>: Recipient address rejected: User unknown in virtual mailbox table',
@@ -188,6 +190,8 @@ describe('testSmtpSettings: authentication and envelope replies', () => {
     ['exchange@acme.test', 'SENDER_NOT_ALLOWED'],
     ['busy@acme.test', 'RATE_LIMITED'],
     ['tempfail@acme.test', 'TEMPORARY_FAILURE'],
+    ['greylisted@acme.test', 'TEMPORARY_FAILURE'],
+    ['misconfigured@acme.test', 'TEMPORARY_FAILURE'],
   ]) {
     it(`MAIL FROM ${from} -> ${code}`, async () => {
       const result = await run(settingsFor(sslServer.port, { fromAddress: from }));
@@ -195,6 +199,13 @@ describe('testSmtpSettings: authentication and envelope replies', () => {
       assert.equal(result.smtpResponse, MAIL_FROM_REPLIES[from]);
     });
   }
+
+  it('a greylisting server is a temporary failure with a greylisting hint, not a send-as problem', async () => {
+    const result = await run(settingsFor(sslServer.port, { fromAddress: 'greylisted@acme.test' }));
+    assert.equal(result.code, 'TEMPORARY_FAILURE');
+    assert.match(result.message ?? '', /greylist/i);
+    assert.doesNotMatch(result.hint ?? '', /permission|send as/i);
+  });
 
   for (const [to, code] of [
     ['nobody@acme.test', 'RECIPIENT_REJECTED'],

@@ -8,6 +8,7 @@ import { type MessageRecord, newMessageRecord } from '../../shared/messages/mode
 import type { SendJob } from '../../shared/messages/send-job';
 import { DefaultProviderError } from '../../shared/outbound/default-provider';
 import { newMessageId } from '../../shared/outbound/message-id';
+import { classifySmtpFailure } from '../../shared/smtp/classify-smtp-reply';
 import { SmtpSendError } from '../../shared/smtp/send-via-smtp';
 import type { SmtpResultCode, SmtpStage } from '../../shared/smtp/types';
 import { FakeSecretCipher } from './fakes/fake-secret-cipher';
@@ -343,6 +344,29 @@ describe('deliverCandidateMail: failures of the company server', () => {
     assert.equal(t.settings.peek('acme', 'main')?.status, 'failing');
   });
 
+  it('a greylisting reply (as the real classifier judges it) is retried with backoff: no fallback, settings stay verified', async () => {
+    const t = setup({ maxSmtpAttempts: 3, maxDefaultAttempts: 5 });
+    await t.configureSmtp('main');
+    const line = '450 4.7.1 <jobs@acme.example>: Sender address rejected: Greylisted, please try again later';
+    const judged = classifySmtpFailure({ kind: 'reply', stage: 'mail_from', reply: line }, { host: 'mail.acme.example', port: 587, security: 'starttls' });
+    t.smtp.failNext(smtpError(judged.code, { stage: 'mail_from', smtpResponse: line, temporary: judged.temporary }));
+    const message = await t.queued();
+
+    assert.equal(await deliverCandidateMail(t.deps, message.id), 'retrying');
+    const stored = t.messages.peek(message.id);
+    assert.equal(stored.status, 'queued');
+    assert.equal(stored.error?.code, 'TEMPORARY_FAILURE');
+    assert.equal(stored.fallbackReason, null);
+    assert.equal(t.provider.sent.length, 0);
+    assert.equal(t.settings.peek('acme', 'main')?.status, 'verified');
+    assert.deepEqual(t.queue.jobs, [{ job: { messageId: message.id }, delaySeconds: 30 }]);
+
+    t.advance(30);
+    assert.equal(await deliverCandidateMail(t.deps, message.id), 'sent');
+    assert.equal(t.messages.peek(message.id).provider, 'smtp');
+    assert.equal(t.provider.sent.length, 0);
+  });
+
   it('a 4xx for one recipient is retried, then fails: no fallback, and the company server is not marked failing', async () => {
     const t = setup({ maxSmtpAttempts: 2, maxDefaultAttempts: 5 });
     await t.configureSmtp('main');
@@ -411,6 +435,25 @@ describe('deliverCandidateMail: leases and duplicates', () => {
     await assert.rejects(deliverCandidateMail(t.deps, message.id), WorkerBusyError);
     assert.equal(t.smtp.attempts.length, 0);
     assert.equal(t.messages.peek(message.id).status, 'sending');
+  });
+
+  it('a message is marked transmitting only once the server asks for the data, not while it waits for a connection', async () => {
+    const t = setup();
+    await t.configureSmtp('main');
+    const message = await t.queued();
+    const seen: boolean[] = [];
+    t.smtp.during = async () => void seen.push(t.messages.peek(message.id).transmitting);
+    t.smtp.failNext(smtpError('AUTH_FAILED', { stage: 'auth' }));
+    await deliverCandidateMail(t.deps, message.id);
+    assert.deepEqual(seen, [false], 'an attempt that failed at auth never transmitted');
+
+    const u = setup();
+    await u.configureSmtp('main');
+    const second = await u.queued();
+    u.smtp.during = async () => void seen.push(u.messages.peek(second.id).transmitting);
+    assert.equal(await deliverCandidateMail(u.deps, second.id), 'sent');
+    assert.equal(seen[1], true, 'a message the server took was marked before the data went out');
+    assert.equal(u.messages.peek(second.id).transmitting, false);
   });
 
   it('a stale lease with transmitting: true fails DELIVERY_UNCERTAIN without sending', async () => {

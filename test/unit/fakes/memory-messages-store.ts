@@ -1,5 +1,5 @@
 import { AppError } from '../../../shared/errors';
-import { type IdempotencyClaim, type MessagesStore, normalizeMessageIdHeader } from '../../../shared/messages/messages-store';
+import { type IdempotencyClaim, isUnsettledOutbound, type MessagesStore, normalizeMessageIdHeader } from '../../../shared/messages/messages-store';
 import type { MessageRecord, MessageStatus, Page } from '../../../shared/messages/model';
 import { copy, tick } from './tick';
 
@@ -41,6 +41,15 @@ export class MemoryMessagesStore implements MessagesStore {
     this.messages.set(id, next);
     this.updates.push({ id, changes: copy(changes) });
     return copy(next);
+  }
+
+  async listUnsettledOutbound(limit: number) {
+    await tick();
+    return [...this.messages.values()]
+      .filter(isUnsettledOutbound)
+      .sort((a, b) => (a.createdAt < b.createdAt ? -1 : 1))
+      .slice(0, limit)
+      .map(copy);
   }
 
   private listOf(message: MessageRecord): ListName | null {

@@ -1,4 +1,4 @@
-import type { SmtpMessage, SmtpSendResult } from '../../../shared/smtp/send-via-smtp';
+import { isSmtpSendError, type SmtpMessage, type SmtpSendResult } from '../../../shared/smtp/send-via-smtp';
 import type { SmtpServerSettings, SmtpTestResult } from '../../../shared/smtp/types';
 import { tick } from './tick';
 
@@ -63,6 +63,10 @@ export class RecordingSmtpSender {
   readonly send = async (settings: SmtpServerSettings, message: SmtpMessage): Promise<SmtpSendResult> => {
     this.attempts.push({ settings: structuredClone(settings), message });
     await tick();
+    // As sendViaSmtp does: the hook runs once the server asked for the data.
+    const next = this.failures[0];
+    const reachesData = !next || (isSmtpSendError(next) && (next.dataSent || next.stage === 'data'));
+    if (reachesData) await message.beforeData?.();
     if (this.during) await this.during();
     await tick();
     const failure = this.failures.shift();

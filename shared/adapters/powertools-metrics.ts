@@ -1,0 +1,24 @@
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { METRICS_NAMESPACE, type OpsMetrics } from '../ops-metrics';
+
+/**
+ * CloudWatch metrics through Powertools (embedded metric format in the function's log). The
+ * local backend sets POWERTOOLS_METRICS_DISABLED, so nothing is printed there.
+ */
+export function createPowertoolsMetrics(serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? 'recruiting-mail'): OpsMetrics {
+  const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName });
+  return {
+    count(name, value = 1, dimensions = {}) {
+      if (Object.keys(dimensions).length === 0) {
+        metrics.addMetric(name, MetricUnit.Count, value);
+        return;
+      }
+      const single = metrics.singleMetric();
+      for (const [key, dimension] of Object.entries(dimensions)) single.addDimension(key, dimension);
+      single.addMetric(name, MetricUnit.Count, value);
+    },
+    publish() {
+      metrics.publishStoredMetrics();
+    },
+  };
+}

@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { newMessageRecord } from '../../shared/messages/model';
+import { countDelivery, countFilings } from '../../shared/messages/operation-metrics';
+import type { OpsMetrics } from '../../shared/ops-metrics';
+
+class RecordingMetrics implements OpsMetrics {
+  readonly counted: string[] = [];
+  count(name: string, value = 1, dimensions: Record<string, string> = {}) {
+    this.counted.push(`${name} ${JSON.stringify(dimensions)} ${value}`);
+  }
+  publish() {}
+}
+
+const outbound = (fields: Parameters<typeof newMessageRecord>[0] extends infer T ? Partial<T> : never) =>
+  newMessageRecord({ id: 'msg_1', companyId: 'acme', scope: 'main', direction: 'outbound', status: 'sent', createdAt: '2026-11-27T10:00:00Z', ...fields });
+
+describe('operation metrics', () => {
+  it('sends by provider and outcome, fallbacks by code, uncertain apart', () => {
+    const metrics = new RecordingMetrics();
+    countDelivery(metrics, 'sent', outbound({ provider: 'smtp' }));
+    countDelivery(metrics, 'sent', outbound({ provider: 'default', fallbackReason: 'AUTH_FAILED' }));
+    countDelivery(metrics, 'retrying', outbound({ provider: 'smtp', status: 'queued' }));
+    countDelivery(metrics, 'failed', outbound({ provider: 'smtp', status: 'failed', error: { code: 'DELIVERY_UNCERTAIN', message: 'x' } }));
+    countDelivery(metrics, 'skipped', outbound({}));
+    assert.deepEqual(metrics.counted, [
+      'Sends {"provider":"smtp","outcome":"sent"} 1',
+      'MessagesSent {} 1',
+      'Sends {"provider":"default","outcome":"sent"} 1',
+      'Fallbacks {"code":"AUTH_FAILED"} 1',
+      'MessagesSent {} 1',
+      'MessagesFallenBack {} 1',
+      'Sends {"provider":"smtp","outcome":"retrying"} 1',
+      'Sends {"provider":"smtp","outcome":"uncertain"} 1',
+    ]);
+  });
+
+  it('inbound filings by result and matches by match.by', () => {
+    const metrics = new RecordingMetrics();
+    countFilings(metrics, [
+      { companyId: 'a', scope: 'main', result: 'filed', messageId: 'm1', match: { by: 'forwarded', address: 'x@y.example' } },
+      { companyId: 'a', scope: 'main', result: 'unassigned', messageId: 'm2', match: null },
+      { companyId: 'a', scope: 'main', result: 'duplicate', messageId: 'm1' },
+    ]);
+    assert.deepEqual(metrics.counted, [
+      'InboundFilings {"result":"filed"} 1',
+      'InboundMatches {"by":"forwarded"} 1',
+      'InboundFilings {"result":"unassigned"} 1',
+      'InboundMatches {"by":"none"} 1',
+      'InboundFilings {"result":"duplicate"} 1',
+    ]);
+  });
+});
