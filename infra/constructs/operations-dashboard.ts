@@ -51,6 +51,9 @@ export class OperationsDashboard extends Construct {
       new GraphWidget({ title: 'Fallbacks to the default provider, by code', left: [all('send-worker', 'Fallbacks', ['code'], 'fallbacks')], width: 12 }),
     );
     this.dashboard.addWidgets(
+      new GraphWidget({ title: 'OAuth2 sign-ins that stopped working (deliveries), by code', left: [all('send-worker', 'OAuthTokenFailures', ['code'], 'oauth')], width: 12 }),
+    );
+    this.dashboard.addWidgets(
       new GraphWidget({ title: 'Inbound filings by result (filed, unassigned, quarantined, duplicate)', left: [all('inbound', 'InboundFilings', ['result'], 'filings')], width: 12 }),
       new GraphWidget({ title: 'Inbound matches by match.by', left: [all('inbound', 'InboundMatches', ['by'], 'matches')], width: 12 }),
     );

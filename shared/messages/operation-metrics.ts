@@ -7,7 +7,11 @@ import type { DeliveryOutcome } from './deliver-candidate-mail';
 import type { FilingOutcome } from './file-inbound-mail';
 import type { MessageRecord } from './model';
 
-/** `Sends` by provider and outcome; `Fallbacks` by the code that caused one; their totals. */
+/**
+ * `Sends` by provider and outcome; `Fallbacks` by the code that caused one; their totals; and
+ * `OAuthTokenFailures` by code when a delivery ended on an OAuth2 sign-in that no longer works
+ * (`OAUTH_REAUTHORIZE_REQUIRED`: revoked or expired refresh token, missing consent...).
+ */
 export function countDelivery(metrics: OpsMetrics, outcome: DeliveryOutcome, message: MessageRecord | null): void {
   if (outcome === 'skipped' || !message) return;
   const provider = message.provider ?? 'none';
@@ -18,6 +22,8 @@ export function countDelivery(metrics: OpsMetrics, outcome: DeliveryOutcome, mes
   // Totals without further dimensions, for the fallback-rate alarm (alarms cannot SEARCH).
   if (outcome === 'sent') metrics.count('MessagesSent', 1);
   if (fellBack) metrics.count('MessagesFallenBack', 1);
+  const oauthCode = [message.fallbackReason, message.error?.code].find((code) => code?.startsWith('OAUTH_'));
+  if (outcome !== 'retrying' && oauthCode) metrics.count('OAuthTokenFailures', 1, { code: oauthCode });
 }
 
 /** `InboundFilings` by result (filed, unassigned, quarantined, duplicate, ignored_loop) and `InboundMatches` by `match.by`. */

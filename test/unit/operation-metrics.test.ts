@@ -35,6 +35,16 @@ describe('operation metrics', () => {
     ]);
   });
 
+  it('OAuth2 sign-ins that stopped working, by code, once the delivery ended', () => {
+    const metrics = new RecordingMetrics();
+    countDelivery(metrics, 'sent', outbound({ provider: 'default', fallbackReason: 'OAUTH_REAUTHORIZE_REQUIRED' }));
+    countDelivery(metrics, 'failed', outbound({ provider: 'smtp', status: 'failed', error: { code: 'OAUTH_CONSENT_REQUIRED', message: 'x' } }));
+    assert.deepEqual(
+      metrics.counted.filter((line) => line.startsWith('OAuthTokenFailures')),
+      ['OAuthTokenFailures {"code":"OAUTH_REAUTHORIZE_REQUIRED"} 1', 'OAuthTokenFailures {"code":"OAUTH_CONSENT_REQUIRED"} 1'],
+    );
+  });
+
   it('inbound filings by result and matches by match.by', () => {
     const metrics = new RecordingMetrics();
     countFilings(metrics, [
