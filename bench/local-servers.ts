@@ -3,10 +3,9 @@
  * that misbehave on purpose, and smtp-server with real TLS from a certificate generated at
  * start (trusted by the client only through its `tlsCa` option).
  */
-import { generateKeyPairSync } from 'node:crypto';
+import { makeSelfSignedCertificate } from '../infra/local/self-signed-certificate';
 import net, { type AddressInfo } from 'node:net';
 import tls from 'node:tls';
-import selfsigned from 'selfsigned';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import type { OutboundPolicy } from '../shared/smtp/types';
 
@@ -25,23 +24,7 @@ export interface Certificate {
 
 /** A self-signed certificate for localhost and 127.0.0.1 that is its own CA. */
 export function makeCertificate(): Certificate {
-  const { publicKey, privateKey } = generateKeyPairSync('rsa', {
-    modulusLength: 2048,
-    publicKeyEncoding: { type: 'spki', format: 'pem' },
-    privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
-  });
-  const generated = selfsigned.generate([{ name: 'commonName', value: 'localhost' }], {
-    keyPair: { publicKey, privateKey },
-    algorithm: 'sha256',
-    days: 2,
-    extensions: [
-      { name: 'basicConstraints', cA: true },
-      { name: 'keyUsage', keyCertSign: true, digitalSignature: true, keyEncipherment: true },
-      { name: 'extKeyUsage', serverAuth: true },
-      { name: 'subjectAltName', altNames: [{ type: 2, value: 'localhost' }, { type: 7, ip: '127.0.0.1' }] },
-    ],
-  } as Parameters<typeof selfsigned.generate>[1] & { keyPair: { publicKey: string; privateKey: string } });
-  return { key: generated.private, cert: generated.cert };
+  return makeSelfSignedCertificate({ days: 2, ownCa: true });
 }
 
 export interface LocalServer {

@@ -10,12 +10,11 @@
  * Subject, to the inbound address of the scope whose `address` it is, as the company's redirect
  * rule would do.
  */
-import { generateKeyPairSync } from 'node:crypto';
+import { makeSelfSignedCertificate } from './self-signed-certificate';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
-import selfsigned from 'selfsigned';
 import { SMTPServer } from 'smtp-server';
 
 export interface CompanyMailboxLogin {
@@ -135,25 +134,10 @@ function localCertificate(dir: string): { key: string; cert: string } {
   const certFile = join(dir, 'cert.pem');
   if (existsSync(keyFile) && existsSync(certFile)) return { key: readFileSync(keyFile, 'utf8'), cert: readFileSync(certFile, 'utf8') };
   mkdirSync(dir, { recursive: true });
-  const { publicKey, privateKey } = generateKeyPairSync('rsa', {
-    modulusLength: 2048,
-    publicKeyEncoding: { type: 'spki', format: 'pem' },
-    privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
-  });
-  const generated = selfsigned.generate([{ name: 'commonName', value: 'localhost' }], {
-    keyPair: { publicKey, privateKey },
-    algorithm: 'sha256',
-    days: 825,
-    extensions: [
-      { name: 'basicConstraints', cA: false },
-      { name: 'keyUsage', digitalSignature: true, keyEncipherment: true },
-      { name: 'extKeyUsage', serverAuth: true },
-      { name: 'subjectAltName', altNames: [{ type: 2, value: 'localhost' }, { type: 7, ip: '127.0.0.1' }] },
-    ],
-  } as Parameters<typeof selfsigned.generate>[1] & { keyPair: { publicKey: string; privateKey: string } });
-  writeFileSync(keyFile, generated.private, { mode: 0o600 });
+  const generated = makeSelfSignedCertificate({ days: 825, ownCa: false });
+  writeFileSync(keyFile, generated.key, { mode: 0o600 });
   writeFileSync(certFile, generated.cert);
-  return { key: generated.private, cert: generated.cert };
+  return generated;
 }
 
 /** One mail as the local default provider's store lists it (the fields the redirect needs). */

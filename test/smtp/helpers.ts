@@ -3,12 +3,11 @@
  * using certificates generated at test time, and raw `net` servers for misbehaviour. All
  * listen on 127.0.0.1 with ephemeral ports.
  */
-import { generateKeyPairSync } from 'node:crypto';
+import { makeSelfSignedCertificate } from '../../infra/local/self-signed-certificate';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
-import selfsigned from 'selfsigned';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import type { HostResolver } from '../../shared/smtp/destination-guard';
 import type { OutboundPolicy } from '../../shared/smtp/types';
@@ -26,24 +25,7 @@ export function expiredCertificate(): TlsFixture {
 
 /** A self-signed certificate that is its own CA: trusted only where a test passes it as `tlsCa`. */
 export function makeCertificate(options: { names?: string[] } = {}): TlsFixture {
-  const names = options.names ?? ['mail.test.local', 'localhost'];
-  const { publicKey, privateKey } = generateKeyPairSync('rsa', {
-    modulusLength: 2048,
-    publicKeyEncoding: { type: 'spki', format: 'pem' },
-    privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
-  });
-  const generated = selfsigned.generate([{ name: 'commonName', value: names[0] }], {
-    keyPair: { publicKey, privateKey },
-    algorithm: 'sha256',
-    days: 30,
-    extensions: [
-      { name: 'basicConstraints', cA: true },
-      { name: 'keyUsage', keyCertSign: true, digitalSignature: true, keyEncipherment: true },
-      { name: 'extKeyUsage', serverAuth: true },
-      { name: 'subjectAltName', altNames: [...names.map((value) => ({ type: 2, value })), { type: 7, ip: '127.0.0.1' }] },
-    ],
-  } as Parameters<typeof selfsigned.generate>[1] & { keyPair: { publicKey: string; privateKey: string } });
-  return { key: generated.private, cert: generated.cert };
+  return makeSelfSignedCertificate({ names: options.names ?? ['mail.test.local', 'localhost'], days: 30, ownCa: true });
 }
 
 export const testPolicy: OutboundPolicy = { allowedPorts: '*', allowedPrivateCidrs: ['127.0.0.0/8'], allowPlaintext: false, acceptUntrustedCertificatesInAllowedCidrs: false };
