@@ -459,6 +459,9 @@ const startedAt = Date.now();
 const manifest = JSON.parse(readFileSync(resolve(corpusDir, 'manifest.json'), 'utf8')) as ManifestEntry[];
 const dataDir = mkdtempSync(join(tmpdir(), 'eval-inbound-'));
 const jwtSecret = `eval-${Math.random().toString(36).slice(2)}`;
+// The evaluation reads every conversation back at once: no stage throttling for it.
+process.env.API_THROTTLE_RATE_LIMIT ??= '100000';
+process.env.API_THROTTLE_BURST_LIMIT ??= '100000';
 const backend = await startLocalBackend({
   port: 0,
   sesPort: 0,

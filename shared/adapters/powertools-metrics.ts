@@ -7,10 +7,13 @@ import { METRICS_NAMESPACE, type OpsMetrics } from '../ops-metrics';
  */
 export function createPowertoolsMetrics(serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? 'recruiting-mail'): OpsMetrics {
   const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName });
+  // Single metrics (with dimensions) are written at once; only the plain ones wait for publish.
+  let stored = 0;
   return {
     count(name, value = 1, dimensions = {}) {
       if (Object.keys(dimensions).length === 0) {
         metrics.addMetric(name, MetricUnit.Count, value);
+        stored += 1;
         return;
       }
       const single = metrics.singleMetric();
@@ -18,6 +21,9 @@ export function createPowertoolsMetrics(serviceName = process.env.POWERTOOLS_SER
       single.addMetric(name, MetricUnit.Count, value);
     },
     publish() {
+      // Publishing nothing would only log Powertools' "No application metrics to publish" warning.
+      if (stored === 0) return;
+      stored = 0;
       metrics.publishStoredMetrics();
     },
   };
