@@ -1,4 +1,5 @@
 import { emailSettingsOperations as ops } from '../../shared/api/email-settings-operations';
+import type { OperationResult } from '../../shared/api/operation';
 import { emailSettingsDepsFromEnv } from '../../shared/composition/email-settings-deps';
 import {
   deleteScopeSettings,
@@ -23,7 +24,7 @@ async function view(companyId: string, settings: ScopeSettings) {
 }
 
 /** `200` with the active settings and the test, or `422` with the test and the settings that stay active. */
-async function saveAnswer(companyId: string, outcome: SaveOutcome) {
+async function saveAnswer(companyId: string, outcome: SaveOutcome): Promise<Extract<OperationResult<typeof ops.put>, { status: 200 | 422 }>> {
   const settings = await view(companyId, outcome.settings);
   if (outcome.saved) return { status: 200, body: { ...settings, test: outcome.test } };
   return {

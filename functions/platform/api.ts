@@ -9,7 +9,7 @@ const egressIps = egressIpsFromEnv();
 const openApiDocuments = new Map<string, unknown>();
 
 export const handler = createApiHandler([
-  operation(ops.health, async () => ({ status: 200, body: { ok: true } })),
+  operation(ops.health, async () => ({ status: 200, body: { ok: true as const } })),
   operation(ops.openapi, async ({ headers }) => {
     const serverUrl = headers.host ? `${headers['x-forwarded-proto'] ?? 'http'}://${headers.host}` : '';
     let document = openApiDocuments.get(serverUrl);
