@@ -1,7 +1,8 @@
 import { MATCH_KINDS, INBOUND_STATUSES, OUTBOUND_STATUSES } from '../messages/model';
 import { MAX_ATTACHMENTS, MAX_ATTACHMENTS_TOTAL_BYTES, MAX_FILENAME_LENGTH } from '../outbound/limits';
 import { emailAddress, entityId, scopeId, singleLine } from './common-schemas';
-import { z } from './zod';
+import './zod';
+import * as z from 'zod';
 
 export const MessageParams = z.object({ messageId: entityId });
 
