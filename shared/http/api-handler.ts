@@ -89,7 +89,7 @@ export function createApiHandler(operations: BoundOperation[]) {
   return middy<APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Error, Context>(dispatch)
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use({
-      // Registered last so that it sees every error, as middy's http-error-handler is.
+      // Registered last so that it sees every error.
       onError: async (request) => {
         const error = request.error;
         if (error instanceof AppError) {
