@@ -1,10 +1,13 @@
+import { OPERATIONS_BY_FUNCTION, type ApiFunction } from '../shared/api/operations';
+
 /**
  * The HTTP API's route table: which Lambda serves each route and whether it needs a token.
- * Plain data, read by the CDK stack (routes and integrations), by the local HTTP server, and
- * by the handlers themselves, so that a route exists in one place only.
+ * Derived from the operation specs (shared/api/operations.ts), which are the one place for each
+ * route's method, path, access rule and function; read by the CDK stack (routes and
+ * integrations) and by the local server.
  */
-export const API_FUNCTIONS = ['platform', 'email-settings', 'candidates', 'messages'] as const;
-export type ApiFunction = (typeof API_FUNCTIONS)[number];
+export type { ApiFunction };
+export const API_FUNCTIONS = Object.keys(OPERATIONS_BY_FUNCTION) as ApiFunction[];
 
 export interface ApiRoute {
   method: 'GET' | 'PUT' | 'POST' | 'DELETE';
@@ -14,29 +17,11 @@ export interface ApiRoute {
   public?: boolean;
 }
 
-export const API_ROUTES: readonly ApiRoute[] = [
-  { method: 'GET', path: '/v1/health', fn: 'platform', public: true },
-  { method: 'GET', path: '/v1/openapi.json', fn: 'platform', public: true },
-  { method: 'GET', path: '/v1/egress-ips', fn: 'platform' },
-  { method: 'GET', path: '/v1/email-providers', fn: 'platform' },
-  { method: 'GET', path: '/v1/email-settings', fn: 'email-settings' },
-  { method: 'GET', path: '/v1/email-settings/{scope}', fn: 'email-settings' },
-  { method: 'PUT', path: '/v1/email-settings/{scope}', fn: 'email-settings' },
-  { method: 'DELETE', path: '/v1/email-settings/{scope}', fn: 'email-settings' },
-  { method: 'POST', path: '/v1/email-settings/{scope}/test', fn: 'email-settings' },
-  { method: 'POST', path: '/v1/email-settings/{scope}/redirect-test', fn: 'email-settings' },
-  { method: 'POST', path: '/v1/email-settings/{scope}/oauth/{provider}/start', fn: 'email-settings' },
-  { method: 'POST', path: '/v1/email-settings/{scope}/oauth/{provider}/complete', fn: 'email-settings' },
-  { method: 'PUT', path: '/v1/candidates/{candidateId}', fn: 'candidates' },
-  { method: 'GET', path: '/v1/candidates/{candidateId}', fn: 'candidates' },
-  { method: 'DELETE', path: '/v1/candidates/{candidateId}', fn: 'candidates' },
-  { method: 'POST', path: '/v1/candidates/{candidateId}/messages', fn: 'messages' },
-  { method: 'GET', path: '/v1/candidates/{candidateId}/messages', fn: 'messages' },
-  { method: 'GET', path: '/v1/messages/unassigned', fn: 'messages' },
-  { method: 'GET', path: '/v1/messages/{messageId}', fn: 'messages' },
-  { method: 'POST', path: '/v1/messages/{messageId}/assign', fn: 'messages' },
-  { method: 'POST', path: '/v1/attachments', fn: 'messages' },
-];
+export const API_ROUTES: readonly ApiRoute[] = API_FUNCTIONS.flatMap((fn) =>
+  Object.values(OPERATIONS_BY_FUNCTION[fn]).map(
+    (spec): ApiRoute => ({ method: spec.method, path: spec.path, fn, ...(spec.access === 'public' ? { public: true } : {}) }),
+  ),
+);
 
 export const routeKey = (route: Pick<ApiRoute, 'method' | 'path'>): string => `${route.method} ${route.path}`;
 
@@ -46,12 +31,19 @@ export function matchRoute(
   rawPath: string,
 ): { route: ApiRoute; pathParameters: Record<string, string> } | { allowedMethods: string[] } | null {
   const allowed: string[] = [];
+  let best: { route: ApiRoute; pathParameters: Record<string, string> } | null = null;
   for (const route of API_ROUTES) {
     const params = matchPath(route.path, rawPath);
     if (!params) continue;
-    if (route.method === method) return { route, pathParameters: params };
-    allowed.push(route.method);
+    if (route.method !== method) {
+      allowed.push(route.method);
+      continue;
+    }
+    // As API Gateway does, a literal segment wins over a parameter (`/v1/messages/unassigned`
+    // over `/v1/messages/{messageId}`), whatever the order of the operations.
+    if (!best || Object.keys(params).length < Object.keys(best.pathParameters).length) best = { route, pathParameters: params };
   }
+  if (best) return best;
   return allowed.length > 0 ? { allowedMethods: allowed } : null;
 }
 

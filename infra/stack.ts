@@ -226,7 +226,7 @@ export class RecruitingMailStack extends Stack {
       corsAllowedOrigins: config.corsAllowedOrigins,
       logRetention: config.logRetention,
       logRemovalPolicy: dataRemoval,
-      // The route table is shared with the local server and the handlers (functions/routes.ts).
+      // Derived from the operation specs, like the local server's (functions/routes.ts).
       routes: API_ROUTES.map((route) => ({
         method: HttpMethod[route.method],
         path: route.path,

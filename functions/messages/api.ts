@@ -1,43 +1,9 @@
 import { messagesOperations as ops } from '../../shared/api/messages-operations';
-import { queueMailDepsFromEnv } from '../../shared/composition/messages-deps';
-import { createApiHandler, operation } from '../../shared/http/api-handler';
-import { assignMessage } from '../../shared/messages/assign-message';
-import { announceAttachmentUpload } from '../../shared/messages/attachment-uploads';
-import { messageView } from '../../shared/messages/message-view';
-import type { MessageRecord, Page } from '../../shared/messages/model';
-import { queueCandidateMail } from '../../shared/messages/queue-candidate-mail';
-import { getCompanyMessage, listCandidateMessages, listUnassignedMessages } from '../../shared/messages/read-messages';
+import { bindOperations, createApiHandler, lazyHandlers } from '../../shared/http/api-handler';
 
-const deps = queueMailDepsFromEnv();
-
-const pageView = async (page: Page<MessageRecord>) => ({
-  items: await Promise.all(page.items.map((message) => messageView(message, null))),
-  nextCursor: page.nextCursor,
-});
-
-export const handler = createApiHandler([
-  operation(ops.send, async ({ caller, params, body, headers }) => {
-    const message = await queueCandidateMail(deps, caller.companyId, params.candidateId, body, headers['idempotency-key']);
-    return { status: 202, body: await messageView(message, null), headers: { location: `/v1/messages/${message.id}` } };
-  }),
-  operation(ops.conversation, async ({ caller, params, query }) => ({
-    status: 200,
-    body: await pageView(await listCandidateMessages(deps, caller.companyId, params.candidateId, query)),
-  })),
-  operation(ops.unassigned, async ({ caller, query }) => ({
-    status: 200,
-    body: await pageView(await listUnassignedMessages(deps, caller.companyId, query)),
-  })),
-  operation(ops.get, async ({ caller, params }) => ({
-    status: 200,
-    body: await messageView(await getCompanyMessage(deps, caller.companyId, params.messageId), deps.blobs),
-  })),
-  operation(ops.assign, async ({ caller, params, body }) => ({
-    status: 200,
-    body: await messageView(await assignMessage(deps, caller.companyId, params.messageId, body), deps.blobs),
-  })),
-  operation(ops.announceAttachment, async ({ caller, body }) => ({
-    status: 201,
-    body: await announceAttachmentUpload(deps, caller.companyId, body),
-  })),
-]);
+/**
+ * The messages function: its operations' specs are loaded at cold start (routing, access,
+ * validation); the use cases, adapters and SDK clients behind them (operation-handlers.ts) on
+ * the first request.
+ */
+export const handler = createApiHandler(bindOperations(ops, lazyHandlers(ops, async () => (await import('./operation-handlers')).handlers)));

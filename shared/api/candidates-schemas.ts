@@ -1,5 +1,6 @@
 import { emailAddress, entityId, scopeId, singleLine } from './common-schemas';
-import { z } from './zod';
+import './zod';
+import * as z from 'zod';
 
 export const CandidateParams = z.object({ candidateId: entityId });
 

@@ -1,4 +1,5 @@
-import { z } from './zod';
+import './zod';
+import * as z from 'zod';
 
 /** No control characters (CR/LF above all): such a value could smuggle a mail header. */
 export const singleLine = (max: number) =>

@@ -100,7 +100,7 @@ export const emailSettingsOperations = {
       202: { description: 'Sent; the settings now show `redirect.status: pending`', schema: EmailSettingsBody },
       409: { description: '`CONFLICT`: the settings were changed by another request meanwhile; try again' },
       429: { description: 'Too many redirect tests; retry after `Retry-After` seconds' },
-      503: { description: '`SERVICE_UNAVAILABLE`: the default provider did not take the test mail; `redirect.status` is `failed` with the reason' },
+      503: { description: '`SERVICE_UNAVAILABLE`: the default provider did not take the test mail; `redirect.status` is `failed` with the reason in our words (the provider\'s own text is logged, not returned)' },
     },
   }),
   oauthStart: defineOperation({

@@ -1,6 +1,7 @@
 import { SMTP_RESULT_CODES, SMTP_SECURITY, SMTP_STAGES } from '../smtp/types';
 import { emailAddress, scopeId, singleLine } from './common-schemas';
-import { z } from './zod';
+import './zod';
+import * as z from 'zod';
 
 export const ScopeParams = z.object({ scope: scopeId });
 

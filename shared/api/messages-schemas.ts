@@ -1,7 +1,8 @@
 import { MATCH_KINDS, INBOUND_STATUSES, OUTBOUND_STATUSES } from '../messages/model';
-import { MAX_ATTACHMENTS, MAX_ATTACHMENTS_TOTAL_BYTES, MAX_FILENAME_LENGTH } from '../outbound/limits';
+import { MAX_ATTACHMENTS, MAX_ATTACHMENTS_TOTAL_BYTES, MAX_FILENAME_LENGTH, MAX_RECIPIENTS, MAX_SUBJECT_LENGTH } from '../outbound/limits';
 import { emailAddress, entityId, scopeId, singleLine } from './common-schemas';
-import { z } from './zod';
+import './zod';
+import * as z from 'zod';
 
 export const MessageParams = z.object({ messageId: entityId });
 
@@ -45,11 +46,11 @@ export const AttachmentUploadBody = z
 
 export const SendMessageBody = z
   .object({
-    subject: z.string().max(998),
+    subject: z.string().max(MAX_SUBJECT_LENGTH),
     text: z.string().max(1_000_000).optional(),
     html: z.string().max(2_000_000).optional(),
-    to: z.array(emailAddress).min(1).max(50).optional().openapi({ description: "Default: the candidate's primary address." }),
-    cc: z.array(emailAddress).max(50).optional(),
+    to: z.array(emailAddress).min(1).max(MAX_RECIPIENTS).optional().openapi({ description: "Default: the candidate's primary address." }),
+    cc: z.array(emailAddress).max(MAX_RECIPIENTS).optional(),
     scope: scopeId.optional().openapi({ description: "Which (sub-)company sends; default the candidate's." }),
     inReplyTo: singleLine(998)
       .optional()

@@ -1,5 +1,6 @@
 import { OpenApiGeneratorV31, OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
-import { z } from './zod';
+import './zod';
+import * as z from 'zod';
 import { ErrorBody, GatewayMessageBody } from './common-schemas';
 import type { OperationSpec } from './operation';
 import { ALL_OPERATIONS } from './operations';

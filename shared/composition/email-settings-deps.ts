@@ -5,7 +5,7 @@ import { createSesDefaultProvider } from '../adapters/ses-default-provider';
 import type { EmailSettingsDeps } from '../email-settings/email-settings-service';
 import type { RedirectTestDeps } from '../email-settings/send-redirect-test';
 import { parseSingleAddress } from '../outbound/address';
-import { messageIdDomainFromEnv } from './messages-deps';
+import { messageIdDomainFromEnv } from './message-id-domain';
 import { testSmtpSettings } from '../smtp/test-smtp-settings';
 import { egressIpsFromEnv } from './egress-ips';
 import type { OAuthConnectDeps } from '../email-settings/connect-oauth-mailbox';

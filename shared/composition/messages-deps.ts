@@ -10,10 +10,11 @@ import { intEnv, requireEnv } from '../config';
 import type { JobQueue } from '../job-queue';
 import type { DeliverMailDeps } from '../messages/deliver-candidate-mail';
 import type { SendJob } from '../messages/send-job';
-import { checkDomain, parseSingleAddress } from '../outbound/address';
+import { parseSingleAddress } from '../outbound/address';
 import { sendViaSmtp } from '../smtp/send-via-smtp';
 import { SmtpConnectionPool } from '../smtp/smtp-connection-pool';
 import { sendWithOAuth } from '../oauth/send-with-oauth';
+import { messageIdDomainFromEnv } from './message-id-domain';
 import { oauthDepsFromEnv } from './oauth-deps';
 import { secretCipherFromEnv } from './secret-cipher-from-env';
 import { smtpOptionsFromEnv } from './smtp-options';
@@ -27,13 +28,7 @@ export function sendQueueFromEnv(): JobQueue<SendJob> {
   return url ? createSqsJobQueue<SendJob>(url) : inProcessJobQueue<SendJob>(LOCAL_SEND_QUEUE);
 }
 
-/** The domain of our Message-IDs: the default sender's, checked at start-up. */
-export function messageIdDomainFromEnv(): string {
-  const domain = requireEnv('DEFAULT_SENDER_DOMAIN');
-  const checked = checkDomain(domain);
-  if (!checked.ok) throw new Error(`DEFAULT_SENDER_DOMAIN "${domain}" ${checked.message}`);
-  return checked.value;
-}
+export { messageIdDomainFromEnv };
 
 /**
  * The delivery use case wired from the environment, and `endBatch`, which the worker calls

@@ -1,6 +1,7 @@
 import { AppError } from '../errors';
+import { logger } from '../logger';
 import { buildCandidateMail } from '../outbound/build-candidate-mail';
-import type { DefaultProvider } from '../outbound/default-provider';
+import { isDefaultProviderError, type DefaultProvider } from '../outbound/default-provider';
 import { defaultSenderIdentity } from '../outbound/default-sender';
 import type { RateLimiter } from '../rate-limiter';
 import { getScopeSettings } from './email-settings-service';
@@ -67,10 +68,25 @@ export async function sendRedirectTest(deps: RedirectTestDeps, companyId: string
   try {
     await deps.defaultProvider.send(mail);
   } catch (error) {
+    // The provider's own text goes to the log; the answer and the stored hint say it in our words.
+    logger.warn('redirect test mail not sent', { companyId, scope, error: error as Error });
     const failed = await getScopeSettings(deps, companyId, scope);
-    const hint = `The test mail could not be sent: ${(error as Error).message}`;
+    const hint = redirectSendFailureHint(error);
     await deps.store.replace({ ...failed, redirect: { ...failed.redirect, status: 'failed', hint }, version: failed.version + 1 }, failed.version);
     throw new AppError('SERVICE_UNAVAILABLE', hint);
   }
   return next;
+}
+
+/** Why the test mail did not leave, in our words: the provider's own message may name accounts or internals. */
+export function redirectSendFailureHint(error: unknown): string {
+  // The provider's name for the failure (`MessageRejected`, `ECONNREFUSED`) is kept when it is one.
+  const code = isDefaultProviderError(error) && /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/.test(error.providerCode) ? ` (${error.providerCode})` : '';
+  if (isDefaultProviderError(error) && !error.temporary) {
+    return `The test mail could not be sent: the default provider refused it${code}. Check the scope address; if it looks right, contact support.`;
+  }
+  if (isDefaultProviderError(error)) {
+    return `The test mail could not be sent: the default provider is not reachable or busy right now${code}. Try again in a few minutes.`;
+  }
+  return 'The test mail could not be sent: the default provider failed. Try again in a few minutes.';
 }

@@ -27,7 +27,7 @@ export function toSettingsView(settings: ScopeSettings, main: ScopeSettings | nu
                 account: smtp.oauth.account,
                 tenantId: smtp.oauth.tenantId,
                 connectedAt: smtp.oauth.connectedAt,
-                connected: true,
+                connected: true as const,
               }
             : null,
         }

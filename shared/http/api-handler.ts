@@ -2,7 +2,7 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { z } from 'zod';
-import type { OperationSpec } from '../api/operation';
+import type { OperationResult, OperationSpec } from '../api/operation';
 import { AppError } from '../errors';
 import { logger } from '../logger';
 import { callerFromEvent, type Caller } from './caller';
@@ -16,8 +16,8 @@ export interface ApiRequest<S extends OperationSpec> {
   params: Infer<S['params']>;
   query: Infer<S['query']>;
   body: Infer<S['body']>;
-  /** Request headers, names lowercased. */
-  headers: Record<string, string>;
+  /** Request headers, names lowercased (those the spec declares were validated by its schema). */
+  headers: Record<string, string> & (S['headers'] extends z.ZodType ? z.infer<S['headers']> : unknown);
 }
 
 export interface ApiResult {
@@ -26,14 +26,46 @@ export interface ApiResult {
   headers?: Record<string, string>;
 }
 
+/** Serves one operation: its result is one of the operation's declared responses. */
+export type OperationHandler<S extends OperationSpec> = (request: ApiRequest<S>) => Promise<OperationResult<S>>;
+
+/** A handler for each operation of a group (a missing one does not compile). */
+export type OperationHandlers<G extends Record<string, OperationSpec>> = { [K in keyof G]: OperationHandler<G[K]> };
+
 export interface BoundOperation {
   spec: OperationSpec;
   handle: (request: ApiRequest<OperationSpec>) => Promise<ApiResult>;
 }
 
 /** Pairs an operation's spec with the function that serves it. */
-export function operation<S extends OperationSpec>(spec: S, handle: (request: ApiRequest<S>) => Promise<ApiResult>): BoundOperation {
+export function operation<S extends OperationSpec>(spec: S, handle: OperationHandler<NoInfer<S>>): BoundOperation {
   return { spec, handle: handle as unknown as BoundOperation['handle'] };
+}
+
+/** Pairs every operation of a group (one Lambda function's, see shared/api/operations.ts) with its handler. */
+export function bindOperations<G extends Record<string, OperationSpec>>(group: G, handlers: OperationHandlers<G>): BoundOperation[] {
+  return Object.keys(group).map((key) => operation(group[key], handlers[key] as unknown as OperationHandler<OperationSpec>));
+}
+
+/**
+ * Handlers whose module is imported on the first request that needs it, not at cold start:
+ * the use cases, their adapters and the SDK clients those build stay out of the function's
+ * start-up. The module is loaded once and kept; a failed load is tried again on the next request.
+ */
+export function lazyHandlers<G extends Record<string, OperationSpec>>(group: G, load: () => Promise<OperationHandlers<G>>): OperationHandlers<G> {
+  let loading: Promise<OperationHandlers<G>> | undefined;
+  const loaded = () => {
+    loading ??= load().catch((error: unknown) => {
+      loading = undefined;
+      throw error;
+    });
+    return loading;
+  };
+  const handlers: Partial<Record<keyof G, OperationHandler<OperationSpec>>> = {};
+  for (const key of Object.keys(group) as Array<keyof G>) {
+    handlers[key] = async (request) => ((await loaded())[key] as unknown as OperationHandler<OperationSpec>)(request);
+  }
+  return handlers as unknown as OperationHandlers<G>;
 }
 
 const DEFAULT_BODY_LIMIT = 64 * 1024;
@@ -57,7 +89,7 @@ export function createApiHandler(operations: BoundOperation[]) {
   return middy<APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Error, Context>(dispatch)
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use({
-      // Registered last so that it sees every error, as middy's http-error-handler is.
+      // Registered last so that it sees every error.
       onError: async (request) => {
         const error = request.error;
         if (error instanceof AppError) {
