@@ -1,3 +1,4 @@
+import type { SendFailureCode } from '../error-catalogue';
 import type { SmtpResultCode, SmtpSecurity, SmtpStage } from '../smtp/types';
 
 export type SettingsMode = 'default' | 'smtp';
@@ -49,7 +50,7 @@ export interface LastTest {
 
 export interface SendFailure {
   at: string;
-  code: string;
+  code: SendFailureCode;
   message: string;
   smtpResponse: string | null;
 }

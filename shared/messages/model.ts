@@ -1,3 +1,4 @@
+import type { MessageErrorCode } from '../error-catalogue';
 export interface MailAddress {
   address: string;
   name: string | null;
@@ -64,7 +65,7 @@ export interface MessageRecord {
   /** The attempts through the default provider, which has retries of its own. */
   defaultProviderAttempts: number;
   smtpResponse: string | null;
-  error: { code: string; message: string } | null;
+  error: { code: MessageErrorCode; message: string } | null;
   sentAt: string | null;
   /** Set while a worker holds the message; a stale lease means the attempt died mid-way. */
   sendingSince: string | null;

@@ -6,7 +6,8 @@
  * password, a disabled SMTP AUTH and a Conditional Access block alike).
  */
 import { detectProvider, providerPreset, type ProviderId } from '../email-settings/providers';
-import type { SmtpResultCode, SmtpSecurity, SmtpStage } from './types';
+import { SMTP_RESULTS, type SmtpResultCode } from '../error-catalogue';
+import type { SmtpSecurity, SmtpStage } from './types';
 
 export type SmtpFailure =
   /** The server answered with a negative (4xx/5xx) or otherwise unexpected reply. */
@@ -421,115 +422,6 @@ function classifyTimeout(stage: SmtpStage, context: FailureContext): Verdict {
   }
 }
 
-/** Plain-language message and generic hint of each code; provider hints take precedence. */
-const GENERIC: Record<SmtpResultCode, { message: string; hint: string }> = {
-  OK: { message: 'The server accepted the login and the sender.', hint: '' },
-  DESTINATION_BLOCKED: {
-    message: 'The mail server address is not allowed.',
-    hint: 'Enter the public host name of your mail server.',
-  },
-  PORT_NOT_ALLOWED: {
-    message: 'This port is not allowed for outgoing mail.',
-    hint: 'Use 587 (STARTTLS) or 465 (SSL/TLS).',
-  },
-  HOST_NOT_SUPPORTED: {
-    message: 'This server cannot be used to send mail from this service.',
-    hint: 'Use your provider\'s SMTP submission server.',
-  },
-  DNS_NOT_FOUND: {
-    message: 'The server name does not exist.',
-    hint: 'Check the spelling of the server name.',
-  },
-  CONNECTION_REFUSED: {
-    message: 'The server refused the connection: nothing accepts connections on this port.',
-    hint: 'Check the port (usually 587 or 465). If it is right, a firewall may block this service: ask your IT to allow the egress IP addresses listed here.',
-  },
-  CONNECTION_TIMEOUT: {
-    message: 'The server did not answer the connection attempt.',
-    hint: 'A firewall probably drops the connection. Check host and port, and ask your IT to allow the egress IP addresses listed here.',
-  },
-  GREETING_TIMEOUT: {
-    message: 'The server accepted the connection but never sent its SMTP greeting.',
-    hint: 'Check the port and security setting (465 needs SSL/TLS, 587 needs STARTTLS); the port may belong to another service.',
-  },
-  TLS_MISMATCH: {
-    message: 'The security setting does not match what the server expects on this port.',
-    hint: 'Use SSL/TLS with port 465 and STARTTLS with port 587.',
-  },
-  TLS_CERTIFICATE_INVALID: {
-    message: 'The server\'s TLS certificate is not valid.',
-    hint: 'The certificate must be issued by a public certificate authority for exactly this host name and not be expired. Ask your IT to renew or fix it, or use the host name the certificate is issued for.',
-  },
-  STARTTLS_UNAVAILABLE: {
-    message: 'The server does not offer STARTTLS on this port.',
-    hint: 'Use port 465 with SSL/TLS if the server supports it, or ask your IT to enable STARTTLS.',
-  },
-  AUTH_UNAVAILABLE: {
-    message: 'The server offers no login on this connection.',
-    hint: 'This is often a relay or an incoming-mail server, or a port that accepts logins only after STARTTLS. Use the provider\'s submission server (587 with STARTTLS or 465 with SSL/TLS) with a mailbox login.',
-  },
-  AUTH_FAILED: {
-    message: 'The server rejected the username or password.',
-    hint: 'Check the username (usually the full address) and the password.',
-  },
-  AUTH_DISABLED: {
-    message: 'Password login (SMTP AUTH) is turned off for this mailbox or organisation.',
-    hint: 'Ask your mail administrator to enable SMTP AUTH for this mailbox.',
-  },
-  AUTH_BLOCKED_BY_POLICY: {
-    message: 'A security policy blocked the login.',
-    hint: 'Ask your mail administrator to allow SMTP AUTH for this mailbox under the organisation\'s security policies.',
-  },
-  APP_PASSWORD_REQUIRED: {
-    message: 'The account needs an app password instead of its normal password.',
-    hint: 'Create an app password for the mailbox and enter it here.',
-  },
-  SENDER_NOT_ALLOWED: {
-    message: 'The server does not allow this login to send as the From address.',
-    hint: 'Give the login user permission to send as the From address, or use the login\'s own address as From.',
-  },
-  RECIPIENT_REJECTED: {
-    message: 'The server rejected the recipient address.',
-    hint: 'Check the recipient address.',
-  },
-  RELAY_DENIED: {
-    message: 'The server refused to relay the mail: it does not let this sender (or a client without login) send to other domains.',
-    hint: 'Log in with a mailbox of the server (relay without login is not supported), and send from an address of that mailbox.',
-  },
-  RATE_LIMITED: {
-    message: 'The server is limiting how much mail this account may send right now.',
-    hint: 'Wait a while and try again.',
-  },
-  TEMPORARY_FAILURE: {
-    message: 'The server reported a temporary problem.',
-    hint: 'Try again in a few minutes.',
-  },
-  PROTOCOL_ERROR: {
-    message: 'The server answered something that is not valid SMTP.',
-    hint: 'Check that host and port point to an SMTP submission server; give the transcript to your IT.',
-  },
-  UNKNOWN: {
-    message: 'The test failed for a reason that could not be identified.',
-    hint: 'Give the server\'s reply and the transcript to your IT.',
-  },
-  OAUTH_NOT_CONFIGURED: {
-    message: 'Signing in with this provider is not set up on this service.',
-    hint: 'The operator must register an OAuth client for the provider (see the README).',
-  },
-  OAUTH_CONSENT_REQUIRED: {
-    message: 'The provider did not grant access: consent is missing or was withdrawn.',
-    hint: 'Have an administrator of your organisation approve the app, then connect again.',
-  },
-  OAUTH_REAUTHORIZE_REQUIRED: {
-    message: 'The sign-in has expired or was revoked.',
-    hint: 'Connect the mailbox again (sign in once more).',
-  },
-};
-
-export function describeCode(code: SmtpResultCode): { message: string; hint: string } {
-  return GENERIC[code];
-}
-
 /** The provider's own hint for a code, if it has one. */
 export function providerHint(provider: ProviderId, code: SmtpResultCode): string | undefined {
   return providerPreset(provider).codeHints[code];
@@ -539,7 +431,7 @@ export function classifySmtpFailure(failure: SmtpFailure, context: FailureContex
   const verdict = classifyFailure(failure, context);
   const replyText = failure.kind === 'reply' || failure.kind === 'malformed_reply' ? failure.reply : '';
   const provider = detectProvider(context.host, `${context.serverText ?? ''}\n${replyText}`);
-  const generic = GENERIC[verdict.code];
+  const generic = SMTP_RESULTS[verdict.code];
   return {
     code: verdict.code,
     message: verdict.message ?? generic.message,
