@@ -1,7 +1,7 @@
 import { platformOperations as ops } from '../../shared/api/email-settings-operations';
 import { buildOpenApiDocument } from '../../shared/api/openapi';
 import { egressIpsFromEnv } from '../../shared/composition/egress-ips';
-import { providerPresetsView } from '../../shared/email-settings/providers';
+import { providerPresetsView } from '../../shared/smtp/provider-presets';
 import { createApiHandler, operation } from '../../shared/http/api-handler';
 
 const egressIps = egressIpsFromEnv();

@@ -5,7 +5,7 @@
  * and the reply text: the 3-digit code alone is too coarse (Microsoft answers 535 for a wrong
  * password, a disabled SMTP AUTH and a Conditional Access block alike).
  */
-import { detectProvider, providerPreset, type ProviderId } from '../email-settings/providers';
+import { detectProvider, providerPreset, type ProviderId } from './provider-presets';
 import { SMTP_RESULTS, type SmtpResultCode } from '../error-catalogue';
 import type { SmtpSecurity, SmtpStage } from './types';
 

@@ -44,14 +44,17 @@ export interface SmtpServerSettings {
   oauth?: OAuthIdentity;
 }
 
+export type OAuthProvider = 'microsoft' | 'google';
+export type OAuthFlow = 'delegated' | 'app';
+
 /** A scope's stored OAuth2 connection, as much as is needed to get an access token for it. */
 export interface OAuthIdentity {
   companyId: string;
   scope: string;
   /** The SMTP revision of the settings the connection belongs to. */
   revision: number;
-  provider: 'microsoft' | 'google';
-  flow: 'delegated' | 'app';
+  provider: OAuthProvider;
+  flow: OAuthFlow;
   account: string;
   tenantId: string | null;
   /** Delegated flow only; null for the app flow. */

@@ -3,9 +3,9 @@
  * An `error` stops the test before connecting (its `code` is a result code of section 2);
  * a `warning` is reported beside the test result, because the server itself may prove it fine.
  */
-import type { SettingsAdvice, SmtpServerSettings } from '../smtp/types';
-import { normaliseIpLiteral } from '../smtp/destination-guard';
-import { detectProvider } from './providers';
+import { normaliseIpLiteral } from './destination-guard';
+import { detectProvider } from './provider-presets';
+import type { SettingsAdvice, SmtpServerSettings } from './types';
 
 const normaliseHost = (host: string) => host.trim().toLowerCase().replace(/\.$/, '');
 
