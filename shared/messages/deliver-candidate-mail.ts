@@ -157,7 +157,7 @@ async function sendThroughDefault(
   mail: CandidateMailInput & { messageId: string },
   scope: ScopeSettings,
   main: ScopeSettings | null,
-  fallbackReason: string | null,
+  fallbackReason: SmtpResultCode | null,
 ): Promise<DeliveryOutcome> {
   const input = forDefaultProvider(mail, {
     companyDisplayName: scope.displayName ?? main?.displayName ?? message.companyId,

@@ -1,4 +1,4 @@
-import type { MessageErrorCode } from '../error-catalogue';
+import type { MessageErrorCode, SmtpResultCode } from '../error-catalogue';
 export interface MailAddress {
   address: string;
   name: string | null;
@@ -59,7 +59,7 @@ export interface MessageRecord {
 
   // Outbound delivery.
   provider: 'smtp' | 'default' | null;
-  fallbackReason: string | null;
+  fallbackReason: SmtpResultCode | null;
   /** Every delivery attempt, through any route. */
   attempts: number;
   /** The attempts through the default provider, which has retries of its own. */
