@@ -7,6 +7,8 @@
  * - SMTP results (the test button's `code`, `lastTest.code`, a failed send): `SMTP_RESULTS`,
  *   code -> plain-language message and generic hint (the classifier may say more precisely).
  * - Settings warnings (pre-connection advice that does not stop a test): `SETTINGS_WARNINGS`.
+ * Where an entry has a `meaning`, it says what the code stands for; the message a user sees is
+ * written where the situation is known (it names the port, the address, the provider).
  * - Delivery outcomes only stored on a message: `DEFAULT_PROVIDER_ERRORS`, `DELIVERY_ERRORS`.
  */
 
@@ -157,13 +159,13 @@ export const isSmtpResultCode = (code: string): code is SmtpResultCode => SMTP_R
  * as an error that stops the test); each entry names the field it is about.
  */
 export const SETTINGS_WARNINGS = {
-  PORT_25_BLOCKED: { field: 'smtp.port', message: 'Port 25 is blocked for outgoing connections on AWS and by many networks.' },
-  PORT_RARELY_SUPPORTED: { field: 'smtp.port', message: 'Port 2525 is not a standard port.' },
-  PLAINTEXT: { field: 'smtp.security', message: 'Without encryption the password and every message travel in clear text.' },
-  USERNAME_MISSING: { field: 'smtp.username', message: 'No username: the server must accept mail without a login.' },
-  SEND_AS_REQUIRED: { field: 'smtp.fromAddress', message: 'The From address differs from the login.' },
-  TLS_CERTIFICATE_UNTRUSTED: { field: 'smtp.host', message: 'The certificate was accepted only because the server is in an allowed private range.' },
-} as const satisfies Record<string, { field: string; message: string }>;
+  PORT_25_BLOCKED: { field: 'smtp.port', meaning: 'Port 25 is blocked for outgoing connections on AWS and by many networks.' },
+  PORT_RARELY_SUPPORTED: { field: 'smtp.port', meaning: 'Port 2525 is not a standard port.' },
+  PLAINTEXT: { field: 'smtp.security', meaning: 'Without encryption the password and every message travel in clear text.' },
+  USERNAME_MISSING: { field: 'smtp.username', meaning: 'No username: the server must accept mail without a login.' },
+  SEND_AS_REQUIRED: { field: 'smtp.fromAddress', meaning: 'The From address differs from the login.' },
+  TLS_CERTIFICATE_UNTRUSTED: { field: 'smtp.host', meaning: 'The certificate was accepted only because the server is in an allowed private range.' },
+} as const satisfies Record<string, { field: string; meaning: string }>;
 export type SettingsWarningCode = keyof typeof SETTINGS_WARNINGS;
 /** The code of a piece of settings advice: a warning's own code, or a result code for an error. */
 export type AdviceCode = SettingsWarningCode | SmtpResultCode;
@@ -174,20 +176,20 @@ export type AdviceCode = SettingsWarningCode | SmtpResultCode;
  */
 export const DEFAULT_PROVIDER_ERRORS = {
   /** The provider refused this message or our account/identity; sending it again will not help. */
-  DEFAULT_PROVIDER_REJECTED: { temporary: false, message: 'The default provider refused the message.' },
+  DEFAULT_PROVIDER_REJECTED: { temporary: false, meaning: 'The default provider refused the message.' },
   /** Throttling, a 5xx, a network failure (not temporary only when it may have accepted the message). */
-  DEFAULT_PROVIDER_UNAVAILABLE: { temporary: true, message: 'The default provider could not be reached or is throttling.' },
-} as const satisfies Record<string, { temporary: boolean; message: string }>;
+  DEFAULT_PROVIDER_UNAVAILABLE: { temporary: true, meaning: 'The default provider could not be reached or is throttling.' },
+} as const satisfies Record<string, { temporary: boolean; meaning: string }>;
 export type DefaultProviderErrorCode = keyof typeof DEFAULT_PROVIDER_ERRORS;
 export const DEFAULT_PROVIDER_ERROR_CODES = Object.keys(DEFAULT_PROVIDER_ERRORS) as [DefaultProviderErrorCode, ...DefaultProviderErrorCode[]];
 
 /** Outcomes of a message that are neither an SMTP result nor a provider's error. */
 export const DELIVERY_ERRORS = {
   /** The server got the whole message but never confirmed it: it may have been delivered, so it is not sent again. */
-  DELIVERY_UNCERTAIN: { temporary: false, message: 'The message may have been delivered; it is not sent again.' },
+  DELIVERY_UNCERTAIN: { temporary: false, meaning: 'The message may have been delivered; it is not sent again.' },
   /** A bounce (DSN) for the message came back to the inbound address. */
-  BOUNCED: { temporary: false, message: 'Delivery to the recipient failed after the server accepted the message.' },
-} as const satisfies Record<string, { temporary: boolean; message: string }>;
+  BOUNCED: { temporary: false, meaning: 'Delivery to the recipient failed after the server accepted the message.' },
+} as const satisfies Record<string, { temporary: boolean; meaning: string }>;
 export type DeliveryErrorCode = keyof typeof DELIVERY_ERRORS;
 
 /** What a stored message's `error.code` can be. */

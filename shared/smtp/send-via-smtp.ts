@@ -15,15 +15,14 @@
 import { Readable } from 'node:stream';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import XOAuth2 from 'nodemailer/lib/xoauth2';
-import { accessTokenForms, mergeSecretForms } from '../oauth/xoauth2';
 import { withSecretsRedacted } from '../security/secret-scope';
 import { classifySmtpFailure, type SmtpFailure } from './classify-smtp-reply';
 import { checkDestination, type HostResolver } from './destination-guard';
-import { redactDeep, redactText, secretForms } from './redact-secrets';
+import { redactDeep, redactText } from './redact-secrets';
 import { defaultClientName } from './smtp-client-name';
 import { SmtpConnectionPool, type PooledConnection } from './smtp-connection-pool';
 import { SmtpSendError, type SmtpMessage, type SmtpSendResult } from './smtp-port';
-import { preflight } from './smtp-preflight';
+import { preflight, settingsSecrets } from './smtp-preflight';
 import { SEND_TIMEOUTS, withTimeouts, type SmtpTimeouts } from './smtp-timeouts';
 import { smtpTlsOptions, type ExtraCas } from './smtp-tls';
 import type { OutboundPolicy, SmtpServerSettings, SmtpStage } from './types';
@@ -65,7 +64,7 @@ interface SendContext {
 }
 
 export function sendViaSmtp(settings: SmtpServerSettings, message: SmtpMessage, options: SendViaSmtpOptions): Promise<SmtpSendResult> {
-  const secrets = mergeSecretForms(secretForms(settings.username, settings.password), accessTokenForms(settings.username, settings.accessToken));
+  const secrets = settingsSecrets(settings);
   return withSecretsRedacted(secrets, () => {
     const timeouts = withTimeouts(SEND_TIMEOUTS, options.timeouts);
     const context: SendContext = { settings, message, options, secrets, timeouts, deadlineAt: Date.now() + timeouts.total };

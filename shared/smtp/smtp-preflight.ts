@@ -1,9 +1,11 @@
 /**
  * What is decided before any connection, for the test probe and for sending alike: the
  * settings advice (DESIGN section 1) and the refusals that need no server (a known-bad host,
- * plaintext where this installation does not allow it).
+ * plaintext where this installation does not allow it), and the secrets to redact.
  */
 import { isSmtpResultCode, type SmtpResultCode } from '../error-catalogue';
+import { accessTokenForms, mergeSecretForms } from '../oauth/xoauth2';
+import { secretForms } from './redact-secrets';
 import { adviseSmtpSettings } from './advise-settings';
 import type { OutboundPolicy, SettingsAdvice, SmtpServerSettings } from './types';
 
@@ -42,4 +44,9 @@ export function preflight(settings: SmtpServerSettings, policy: OutboundPolicy):
     };
   }
   return { warnings, refusal: null };
+}
+
+/** Every form the settings' password or access token can take, for redaction. */
+export function settingsSecrets(settings: SmtpServerSettings): string[] {
+  return mergeSecretForms(secretForms(settings.username, settings.password), accessTokenForms(settings.username, settings.accessToken));
 }

@@ -13,13 +13,14 @@ import tls from 'node:tls';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import { isOAuthError } from '../oauth/oauth-client';
 import { oauthSmtpHint, oauthTokenHint } from '../oauth/oauth-hints';
-import { accessTokenForms, mergeSecretForms, xoauth2InitialResponse } from '../oauth/xoauth2';
+import { xoauth2InitialResponse } from '../oauth/xoauth2';
 import { withSecretsRedacted } from '../security/secret-scope';
+import { settingsWarning } from './advise-settings';
 import { classifySmtpFailure, type SmtpFailure } from './classify-smtp-reply';
 import { checkDestination, type CheckedDestination, type HostResolver } from './destination-guard';
-import { redactDeep, redactText, secretForms } from './redact-secrets';
+import { redactDeep, redactText } from './redact-secrets';
 import { defaultClientName } from './smtp-client-name';
-import { preflight } from './smtp-preflight';
+import { preflight, settingsSecrets } from './smtp-preflight';
 import { ProbeFailure, SmtpProbeSession, replyText, type SmtpReply, type TlsUpgradeOptions } from './smtp-probe-session';
 import { TEST_TIMEOUTS, withTimeouts, type SmtpTimeouts } from './smtp-timeouts';
 import { smtpTlsOptions, type ExtraCas } from './smtp-tls';
@@ -103,7 +104,7 @@ export async function testSmtpSettings(given: SmtpServerSettings, options: TestS
     if (!token.ok) return { ...token.verdict, durationMs: Math.max(0, Math.round(clock() - startedAt)), egressIps: options.egressIps, transcript, warnings: [] };
     settings = token.settings;
   }
-  const secrets = mergeSecretForms(secretForms(settings.username, settings.password), accessTokenForms(settings.username, settings.accessToken));
+  const secrets = settingsSecrets(settings);
   return withSecretsRedacted(secrets, () => runSmtpTest(settings, options, { secrets, transcript, startedAt }));
 }
 
@@ -358,13 +359,13 @@ async function failedTest(
 /** Worth knowing whether the test passed or not (a failed login on a self-signed server too). */
 function warnUntrustedCertificate(session: SmtpProbeSession, warnings: SettingsAdvice[]): void {
   if (!session.untrustedCertificate) return;
-  warnings.push({
-    severity: 'warning',
-    code: 'TLS_CERTIFICATE_UNTRUSTED',
-    field: 'smtp.host',
-    message: `The server's certificate is not trusted (${session.untrustedCertificate}); it was accepted only because the server is in a private range this installation allows.`,
-    hint: 'Fine for a local test server; a real mail server needs a certificate from a public authority that matches its host name.',
-  });
+  warnings.push(
+    settingsWarning(
+      'TLS_CERTIFICATE_UNTRUSTED',
+      `The server's certificate is not trusted (${session.untrustedCertificate}); it was accepted only because the server is in a private range this installation allows.`,
+      'Fine for a local test server; a real mail server needs a certificate from a public authority that matches its host name.',
+    ),
+  );
 }
 
 /** One transcript line saying what ended the conversation, for IT. */
