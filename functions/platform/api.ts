@@ -26,7 +26,7 @@ export const handler = createApiHandler(
     },
     egressIps: async () => ({ status: 200, body: { ips: egressIps } }),
     providers: async () => {
-      const { providerPresetsView } = await import('../../shared/email-settings/providers');
+      const { providerPresetsView } = await import('../../shared/smtp/provider-presets');
       return { status: 200, body: { items: providerPresetsView() } };
     },
   }),

@@ -1,4 +1,5 @@
-import type { SmtpResultCode, SmtpSecurity, SmtpStage } from '../smtp/types';
+import type { SendFailureCode } from '../error-catalogue';
+import type { OAuthFlow, OAuthProvider, SmtpResultCode, SmtpSecurity, SmtpStage } from '../smtp/types';
 
 export type SettingsMode = 'default' | 'smtp';
 export type SettingsStatus = 'unverified' | 'verified' | 'failing';
@@ -21,8 +22,7 @@ export interface StoredSmtp {
   revision: number;
 }
 
-export type OAuthProvider = 'microsoft' | 'google';
-export type OAuthFlow = 'delegated' | 'app';
+export type { OAuthFlow, OAuthProvider };
 
 /** An OAuth2 connection as stored: the refresh token only encrypted (purpose `smtp-oauth`). */
 export interface StoredOAuth {
@@ -49,7 +49,7 @@ export interface LastTest {
 
 export interface SendFailure {
   at: string;
-  code: string;
+  code: SendFailureCode;
   message: string;
   smtpResponse: string | null;
 }

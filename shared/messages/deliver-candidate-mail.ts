@@ -8,7 +8,7 @@ import { buildCandidateMail, type CandidateMailInput } from '../outbound/build-c
 import { type DefaultProvider, isDefaultProviderError } from '../outbound/default-provider';
 import { forDefaultProvider } from '../outbound/default-sender';
 import type { SecretCipher } from '../secrets/secret-cipher';
-import { isSmtpSendError, type SmtpMessage, type SmtpSendResult } from '../smtp/send-via-smtp';
+import { isSmtpSendError, type SmtpMessage, type SmtpSendResult } from '../smtp/smtp-port';
 import type { SmtpResultCode, SmtpServerSettings } from '../smtp/types';
 import { loadBody } from './message-body';
 import type { MessagesStore } from './messages-store';
@@ -157,7 +157,7 @@ async function sendThroughDefault(
   mail: CandidateMailInput & { messageId: string },
   scope: ScopeSettings,
   main: ScopeSettings | null,
-  fallbackReason: string | null,
+  fallbackReason: SmtpResultCode | null,
 ): Promise<DeliveryOutcome> {
   const input = forDefaultProvider(mail, {
     companyDisplayName: scope.displayName ?? main?.displayName ?? message.companyId,

@@ -1,3 +1,4 @@
+import type { MessageErrorCode, SmtpResultCode } from '../error-catalogue';
 export interface MailAddress {
   address: string;
   name: string | null;
@@ -58,13 +59,13 @@ export interface MessageRecord {
 
   // Outbound delivery.
   provider: 'smtp' | 'default' | null;
-  fallbackReason: string | null;
+  fallbackReason: SmtpResultCode | null;
   /** Every delivery attempt, through any route. */
   attempts: number;
   /** The attempts through the default provider, which has retries of its own. */
   defaultProviderAttempts: number;
   smtpResponse: string | null;
-  error: { code: string; message: string } | null;
+  error: { code: MessageErrorCode; message: string } | null;
   sentAt: string | null;
   /** Set while a worker holds the message; a stale lease means the attempt died mid-way. */
   sendingSince: string | null;

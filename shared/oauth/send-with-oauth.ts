@@ -6,13 +6,12 @@
  * clock skew) refreshes it once and sends again on a new connection. Password settings pass
  * through unchanged.
  */
-import { SmtpSendError, isSmtpSendError, type SmtpMessage, type SmtpSendResult } from '../smtp/send-via-smtp';
+import { SmtpSendError, isSmtpSendError, type SendSmtp } from '../smtp/smtp-port';
 import type { SmtpServerSettings } from '../smtp/types';
 import type { OAuthAccessTokens } from './oauth-access-tokens';
 import { isOAuthError } from './oauth-client';
 import { oauthSmtpHint, oauthTokenHint } from './oauth-hints';
 
-type SendSmtp = (settings: SmtpServerSettings, message: SmtpMessage) => Promise<SmtpSendResult>;
 
 export function sendWithOAuth(tokens: OAuthAccessTokens, send: SendSmtp): SendSmtp {
   return async (settings, message) => {

@@ -24,8 +24,8 @@ export interface DefaultProvider {
   send(input: DefaultProviderSendInput): Promise<DefaultProviderSendResult>;
 }
 
-export const DEFAULT_PROVIDER_ERROR_CODES = ['DEFAULT_PROVIDER_REJECTED', 'DEFAULT_PROVIDER_UNAVAILABLE'] as const;
-export type DefaultProviderErrorCode = (typeof DEFAULT_PROVIDER_ERROR_CODES)[number];
+import type { DefaultProviderErrorCode } from '../error-catalogue';
+export { DEFAULT_PROVIDER_ERROR_CODES, type DefaultProviderErrorCode } from '../error-catalogue';
 
 /**
  * `DEFAULT_PROVIDER_REJECTED`: the provider refused this message or our account/identity

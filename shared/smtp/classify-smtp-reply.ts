@@ -5,8 +5,9 @@
  * and the reply text: the 3-digit code alone is too coarse (Microsoft answers 535 for a wrong
  * password, a disabled SMTP AUTH and a Conditional Access block alike).
  */
-import { detectProvider, providerPreset, type ProviderId } from '../email-settings/providers';
-import type { SmtpResultCode, SmtpSecurity, SmtpStage } from './types';
+import { detectProvider, providerPreset, type ProviderId } from './provider-presets';
+import { SMTP_RESULTS, type SmtpResultCode } from '../error-catalogue';
+import type { SmtpSecurity, SmtpStage } from './types';
 
 export type SmtpFailure =
   /** The server answered with a negative (4xx/5xx) or otherwise unexpected reply. */
@@ -87,154 +88,194 @@ interface Verdict {
 
 const has = (text: string, pattern: RegExp) => pattern.test(text);
 
-/** The verdict for a server reply; the order of the rules matters (most specific first). */
-function classifyReply(stage: SmtpStage, reply: ParsedReply, context: FailureContext): Verdict {
-  const { code, enhanced, text } = reply;
-  const e = enhanced ?? '';
-  const transient = code >= 400 && code < 500;
-  // A 4xx reply is temporary whatever its text (a greylisting Postfix says "Sender address
-  // rejected: Greylisted"): the text only chooses which temporary code and hint.
-  if (transient) return classifyTemporaryReply(stage, reply);
+/**
+ * One line of the reply tables, in the spirit of nodemailer's own error table: when it
+ * applies, and the verdict. A rule applies when its `stages` (if any) include the stage and
+ * any one of `codes`, `enhanced` or `text` matches (a rule with none of them applies to every
+ * reply at its stages). An `enhanced` entry ending in a dot is a class (`4.3.` is 4.3.x).
+ */
+interface ReplyRule {
+  stages?: readonly SmtpStage[];
+  codes?: readonly number[];
+  enhanced?: readonly string[];
+  text?: RegExp;
+  verdict: Verdict | ((reply: ParsedReply) => Verdict);
+}
 
+function applies(rule: ReplyRule, stage: SmtpStage, reply: ParsedReply): boolean {
+  if (rule.stages && !rule.stages.includes(stage)) return false;
+  if (!rule.codes && !rule.enhanced && !rule.text) return true;
+  const enhanced = reply.enhanced ?? '';
+  return (
+    (rule.codes?.includes(reply.code) ?? false) ||
+    (rule.enhanced?.some((entry) => (entry.endsWith('.') ? enhanced.startsWith(entry) : enhanced === entry)) ?? false) ||
+    (rule.text?.test(reply.text) ?? false)
+  );
+}
+
+function firstVerdict(rules: readonly ReplyRule[], stage: SmtpStage, reply: ParsedReply): Verdict {
+  const rule = rules.find((candidate) => applies(candidate, stage, reply));
+  // Both tables end with a rule that applies to everything.
+  const verdict = rule?.verdict ?? { code: 'UNKNOWN' };
+  return typeof verdict === 'function' ? verdict(reply) : verdict;
+}
+
+/** Permanent (5xx and unexpected) replies; the order matters (most specific first). */
+const PERMANENT_REPLY_RULES: readonly ReplyRule[] = [
   // Microsoft 365: 5.7.139 covers both "SMTP AUTH disabled" and "blocked by policy".
-  if (has(text, /SmtpClientAuthentication is disabled|basic authentication is disabled/i)) return { code: 'AUTH_DISABLED' };
-  if (e === '5.7.30' || has(text, /basic authentication is not supported/i)) return { code: 'AUTH_DISABLED' };
-  if (e === '5.7.139' || has(text, /did not meet the criteria to be authenticated|security defaults|conditional access/i)) {
-    return has(text, /credentials were incorrect/i)
-      ? {
-          code: 'AUTH_BLOCKED_BY_POLICY',
-          message:
-            'Microsoft 365 refused the login (5.7.139). Either the password is wrong or a security policy does not allow basic authentication for this user.',
-        }
-      : { code: 'AUTH_BLOCKED_BY_POLICY' };
-  }
+  { text: /SmtpClientAuthentication is disabled|basic authentication is disabled/i, verdict: { code: 'AUTH_DISABLED' } },
+  { enhanced: ['5.7.30'], text: /basic authentication is not supported/i, verdict: { code: 'AUTH_DISABLED' } },
+  {
+    enhanced: ['5.7.139'],
+    text: /did not meet the criteria to be authenticated|security defaults|conditional access/i,
+    verdict: ({ text }) =>
+      has(text, /credentials were incorrect/i)
+        ? {
+            code: 'AUTH_BLOCKED_BY_POLICY',
+            message:
+              'Microsoft 365 refused the login (5.7.139). Either the password is wrong or a security policy does not allow basic authentication for this user.',
+          }
+        : { code: 'AUTH_BLOCKED_BY_POLICY' },
+  },
   // Gmail: 534 5.7.9 app password required; 534 5.7.14 "log in via your web browser" (sign-in blocked).
-  if (e === '5.7.9' || has(text, /application-specific password|app password/i)) return { code: 'APP_PASSWORD_REQUIRED' };
-  if (e === '5.7.14' || has(text, /log in via your web browser/i)) {
-    return {
+  { enhanced: ['5.7.9'], text: /application-specific password|app password/i, verdict: { code: 'APP_PASSWORD_REQUIRED' } },
+  {
+    enhanced: ['5.7.14'],
+    text: /log in via your web browser/i,
+    verdict: {
       code: 'AUTH_BLOCKED_BY_POLICY',
       message: 'Google blocked this sign-in and asks for a login in a web browser first.',
       hint: 'Sign in to the mailbox once in a browser, then use an app password (Google Account > Security > App passwords) here.',
-    };
-  }
-
+    },
+  },
   // Sender / send-as permission.
-  if (
-    e === '5.7.60' ||
-    e === '5.2.252' ||
-    has(text, /SendAsDenied|not owned by user|does not have permissions? to send as|not authori[sz]ed to send (as|on behalf)|sender address rejected/i)
-  ) {
-    return { code: 'SENDER_NOT_ALLOWED' };
-  }
+  {
+    enhanced: ['5.7.60', '5.2.252'],
+    text: /SendAsDenied|not owned by user|does not have permissions? to send as|not authori[sz]ed to send (as|on behalf)|sender address rejected/i,
+    verdict: { code: 'SENDER_NOT_ALLOWED' },
+  },
   // Relay.
-  if (e === '5.7.64' || has(text, /relay access denied|TenantAttribution|relaying denied|relay not permitted|unable to relay|relaying not allowed/i)) {
-    return { code: 'RELAY_DENIED' };
-  }
-
-  // Gmail's daily quota is a 5xx but still a rate limit (4xx throttling is handled above).
-  if (e === '5.4.5') return { code: 'RATE_LIMITED', temporary: true };
-
+  {
+    enhanced: ['5.7.64'],
+    text: /relay access denied|TenantAttribution|relaying denied|relay not permitted|unable to relay|relaying not allowed/i,
+    verdict: { code: 'RELAY_DENIED' },
+  },
+  // Gmail's daily quota is a 5xx but still a rate limit (4xx throttling is in the other table).
+  { enhanced: ['5.4.5'], verdict: { code: 'RATE_LIMITED', temporary: true } },
   // TLS negotiation problems reported by the server.
-  if (has(text, /must issue a STARTTLS|STARTTLS first|STARTTLS is required|encryption required|requires TLS/i)) {
-    return {
+  {
+    text: /must issue a STARTTLS|STARTTLS first|STARTTLS is required|encryption required|requires TLS/i,
+    verdict: {
       code: 'TLS_MISMATCH',
       message: 'The server only accepts this after STARTTLS, but the connection is not encrypted.',
       hint: 'Choose STARTTLS (usually port 587) or SSL/TLS (port 465) instead of no encryption.',
-    };
-  }
-  if (stage === 'tls') {
-    return {
+    },
+  },
+  {
+    stages: ['tls'],
+    verdict: ({ text }) => ({
       code: 'STARTTLS_UNAVAILABLE',
       message: has(text, /TLS not available/i)
         ? 'The server announced STARTTLS but could not start it (a problem on the server side).'
         : 'The server refused to start TLS.',
       hint: 'Ask your IT to check the server\'s TLS certificate and configuration, or use SSL/TLS on port 465 if the server offers it.',
-    };
-  }
-
+    }),
+  },
   // Authentication.
-  if (stage === 'auth') {
-    if (code === 504 || e === '5.5.4' || has(text, /authentication not enabled|unrecognized authentication|mechanism not supported|not supported/i)) {
-      return {
-        code: 'AUTH_UNAVAILABLE',
-        message: 'The server does not accept logins this way.',
-        hint: 'The server does not support password login here (on this port, or at all). Ask your IT which port accepts SMTP AUTH, usually 587 with STARTTLS.',
-      };
-    }
-    // Gmail and Postfix 535 5.7.8, Microsoft 535 5.7.3, and any other permanent refusal of AUTH.
-    return { code: 'AUTH_FAILED' };
-  }
-  if ((stage === 'mail_from' || stage === 'rcpt' || stage === 'data') && (e === '5.7.57' || has(text, /authentication required|not authenticated/i))) {
-    return {
-      code: 'AUTH_FAILED',
-      message: 'The server requires a login before sending.',
-      hint: 'Enter the username and password of the mailbox.',
-    };
-  }
+  {
+    stages: ['auth'],
+    codes: [504],
+    enhanced: ['5.5.4'],
+    text: /authentication not enabled|unrecognized authentication|mechanism not supported|not supported/i,
+    verdict: {
+      code: 'AUTH_UNAVAILABLE',
+      message: 'The server does not accept logins this way.',
+      hint: 'The server does not support password login here (on this port, or at all). Ask your IT which port accepts SMTP AUTH, usually 587 with STARTTLS.',
+    },
+  },
+  // Gmail and Postfix 535 5.7.8, Microsoft 535 5.7.3, and any other permanent refusal of AUTH.
+  { stages: ['auth'], verdict: { code: 'AUTH_FAILED' } },
+  {
+    stages: ['mail_from', 'rcpt', 'data'],
+    enhanced: ['5.7.57'],
+    text: /authentication required|not authenticated/i,
+    verdict: { code: 'AUTH_FAILED', message: 'The server requires a login before sending.', hint: 'Enter the username and password of the mailbox.' },
+  },
+  // What is left, by stage.
+  {
+    stages: ['greeting'],
+    verdict: {
+      code: 'CONNECTION_REFUSED',
+      message: 'The server refused the session in its greeting.',
+      hint: 'The server may not accept connections from this service. Ask your IT to allow the egress IP addresses listed here.',
+    },
+  },
+  { stages: ['ehlo'], verdict: { code: 'PROTOCOL_ERROR' } },
+  { stages: ['mail_from'], verdict: { code: 'SENDER_NOT_ALLOWED' } },
+  // 5.1.1 "user unknown" and the like; relay and policy texts were matched above.
+  { stages: ['rcpt'], verdict: { code: 'RECIPIENT_REJECTED' } },
+  {
+    stages: ['data'],
+    verdict: { code: 'UNKNOWN', message: 'The server refused the message.', hint: 'The server\'s reply says why; give it to your IT.' },
+  },
+  { verdict: ({ code }) => (code >= 200 && code < 400 ? { code: 'PROTOCOL_ERROR' } : { code: 'UNKNOWN' }) },
+];
 
-  switch (stage) {
-    case 'greeting':
-      return {
-        code: 'CONNECTION_REFUSED',
-        message: 'The server refused the session in its greeting.',
-        hint: 'The server may not accept connections from this service. Ask your IT to allow the egress IP addresses listed here.',
-      };
-    case 'ehlo':
-      return { code: 'PROTOCOL_ERROR' };
-    case 'mail_from':
-      return { code: 'SENDER_NOT_ALLOWED' };
-    case 'rcpt':
-      // 5.1.1 "user unknown" and the like; relay and policy texts were matched above.
-      return { code: 'RECIPIENT_REJECTED' };
-    case 'data':
-      return {
-        code: 'UNKNOWN',
-        message: 'The server refused the message.',
-        hint: 'The server\'s reply says why; give it to your IT.',
-      };
-    default:
-      return code >= 200 && code < 400 ? { code: 'PROTOCOL_ERROR' } : { code: 'UNKNOWN' };
-  }
-}
-
-const RATE_TEXT = /too many|\brate\b|throttl|limit exceeded|quota|concurrent connections/i;
-const RATE_ENHANCED = ['4.2.1', '4.5.3', '4.7.28', '4.4.2', '4.3.2'];
+const LOGIN_DELAY_HINT =
+  'Mail servers answer logins late on purpose after failed attempts (Dovecot waits up to 15 s; Microsoft 365 and Gmail throttle too). Wait a few minutes, then test again with the correct password. If it happens on the first try, ask your IT whether the authentication service is overloaded.';
 
 /**
- * The verdict for a 4xx reply: always RATE_LIMITED or TEMPORARY_FAILURE (retried with backoff,
- * never a reason to fall back or to mark the settings failing on its own).
+ * 4xx replies: always RATE_LIMITED or TEMPORARY_FAILURE (retried with backoff, never a reason
+ * to fall back or to mark the settings failing on its own). A 4xx reply is temporary whatever
+ * its text (a greylisting Postfix says "Sender address rejected: Greylisted"): the text only
+ * chooses which temporary code and hint.
  */
-function classifyTemporaryReply(stage: SmtpStage, reply: ParsedReply): Verdict {
-  const { enhanced, text } = reply;
-  if (has(text, /grey ?list|gray ?list|greylisted|graylisted/i)) {
-    return {
+const TEMPORARY_REPLY_RULES: readonly ReplyRule[] = [
+  {
+    text: /grey ?list|gray ?list|greylisted|graylisted/i,
+    verdict: {
       code: 'TEMPORARY_FAILURE',
       message: 'The server greylists: it turns away the first attempt from an unknown sender and accepts a later retry.',
       hint: 'Nothing to change: mail is retried automatically after a few minutes, and a test run again in a few minutes passes.',
       temporary: true,
-    };
-  }
-  if (RATE_ENHANCED.includes(enhanced ?? '') || has(text, RATE_TEXT) || has(text, /try again later/i)) return { code: 'RATE_LIMITED', temporary: true };
+    },
+  },
+  {
+    enhanced: ['4.2.1', '4.5.3', '4.7.28', '4.4.2', '4.3.2'],
+    text: /too many|\brate\b|throttl|limit exceeded|quota|concurrent connections|try again later/i,
+    verdict: { code: 'RATE_LIMITED', temporary: true },
+  },
   // Postfix answers `454 4.7.0 Temporary authentication failure` when its authentication
   // service (Dovecot) is slow, typically while it delays logins after failed attempts.
-  if (stage === 'auth') return { code: 'TEMPORARY_FAILURE', message: 'The server could not check the login right now.', hint: LOGIN_DELAY_HINT, temporary: true };
-  if (stage === 'tls') {
-    return {
+  {
+    stages: ['auth'],
+    verdict: { code: 'TEMPORARY_FAILURE', message: 'The server could not check the login right now.', hint: LOGIN_DELAY_HINT, temporary: true },
+  },
+  {
+    stages: ['tls'],
+    verdict: {
       code: 'TEMPORARY_FAILURE',
       message: 'The server announced STARTTLS but could not start it right now (a problem on the server side).',
       hint: 'Try again in a few minutes; if it persists, ask your IT to check the server\'s TLS certificate and configuration.',
       temporary: true,
-    };
-  }
-  if (enhanced?.startsWith('4.3.')) {
-    return {
+    },
+  },
+  {
+    enhanced: ['4.3.'],
+    verdict: {
       code: 'TEMPORARY_FAILURE',
       message: 'The mail server reported a temporary problem of its own.',
       hint: 'Mail is retried automatically; if it persists, give the server\'s reply to your IT.',
       temporary: true,
-    };
-  }
-  return { code: 'TEMPORARY_FAILURE', temporary: true };
+    },
+  },
+  { verdict: { code: 'TEMPORARY_FAILURE', temporary: true } },
+];
+
+/** The verdict for a server reply: the first rule of its table that applies. */
+function classifyReply(stage: SmtpStage, reply: ParsedReply): Verdict {
+  const transient = reply.code >= 400 && reply.code < 500;
+  return firstVerdict(transient ? TEMPORARY_REPLY_RULES : PERMANENT_REPLY_RULES, stage, reply);
 }
 
 const CERT_ERRORS = new Set([
@@ -296,7 +337,7 @@ function classifyFailure(failure: SmtpFailure, context: FailureContext): Verdict
     case 'reply': {
       const parsed = parseSmtpReply(failure.reply);
       if (!parsed) return { code: 'PROTOCOL_ERROR' };
-      return classifyReply(failure.stage, parsed, context);
+      return classifyReply(failure.stage, parsed);
     }
     case 'malformed_reply': {
       if (failure.stage === 'greeting' && /^(\+OK|\* OK|HTTP\/|SSH-)/.test(failure.reply)) {
@@ -382,9 +423,6 @@ function implicitTlsMismatch(port: number): Verdict {
   };
 }
 
-const LOGIN_DELAY_HINT =
-  'Mail servers answer logins late on purpose after failed attempts (Dovecot waits up to 15 s; Microsoft 365 and Gmail throttle too). Wait a few minutes, then test again with the correct password. If it happens on the first try, ask your IT whether the authentication service is overloaded.';
-
 function classifyTimeout(stage: SmtpStage, context: FailureContext): Verdict {
   switch (stage) {
     case 'dns':
@@ -421,115 +459,6 @@ function classifyTimeout(stage: SmtpStage, context: FailureContext): Verdict {
   }
 }
 
-/** Plain-language message and generic hint of each code; provider hints take precedence. */
-const GENERIC: Record<SmtpResultCode, { message: string; hint: string }> = {
-  OK: { message: 'The server accepted the login and the sender.', hint: '' },
-  DESTINATION_BLOCKED: {
-    message: 'The mail server address is not allowed.',
-    hint: 'Enter the public host name of your mail server.',
-  },
-  PORT_NOT_ALLOWED: {
-    message: 'This port is not allowed for outgoing mail.',
-    hint: 'Use 587 (STARTTLS) or 465 (SSL/TLS).',
-  },
-  HOST_NOT_SUPPORTED: {
-    message: 'This server cannot be used to send mail from this service.',
-    hint: 'Use your provider\'s SMTP submission server.',
-  },
-  DNS_NOT_FOUND: {
-    message: 'The server name does not exist.',
-    hint: 'Check the spelling of the server name.',
-  },
-  CONNECTION_REFUSED: {
-    message: 'The server refused the connection: nothing accepts connections on this port.',
-    hint: 'Check the port (usually 587 or 465). If it is right, a firewall may block this service: ask your IT to allow the egress IP addresses listed here.',
-  },
-  CONNECTION_TIMEOUT: {
-    message: 'The server did not answer the connection attempt.',
-    hint: 'A firewall probably drops the connection. Check host and port, and ask your IT to allow the egress IP addresses listed here.',
-  },
-  GREETING_TIMEOUT: {
-    message: 'The server accepted the connection but never sent its SMTP greeting.',
-    hint: 'Check the port and security setting (465 needs SSL/TLS, 587 needs STARTTLS); the port may belong to another service.',
-  },
-  TLS_MISMATCH: {
-    message: 'The security setting does not match what the server expects on this port.',
-    hint: 'Use SSL/TLS with port 465 and STARTTLS with port 587.',
-  },
-  TLS_CERTIFICATE_INVALID: {
-    message: 'The server\'s TLS certificate is not valid.',
-    hint: 'The certificate must be issued by a public certificate authority for exactly this host name and not be expired. Ask your IT to renew or fix it, or use the host name the certificate is issued for.',
-  },
-  STARTTLS_UNAVAILABLE: {
-    message: 'The server does not offer STARTTLS on this port.',
-    hint: 'Use port 465 with SSL/TLS if the server supports it, or ask your IT to enable STARTTLS.',
-  },
-  AUTH_UNAVAILABLE: {
-    message: 'The server offers no login on this connection.',
-    hint: 'This is often a relay or an incoming-mail server, or a port that accepts logins only after STARTTLS. Use the provider\'s submission server (587 with STARTTLS or 465 with SSL/TLS) with a mailbox login.',
-  },
-  AUTH_FAILED: {
-    message: 'The server rejected the username or password.',
-    hint: 'Check the username (usually the full address) and the password.',
-  },
-  AUTH_DISABLED: {
-    message: 'Password login (SMTP AUTH) is turned off for this mailbox or organisation.',
-    hint: 'Ask your mail administrator to enable SMTP AUTH for this mailbox.',
-  },
-  AUTH_BLOCKED_BY_POLICY: {
-    message: 'A security policy blocked the login.',
-    hint: 'Ask your mail administrator to allow SMTP AUTH for this mailbox under the organisation\'s security policies.',
-  },
-  APP_PASSWORD_REQUIRED: {
-    message: 'The account needs an app password instead of its normal password.',
-    hint: 'Create an app password for the mailbox and enter it here.',
-  },
-  SENDER_NOT_ALLOWED: {
-    message: 'The server does not allow this login to send as the From address.',
-    hint: 'Give the login user permission to send as the From address, or use the login\'s own address as From.',
-  },
-  RECIPIENT_REJECTED: {
-    message: 'The server rejected the recipient address.',
-    hint: 'Check the recipient address.',
-  },
-  RELAY_DENIED: {
-    message: 'The server refused to relay the mail: it does not let this sender (or a client without login) send to other domains.',
-    hint: 'Log in with a mailbox of the server (relay without login is not supported), and send from an address of that mailbox.',
-  },
-  RATE_LIMITED: {
-    message: 'The server is limiting how much mail this account may send right now.',
-    hint: 'Wait a while and try again.',
-  },
-  TEMPORARY_FAILURE: {
-    message: 'The server reported a temporary problem.',
-    hint: 'Try again in a few minutes.',
-  },
-  PROTOCOL_ERROR: {
-    message: 'The server answered something that is not valid SMTP.',
-    hint: 'Check that host and port point to an SMTP submission server; give the transcript to your IT.',
-  },
-  UNKNOWN: {
-    message: 'The test failed for a reason that could not be identified.',
-    hint: 'Give the server\'s reply and the transcript to your IT.',
-  },
-  OAUTH_NOT_CONFIGURED: {
-    message: 'Signing in with this provider is not set up on this service.',
-    hint: 'The operator must register an OAuth client for the provider (see the README).',
-  },
-  OAUTH_CONSENT_REQUIRED: {
-    message: 'The provider did not grant access: consent is missing or was withdrawn.',
-    hint: 'Have an administrator of your organisation approve the app, then connect again.',
-  },
-  OAUTH_REAUTHORIZE_REQUIRED: {
-    message: 'The sign-in has expired or was revoked.',
-    hint: 'Connect the mailbox again (sign in once more).',
-  },
-};
-
-export function describeCode(code: SmtpResultCode): { message: string; hint: string } {
-  return GENERIC[code];
-}
-
 /** The provider's own hint for a code, if it has one. */
 export function providerHint(provider: ProviderId, code: SmtpResultCode): string | undefined {
   return providerPreset(provider).codeHints[code];
@@ -539,7 +468,7 @@ export function classifySmtpFailure(failure: SmtpFailure, context: FailureContex
   const verdict = classifyFailure(failure, context);
   const replyText = failure.kind === 'reply' || failure.kind === 'malformed_reply' ? failure.reply : '';
   const provider = detectProvider(context.host, `${context.serverText ?? ''}\n${replyText}`);
-  const generic = GENERIC[verdict.code];
+  const generic = SMTP_RESULTS[verdict.code];
   return {
     code: verdict.code,
     message: verdict.message ?? generic.message,

@@ -7,35 +7,25 @@
  * It is handed the raw message, so no file or URL is ever read (what `disableFileAccess` and
  * `disableUrlAccess` guard against in the Mailer API, which is not used here).
  *
- * Failures throw `SmtpSendError`; `dataAccepted` is true only when the server answered 250 to
- * the end of DATA, and then nothing is thrown at all, so a thrown error never means "sent".
- * `dataSent` tells the one ambiguous case: the whole message went out but no answer came.
+ * Implements the port of smtp-port.ts: failures throw `SmtpSendError`, never after the server
+ * answered 250 to the end of DATA. The steps: `preflight` and `openConnection` (destination
+ * guard, connect, TLS, AUTH), `deliverMessage` (MAIL FROM ... DATA), and around them either a
+ * connection of its own (`sendOnce`) or one from the pool (`sendPooled`).
  */
 import { Readable } from 'node:stream';
-import tls from 'node:tls';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import XOAuth2 from 'nodemailer/lib/xoauth2';
-import { accessTokenForms, mergeSecretForms } from '../oauth/xoauth2';
-import { adviseSmtpSettings } from '../email-settings/advise-settings';
+import { withSecretsRedacted } from '../security/secret-scope';
 import { classifySmtpFailure, type SmtpFailure } from './classify-smtp-reply';
 import { checkDestination, type HostResolver } from './destination-guard';
-import { withSecretsRedacted } from '../security/secret-scope';
-import { redactDeep, redactText, secretForms } from './redact-secrets';
+import { redactDeep, redactText } from './redact-secrets';
+import { defaultClientName } from './smtp-client-name';
 import { SmtpConnectionPool, type PooledConnection } from './smtp-connection-pool';
+import { SmtpSendError, type SmtpMessage, type SmtpSendResult } from './smtp-port';
+import { preflight, settingsSecrets } from './smtp-preflight';
 import { SEND_TIMEOUTS, withTimeouts, type SmtpTimeouts } from './smtp-timeouts';
-import { defaultClientName } from './test-smtp-settings';
-import { SMTP_RESULT_CODES, type OutboundPolicy, type SmtpResultCode, type SmtpServerSettings, type SmtpStage } from './types';
-
-export interface SmtpMessage {
-  envelope: { from: string; to: string[] };
-  /** The complete RFC 5322 message. */
-  raw: Buffer | string;
-  /**
-   * Called after the server's 354, before the first byte of the message goes out: from then on
-   * the server may get the message, so a caller that must never send twice records it here.
-   */
-  beforeData?: () => Promise<void>;
-}
+import { smtpTlsOptions, type ExtraCas } from './smtp-tls';
+import type { OutboundPolicy, SmtpServerSettings, SmtpStage } from './types';
 
 export interface SendViaSmtpOptions {
   policy: OutboundPolicy;
@@ -44,54 +34,9 @@ export interface SendViaSmtpOptions {
   /** Reuse connections between messages; without it each message gets its own connection. */
   pool?: SmtpConnectionPool;
   /** Extra trusted CA certificates (tests, local mode); certificate checking stays on. */
-  tlsCa?: string | Buffer | Array<string | Buffer>;
+  tlsCa?: ExtraCas;
   clientName?: string;
 }
-
-export interface SmtpSendResult {
-  accepted: true;
-  /** The server's reply to the end of DATA (`250 2.0.0 Ok: queued as ...`). */
-  response: string;
-  /** The Message-ID header of the message, or the one the server says it assigned (Microsoft 365). */
-  messageId?: string;
-  acceptedRecipients: string[];
-  rejectedRecipients: string[];
-}
-
-export class SmtpSendError extends Error {
-  readonly code: SmtpResultCode;
-  readonly stage: SmtpStage;
-  readonly smtpResponse: string | null;
-  /** Always false: an accepted message is a result, not an error. Kept for callers' checks. */
-  readonly dataAccepted: boolean;
-  /** The whole message was sent but no final reply came: it may have been accepted. */
-  readonly dataSent: boolean;
-  /** Whether the same attempt may succeed later (4xx, dropped connection). */
-  readonly temporary: boolean;
-  readonly hint: string;
-
-  constructor(fields: {
-    code: SmtpResultCode;
-    stage: SmtpStage;
-    message: string;
-    hint: string;
-    smtpResponse: string | null;
-    dataSent: boolean;
-    temporary: boolean;
-  }) {
-    super(fields.message);
-    this.name = 'SmtpSendError';
-    this.code = fields.code;
-    this.stage = fields.stage;
-    this.smtpResponse = fields.smtpResponse;
-    this.dataAccepted = false;
-    this.dataSent = fields.dataSent;
-    this.temporary = fields.temporary;
-    this.hint = fields.hint;
-  }
-}
-
-export const isSmtpSendError = (error: unknown): error is SmtpSendError => error instanceof SmtpSendError;
 
 type NodemailerError = Error & {
   code?: string;
@@ -107,157 +52,50 @@ interface Progress {
   dataSent: boolean;
 }
 
-const KNOWN_CODES = new Set<string>(SMTP_RESULT_CODES);
-
-export function sendViaSmtp(settings: SmtpServerSettings, message: SmtpMessage, options: SendViaSmtpOptions): Promise<SmtpSendResult> {
-  const secrets = mergeSecretForms(secretForms(settings.username, settings.password), accessTokenForms(settings.username, settings.accessToken));
-  return withSecretsRedacted(secrets, () => sendInSecretScope(settings, message, options, secrets));
+/** What every step of one send needs. */
+interface SendContext {
+  settings: SmtpServerSettings;
+  message: SmtpMessage;
+  options: SendViaSmtpOptions;
+  secrets: string[];
+  timeouts: SmtpTimeouts;
+  /** When the whole send must have ended. */
+  deadlineAt: number;
 }
 
-async function sendInSecretScope(
-  settings: SmtpServerSettings,
-  message: SmtpMessage,
-  options: SendViaSmtpOptions,
-  secrets: string[],
-): Promise<SmtpSendResult> {
-  const timeouts = withTimeouts(SEND_TIMEOUTS, options.timeouts);
-  const context = { host: settings.host, port: settings.port, security: settings.security };
-  const fail = (failure: SmtpFailure, progress: Progress, smtpResponse: string | null): SmtpSendError => {
-    // Redacted before classifying: the classifier may quote or cut the server's text.
-    const classification = classifySmtpFailure(redactDeep(failure, secrets), context);
-    return new SmtpSendError({
-      code: classification.code,
-      stage: failure.stage,
-      message: redactText(classification.message, secrets),
-      hint: classification.hint,
-      smtpResponse: smtpResponse === null ? null : redactText(smtpResponse, secrets),
-      // A reply to the end of DATA other than 250 is a clear "not accepted" (a 451 may be
-      // retried, a 554 SendAsDenied is the server's verdict): only silence leaves it unknown.
-      dataSent: progress.dataSent && smtpResponse === null,
-      temporary: classification.temporary,
-    });
-  };
-  const deadlineAt = Date.now() + timeouts.total;
+export function sendViaSmtp(settings: SmtpServerSettings, message: SmtpMessage, options: SendViaSmtpOptions): Promise<SmtpSendResult> {
+  const secrets = settingsSecrets(settings);
+  return withSecretsRedacted(secrets, () => {
+    const timeouts = withTimeouts(SEND_TIMEOUTS, options.timeouts);
+    const context: SendContext = { settings, message, options, secrets, timeouts, deadlineAt: Date.now() + timeouts.total };
+    return options.pool ? sendPooled(context, options.pool) : sendOnce(context);
+  });
+}
 
-  const open = async (progress: Progress): Promise<SMTPConnection> => {
-    const refusal = preflight(settings, options.policy);
-    if (refusal) throw refusal;
-    progress.stage = 'dns';
-    const destination = await checkDestination(settings.host, settings.port, options.policy, {
-      resolver: options.resolver,
-      dnsTimeoutMs: timeouts.dns,
-    });
-    if (!destination.ok) {
-      throw new SmtpSendError({ ...destination, smtpResponse: null, dataSent: false, temporary: destination.code === 'TEMPORARY_FAILURE' });
-    }
-    progress.stage = 'connect';
-    const tlsOptions = {
-      ...(destination.servername ? { servername: destination.servername } : {}),
-      ca: options.tlsCa ? withPublicRoots(options.tlsCa) : undefined,
-      rejectUnauthorized: !(options.policy.acceptUntrustedCertificatesInAllowedCidrs && destination.inAllowedPrivateRange),
-      minVersion: 'TLSv1.2' as const,
-    };
-    const connection = new SMTPConnection({
-      host: destination.address,
-      port: settings.port,
-      ...(destination.servername ? { servername: destination.servername } : {}),
-      secure: settings.security === 'ssl',
-      requireTLS: settings.security === 'starttls',
-      ignoreTLS: settings.security === 'none',
-      name: options.clientName ?? defaultClientName(),
-      connectionTimeout: timeouts.connect + (settings.security === 'ssl' ? timeouts.tls : 0),
-      greetingTimeout: timeouts.greeting,
-      // Inactivity limit; the reply to the end of DATA is the longest legitimate wait.
-      socketTimeout: Math.max(timeouts.command, timeouts.data),
-      socketCloseTimeout: 1000,
-      dnsTimeout: timeouts.dns,
-      tls: tlsOptions,
-      logger: false,
-    });
-    // SMTPConnection emits 'error' as well as calling back; without a listener it would throw.
-    connection.on('error', () => undefined);
+/** A connection of its own for this message, closed afterwards. */
+async function sendOnce(context: SendContext): Promise<SmtpSendResult> {
+  const progress: Progress = { stage: 'policy', dataSent: false };
+  const connection = await openConnection(context, progress);
+  try {
+    return await deliverMessage(context, connection, progress);
+  } finally {
+    // QUIT when the session is still open; a connection that already failed is just closed.
     try {
-      await operation<void>(connection, deadlineAt, (done) => connection.connect((error) => done(error ?? null)));
-      const username = settings.username?.trim() ?? '';
-      if (username !== '') {
-        progress.stage = 'auth';
-        if (!connection.allowsAuth) throw fail({ kind: 'auth_not_offered', stage: 'auth', mechanisms: [] }, progress, null);
-        // XOAUTH2 with the access token we own: without a refresh token or provisionCallback
-        // nodemailer never refreshes by itself (a refused token is retried by the caller).
-        const credentials = settings.accessToken
-          ? ({ method: 'XOAUTH2', user: username, oauth2: new XOAuth2({ user: username, accessToken: settings.accessToken }) } as unknown as SMTPConnection.AuthenticationOAuth2)
-          : { user: username, pass: settings.password ?? '' };
-        await operation<void>(connection, deadlineAt, (done) => connection.login(credentials, (error) => done(error)));
-      }
-      return connection;
-    } catch (error) {
+      if (!connection.destroyed) connection.quit();
+    } catch {
       connection.close();
-      if (error instanceof SmtpSendError) throw error;
-      throw fromNodemailer(error as NodemailerError, progress, fail);
-    }
-  };
-
-  const deliver = async (connection: SMTPConnection, progress: Progress): Promise<SmtpSendResult> => {
-    progress.stage = 'mail_from';
-    const raw = typeof message.raw === 'string' ? Buffer.from(message.raw, 'utf8') : message.raw;
-    // Reading the stream starts only after the server's 354, and its end means every byte
-    // was handed to the socket: from then on a missing reply leaves the outcome unknown.
-    // (A 'data' listener would start the flow at once, so the first read marks the stage.)
-    let started = false;
-    const body = new Readable({
-      read() {
-        if (started) return;
-        started = true;
-        progress.stage = 'data';
-        const sendBytes = () => {
-          this.push(raw);
-          this.push(null);
-        };
-        if (!message.beforeData) return sendBytes();
-        message.beforeData().then(sendBytes, (error: Error) => this.destroy(error));
-      },
-    });
-    body.once('end', () => {
-      progress.dataSent = true;
-    });
-    try {
-      const info = await operation<SMTPConnection.SentMessageInfo>(connection, deadlineAt, (done) =>
-        connection.send({ from: message.envelope.from, to: message.envelope.to, size: raw.length }, body, done),
-      );
-      return {
-        accepted: true,
-        response: redactText(info.response, secrets),
-        messageId: info.serverMessageId ?? messageIdOf(raw),
-        acceptedRecipients: info.accepted,
-        rejectedRecipients: info.rejected,
-      };
-    } catch (error) {
-      throw fromNodemailer(error as NodemailerError, progress, fail);
-    }
-  };
-
-  if (!options.pool) {
-    const progress: Progress = { stage: 'policy', dataSent: false };
-    const connection = await open(progress);
-    try {
-      return await deliver(connection, progress);
-    } finally {
-      // QUIT when the session is still open; a connection that already failed is just closed.
-      try {
-        if (!connection.destroyed) connection.quit();
-      } catch {
-        connection.close();
-      }
     }
   }
+}
 
-  const pool = options.pool;
-  const key = SmtpConnectionPool.keyOf(settings);
+/** A pooled connection; one retry on a fresh one when a reused connection turns out dropped. */
+async function sendPooled(context: SendContext, pool: SmtpConnectionPool): Promise<SmtpSendResult> {
+  const key = SmtpConnectionPool.keyOf(context.settings);
   for (let attempt = 0; ; attempt += 1) {
     const progress: Progress = { stage: 'policy', dataSent: false };
-    const { pooled, reused } = await pool.acquire(key, () => open(progress));
+    const { pooled, reused } = await pool.acquire(key, () => openConnection(context, progress));
     try {
-      const result = await deliver(pooled.connection, progress);
+      const result = await deliverMessage(context, pooled.connection, progress);
       pool.release(key, pooled, true);
       return result;
     } catch (error) {
@@ -267,6 +105,118 @@ async function sendInSecretScope(
       if (attempt === 0 && reused && staleConnection(error, pooled, progress)) continue;
       throw error;
     }
+  }
+}
+
+/** A classified, redacted `SmtpSendError` for a failure at the current step. */
+function sendError(context: SendContext, failure: SmtpFailure, progress: Progress, smtpResponse: string | null): SmtpSendError {
+  const { settings, secrets } = context;
+  // Redacted before classifying: the classifier may quote or cut the server's text.
+  const classification = classifySmtpFailure(redactDeep(failure, secrets), { host: settings.host, port: settings.port, security: settings.security });
+  return new SmtpSendError({
+    code: classification.code,
+    stage: failure.stage,
+    message: redactText(classification.message, secrets),
+    hint: classification.hint,
+    smtpResponse: smtpResponse === null ? null : redactText(smtpResponse, secrets),
+    // A reply to the end of DATA other than 250 is a clear "not accepted" (a 451 may be
+    // retried, a 554 SendAsDenied is the server's verdict): only silence leaves it unknown.
+    dataSent: progress.dataSent && smtpResponse === null,
+    temporary: classification.temporary,
+  });
+}
+
+/** Preflight, destination guard, connection (TLS as configured) and login. */
+async function openConnection(context: SendContext, progress: Progress): Promise<SMTPConnection> {
+  const { settings, options, timeouts, deadlineAt } = context;
+  const { refusal } = preflight(settings, options.policy);
+  if (refusal) throw new SmtpSendError({ ...refusal, smtpResponse: null, dataSent: false, temporary: false });
+  progress.stage = 'dns';
+  const destination = await checkDestination(settings.host, settings.port, options.policy, {
+    resolver: options.resolver,
+    dnsTimeoutMs: timeouts.dns,
+  });
+  if (!destination.ok) {
+    throw new SmtpSendError({ ...destination, smtpResponse: null, dataSent: false, temporary: destination.code === 'TEMPORARY_FAILURE' });
+  }
+  progress.stage = 'connect';
+  const connection = new SMTPConnection({
+    host: destination.address,
+    port: settings.port,
+    ...(destination.servername ? { servername: destination.servername } : {}),
+    secure: settings.security === 'ssl',
+    requireTLS: settings.security === 'starttls',
+    ignoreTLS: settings.security === 'none',
+    name: options.clientName ?? defaultClientName(),
+    connectionTimeout: timeouts.connect + (settings.security === 'ssl' ? timeouts.tls : 0),
+    greetingTimeout: timeouts.greeting,
+    // Inactivity limit; the reply to the end of DATA is the longest legitimate wait.
+    socketTimeout: Math.max(timeouts.command, timeouts.data),
+    socketCloseTimeout: 1000,
+    dnsTimeout: timeouts.dns,
+    tls: smtpTlsOptions(destination, options.policy, options.tlsCa),
+    logger: false,
+  });
+  // SMTPConnection emits 'error' as well as calling back; without a listener it would throw.
+  connection.on('error', () => undefined);
+  try {
+    await operation<void>(connection, deadlineAt, (done) => connection.connect((error) => done(error ?? null)));
+    const username = settings.username?.trim() ?? '';
+    if (username !== '') {
+      progress.stage = 'auth';
+      if (!connection.allowsAuth) throw sendError(context, { kind: 'auth_not_offered', stage: 'auth', mechanisms: [] }, progress, null);
+      // XOAUTH2 with the access token we own: without a refresh token or provisionCallback
+      // nodemailer never refreshes by itself (a refused token is retried by the caller).
+      const credentials = settings.accessToken
+        ? ({ method: 'XOAUTH2', user: username, oauth2: new XOAuth2({ user: username, accessToken: settings.accessToken }) } as unknown as SMTPConnection.AuthenticationOAuth2)
+        : { user: username, pass: settings.password ?? '' };
+      await operation<void>(connection, deadlineAt, (done) => connection.login(credentials, (error) => done(error)));
+    }
+    return connection;
+  } catch (error) {
+    connection.close();
+    throw fromNodemailer(context, error as NodemailerError, progress);
+  }
+}
+
+/** One message on an open, logged-in connection: MAIL FROM, RCPT TO, DATA. */
+async function deliverMessage(context: SendContext, connection: SMTPConnection, progress: Progress): Promise<SmtpSendResult> {
+  const { message, secrets, deadlineAt } = context;
+  progress.stage = 'mail_from';
+  const raw = typeof message.raw === 'string' ? Buffer.from(message.raw, 'utf8') : message.raw;
+  // Reading the stream starts only after the server's 354, and its end means every byte
+  // was handed to the socket: from then on a missing reply leaves the outcome unknown.
+  // (A 'data' listener would start the flow at once, so the first read marks the stage.)
+  let started = false;
+  const body = new Readable({
+    read() {
+      if (started) return;
+      started = true;
+      progress.stage = 'data';
+      const sendBytes = () => {
+        this.push(raw);
+        this.push(null);
+      };
+      if (!message.beforeData) return sendBytes();
+      message.beforeData().then(sendBytes, (error: Error) => this.destroy(error));
+    },
+  });
+  body.once('end', () => {
+    progress.dataSent = true;
+  });
+  try {
+    const info = await operation<SMTPConnection.SentMessageInfo>(connection, deadlineAt, (done) =>
+      connection.send({ from: message.envelope.from, to: message.envelope.to, size: raw.length }, body, done),
+    );
+    return {
+      accepted: true,
+      response: redactText(info.response, secrets),
+      messageId: info.serverMessageId ?? messageIdOf(raw),
+      acceptedRecipients: info.accepted,
+      rejectedRecipients: info.rejected,
+    };
+  } catch (error) {
+    throw fromNodemailer(context, error as NodemailerError, progress);
   }
 }
 
@@ -280,40 +230,8 @@ function staleConnection(error: unknown, pooled: PooledConnection, progress: Pro
   );
 }
 
-/** Refusals that need no connection: known-bad hosts and plaintext where it is not allowed. */
-function preflight(settings: SmtpServerSettings, policy: OutboundPolicy): SmtpSendError | null {
-  const blocking = adviseSmtpSettings(settings).find((advice) => advice.severity === 'error');
-  if (blocking) {
-    return new SmtpSendError({
-      code: (KNOWN_CODES.has(blocking.code) ? blocking.code : 'HOST_NOT_SUPPORTED') as SmtpResultCode,
-      stage: 'policy',
-      message: blocking.message,
-      hint: blocking.hint,
-      smtpResponse: null,
-      dataSent: false,
-      temporary: false,
-    });
-  }
-  if (settings.security === 'none' && !policy.allowPlaintext) {
-    return new SmtpSendError({
-      code: 'DESTINATION_BLOCKED',
-      stage: 'policy',
-      message: 'Unencrypted SMTP (security "none") is not allowed by this service.',
-      hint: 'Choose STARTTLS (usually port 587) or SSL/TLS (usually port 465).',
-      smtpResponse: null,
-      dataSent: false,
-      temporary: false,
-    });
-  }
-  return null;
-}
-
 /** Translates a nodemailer error, once, into the stage and failure the classifier reads. */
-function fromNodemailer(
-  error: NodemailerError,
-  progress: Progress,
-  fail: (failure: SmtpFailure, progress: Progress, smtpResponse: string | null) => SmtpSendError,
-): SmtpSendError {
+function fromNodemailer(context: SendContext, error: NodemailerError, progress: Progress): SmtpSendError {
   if (error instanceof SmtpSendError) return error;
   const stage = stageOf(error, progress);
   const response = typeof error.response === 'string' && /^\d{3}/.test(error.response) ? error.response : null;
@@ -329,7 +247,7 @@ function fromNodemailer(
   } else {
     failure = { kind: 'socket_error', stage, errorCode: error.originalCode ?? error.code, errorMessage: error.message };
   }
-  return fail(failure, progress, response);
+  return sendError(context, failure, progress, response);
 }
 
 const TLS_ERROR = /^(ERR_SSL_|ERR_TLS_|CERT_|DEPTH_ZERO|SELF_SIGNED|UNABLE_TO_)/;
@@ -391,8 +309,4 @@ function messageIdOf(raw: Buffer): string | undefined {
   const head = raw.subarray(0, headerEnd >= 0 ? headerEnd : Math.min(raw.length, 64 * 1024)).toString('utf8');
   const match = /^message-id:\s*(<[^>\r\n]+>)/im.exec(head);
   return match?.[1];
-}
-
-function withPublicRoots(ca: string | Buffer | Array<string | Buffer>): Array<string | Buffer> {
-  return [...tls.rootCertificates, ...(Array.isArray(ca) ? ca : [ca])];
 }

@@ -12,6 +12,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import type { SmtpFailure } from './classify-smtp-reply';
+import type { SmtpTlsOptions } from './smtp-tls';
 import type { SmtpStage } from './types';
 
 export class ProbeFailure extends Error {
@@ -48,16 +49,8 @@ interface PendingRead {
   timer: NodeJS.Timeout;
 }
 
-export interface TlsUpgradeOptions {
-  /** SNI and certificate name; null when the host is an IP literal (checked against IP SANs). */
-  servername: string | null;
-  /** The name the certificate must match. */
-  host: string;
-  /** Extra trusted CA certificates (tests, private CAs); certificate checking stays on. */
-  ca?: string | Buffer | Array<string | Buffer>;
-  /** Go on with an untrusted certificate (noted in the transcript); see OutboundPolicy. */
-  acceptUntrusted?: boolean;
-}
+/** The shared TLS options (smtp-tls.ts) and the name the certificate must match. */
+export type TlsUpgradeOptions = SmtpTlsOptions & { host: string };
 
 export class SmtpProbeSession {
   /** Why the server's certificate was not trusted, when it was accepted anyway. */
@@ -121,14 +114,7 @@ export class SmtpProbeSession {
     this.replyLines = [];
     this.queued.length = 0;
     return new Promise((resolve, reject) => {
-      const secure = tls.connect({
-        socket: plain,
-        host: options.host,
-        ...(options.servername ? { servername: options.servername } : {}),
-        ca: options.ca ? mergeWithDefaultCas(options.ca) : undefined,
-        rejectUnauthorized: !options.acceptUntrusted,
-        minVersion: 'TLSv1.2',
-      });
+      const secure = tls.connect({ socket: plain, ...options });
       const fail = (failure: SmtpFailure) => {
         clearTimeout(timer);
         secure.destroy();
@@ -287,9 +273,4 @@ export class SmtpProbeSession {
 /** Control and non-ASCII bytes shown escaped, so a transcript stays one readable line each. */
 function printable(text: string): string {
   return text.replace(/[^\x20-\x7e\n]/g, (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`);
-}
-
-/** Node's `ca` option replaces the public roots; the probe must still trust public CAs. */
-function mergeWithDefaultCas(ca: string | Buffer | Array<string | Buffer>): Array<string | Buffer> {
-  return [...tls.rootCertificates, ...(Array.isArray(ca) ? ca : [ca])];
 }

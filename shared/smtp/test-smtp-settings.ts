@@ -3,30 +3,28 @@
  * against the company's server and stops at the first failure, answering within the total
  * deadline whatever the server does. Uses the probe session (smtp-probe-session.ts) for
  * exact stages; connects only to the IP checked by the destination guard.
+ *
+ * The steps: the OAuth2 token (`obtainAccessToken`), the preflight shared with sending
+ * (smtp-preflight.ts), the destination guard, the connection, then `CONVERSATION`, one
+ * named step per SMTP stage; a failure anywhere is classified once (`failedTest`).
  */
 import { randomUUID } from 'node:crypto';
-import os from 'node:os';
 import tls from 'node:tls';
-import { adviseSmtpSettings } from '../email-settings/advise-settings';
-import type { OAuthFlow, OAuthProvider } from '../email-settings/model';
+import MailComposer from 'nodemailer/lib/mail-composer';
 import { isOAuthError } from '../oauth/oauth-client';
 import { oauthSmtpHint, oauthTokenHint } from '../oauth/oauth-hints';
-import { accessTokenForms, mergeSecretForms, xoauth2InitialResponse } from '../oauth/xoauth2';
-import { classifySmtpFailure, type SmtpFailure } from './classify-smtp-reply';
-import { checkDestination, type HostResolver } from './destination-guard';
+import { xoauth2InitialResponse } from '../oauth/xoauth2';
 import { withSecretsRedacted } from '../security/secret-scope';
-import { redactDeep, redactText, secretForms } from './redact-secrets';
-import { ProbeFailure, SmtpProbeSession, replyText, type SmtpReply } from './smtp-probe-session';
+import { settingsWarning } from './advise-settings';
+import { classifySmtpFailure, type SmtpFailure } from './classify-smtp-reply';
+import { checkDestination, type CheckedDestination, type HostResolver } from './destination-guard';
+import { redactDeep, redactText } from './redact-secrets';
+import { defaultClientName } from './smtp-client-name';
+import { preflight, settingsSecrets } from './smtp-preflight';
+import { ProbeFailure, SmtpProbeSession, replyText, type SmtpReply, type TlsUpgradeOptions } from './smtp-probe-session';
 import { TEST_TIMEOUTS, withTimeouts, type SmtpTimeouts } from './smtp-timeouts';
-import {
-  SMTP_RESULT_CODES,
-  type OutboundPolicy,
-  type SettingsAdvice,
-  type SmtpResultCode,
-  type SmtpServerSettings,
-  type SmtpStage,
-  type SmtpTestResult,
-} from './types';
+import { smtpTlsOptions, type ExtraCas } from './smtp-tls';
+import type { OAuthFlow, OAuthProvider, OutboundPolicy, SettingsAdvice, SmtpServerSettings, SmtpStage, SmtpTestResult } from './types';
 
 export interface TestSmtpOptions {
   policy: OutboundPolicy;
@@ -45,7 +43,7 @@ export interface TestSmtpOptions {
   /** Milliseconds clock for `durationMs` (timeouts always use real timers). */
   clock?: () => number;
   /** Extra trusted CA certificates (tests, local mode); certificate checking stays on. */
-  tlsCa?: string | Buffer | Array<string | Buffer>;
+  tlsCa?: ExtraCas;
   /** The name sent in EHLO. */
   clientName?: string;
   /**
@@ -59,12 +57,6 @@ export interface OAuthTestCredentials {
   provider: OAuthProvider;
   flow: OAuthFlow;
   obtain(): Promise<{ user: string; accessToken: string }>;
-}
-
-/** EHLO name: the machine's name when it is a domain name, else an address literal (RFC 5321). */
-export function defaultClientName(): string {
-  const name = os.hostname();
-  return name.includes('.') && /^[a-z0-9.-]+$/i.test(name) ? name : '[127.0.0.1]';
 }
 
 interface Ehlo {
@@ -89,8 +81,6 @@ function parseEhlo(reply: SmtpReply): Ehlo {
   return { extensions, authMechanisms };
 }
 
-const KNOWN_CODES = new Set<string>(SMTP_RESULT_CODES);
-
 class Deadline {
   private readonly endsAt: number;
   constructor(totalMs: number) {
@@ -102,36 +92,129 @@ class Deadline {
   }
 }
 
+type Verdict = Omit<SmtpTestResult, 'durationMs' | 'egressIps' | 'warnings' | 'transcript'>;
+
 export async function testSmtpSettings(given: SmtpServerSettings, options: TestSmtpOptions): Promise<SmtpTestResult> {
   const clock = options.clock ?? Date.now;
   const startedAt = clock();
   const transcript: string[] = [];
   let settings = given;
   if (options.oauth) {
-    try {
-      const credentials = await options.oauth.obtain();
-      settings = { ...given, auth: 'oauth2', username: credentials.user, accessToken: credentials.accessToken, fromAddress: given.fromAddress || credentials.user };
-      transcript.push(`*  ${options.oauth.provider} issued an access token for ${credentials.user}`);
-    } catch (error) {
-      if (!isOAuthError(error)) throw error;
-      transcript.push(`*  getting an access token from ${options.oauth.provider} failed: ${error.providerResponse ?? error.message}`);
-      return {
-        ok: false,
-        stage: 'oauth',
-        code: error.code,
-        message: error.message,
-        hint: oauthTokenHint(error, options.oauth.flow),
-        smtpResponse: error.providerResponse,
-        durationMs: Math.max(0, Math.round(clock() - startedAt)),
-        egressIps: options.egressIps,
-        transcript,
-        warnings: [],
-      };
-    }
+    const token = await obtainAccessToken(given, options.oauth, transcript);
+    if (!token.ok) return { ...token.verdict, durationMs: Math.max(0, Math.round(clock() - startedAt)), egressIps: options.egressIps, transcript, warnings: [] };
+    settings = token.settings;
   }
-  const secrets = mergeSecretForms(secretForms(settings.username, settings.password), accessTokenForms(settings.username, settings.accessToken));
+  const secrets = settingsSecrets(settings);
   return withSecretsRedacted(secrets, () => runSmtpTest(settings, options, { secrets, transcript, startedAt }));
 }
+
+/** Stage `oauth`: the access token, or the verdict of its failure. */
+async function obtainAccessToken(
+  given: SmtpServerSettings,
+  oauth: OAuthTestCredentials,
+  transcript: string[],
+): Promise<{ ok: true; settings: SmtpServerSettings } | { ok: false; verdict: Verdict }> {
+  try {
+    const credentials = await oauth.obtain();
+    transcript.push(`*  ${oauth.provider} issued an access token for ${credentials.user}`);
+    return {
+      ok: true,
+      settings: { ...given, auth: 'oauth2', username: credentials.user, accessToken: credentials.accessToken, fromAddress: given.fromAddress || credentials.user },
+    };
+  } catch (error) {
+    if (!isOAuthError(error)) throw error;
+    transcript.push(`*  getting an access token from ${oauth.provider} failed: ${error.providerResponse ?? error.message}`);
+    return {
+      ok: false,
+      verdict: { ok: false, stage: 'oauth', code: error.code, message: error.message, hint: oauthTokenHint(error, oauth.flow), smtpResponse: error.providerResponse },
+    };
+  }
+}
+
+/** What the steps of the conversation share. */
+interface Conversation {
+  settings: SmtpServerSettings;
+  options: TestSmtpOptions;
+  timeouts: SmtpTimeouts;
+  deadline: Deadline;
+  session: SmtpProbeSession;
+  tls: TlsUpgradeOptions;
+  /** What the server said so far (greeting, EHLO), to recognise the provider. */
+  serverText: string;
+  ehlo: Ehlo;
+  /** The recipient: the test message's, or the from address itself. */
+  to: string;
+  /** The reply the answer quotes when every stage passed. */
+  lastReply: SmtpReply | null;
+}
+
+type ConversationStep = (conversation: Conversation) => Promise<void>;
+
+/** Implicit TLS (`security: ssl`) before anything is said. */
+const implicitTls: ConversationStep = async (c) => {
+  if (c.settings.security === 'ssl') await c.session.upgradeToTls(c.tls, c.deadline.budget(c.timeouts.tls));
+};
+
+const greeting: ConversationStep = async (c) => {
+  const reply = await c.session.readReply('greeting', c.deadline.budget(c.timeouts.greeting));
+  c.serverText += replyText(reply);
+  if (reply.code !== 220) throw replyFailure('greeting', reply);
+};
+
+const ehlo: ConversationStep = async (c) => {
+  const reply = await c.session.command(`EHLO ${c.options.clientName ?? defaultClientName()}`, 'ehlo', c.deadline.budget(c.timeouts.command));
+  if (reply.code !== 250) throw replyFailure('ehlo', reply);
+  c.serverText += `\n${replyText(reply)}`;
+  c.ehlo = parseEhlo(reply);
+};
+
+const startTls: ConversationStep = async (c) => {
+  if (c.settings.security !== 'starttls') return;
+  if (!c.ehlo.extensions.has('STARTTLS')) throw new ProbeFailure({ kind: 'starttls_not_offered', stage: 'tls' });
+  const ready = await c.session.command('STARTTLS', 'tls', c.deadline.budget(c.timeouts.command));
+  if (ready.code !== 220) throw replyFailure('tls', ready);
+  await c.session.upgradeToTls(c.tls, c.deadline.budget(c.timeouts.tls));
+  // RFC 3207: everything learnt before TLS is forgotten; ask again.
+  await ehlo(c);
+};
+
+const logIn: ConversationStep = async (c) => {
+  const username = c.settings.username?.trim() ?? '';
+  const timeoutMs = c.deadline.budget(c.timeouts.auth);
+  if (c.settings.accessToken) await authenticateXoauth2(c.session, c.ehlo, username, c.settings.accessToken, timeoutMs);
+  else if (username !== '') await authenticate(c.session, c.ehlo, username, c.settings.password ?? '', timeoutMs);
+};
+
+const mailFrom: ConversationStep = async (c) => {
+  const from = c.settings.fromAddress.trim();
+  const smtputf8 = /[^\x00-\x7f]/.test(from) && c.ehlo.extensions.has('SMTPUTF8') ? ' SMTPUTF8' : '';
+  const reply = await c.session.command(`MAIL FROM:<${from}>${smtputf8}`, 'mail_from', c.deadline.budget(c.timeouts.command));
+  if (reply.code !== 250) throw replyFailure('mail_from', reply);
+};
+
+const rcptTo: ConversationStep = async (c) => {
+  const reply = await c.session.command(`RCPT TO:<${c.to}>`, 'rcpt', c.deadline.budget(c.timeouts.command));
+  if (reply.code !== 250 && reply.code !== 251) throw replyFailure('rcpt', reply);
+  c.lastReply = reply;
+};
+
+/** DATA with the test message when asked for; otherwise the transaction ends unsent. */
+const dataOrReset: ConversationStep = async (c) => {
+  if (!c.options.sendTestMessage) {
+    // Nothing is sent: end the transaction. A refusal of RSET does not change the verdict.
+    await c.session.command('RSET', 'done', c.deadline.budget(Math.min(c.timeouts.command, 2000))).catch(() => undefined);
+    return;
+  }
+  const go = await c.session.command('DATA', 'data', c.deadline.budget(c.timeouts.command));
+  if (go.code !== 354) throw replyFailure('data', go);
+  c.session.writeRaw(dotStuff(await testMessage(c.settings, c.to)) + '.\r\n', '(test message sent)');
+  const accepted = await c.session.readReply('data', c.deadline.budget(c.timeouts.data));
+  if (accepted.code !== 250) throw replyFailure('data', accepted);
+  c.lastReply = accepted;
+};
+
+/** The SMTP stages after the connection, in order; the first failure ends the test. */
+const CONVERSATION: readonly ConversationStep[] = [implicitTls, greeting, ehlo, startTls, logIn, mailFrom, rcptTo, dataOrReset];
 
 /** The conversation itself, inside the secret scope (every log line written meanwhile is redacted). */
 async function runSmtpTest(
@@ -140,10 +223,9 @@ async function runSmtpTest(
   { secrets, transcript, startedAt }: { secrets: string[]; transcript: string[]; startedAt: number },
 ): Promise<SmtpTestResult> {
   const clock = options.clock ?? Date.now;
-  const advice = adviseSmtpSettings(settings);
-  const warnings = advice.filter((item) => item.severity === 'warning');
+  const { warnings, refusal } = preflight(settings, options.policy);
 
-  const finish = (result: Omit<SmtpTestResult, 'durationMs' | 'egressIps' | 'warnings' | 'transcript'>): SmtpTestResult =>
+  const finish = (result: Verdict): SmtpTestResult =>
     redactDeep(
       {
         ...result,
@@ -155,30 +237,7 @@ async function runSmtpTest(
       secrets,
     );
 
-  // Worth knowing whether the test passed or not (a failed login on a self-signed server too).
-  const warnUntrustedCertificate = (session: SmtpProbeSession) => {
-    if (!session.untrustedCertificate) return;
-    warnings.push({
-      severity: 'warning',
-      code: 'TLS_CERTIFICATE_UNTRUSTED',
-      field: 'smtp.host',
-      message: `The server's certificate is not trusted (${session.untrustedCertificate}); it was accepted only because the server is in a private range this installation allows.`,
-      hint: 'Fine for a local test server; a real mail server needs a certificate from a public authority that matches its host name.',
-    });
-  };
-
-  const blocking = advice.find((item) => item.severity === 'error');
-  if (blocking) return finish(adviceFailure(blocking));
-  if (settings.security === 'none' && !options.policy.allowPlaintext) {
-    return finish({
-      ok: false,
-      stage: 'policy',
-      code: 'DESTINATION_BLOCKED',
-      message: 'Unencrypted SMTP (security "none") is not allowed by this service.',
-      hint: 'Choose STARTTLS (usually port 587) or SSL/TLS (usually port 465).',
-      smtpResponse: null,
-    });
-  }
+  if (refusal) return finish({ ok: false, ...refusal, smtpResponse: null });
 
   const timeouts = withTimeouts(TEST_TIMEOUTS, options.timeouts);
   const deadline = new Deadline(timeouts.total);
@@ -194,126 +253,119 @@ async function runSmtpTest(
 
   await options.beforeConnect?.({ address: destination.address, port: settings.port });
   let session: SmtpProbeSession | null = null;
-  let serverText = '';
+  const progress = { serverText: '' };
   try {
     session = await SmtpProbeSession.connect(destination.address, settings.port, deadline.budget(timeouts.connect), (text) =>
       redactText(text, secrets),
     );
-    const live = session;
-    const tlsOptions = {
-      servername: destination.servername,
-      host: destination.servername ?? destination.address,
-      ca: options.tlsCa,
-      acceptUntrusted: options.policy.acceptUntrustedCertificatesInAllowedCidrs && destination.inAllowedPrivateRange,
+    const conversation: Conversation = {
+      settings,
+      options,
+      timeouts,
+      deadline,
+      session,
+      tls: { host: destination.servername ?? destination.address, ...smtpTlsOptions(destination, options.policy, options.tlsCa) },
+      serverText: '',
+      ehlo: { extensions: new Set(), authMechanisms: [] },
+      to: options.sendTestMessage?.to.trim() ?? settings.fromAddress.trim(),
+      lastReply: null,
     };
-    if (settings.security === 'ssl') await live.upgradeToTls(tlsOptions, deadline.budget(timeouts.tls));
-
-    const greeting = await live.readReply('greeting', deadline.budget(timeouts.greeting));
-    serverText += replyText(greeting);
-    if (greeting.code !== 220) throw replyFailure('greeting', greeting);
-
-    const clientName = options.clientName ?? defaultClientName();
-    const ehloCommand = async () => {
-      const reply = await live.command(`EHLO ${clientName}`, 'ehlo', deadline.budget(timeouts.command));
-      if (reply.code !== 250) throw replyFailure('ehlo', reply);
-      serverText += `\n${replyText(reply)}`;
-      return parseEhlo(reply);
-    };
-    let ehlo = await ehloCommand();
-
-    if (settings.security === 'starttls') {
-      if (!ehlo.extensions.has('STARTTLS')) throw new ProbeFailure({ kind: 'starttls_not_offered', stage: 'tls' });
-      const ready = await live.command('STARTTLS', 'tls', deadline.budget(timeouts.command));
-      if (ready.code !== 220) throw replyFailure('tls', ready);
-      await live.upgradeToTls(tlsOptions, deadline.budget(timeouts.tls));
-      // RFC 3207: everything learnt before TLS is forgotten; ask again.
-      ehlo = await ehloCommand();
+    try {
+      for (const step of CONVERSATION) await step(conversation);
+    } finally {
+      progress.serverText = conversation.serverText;
     }
-
-    const username = settings.username?.trim() ?? '';
-    if (settings.accessToken) await authenticateXoauth2(live, ehlo, username, settings.accessToken, deadline.budget(timeouts.auth));
-    else if (username !== '') await authenticate(live, ehlo, username, settings.password ?? '', deadline.budget(timeouts.auth));
-
-    const from = settings.fromAddress.trim();
-    const smtputf8 = /[^\x00-\x7f]/.test(from) && ehlo.extensions.has('SMTPUTF8') ? ' SMTPUTF8' : '';
-    const mailFrom = await live.command(`MAIL FROM:<${from}>${smtputf8}`, 'mail_from', deadline.budget(timeouts.command));
-    if (mailFrom.code !== 250) throw replyFailure('mail_from', mailFrom);
-
-    const to = options.sendTestMessage?.to.trim() ?? from;
-    const rcpt = await live.command(`RCPT TO:<${to}>`, 'rcpt', deadline.budget(timeouts.command));
-    if (rcpt.code !== 250 && rcpt.code !== 251) throw replyFailure('rcpt', rcpt);
-
-    let lastReply = rcpt;
-    if (options.sendTestMessage) {
-      const data = await live.command('DATA', 'data', deadline.budget(timeouts.command));
-      if (data.code !== 354) throw replyFailure('data', data);
-      live.writeRaw(dotStuff(testMessage(settings, to)) + '.\r\n', '(test message sent)');
-      const accepted = await live.readReply('data', deadline.budget(timeouts.data));
-      if (accepted.code !== 250) throw replyFailure('data', accepted);
-      lastReply = accepted;
-    } else {
-      // Nothing is sent: end the transaction. A refusal of RSET does not change the verdict.
-      await live.command('RSET', 'done', deadline.budget(Math.min(timeouts.command, 2000))).catch(() => undefined);
-    }
-    await live.close(deadline.budget(1000));
-    transcript.push(...live.transcript);
-    warnUntrustedCertificate(live);
+    await session.close(deadline.budget(1000));
+    transcript.push(...session.transcript);
+    warnUntrustedCertificate(session, warnings);
     session = null;
     return finish({
       ok: true,
       stage: 'done',
       code: 'OK',
       message: options.sendTestMessage
-        ? `The server accepted the login and a test message to ${to}.`
+        ? `The server accepted the login and a test message to ${conversation.to}.`
         : 'The server accepted the login, the sender and the recipient. No message was sent.',
       hint: null,
-      smtpResponse: replyText(lastReply),
+      smtpResponse: conversation.lastReply ? replyText(conversation.lastReply) : null,
     });
   } catch (error) {
     if (!(error instanceof ProbeFailure)) {
       session?.destroy();
       throw error;
     }
-    if (session) {
-      warnUntrustedCertificate(session);
-      session.note(describeFailure(error.failure, timeouts));
-      // After a negative reply the session is still in step: leave politely but briefly.
-      // After a timeout or a broken connection a QUIT would only wait for nothing.
-      if (error.failure.kind === 'reply') await session.close(Math.min(500, deadline.budget(500)));
-      else session.destroy();
-      transcript.push(...session.transcript);
-    } else {
-      transcript.push(`*  ${describeFailure(error.failure, timeouts)}`);
-    }
-    // No greeting on a plain connection: a port that answers a TLS handshake expects SSL/TLS
-    // from the start. One short handshake on the checked IP turns a guess into a diagnosis.
-    const speaksImplicitTls =
-      error.failure.stage === 'greeting' && settings.security !== 'ssl' && serverText === ''
-        ? await answersTlsHandshake(destination.address, settings.port, destination.servername, Math.min(2500, deadline.budget(2500)))
-        : false;
-    if (speaksImplicitTls) transcript.push('*  a TLS handshake on the same port succeeds: the port expects SSL/TLS from the start');
-    // Redacted before classifying: the classifier may quote or cut the server's text.
-    const classification = classifySmtpFailure(redactDeep(error.failure, secrets), {
-      host: settings.host,
-      port: settings.port,
-      security: settings.security,
-      serverText: redactText(serverText, secrets),
-      speaksImplicitTls,
-    });
-    // Without a test message the only recipient is the from address itself.
-    const ownAddressRefused = classification.code === 'RECIPIENT_REJECTED' && !options.sendTestMessage;
-    const tokenHint = options.oauth ? oauthSmtpHint(classification.code, options.oauth.provider, options.oauth.flow, settings.username ?? '') : null;
-    return finish({
-      ok: false,
-      stage: error.failure.stage,
-      code: classification.code,
-      message: ownAddressRefused ? `The server does not accept mail for the from address ${settings.fromAddress} (the test addresses it to itself).` : classification.message,
-      hint: ownAddressRefused
-        ? 'Check that the from address is a mailbox or alias of this server; a typing mistake in it is the usual cause.'
-        : (tokenHint ?? classification.hint),
-      smtpResponse: error.reply === null ? null : redactText(error.reply, secrets),
-    });
+    return finish(await failedTest(error, { settings, options, secrets, timeouts, deadline, destination, session, serverText: progress.serverText, transcript, warnings }));
   }
+}
+
+/** Closes what is left of the session and classifies the failure once. */
+async function failedTest(
+  error: ProbeFailure,
+  at: {
+    settings: SmtpServerSettings;
+    options: TestSmtpOptions;
+    secrets: string[];
+    timeouts: SmtpTimeouts;
+    deadline: Deadline;
+    destination: CheckedDestination;
+    session: SmtpProbeSession | null;
+    serverText: string;
+    transcript: string[];
+    warnings: SettingsAdvice[];
+  },
+): Promise<Verdict> {
+  const { settings, options, secrets, timeouts, deadline, destination, session, serverText, transcript } = at;
+  if (session) {
+    warnUntrustedCertificate(session, at.warnings);
+    session.note(describeFailure(error.failure, timeouts));
+    // After a negative reply the session is still in step: leave politely but briefly.
+    // After a timeout or a broken connection a QUIT would only wait for nothing.
+    if (error.failure.kind === 'reply') await session.close(Math.min(500, deadline.budget(500)));
+    else session.destroy();
+    transcript.push(...session.transcript);
+  } else {
+    transcript.push(`*  ${describeFailure(error.failure, timeouts)}`);
+  }
+  // No greeting on a plain connection: a port that answers a TLS handshake expects SSL/TLS
+  // from the start. One short handshake on the checked IP turns a guess into a diagnosis.
+  const speaksImplicitTls =
+    error.failure.stage === 'greeting' && settings.security !== 'ssl' && serverText === ''
+      ? await answersTlsHandshake(destination.address, settings.port, destination.servername, Math.min(2500, deadline.budget(2500)))
+      : false;
+  if (speaksImplicitTls) transcript.push('*  a TLS handshake on the same port succeeds: the port expects SSL/TLS from the start');
+  // Redacted before classifying: the classifier may quote or cut the server's text.
+  const classification = classifySmtpFailure(redactDeep(error.failure, secrets), {
+    host: settings.host,
+    port: settings.port,
+    security: settings.security,
+    serverText: redactText(serverText, secrets),
+    speaksImplicitTls,
+  });
+  // Without a test message the only recipient is the from address itself.
+  const ownAddressRefused = classification.code === 'RECIPIENT_REJECTED' && !options.sendTestMessage;
+  const tokenHint = options.oauth ? oauthSmtpHint(classification.code, options.oauth.provider, options.oauth.flow, settings.username ?? '') : null;
+  return {
+    ok: false,
+    stage: error.failure.stage,
+    code: classification.code,
+    message: ownAddressRefused ? `The server does not accept mail for the from address ${settings.fromAddress} (the test addresses it to itself).` : classification.message,
+    hint: ownAddressRefused
+      ? 'Check that the from address is a mailbox or alias of this server; a typing mistake in it is the usual cause.'
+      : (tokenHint ?? classification.hint),
+    smtpResponse: error.reply === null ? null : redactText(error.reply, secrets),
+  };
+}
+
+/** Worth knowing whether the test passed or not (a failed login on a self-signed server too). */
+function warnUntrustedCertificate(session: SmtpProbeSession, warnings: SettingsAdvice[]): void {
+  if (!session.untrustedCertificate) return;
+  warnings.push(
+    settingsWarning(
+      'TLS_CERTIFICATE_UNTRUSTED',
+      `The server's certificate is not trusted (${session.untrustedCertificate}); it was accepted only because the server is in a private range this installation allows.`,
+      'Fine for a local test server; a real mail server needs a certificate from a public authority that matches its host name.',
+    ),
+  );
 }
 
 /** One transcript line saying what ended the conversation, for IT. */
@@ -337,11 +389,6 @@ function describeFailure(failure: SmtpFailure, timeouts: SmtpTimeouts): string {
     case 'reply':
       return `stopped at ${failure.stage}`;
   }
-}
-
-function adviceFailure(advice: SettingsAdvice): Omit<SmtpTestResult, 'durationMs' | 'egressIps' | 'warnings' | 'transcript'> {
-  const code = (KNOWN_CODES.has(advice.code) ? advice.code : 'HOST_NOT_SUPPORTED') as SmtpResultCode;
-  return { ok: false, stage: 'policy', code, message: advice.message, hint: advice.hint, smtpResponse: null };
 }
 
 function replyFailure(stage: SmtpStage, reply: SmtpReply): ProbeFailure {
@@ -398,33 +445,22 @@ export function dotStuff(message: string): string {
   return stuffed.endsWith('\r\n') ? stuffed : `${stuffed}\r\n`;
 }
 
-const headerSafe = (text: string) => text.replace(/[\r\n]+/g, ' ').trim();
-
-function encodeWord(text: string): string {
-  return /^[\x20-\x7e]*$/.test(text) ? `"${text.replace(/["\\]/g, '\\$&')}"` : `=?UTF-8?B?${Buffer.from(text, 'utf8').toString('base64')}?=`;
+/** The test message, composed by nodemailer (never reading a file or URL). */
+async function testMessage(settings: SmtpServerSettings, to: string): Promise<string> {
+  const from = settings.fromAddress.trim();
+  const composer = new MailComposer({
+    from: settings.fromName ? { name: settings.fromName, address: from } : from,
+    to,
+    subject: 'SMTP settings test',
+    date: new Date(),
+    messageId: `<${randomUUID()}@${from.split('@')[1] ?? 'localhost'}>`,
+    headers: { 'Auto-Submitted': 'auto-generated' },
+    text: 'This message was sent to check the SMTP settings of your recruiting mailbox.\r\nThe settings work: no action is needed.\r\n',
+    disableFileAccess: true,
+    disableUrlAccess: true,
+  });
+  return (await composer.compile().build()).toString('utf8');
 }
-
-function testMessage(settings: SmtpServerSettings, to: string): string {
-  const from = headerSafe(settings.fromAddress);
-  const domain = from.split('@')[1] ?? 'localhost';
-  const name = settings.fromName ? `${encodeWord(headerSafe(settings.fromName))} ` : '';
-  return [
-    `From: ${name}<${from}>`,
-    `To: <${headerSafe(to)}>`,
-    'Subject: SMTP settings test',
-    `Date: ${new Date().toUTCString()}`,
-    `Message-ID: <${randomUUID()}@${domain}>`,
-    'MIME-Version: 1.0',
-    'Content-Type: text/plain; charset=utf-8',
-    'Content-Transfer-Encoding: 7bit',
-    'Auto-Submitted: auto-generated',
-    '',
-    'This message was sent to check the SMTP settings of your recruiting mailbox.',
-    'The settings work: no action is needed.',
-    '',
-  ].join('\r\n');
-}
-
 
 /** Whether ip:port completes a TLS handshake (any certificate: this only tells what the port speaks). */
 function answersTlsHandshake(ip: string, port: number, servername: string | null, timeoutMs: number): Promise<boolean> {

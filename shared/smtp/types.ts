@@ -2,6 +2,8 @@
  * Vocabulary of the SMTP capability: the stages of the test conversation and the stable
  * result codes (DESIGN section 2). These strings are the public contract.
  */
+import type { AdviceCode, SmtpResultCode } from '../error-catalogue';
+
 export const SMTP_SECURITY = ['ssl', 'starttls', 'none'] as const;
 export type SmtpSecurity = (typeof SMTP_SECURITY)[number];
 
@@ -22,36 +24,8 @@ export const SMTP_STAGES = [
 ] as const;
 export type SmtpStage = (typeof SMTP_STAGES)[number];
 
-export const SMTP_RESULT_CODES = [
-  'OK',
-  'DESTINATION_BLOCKED',
-  'PORT_NOT_ALLOWED',
-  'HOST_NOT_SUPPORTED',
-  'DNS_NOT_FOUND',
-  'CONNECTION_REFUSED',
-  'CONNECTION_TIMEOUT',
-  'GREETING_TIMEOUT',
-  'TLS_MISMATCH',
-  'TLS_CERTIFICATE_INVALID',
-  'STARTTLS_UNAVAILABLE',
-  'AUTH_UNAVAILABLE',
-  'AUTH_FAILED',
-  'AUTH_DISABLED',
-  'AUTH_BLOCKED_BY_POLICY',
-  'APP_PASSWORD_REQUIRED',
-  'SENDER_NOT_ALLOWED',
-  'RECIPIENT_REJECTED',
-  'RELAY_DENIED',
-  'RATE_LIMITED',
-  'TEMPORARY_FAILURE',
-  'PROTOCOL_ERROR',
-  'UNKNOWN',
-  // OAuth2 (capability 7): no client for the provider, consent missing, refresh token dead.
-  'OAUTH_NOT_CONFIGURED',
-  'OAUTH_CONSENT_REQUIRED',
-  'OAUTH_REAUTHORIZE_REQUIRED',
-] as const;
-export type SmtpResultCode = (typeof SMTP_RESULT_CODES)[number];
+// The result codes, with their message and hint, are in the error catalogue.
+export { SMTP_RESULT_CODES, type SmtpResultCode } from '../error-catalogue';
 
 /** What is needed to talk to a company's mail server. `password` is plaintext only in memory. */
 export interface SmtpServerSettings {
@@ -70,14 +44,17 @@ export interface SmtpServerSettings {
   oauth?: OAuthIdentity;
 }
 
+export type OAuthProvider = 'microsoft' | 'google';
+export type OAuthFlow = 'delegated' | 'app';
+
 /** A scope's stored OAuth2 connection, as much as is needed to get an access token for it. */
 export interface OAuthIdentity {
   companyId: string;
   scope: string;
   /** The SMTP revision of the settings the connection belongs to. */
   revision: number;
-  provider: 'microsoft' | 'google';
-  flow: 'delegated' | 'app';
+  provider: OAuthProvider;
+  flow: OAuthFlow;
   account: string;
   tenantId: string | null;
   /** Delegated flow only; null for the app flow. */
@@ -121,7 +98,7 @@ export interface SmtpTestResult {
 /** A known-bad or doubtful choice, found before any connection (DESIGN section 1). */
 export interface SettingsAdvice {
   severity: 'error' | 'warning';
-  code: string;
+  code: AdviceCode;
   field: string;
   message: string;
   hint: string;

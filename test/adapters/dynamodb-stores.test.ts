@@ -105,7 +105,7 @@ describe('DynamoDB settings store', () => {
   it('markFailing applies only to the SMTP revision the failure was about', async () => {
     const companyId = company('acme');
     await settings.create(scopeSettings(companyId, 'main', { mode: 'smtp', smtp: smtp(2), status: 'verified' }));
-    const failure = { at: '2026-03-02T10:00:00.000Z', code: 'AUTH_FAILED', message: 'Login refused', smtpResponse: '535 5.7.8 Error' };
+    const failure = { at: '2026-03-02T10:00:00.000Z', code: 'AUTH_FAILED' as const, message: 'Login refused', smtpResponse: '535 5.7.8 Error' };
 
     await settings.markFailing(companyId, 'main', 1, failure);
     let stored = await settings.get(companyId, 'main');
@@ -124,7 +124,7 @@ describe('DynamoDB settings store', () => {
   it('markFailing leaves a scope without SMTP settings (or without a record) alone', async () => {
     const companyId = company('acme');
     await settings.create(scopeSettings(companyId, 'main'));
-    const failure = { at: '2026-03-02T10:00:00.000Z', code: 'AUTH_FAILED', message: 'x', smtpResponse: null };
+    const failure = { at: '2026-03-02T10:00:00.000Z', code: 'AUTH_FAILED' as const, message: 'x', smtpResponse: null };
     await settings.markFailing(companyId, 'main', 1, failure);
     await settings.markFailing(companyId, 'nowhere', 1, failure);
     assert.equal((await settings.get(companyId, 'main'))?.status, 'unverified');

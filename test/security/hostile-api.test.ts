@@ -285,7 +285,7 @@ describe('no input found by the property tests answers 5xx', () => {
           }
         },
       ),
-      { numRuns: 40, verbose: 1 },
+      { numRuns: 40, verbose: 1, includeErrorInReport: true },
     );
   });
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { adviseSmtpSettings } from '../../shared/email-settings/advise-settings';
-import { detectProvider, PROVIDER_PRESETS, providerPresetsView } from '../../shared/email-settings/providers';
+import { adviseSmtpSettings } from '../../shared/smtp/advise-settings';
+import { detectProvider, PROVIDER_PRESETS, providerPresetsView } from '../../shared/smtp/provider-presets';
 import type { SmtpServerSettings } from '../../shared/smtp/types';
 
 const base: SmtpServerSettings = {

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SMTPServerOptions } from 'smtp-server';
-import { isSmtpSendError, sendViaSmtp, type SendViaSmtpOptions, type SmtpSendError } from '../../shared/smtp/send-via-smtp';
+import { sendViaSmtp, type SendViaSmtpOptions } from '../../shared/smtp/send-via-smtp';
+import { isSmtpSendError, type SmtpSendError } from '../../shared/smtp/smtp-port';
 import { SmtpConnectionPool } from '../../shared/smtp/smtp-connection-pool';
 import type { SmtpServerSettings } from '../../shared/smtp/types';
 import { fakeResolver, makeCertificate, smtpReply, startRawServer, startSmtpServer, testPolicy, type RunningSmtpServer } from './helpers';
@@ -118,11 +119,10 @@ describe('sendViaSmtp', () => {
     assert.match(result.response, /STARTTLS1/);
   });
 
-  it('an auth failure stops before DATA: dataAccepted false', async () => {
+  it('an auth failure stops before DATA: nothing sent', async () => {
     const error = await sendError(sendViaSmtp(settingsFor(sslServer.port, { password: 'wrong-one' }), message(), baseOptions));
     assert.equal(error.code, 'AUTH_FAILED');
     assert.equal(error.stage, 'auth');
-    assert.equal(error.dataAccepted, false);
     assert.equal(error.dataSent, false);
     assert.equal(error.temporary, false);
     assert.match(error.smtpResponse ?? '', /^535 5\.7\.8/);
@@ -165,7 +165,6 @@ describe('sendViaSmtp', () => {
     );
     assert.equal(error.code, 'SENDER_NOT_ALLOWED');
     assert.equal(error.stage, 'data');
-    assert.equal(error.dataAccepted, false);
     // The server answered: a definite refusal, not an unknown outcome.
     assert.equal(error.dataSent, false);
   });

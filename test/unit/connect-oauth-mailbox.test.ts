@@ -10,7 +10,7 @@ import { AppError } from '../../shared/errors';
 import { OAuthError } from '../../shared/oauth/oauth-client';
 import type { ProviderClient } from '../../shared/oauth/oauth-config';
 import { sendWithOAuth } from '../../shared/oauth/send-with-oauth';
-import { SmtpSendError } from '../../shared/smtp/send-via-smtp';
+import { SmtpSendError } from '../../shared/smtp/smtp-port';
 import type { OAuthIdentity, SmtpServerSettings } from '../../shared/smtp/types';
 import { FakeSecretCipher } from './fakes/fake-secret-cipher';
 import { MemoryOAuthStateStore } from './fakes/memory-oauth-state-store';

@@ -9,7 +9,7 @@ import type { SendJob } from '../../shared/messages/send-job';
 import { DefaultProviderError } from '../../shared/outbound/default-provider';
 import { newMessageId } from '../../shared/outbound/message-id';
 import { classifySmtpFailure } from '../../shared/smtp/classify-smtp-reply';
-import { SmtpSendError } from '../../shared/smtp/send-via-smtp';
+import { SmtpSendError } from '../../shared/smtp/smtp-port';
 import type { SmtpResultCode, SmtpStage } from '../../shared/smtp/types';
 import { FakeSecretCipher } from './fakes/fake-secret-cipher';
 import { MemoryBlobStore } from './fakes/memory-blob-store';

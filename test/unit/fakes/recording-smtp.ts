@@ -1,4 +1,4 @@
-import { isSmtpSendError, type SmtpMessage, type SmtpSendResult } from '../../../shared/smtp/send-via-smtp';
+import { isSmtpSendError, type SmtpMessage, type SmtpSendResult } from '../../../shared/smtp/smtp-port';
 import type { SmtpServerSettings, SmtpTestResult } from '../../../shared/smtp/types';
 import { tick } from './tick';
 

@@ -3,9 +3,19 @@
  * An `error` stops the test before connecting (its `code` is a result code of section 2);
  * a `warning` is reported beside the test result, because the server itself may prove it fine.
  */
-import type { SettingsAdvice, SmtpServerSettings } from '../smtp/types';
-import { normaliseIpLiteral } from '../smtp/destination-guard';
-import { detectProvider } from './providers';
+import { normaliseIpLiteral } from './destination-guard';
+import { detectProvider } from './provider-presets';
+import { SETTINGS_WARNINGS, type SettingsWarningCode } from '../error-catalogue';
+import type { SettingsAdvice, SmtpServerSettings } from './types';
+
+/** A warning, with its field from the error catalogue. */
+export const settingsWarning = (code: SettingsWarningCode, message: string, hint: string): SettingsAdvice => ({
+  severity: 'warning',
+  code,
+  field: SETTINGS_WARNINGS[code].field,
+  message,
+  hint,
+});
 
 const normaliseHost = (host: string) => host.trim().toLowerCase().replace(/\.$/, '');
 
@@ -57,21 +67,21 @@ export function adviseSmtpSettings(settings: SmtpServerSettings): SettingsAdvice
   }
 
   if (settings.port === 25) {
-    advice.push({
-      severity: 'warning',
-      code: 'PORT_25_BLOCKED',
-      field: 'smtp.port',
-      message: 'Port 25 is blocked for outgoing connections on AWS and by many networks, and servers usually do not accept logins on it.',
-      hint: 'Use the submission port: 587 with STARTTLS or 465 with SSL/TLS.',
-    });
+    advice.push(
+      settingsWarning(
+        'PORT_25_BLOCKED',
+        'Port 25 is blocked for outgoing connections on AWS and by many networks, and servers usually do not accept logins on it.',
+        'Use the submission port: 587 with STARTTLS or 465 with SSL/TLS.',
+      ),
+    );
   } else if (settings.port === 2525) {
-    advice.push({
-      severity: 'warning',
-      code: 'PORT_RARELY_SUPPORTED',
-      field: 'smtp.port',
-      message: 'Port 2525 is not a standard port and few mail servers listen on it.',
-      hint: 'Use 587 with STARTTLS or 465 with SSL/TLS unless your provider documents 2525.',
-    });
+    advice.push(
+      settingsWarning(
+        'PORT_RARELY_SUPPORTED',
+        'Port 2525 is not a standard port and few mail servers listen on it.',
+        'Use 587 with STARTTLS or 465 with SSL/TLS unless your provider documents 2525.',
+      ),
+    );
   }
 
   if (settings.security === 'ssl' && settings.port === 587) {
@@ -92,40 +102,38 @@ export function adviseSmtpSettings(settings: SmtpServerSettings): SettingsAdvice
     });
   }
   if (settings.security === 'none') {
-    advice.push({
-      severity: 'warning',
-      code: 'PLAINTEXT',
-      field: 'smtp.security',
-      message: 'Without encryption the password and every message travel in clear text.',
-      hint: 'Choose STARTTLS (port 587) or SSL/TLS (port 465); most servers refuse logins without it.',
-    });
+    advice.push(
+      settingsWarning(
+        'PLAINTEXT',
+        'Without encryption the password and every message travel in clear text.',
+        'Choose STARTTLS (port 587) or SSL/TLS (port 465); most servers refuse logins without it.',
+      ),
+    );
   }
 
   const username = settings.username?.trim() ?? '';
   if (username === '') {
-    advice.push({
-      severity: 'warning',
-      code: 'USERNAME_MISSING',
-      field: 'smtp.username',
-      message: 'No username: the server must accept mail without a login, which few do.',
-      hint:
+    advice.push(
+      settingsWarning(
+        'USERNAME_MISSING',
+        'No username: the server must accept mail without a login, which few do.',
         provider === 'microsoft365'
           ? 'Shared mailboxes have no login of their own: enter a licensed user that has "Send As" permission on this mailbox, and that user\'s password.'
           : 'Enter the login of the mailbox (usually its full address). For a shared mailbox, use a user that may send as it.',
-    });
+      ),
+    );
   } else if (looksLikeAddress(username) && username.toLowerCase() !== settings.fromAddress.trim().toLowerCase()) {
-    advice.push({
-      severity: 'warning',
-      code: 'SEND_AS_REQUIRED',
-      field: 'smtp.fromAddress',
-      message: `The From address ${settings.fromAddress} differs from the login ${username}.`,
-      hint:
+    advice.push(
+      settingsWarning(
+        'SEND_AS_REQUIRED',
+        `The From address ${settings.fromAddress} differs from the login ${username}.`,
         provider === 'google'
           ? 'Add the From address under Gmail Settings > Accounts > "Send mail as" for the login mailbox.'
           : provider === 'microsoft365'
             ? 'Give the login user "Send As" permission on the From mailbox in the Exchange admin center.'
             : 'The login user must be allowed to send as the From address; ask your IT.',
-    });
+      ),
+    );
   }
   return advice;
 }

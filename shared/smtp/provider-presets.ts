@@ -3,7 +3,8 @@
  * companies use, and the hints an admin needs for each, in the provider's own words. Plain
  * data so that `GET /v1/email-providers` can return it as it is.
  */
-import type { SmtpSecurity } from '../smtp/types';
+import type { SmtpResultCode } from '../error-catalogue';
+import type { SmtpSecurity } from './types';
 
 export type ProviderId = 'google' | 'microsoft365' | 'other';
 
@@ -22,7 +23,7 @@ export interface ProviderPreset {
   /** What the admin must know before the first test. */
   hints: string[];
   /** Hints keyed by the result codes of a test, used by the reply classifier. */
-  codeHints: Partial<Record<string, string>>;
+  codeHints: Partial<Record<SmtpResultCode, string>>;
   documentationUrl: string | null;
 }
 

@@ -1,0 +1,200 @@
+/**
+ * The error catalogue: every code the HTTP API answers with or a stored record can carry, in
+ * one table per kind, each with what goes with it (HTTP status; or message and hint). The
+ * codes are the public contract of DESIGN.md: keep their names exact, add more freely.
+ *
+ * - API errors (`{"error": {"code", ...}}`): `API_ERRORS`, code -> HTTP status.
+ * - SMTP results (the test button's `code`, `lastTest.code`, a failed send): `SMTP_RESULTS`,
+ *   code -> plain-language message and generic hint (the classifier may say more precisely).
+ * - Settings warnings (pre-connection advice that does not stop a test): `SETTINGS_WARNINGS`.
+ * Where an entry has a `meaning`, it says what the code stands for; the message a user sees is
+ * written where the situation is known (it names the port, the address, the provider).
+ * - Delivery outcomes only stored on a message: `DEFAULT_PROVIDER_ERRORS`, `DELIVERY_ERRORS`.
+ */
+
+/** API error codes and their HTTP status. */
+export const API_ERRORS = {
+  VALIDATION_FAILED: 400,
+  INVALID_JSON: 400,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  CONFLICT: 409,
+  OAUTH_NOT_CONFIGURED: 409,
+  IDEMPOTENCY_KEY_REUSED: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  SMTP_TEST_FAILED: 422,
+  RATE_LIMITED: 429,
+  INTERNAL: 500,
+  SERVICE_UNAVAILABLE: 503,
+} as const satisfies Record<string, number>;
+export type ApiErrorCode = keyof typeof API_ERRORS;
+
+interface Explained {
+  /** What happened, in plain language. */
+  message: string;
+  /** What to do about it. */
+  hint: string;
+}
+
+/**
+ * Result codes of the SMTP conversation (DESIGN section 2): the test's answer, a scope's last
+ * test and a failed send. Plain-language message and generic hint of each code; provider
+ * hints and the classifier's own words take precedence. The order is the order of the API's enum.
+ */
+export const SMTP_RESULTS = {
+  OK: { message: 'The server accepted the login and the sender.', hint: '' },
+  DESTINATION_BLOCKED: {
+    message: 'The mail server address is not allowed.',
+    hint: 'Enter the public host name of your mail server.',
+  },
+  PORT_NOT_ALLOWED: {
+    message: 'This port is not allowed for outgoing mail.',
+    hint: 'Use 587 (STARTTLS) or 465 (SSL/TLS).',
+  },
+  HOST_NOT_SUPPORTED: {
+    message: 'This server cannot be used to send mail from this service.',
+    hint: 'Use your provider\'s SMTP submission server.',
+  },
+  DNS_NOT_FOUND: {
+    message: 'The server name does not exist.',
+    hint: 'Check the spelling of the server name.',
+  },
+  CONNECTION_REFUSED: {
+    message: 'The server refused the connection: nothing accepts connections on this port.',
+    hint: 'Check the port (usually 587 or 465). If it is right, a firewall may block this service: ask your IT to allow the egress IP addresses listed here.',
+  },
+  CONNECTION_TIMEOUT: {
+    message: 'The server did not answer the connection attempt.',
+    hint: 'A firewall probably drops the connection. Check host and port, and ask your IT to allow the egress IP addresses listed here.',
+  },
+  GREETING_TIMEOUT: {
+    message: 'The server accepted the connection but never sent its SMTP greeting.',
+    hint: 'Check the port and security setting (465 needs SSL/TLS, 587 needs STARTTLS); the port may belong to another service.',
+  },
+  TLS_MISMATCH: {
+    message: 'The security setting does not match what the server expects on this port.',
+    hint: 'Use SSL/TLS with port 465 and STARTTLS with port 587.',
+  },
+  TLS_CERTIFICATE_INVALID: {
+    message: 'The server\'s TLS certificate is not valid.',
+    hint: 'The certificate must be issued by a public certificate authority for exactly this host name and not be expired. Ask your IT to renew or fix it, or use the host name the certificate is issued for.',
+  },
+  STARTTLS_UNAVAILABLE: {
+    message: 'The server does not offer STARTTLS on this port.',
+    hint: 'Use port 465 with SSL/TLS if the server supports it, or ask your IT to enable STARTTLS.',
+  },
+  AUTH_UNAVAILABLE: {
+    message: 'The server offers no login on this connection.',
+    hint: 'This is often a relay or an incoming-mail server, or a port that accepts logins only after STARTTLS. Use the provider\'s submission server (587 with STARTTLS or 465 with SSL/TLS) with a mailbox login.',
+  },
+  AUTH_FAILED: {
+    message: 'The server rejected the username or password.',
+    hint: 'Check the username (usually the full address) and the password.',
+  },
+  AUTH_DISABLED: {
+    message: 'Password login (SMTP AUTH) is turned off for this mailbox or organisation.',
+    hint: 'Ask your mail administrator to enable SMTP AUTH for this mailbox.',
+  },
+  AUTH_BLOCKED_BY_POLICY: {
+    message: 'A security policy blocked the login.',
+    hint: 'Ask your mail administrator to allow SMTP AUTH for this mailbox under the organisation\'s security policies.',
+  },
+  APP_PASSWORD_REQUIRED: {
+    message: 'The account needs an app password instead of its normal password.',
+    hint: 'Create an app password for the mailbox and enter it here.',
+  },
+  SENDER_NOT_ALLOWED: {
+    message: 'The server does not allow this login to send as the From address.',
+    hint: 'Give the login user permission to send as the From address, or use the login\'s own address as From.',
+  },
+  RECIPIENT_REJECTED: {
+    message: 'The server rejected the recipient address.',
+    hint: 'Check the recipient address.',
+  },
+  RELAY_DENIED: {
+    message: 'The server refused to relay the mail: it does not let this sender (or a client without login) send to other domains.',
+    hint: 'Log in with a mailbox of the server (relay without login is not supported), and send from an address of that mailbox.',
+  },
+  RATE_LIMITED: {
+    message: 'The server is limiting how much mail this account may send right now.',
+    hint: 'Wait a while and try again.',
+  },
+  TEMPORARY_FAILURE: {
+    message: 'The server reported a temporary problem.',
+    hint: 'Try again in a few minutes.',
+  },
+  PROTOCOL_ERROR: {
+    message: 'The server answered something that is not valid SMTP.',
+    hint: 'Check that host and port point to an SMTP submission server; give the transcript to your IT.',
+  },
+  UNKNOWN: {
+    message: 'The test failed for a reason that could not be identified.',
+    hint: 'Give the server\'s reply and the transcript to your IT.',
+  },
+  OAUTH_NOT_CONFIGURED: {
+    message: 'Signing in with this provider is not set up on this service.',
+    hint: 'The operator must register an OAuth client for the provider (see the README).',
+  },
+  OAUTH_CONSENT_REQUIRED: {
+    message: 'The provider did not grant access: consent is missing or was withdrawn.',
+    hint: 'Have an administrator of your organisation approve the app, then connect again.',
+  },
+  OAUTH_REAUTHORIZE_REQUIRED: {
+    message: 'The sign-in has expired or was revoked.',
+    hint: 'Connect the mailbox again (sign in once more).',
+  },
+} as const satisfies Record<string, Explained>;
+export type SmtpResultCode = keyof typeof SMTP_RESULTS;
+export const SMTP_RESULT_CODES = Object.keys(SMTP_RESULTS) as [SmtpResultCode, ...SmtpResultCode[]];
+
+const SMTP_RESULT_CODE_SET: ReadonlySet<string> = new Set(SMTP_RESULT_CODES);
+export const isSmtpResultCode = (code: string): code is SmtpResultCode => SMTP_RESULT_CODE_SET.has(code);
+
+/**
+ * Warnings found before any connection (DESIGN section 1), reported beside a test's result.
+ * Some advice uses an SMTP result code instead (`TLS_MISMATCH` as a warning, `HOST_NOT_SUPPORTED`
+ * as an error that stops the test); each entry names the field it is about.
+ */
+export const SETTINGS_WARNINGS = {
+  PORT_25_BLOCKED: { field: 'smtp.port', meaning: 'Port 25 is blocked for outgoing connections on AWS and by many networks.' },
+  PORT_RARELY_SUPPORTED: { field: 'smtp.port', meaning: 'Port 2525 is not a standard port.' },
+  PLAINTEXT: { field: 'smtp.security', meaning: 'Without encryption the password and every message travel in clear text.' },
+  USERNAME_MISSING: { field: 'smtp.username', meaning: 'No username: the server must accept mail without a login.' },
+  SEND_AS_REQUIRED: { field: 'smtp.fromAddress', meaning: 'The From address differs from the login.' },
+  TLS_CERTIFICATE_UNTRUSTED: { field: 'smtp.host', meaning: 'The certificate was accepted only because the server is in an allowed private range.' },
+} as const satisfies Record<string, { field: string; meaning: string }>;
+export type SettingsWarningCode = keyof typeof SETTINGS_WARNINGS;
+/** The code of a piece of settings advice: a warning's own code, or a result code for an error. */
+export type AdviceCode = SettingsWarningCode | SmtpResultCode;
+
+/**
+ * Failures of the default provider (SES), stored on a message and a scope's `failure`.
+ * `temporary`: whether the send worker retries with backoff.
+ */
+export const DEFAULT_PROVIDER_ERRORS = {
+  /** The provider refused this message or our account/identity; sending it again will not help. */
+  DEFAULT_PROVIDER_REJECTED: { temporary: false, meaning: 'The default provider refused the message.' },
+  /** Throttling, a 5xx, a network failure (not temporary only when it may have accepted the message). */
+  DEFAULT_PROVIDER_UNAVAILABLE: { temporary: true, meaning: 'The default provider could not be reached or is throttling.' },
+} as const satisfies Record<string, { temporary: boolean; meaning: string }>;
+export type DefaultProviderErrorCode = keyof typeof DEFAULT_PROVIDER_ERRORS;
+export const DEFAULT_PROVIDER_ERROR_CODES = Object.keys(DEFAULT_PROVIDER_ERRORS) as [DefaultProviderErrorCode, ...DefaultProviderErrorCode[]];
+
+/** Outcomes of a message that are neither an SMTP result nor a provider's error. */
+export const DELIVERY_ERRORS = {
+  /** The server got the whole message but never confirmed it: it may have been delivered, so it is not sent again. */
+  DELIVERY_UNCERTAIN: { temporary: false, meaning: 'The message may have been delivered; it is not sent again.' },
+  /** A bounce (DSN) for the message came back to the inbound address. */
+  BOUNCED: { temporary: false, meaning: 'Delivery to the recipient failed after the server accepted the message.' },
+} as const satisfies Record<string, { temporary: boolean; meaning: string }>;
+export type DeliveryErrorCode = keyof typeof DELIVERY_ERRORS;
+
+/** What a stored message's `error.code` can be. */
+export type MessageErrorCode = SmtpResultCode | DefaultProviderErrorCode | DeliveryErrorCode;
+/** What a scope's stored send `failure.code` can be. */
+export type SendFailureCode = SmtpResultCode | DefaultProviderErrorCode | DeliveryErrorCode;
+/** Every code of the catalogue. */
+export type CatalogueCode = ApiErrorCode | SmtpResultCode | SettingsWarningCode | DefaultProviderErrorCode | DeliveryErrorCode;
