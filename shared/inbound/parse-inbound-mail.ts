@@ -1,4 +1,6 @@
 import { PassThrough, Readable, Transform, type TransformCallback } from 'node:stream';
+import type { MailAddress } from '../mail/mail-address';
+import { messageIdsIn, normalizeMessageId } from '../mail/message-id';
 import { OversizedHeaderGuard } from './oversized-header-guard';
 import {
   MailParser,
@@ -27,11 +29,6 @@ import { safeFilename, safeMediaType } from './safe-header-value';
  * reason in `defects`. Only a failing source stream or a failing sink rejects, because then
  * data would be lost.
  */
-
-export interface MailAddress {
-  address: string;
-  name?: string;
-}
 
 /** Where attachment content goes (S3 in production, memory in tests). */
 export interface AttachmentSink {
@@ -493,22 +490,8 @@ function buildCore(
   };
 }
 
-function normalizeMessageId(value: string): string {
-  const trimmed = value.trim();
-  const bracketed = /<([^<>\s]+)>/.exec(trimmed);
-  const bare = bracketed ? bracketed[1] : trimmed.replace(/^<|>$/g, '');
-  return `<${bare}>`;
-}
-
 function parseReferences(value: HeaderValue | undefined): string[] {
-  const raw = ([] as unknown[]).concat(value ?? []).filter((v): v is string => typeof v === 'string');
-  const ids: string[] = [];
-  for (const entry of raw) {
-    const bracketed = entry.match(/<[^<>\s]+>/g);
-    if (bracketed) ids.push(...bracketed);
-    else ids.push(...entry.split(/\s+/).filter(Boolean).map(normalizeMessageId));
-  }
-  return [...new Set(ids)];
+  return messageIdsIn(([] as unknown[]).concat(value ?? []).filter((v): v is string => typeof v === 'string'));
 }
 
 function firstString(value: HeaderValue | undefined): string | undefined {

@@ -9,7 +9,8 @@ import { validateMailInput } from '../outbound/build-candidate-mail';
 import { threadingFor } from '../outbound/default-sender';
 import { MAX_ATTACHMENTS_TOTAL_BYTES } from '../outbound/limits';
 import { checkUploadedAttachments, type UploadStore } from './attachment-uploads';
-import { newMessageId } from '../outbound/message-id';
+import { storedAddress } from '../mail/mail-address';
+import { newMessageId } from '../mail/message-id';
 import type { MessagesStore } from './messages-store';
 import { newMessageRecord, type MessageRecord, type StoredAttachment } from './model';
 import type { SendJob } from './send-job';
@@ -111,8 +112,8 @@ export async function queueCandidateMail(
     status: 'queued',
     createdAt: now,
     candidateId,
-    to: to.map((address) => ({ address, name: null })),
-    cc: (input.cc ?? []).map((address) => ({ address, name: null })),
+    to: to.map((address) => storedAddress({ address })),
+    cc: (input.cc ?? []).map((address) => storedAddress({ address })),
     subject: input.subject,
     messageIdHeader,
     inReplyTo: threading.inReplyTo,
