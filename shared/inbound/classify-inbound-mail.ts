@@ -1,4 +1,4 @@
-import type { ParsedInboundMail, ReportPart } from './parse-inbound-mail';
+import type { ParsedInboundMail, ReportPart } from './inbound-mail';
 
 /**
  * What kind of inbound mail this is, before filing: a person's mail (`normal`), an automatic
