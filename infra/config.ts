@@ -8,9 +8,6 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 import { DEFAULT_CORS_ALLOWED_ORIGINS, parseCorsOrigins } from '../shared/http/cors-policy';
 
-/** Ports the functions may connect to on customers' mail servers (also their security group). */
-export const SMTP_ALLOWED_PORTS = [25, 465, 587, 2525] as const;
-
 /**
  * The documented example context: `cdk synth -c example=true` uses these values for what is not
  * given, so the app synthesizes offline from a fresh clone. Without `example=true` a missing

@@ -9,8 +9,6 @@ import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } fr
 import { TABLE_LAYOUT } from '../../shared/table-layout';
 import { Construct } from 'constructs';
 
-export const MAIL_TABLE_GSI1 = TABLE_LAYOUT.gsi1.name;
-
 export interface MailTableProps {
   /** RETAIN also turns on deletion protection. */
   readonly removalPolicy: RemovalPolicy;
@@ -32,7 +30,7 @@ export class MailTable extends Construct {
       removalPolicy: props.removalPolicy,
     });
     this.table.addGlobalSecondaryIndex({
-      indexName: MAIL_TABLE_GSI1,
+      indexName: TABLE_LAYOUT.gsi1.name,
       partitionKey: { name: TABLE_LAYOUT.gsi1.partitionKey, type: AttributeType.STRING },
       sortKey: { name: TABLE_LAYOUT.gsi1.sortKey, type: AttributeType.STRING },
       projectionType: ProjectionType.ALL,
