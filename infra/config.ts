@@ -147,37 +147,12 @@ export function readDeploymentConfig(node: Node): DeploymentConfig {
   return parseDeploymentConfig(raw);
 }
 
-/**
- * Where each setting's problems stand in the list (the order of the settings above);
- * `oauthRules` are the checks across the OAuth settings.
- */
-const PROBLEM_ORDER = [
-  'example',
-  'activateReceiptRuleSet',
-  'stackName',
-  'inboundDomain',
-  'defaultSenderDomain',
-  'defaultFromAddress',
-  'jwtIssuer',
-  'jwtAudience',
-  'tenantClaim',
-  'rolesClaim',
-  'egressEipAllocationIds',
-  'natGateways',
-  'alarmEmail',
-  'logRetentionDays',
-  'dataRemovalPolicy',
-  'apiThrottleRateLimit',
-  'apiThrottleBurstLimit',
-  'oauthMicrosoftClientId',
-  'oauthGoogleClientId',
-  'oauthRedirectUris',
-  'oauthClientSecretArn',
-  'oauthRules',
-  'corsAllowedOrigins',
-] as const;
+/** The checks across the OAuth settings. */
+const OAUTH_RULES = 'oauthRules';
+type ProblemPlace = ContextKey | typeof OAUTH_RULES;
 
-type ProblemPlace = (typeof PROBLEM_ORDER)[number];
+/** Where each setting's problems stand in the list: the order of CONTEXT_KEYS, the OAuth rules after the OAuth settings. */
+const PROBLEM_ORDER: readonly ProblemPlace[] = CONTEXT_KEYS.flatMap((key): ProblemPlace[] => (key === 'oauthClientSecretArn' ? [key, OAUTH_RULES] : [key]));
 type Issues = { issues: z.core.$ZodRawIssue[] };
 
 /** Records one problem: `place` orders it in the list, `line` is what the operator reads. */
@@ -386,10 +361,10 @@ function checkAcrossSettings(settings: Settings, ctx: Issues): void {
 
   const oauthWanted = settings.oauthMicrosoftClientId !== undefined || settings.oauthGoogleClientId !== undefined;
   if (oauthWanted && settings.oauthRedirectUris.length === 0) {
-    report(ctx, 'oauthRules', 'oauthRedirectUris: at least one redirect URI is needed when an OAuth client id is set');
+    report(ctx, OAUTH_RULES, 'oauthRedirectUris: at least one redirect URI is needed when an OAuth client id is set');
   }
   if (!oauthWanted && (settings.oauthRedirectUris.length > 0 || settings.oauthClientSecretArn !== undefined)) {
-    report(ctx, 'oauthRules', 'oauthMicrosoftClientId / oauthGoogleClientId: oauthRedirectUris or oauthClientSecretArn is set but no OAuth client id');
+    report(ctx, OAUTH_RULES, 'oauthMicrosoftClientId / oauthGoogleClientId: oauthRedirectUris or oauthClientSecretArn is set but no OAuth client id');
   }
 }
 

@@ -1,3 +1,4 @@
+import { OWN_MAIL_HEADER } from '../mail/own-mail-header';
 import type { ParsedInboundMail, ReportPart } from './inbound-mail';
 
 /**
@@ -38,8 +39,6 @@ export interface ClassifyContext {
   /** Header that every mail we send carries (default `X-Recruiting-Mail-Id`). */
   ownHeader?: string;
 }
-
-export const OWN_MAIL_HEADER = 'X-Recruiting-Mail-Id';
 
 const DSN_REPORT_TYPES = new Set(['delivery-status', 'global-delivery-status']);
 const BOUNCE_SENDER = /^(?:mailer-daemon|mailer_daemon|postmaster|post_master|poostmaster|mail-daemon|mail-delivery-subsystem|maildelivery|mdaemon|bounces?|bounce-notification|nobody-bounce)(?:[+@.-]|$)/i;

@@ -6,6 +6,7 @@ import type { SettingsStore } from '../email-settings/settings-store';
 import type { JobQueue } from '../job-queue';
 import { logger } from '../logger';
 import { storedAddress } from '../mail/mail-address';
+import { OWN_MAIL_HEADER } from '../mail/own-mail-header';
 import { buildCandidateMail, type CandidateMailInput } from '../outbound/build-candidate-mail';
 import { type DefaultProvider, isDefaultProviderError } from '../outbound/default-provider';
 import { forDefaultProvider } from '../outbound/default-sender';
@@ -201,7 +202,7 @@ async function commonMailInput(deps: DeliverMailDeps, message: MessageRecord): P
     attachments,
     messageIdDomain: deps.messageIdDomain,
     messageId: message.messageIdHeader!,
-    headers: { 'X-Recruiting-Mail-Id': message.id },
+    headers: { [OWN_MAIL_HEADER]: message.id },
   };
 }
 
