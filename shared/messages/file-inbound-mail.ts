@@ -14,6 +14,7 @@ import { resolveOriginalSender } from '../inbound/resolve-original-sender';
 import { sanitizeMailHtml } from '../inbound/sanitize-html';
 import { logger } from '../logger';
 import { storedAddress } from '../mail/mail-address';
+import { bodyKey, MAIL_PREFIXES } from '../mail-bucket-layout';
 import { findRedirectToken } from '../email-settings/redirect-check';
 import { filedMarkKey } from './inbound-filing-marks';
 import { bodyFields } from './message-body';
@@ -84,7 +85,7 @@ async function fileForEveryScope(deps: FileInboundDeps, delivery: InboundDeliver
   let stored = 0;
   const mail = await parseInboundMail(await deps.blobs.getStream(delivery.rawKey), {
     put: async (_name: string, contentType: string, content: Readable) => {
-      const key = `attachments/${deliveryKey}/${stored++}`;
+      const key = `${MAIL_PREFIXES.attachments}${deliveryKey}/${stored++}`;
       const { size } = await deps.blobs.put(key, content, contentType);
       return { key, size };
     },
@@ -184,7 +185,7 @@ async function fileForScope(deps: FileInboundDeps, delivery: InboundDelivery, ma
     },
     rawKey: delivery.rawKey,
     evidence: [...evidence, ...classification.reasons.map((reason) => `classification: ${reason}`)],
-    ...(await bodyFields(deps.blobs, `bodies/${companyId}/${messageId}.json`, text, sanitized?.html ?? null)),
+    ...(await bodyFields(deps.blobs, bodyKey(companyId, messageId), text, sanitized?.html ?? null)),
   });
   await deps.messages.create(record);
   if (mail.messageId) await deps.messages.indexMessageIdHeader(companyId, mail.messageId, messageId);
