@@ -6,10 +6,8 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
+import { z } from 'zod';
 import { DEFAULT_CORS_ALLOWED_ORIGINS, parseCorsOrigins } from '../shared/http/cors-policy';
-
-/** Ports the functions may connect to on customers' mail servers (also their security group). */
-export const SMTP_ALLOWED_PORTS = [25, 465, 587, 2525] as const;
 
 /**
  * The documented example context: `cdk synth -c example=true` uses these values for what is not
@@ -149,198 +147,290 @@ export function readDeploymentConfig(node: Node): DeploymentConfig {
   return parseDeploymentConfig(raw);
 }
 
-/** Validates raw context values (strings from `-c`, or JSON values from cdk.json). */
-export function parseDeploymentConfig(raw: Partial<Record<ContextKey, unknown>>): DeploymentConfig {
-  const problems: string[] = [];
-  const examplesUsed: string[] = [];
+/** The checks across the OAuth settings. */
+const OAUTH_RULES = 'oauthRules';
+type ProblemPlace = ContextKey | typeof OAUTH_RULES;
 
-  const text = (key: ContextKey): string | undefined => {
-    const value = raw[key];
-    if (value === undefined || value === null) return undefined;
-    if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-    if (typeof value !== 'string') {
-      problems.push(`${key}: expected a string, got ${JSON.stringify(value)}`);
-      return undefined;
-    }
-    const trimmed = value.trim();
-    return trimmed === '' ? undefined : trimmed;
-  };
+/** Where each setting's problems stand in the list: the order of CONTEXT_KEYS, the OAuth rules after the OAuth settings. */
+const PROBLEM_ORDER: readonly ProblemPlace[] = CONTEXT_KEYS.flatMap((key): ProblemPlace[] => (key === 'oauthClientSecretArn' ? [key, OAUTH_RULES] : [key]));
+type Issues = { issues: z.core.$ZodRawIssue[] };
 
-  const flag = (key: ContextKey): boolean => {
-    const value = (text(key) ?? 'false').toLowerCase();
-    if (value !== 'true' && value !== 'false') problems.push(`${key}: expected true or false, got "${value}"`);
-    return value === 'true';
-  };
-  const example = flag('example');
-  const activateReceiptRuleSet = flag('activateReceiptRuleSet');
+/** Records one problem: `place` orders it in the list, `line` is what the operator reads. */
+function report(ctx: Issues, place: ProblemPlace, line: string): void {
+  ctx.issues.push({ code: 'custom', message: line, path: [place], input: undefined });
+}
 
-  const withExample = (key: keyof typeof EXAMPLE_CONTEXT): string => {
-    const value = text(key);
-    if (value !== undefined) {
-      const domain = key === 'jwtIssuer' ? hostOf(value) : key === 'jwtAudience' ? undefined : value.split('@').pop()!;
-      const isExample = value === EXAMPLE_CONTEXT[key] || (domain !== undefined && EXAMPLE_DOMAIN.test(domain));
-      if (isExample && !example) problems.push(`${key}: "${value}" is an example value; pass your own: ${REQUIRED_HINTS[key]}`);
-      return value;
-    }
-    if (!example) problems.push(`${key}: missing; ${REQUIRED_HINTS[key]}`);
-    examplesUsed.push(key);
-    return EXAMPLE_CONTEXT[key];
-  };
-
-  const integer = (key: ContextKey, fallback: number, min: number, max: number): number => {
-    const value = text(key);
-    if (value === undefined) return fallback;
-    const parsed = Number(value);
-    if (!Number.isInteger(parsed) || parsed < min || parsed > max) {
-      problems.push(`${key}: expected a whole number from ${min} to ${max}, got "${value}"`);
-      return fallback;
-    }
-    return parsed;
-  };
-
-  const list = (key: ContextKey): string[] =>
-    (text(key) ?? '')
-      .split(',')
-      .map((item) => item.trim())
-      .filter((item) => item.length > 0);
-
-  const stackName = text('stackName') ?? DEFAULT_CONTEXT.stackName;
-  if (!STACK_NAME.test(stackName)) {
-    problems.push(`stackName: expected letters, digits and hyphens starting with a letter (max 64), got "${stackName}"`);
+/** A context value as text: numbers and booleans as `-c` gives them, blank as absent. */
+function readText(ctx: Issues, key: ContextKey, value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (typeof value !== 'string') {
+    report(ctx, key, `${key}: expected a string, got ${JSON.stringify(value)}`);
+    return undefined;
   }
+  const trimmed = value.trim();
+  return trimmed === '' ? undefined : trimmed;
+}
 
-  const inboundDomain = withExample('inboundDomain').toLowerCase();
-  if (!DOMAIN.test(inboundDomain)) {
-    problems.push(`inboundDomain: expected a domain name such as inbound.example.com, got "${inboundDomain}"`);
+/** `true` or `false` (any case); absent is false. */
+function readFlag(ctx: Issues, key: ContextKey, raw: unknown): boolean {
+  const value = (readText(ctx, key, raw) ?? 'false').toLowerCase();
+  if (value !== 'true' && value !== 'false') report(ctx, key, `${key}: expected true or false, got "${value}"`);
+  return value === 'true';
+}
+
+/** A whole number from `min` to `max`; `undefined` when absent or refused (the default applies). */
+function readInteger(ctx: Issues, key: ContextKey, raw: unknown, min: number, max: number): number | undefined {
+  const value = readText(ctx, key, raw);
+  if (value === undefined) return undefined;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < min || parsed > max) {
+    report(ctx, key, `${key}: expected a whole number from ${min} to ${max}, got "${value}"`);
+    return undefined;
   }
+  return parsed;
+}
 
-  const defaultSenderDomain = withExample('defaultSenderDomain').toLowerCase();
-  if (!DOMAIN.test(defaultSenderDomain)) {
-    problems.push(`defaultSenderDomain: expected a domain name such as mail.example.com, got "${defaultSenderDomain}"`);
+/** A comma-separated list, blanks dropped. */
+function splitList(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0);
+}
+
+/**
+ * A required setting: the given value (refused when it is an example), or when absent the
+ * example value, which only `example=true` accepts.
+ */
+function readRequired(ctx: Issues, key: keyof typeof EXAMPLE_CONTEXT, value: string | undefined, example: boolean): RequiredSetting {
+  if (value !== undefined) {
+    const domain = key === 'jwtIssuer' ? urlOf(value)?.hostname : key === 'jwtAudience' ? undefined : value.split('@').pop()!;
+    const isExample = value === EXAMPLE_CONTEXT[key] || (domain !== undefined && EXAMPLE_DOMAIN.test(domain));
+    if (isExample && !example) report(ctx, key, `${key}: "${value}" is an example value; pass your own: ${REQUIRED_HINTS[key]}`);
+    return { value, fromExample: false };
   }
+  if (!example) report(ctx, key, `${key}: missing; ${REQUIRED_HINTS[key]}`);
+  return { value: EXAMPLE_CONTEXT[key], fromExample: true };
+}
 
-  const defaultFromAddress = withExample('defaultFromAddress');
-  if (!EMAIL.test(defaultFromAddress)) {
-    problems.push(`defaultFromAddress: expected an e-mail address such as no-reply@${defaultSenderDomain}, got "${defaultFromAddress}"`);
-  } else if (defaultFromAddress.split('@')[1]!.toLowerCase() !== defaultSenderDomain) {
-    // SES send permission is granted on the default sender domain's identity only.
-    problems.push(`defaultFromAddress: must be an address at defaultSenderDomain (${defaultSenderDomain}), got "${defaultFromAddress}"`);
-  }
+interface RequiredSetting {
+  value: string;
+  /** Absent, so the example value stands in (the stack warns). */
+  fromExample: boolean;
+}
 
-  const jwtIssuer = withExample('jwtIssuer');
-  let issuerUrl: URL | undefined;
+function urlOf(value: string): URL | undefined {
   try {
-    issuerUrl = new URL(jwtIssuer);
+    return new URL(value);
   } catch {
-    issuerUrl = undefined;
+    return undefined;
   }
-  if (issuerUrl === undefined || issuerUrl.protocol !== 'https:') {
-    problems.push(`jwtIssuer: expected the https URL of the token issuer (API Gateway's JWT authorizer requires https), got "${jwtIssuer}"`);
+}
+
+/** One setting: its raw context value, read and checked on its own. */
+const setting = <T>(read: (raw: unknown, ctx: Issues) => T) => z.unknown().transform((raw, ctx) => read(raw, ctx));
+
+/** A setting with a default that must match `pattern`. */
+const matching = (key: ContextKey, fallback: string, pattern: RegExp, expected: string) =>
+  setting((raw, ctx) => {
+    const value = readText(ctx, key, raw) ?? fallback;
+    if (!pattern.test(value)) report(ctx, key, `${key}: expected ${expected}, got "${value}"`);
+    return value;
+  });
+
+/** A required domain name, lower-cased. */
+const requiredDomain = (key: 'inboundDomain' | 'defaultSenderDomain', example: boolean, sample: string) =>
+  setting((raw, ctx) => {
+    const given = readRequired(ctx, key, readText(ctx, key, raw), example);
+    const value = given.value.toLowerCase();
+    if (!DOMAIN.test(value)) report(ctx, key, `${key}: expected a domain name such as ${sample}, got "${value}"`);
+    return { ...given, value };
+  });
+
+/** Every setting, each checked on its own; `example` says whether example values may stand in. */
+function settingsSchema(example: boolean) {
+  return z.object({
+    activateReceiptRuleSet: setting((raw, ctx) => readFlag(ctx, 'activateReceiptRuleSet', raw)),
+    stackName: matching('stackName', DEFAULT_CONTEXT.stackName, STACK_NAME, 'letters, digits and hyphens starting with a letter (max 64)'),
+    inboundDomain: requiredDomain('inboundDomain', example, 'inbound.example.com'),
+    defaultSenderDomain: requiredDomain('defaultSenderDomain', example, 'mail.example.com'),
+    // Its domain is checked against defaultSenderDomain in `checkAcrossSettings`.
+    defaultFromAddress: setting((raw, ctx) => readRequired(ctx, 'defaultFromAddress', readText(ctx, 'defaultFromAddress', raw), example)),
+    jwtIssuer: setting((raw, ctx) => {
+      const given = readRequired(ctx, 'jwtIssuer', readText(ctx, 'jwtIssuer', raw), example);
+      if (urlOf(given.value)?.protocol !== 'https:') {
+        report(ctx, 'jwtIssuer', `jwtIssuer: expected the https URL of the token issuer (API Gateway's JWT authorizer requires https), got "${given.value}"`);
+      }
+      return given;
+    }),
+    jwtAudience: setting((raw, ctx) => {
+      const value = readText(ctx, 'jwtAudience', raw);
+      if (value === undefined) {
+        const given = readRequired(ctx, 'jwtAudience', undefined, example);
+        return { value: [given.value], fromExample: given.fromExample };
+      }
+      const audiences = splitList(value);
+      if (audiences.length === 0) report(ctx, 'jwtAudience', 'jwtAudience: expected at least one audience (comma-separated)');
+      return { value: audiences, fromExample: false };
+    }),
+    tenantClaim: matching('tenantClaim', DEFAULT_CONTEXT.tenantClaim, CLAIM, 'a JWT claim name'),
+    rolesClaim: matching('rolesClaim', DEFAULT_CONTEXT.rolesClaim, CLAIM, 'a JWT claim name'),
+    egressEipAllocationIds: setting((raw, ctx) => {
+      const ids = splitList(readText(ctx, 'egressEipAllocationIds', raw));
+      for (const id of ids) {
+        if (!ALLOCATION_ID.test(id)) {
+          report(ctx, 'egressEipAllocationIds', `egressEipAllocationIds: "${id}" is not an Elastic IP allocation id (eipalloc- followed by 8 or 17 hex digits)`);
+        }
+      }
+      if (new Set(ids).size !== ids.length) {
+        report(ctx, 'egressEipAllocationIds', 'egressEipAllocationIds: the same allocation id is listed twice (each NAT gateway needs its own)');
+      }
+      return ids;
+    }),
+    // Its default (one per allocation id) and the count check are in `checkAcrossSettings`.
+    natGateways: setting((raw, ctx) => readInteger(ctx, 'natGateways', raw, 1, MAX_NAT_GATEWAYS)),
+    alarmEmail: setting((raw, ctx) => {
+      const value = readText(ctx, 'alarmEmail', raw);
+      if (value !== undefined && !EMAIL.test(value)) report(ctx, 'alarmEmail', `alarmEmail: expected an e-mail address, got "${value}"`);
+      return value;
+    }),
+    logRetentionDays: setting((raw, ctx) => {
+      const days = readInteger(ctx, 'logRetentionDays', raw, 1, 3653) ?? DEFAULT_CONTEXT.logRetentionDays;
+      const retention = RETENTION_VALUES.find((value) => value === days);
+      if (retention === undefined) report(ctx, 'logRetentionDays', `logRetentionDays: CloudWatch Logs accepts only ${RETENTION_VALUES.join(', ')}; got ${days}`);
+      return retention;
+    }),
+    dataRemovalPolicy: setting((raw, ctx) => {
+      const value = (readText(ctx, 'dataRemovalPolicy', raw) ?? DEFAULT_CONTEXT.dataRemovalPolicy).toLowerCase();
+      if (value !== 'retain' && value !== 'destroy') {
+        report(ctx, 'dataRemovalPolicy', `dataRemovalPolicy: expected "retain" (keep table, bucket, key and logs when the stack is deleted) or "destroy", got "${value}"`);
+      }
+      return value === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
+    }),
+    apiThrottleRateLimit: setting((raw, ctx) => readInteger(ctx, 'apiThrottleRateLimit', raw, 1, 10_000) ?? DEFAULT_CONTEXT.apiThrottleRateLimit),
+    apiThrottleBurstLimit: setting((raw, ctx) => readInteger(ctx, 'apiThrottleBurstLimit', raw, 1, 5_000) ?? DEFAULT_CONTEXT.apiThrottleBurstLimit),
+    oauthMicrosoftClientId: setting((raw, ctx) => readText(ctx, 'oauthMicrosoftClientId', raw)),
+    oauthGoogleClientId: setting((raw, ctx) => readText(ctx, 'oauthGoogleClientId', raw)),
+    oauthRedirectUris: setting((raw, ctx) => {
+      const uris = splitList(readText(ctx, 'oauthRedirectUris', raw));
+      for (const uri of uris) {
+        const parsed = urlOf(uri);
+        if (!parsed || (parsed.protocol !== 'https:' && !['localhost', '127.0.0.1'].includes(parsed.hostname))) {
+          report(ctx, 'oauthRedirectUris', `oauthRedirectUris: "${uri}" must be an https URL of the frontend (http only for localhost)`);
+        }
+      }
+      return uris;
+    }),
+    oauthClientSecretArn: setting((raw, ctx) => {
+      const value = readText(ctx, 'oauthClientSecretArn', raw);
+      if (value !== undefined && !/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/.test(value)) {
+        report(ctx, 'oauthClientSecretArn', `oauthClientSecretArn: expected the complete ARN of a Secrets Manager secret, got "${value}"`);
+      }
+      return value;
+    }),
+    corsAllowedOrigins: setting((raw, ctx) => {
+      const cors = parseCorsOrigins(readText(ctx, 'corsAllowedOrigins', raw) ?? DEFAULT_CORS_ALLOWED_ORIGINS.join(','));
+      for (const problem of cors.problems) report(ctx, 'corsAllowedOrigins', `corsAllowedOrigins: ${problem}`);
+      return cors.origins;
+    }),
+  });
+}
+
+type Settings = z.output<ReturnType<typeof settingsSchema>>;
+
+/** The rules that involve more than one setting. */
+function checkAcrossSettings(settings: Settings, ctx: Issues): void {
+  const { defaultFromAddress, defaultSenderDomain, egressEipAllocationIds } = settings;
+  // SES send permission is granted on the default sender domain's identity only.
+  if (!EMAIL.test(defaultFromAddress.value)) {
+    report(ctx, 'defaultFromAddress', `defaultFromAddress: expected an e-mail address such as no-reply@${defaultSenderDomain.value}, got "${defaultFromAddress.value}"`);
+  } else if (defaultFromAddress.value.split('@')[1]!.toLowerCase() !== defaultSenderDomain.value) {
+    report(ctx, 'defaultFromAddress', `defaultFromAddress: must be an address at defaultSenderDomain (${defaultSenderDomain.value}), got "${defaultFromAddress.value}"`);
   }
 
-  const jwtAudience = (text('jwtAudience') === undefined ? [withExample('jwtAudience')] : list('jwtAudience'));
-  if (jwtAudience.length === 0) problems.push('jwtAudience: expected at least one audience (comma-separated)');
-
-  const tenantClaim = text('tenantClaim') ?? DEFAULT_CONTEXT.tenantClaim;
-  if (!CLAIM.test(tenantClaim)) problems.push(`tenantClaim: expected a JWT claim name, got "${tenantClaim}"`);
-  const rolesClaim = text('rolesClaim') ?? DEFAULT_CONTEXT.rolesClaim;
-  if (!CLAIM.test(rolesClaim)) problems.push(`rolesClaim: expected a JWT claim name, got "${rolesClaim}"`);
-
-  const egressEipAllocationIds = list('egressEipAllocationIds');
-  for (const id of egressEipAllocationIds) {
-    if (!ALLOCATION_ID.test(id)) {
-      problems.push(`egressEipAllocationIds: "${id}" is not an Elastic IP allocation id (eipalloc- followed by 8 or 17 hex digits)`);
-    }
-  }
-  if (new Set(egressEipAllocationIds).size !== egressEipAllocationIds.length) {
-    problems.push('egressEipAllocationIds: the same allocation id is listed twice (each NAT gateway needs its own)');
-  }
-
-  const natDefault = egressEipAllocationIds.length > 0 ? egressEipAllocationIds.length : DEFAULT_CONTEXT.natGateways;
-  const natGateways = integer('natGateways', natDefault, 1, MAX_NAT_GATEWAYS);
-  if (egressEipAllocationIds.length > 0 && egressEipAllocationIds.length !== natGateways) {
-    problems.push(
-      `natGateways: ${natGateways} NAT gateways need exactly ${natGateways} egressEipAllocationIds, got ${egressEipAllocationIds.length}` +
+  const nat = natGatewaysOf(settings);
+  if (egressEipAllocationIds.length > 0 && egressEipAllocationIds.length !== nat) {
+    report(
+      ctx,
+      'natGateways',
+      `natGateways: ${nat} NAT gateways need exactly ${nat} egressEipAllocationIds, got ${egressEipAllocationIds.length}` +
         ' (omit natGateways to use one NAT gateway per given allocation id)',
     );
   }
 
-  const alarmEmail = text('alarmEmail');
-  if (alarmEmail !== undefined && !EMAIL.test(alarmEmail)) {
-    problems.push(`alarmEmail: expected an e-mail address, got "${alarmEmail}"`);
+  const oauthWanted = settings.oauthMicrosoftClientId !== undefined || settings.oauthGoogleClientId !== undefined;
+  if (oauthWanted && settings.oauthRedirectUris.length === 0) {
+    report(ctx, OAUTH_RULES, 'oauthRedirectUris: at least one redirect URI is needed when an OAuth client id is set');
   }
-
-  const retentionDays = integer('logRetentionDays', DEFAULT_CONTEXT.logRetentionDays, 1, 3653);
-  const logRetention = RETENTION_VALUES.find((value) => value === retentionDays);
-  if (logRetention === undefined) {
-    problems.push(`logRetentionDays: CloudWatch Logs accepts only ${RETENTION_VALUES.join(', ')}; got ${retentionDays}`);
+  if (!oauthWanted && (settings.oauthRedirectUris.length > 0 || settings.oauthClientSecretArn !== undefined)) {
+    report(ctx, OAUTH_RULES, 'oauthMicrosoftClientId / oauthGoogleClientId: oauthRedirectUris or oauthClientSecretArn is set but no OAuth client id');
   }
+}
 
-  const removal = (text('dataRemovalPolicy') ?? DEFAULT_CONTEXT.dataRemovalPolicy).toLowerCase();
-  if (removal !== 'retain' && removal !== 'destroy') {
-    problems.push(`dataRemovalPolicy: expected "retain" (keep table, bucket, key and logs when the stack is deleted) or "destroy", got "${removal}"`);
-  }
+/** NAT gateways: as given, else one per given Elastic IP, else the default. */
+function natGatewaysOf({ natGateways, egressEipAllocationIds }: Settings): number {
+  return natGateways ?? (egressEipAllocationIds.length > 0 ? egressEipAllocationIds.length : DEFAULT_CONTEXT.natGateways);
+}
 
-  const rateLimit = integer('apiThrottleRateLimit', DEFAULT_CONTEXT.apiThrottleRateLimit, 1, 10_000);
-  const burstLimit = integer('apiThrottleBurstLimit', DEFAULT_CONTEXT.apiThrottleBurstLimit, 1, 5_000);
-
-  const microsoftClientId = text('oauthMicrosoftClientId');
-  const googleClientId = text('oauthGoogleClientId');
-  const oauthRedirectUris = list('oauthRedirectUris');
-  const clientSecretArn = text('oauthClientSecretArn');
-  for (const uri of oauthRedirectUris) {
-    let parsed: URL | undefined;
-    try {
-      parsed = new URL(uri);
-    } catch {
-      parsed = undefined;
-    }
-    if (!parsed || (parsed.protocol !== 'https:' && !['localhost', '127.0.0.1'].includes(parsed.hostname))) {
-      problems.push(`oauthRedirectUris: "${uri}" must be an https URL of the frontend (http only for localhost)`);
-    }
-  }
-  if (clientSecretArn !== undefined && !/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/.test(clientSecretArn)) {
-    problems.push(`oauthClientSecretArn: expected the complete ARN of a Secrets Manager secret, got "${clientSecretArn}"`);
-  }
-  const oauthWanted = microsoftClientId !== undefined || googleClientId !== undefined;
-  if (oauthWanted && oauthRedirectUris.length === 0) problems.push('oauthRedirectUris: at least one redirect URI is needed when an OAuth client id is set');
-  if (!oauthWanted && (oauthRedirectUris.length > 0 || clientSecretArn !== undefined)) {
-    problems.push('oauthMicrosoftClientId / oauthGoogleClientId: oauthRedirectUris or oauthClientSecretArn is set but no OAuth client id');
-  }
-  const cors = parseCorsOrigins(text('corsAllowedOrigins') ?? DEFAULT_CORS_ALLOWED_ORIGINS.join(','));
-  for (const problem of cors.problems) problems.push(`corsAllowedOrigins: ${problem}`);
-
-  if (problems.length > 0) throw new DeploymentConfigError(problems);
-
+function toDeploymentConfig(settings: Settings, example: boolean): DeploymentConfig {
+  const required = {
+    inboundDomain: settings.inboundDomain,
+    defaultSenderDomain: settings.defaultSenderDomain,
+    defaultFromAddress: settings.defaultFromAddress,
+    jwtIssuer: settings.jwtIssuer,
+    jwtAudience: settings.jwtAudience,
+  };
+  const oauthWanted = settings.oauthMicrosoftClientId !== undefined || settings.oauthGoogleClientId !== undefined;
   return {
-    stackName,
-    inboundDomain,
-    defaultSenderDomain,
-    defaultFromAddress,
-    jwtIssuer,
-    jwtAudience,
-    tenantClaim,
-    rolesClaim,
-    egressEipAllocationIds,
-    natGateways,
-    alarmEmail,
-    logRetention: logRetention!,
-    dataRemovalPolicy: removal === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
-    apiThrottle: { rateLimit, burstLimit },
-    oauth: oauthWanted ? { microsoftClientId, googleClientId, redirectUris: oauthRedirectUris, clientSecretArn } : null,
-    corsAllowedOrigins: cors.origins,
+    stackName: settings.stackName,
+    inboundDomain: settings.inboundDomain.value,
+    defaultSenderDomain: settings.defaultSenderDomain.value,
+    defaultFromAddress: settings.defaultFromAddress.value,
+    jwtIssuer: settings.jwtIssuer.value,
+    jwtAudience: settings.jwtAudience.value,
+    tenantClaim: settings.tenantClaim,
+    rolesClaim: settings.rolesClaim,
+    egressEipAllocationIds: settings.egressEipAllocationIds,
+    natGateways: natGatewaysOf(settings),
+    alarmEmail: settings.alarmEmail,
+    logRetention: settings.logRetentionDays!,
+    dataRemovalPolicy: settings.dataRemovalPolicy,
+    apiThrottle: { rateLimit: settings.apiThrottleRateLimit, burstLimit: settings.apiThrottleBurstLimit },
+    oauth: oauthWanted
+      ? {
+          microsoftClientId: settings.oauthMicrosoftClientId,
+          googleClientId: settings.oauthGoogleClientId,
+          redirectUris: settings.oauthRedirectUris,
+          clientSecretArn: settings.oauthClientSecretArn,
+        }
+      : null,
+    corsAllowedOrigins: settings.corsAllowedOrigins,
     example,
-    activateReceiptRuleSet,
-    examplesUsed,
+    activateReceiptRuleSet: settings.activateReceiptRuleSet,
+    examplesUsed: Object.entries(required)
+      .filter(([, given]) => given.fromExample)
+      .map(([key]) => key),
   };
 }
 
-function hostOf(url: string): string | undefined {
-  try {
-    return new URL(url).hostname;
-  } catch {
-    return undefined;
+/**
+ * Validates raw context values (strings from `-c`, or JSON values from cdk.json): `example`
+ * first (it decides whether example values may stand in), then every setting on its own, then
+ * the rules across settings. All problems are reported together, in the order of the settings.
+ */
+export function parseDeploymentConfig(raw: Partial<Record<ContextKey, unknown>>): DeploymentConfig {
+  const exampleIssues: Issues = { issues: [] };
+  const example = readFlag(exampleIssues, 'example', raw.example);
+  const schema = settingsSchema(example).superRefine(checkAcrossSettings, { when: () => true });
+  // Every key present (absent ones as undefined), so that each setting's defaults and checks run.
+  const parsed = schema.safeParse(Object.fromEntries(CONTEXT_KEYS.map((key) => [key, raw[key]])));
+  const issues = [...exampleIssues.issues, ...(parsed.success ? [] : parsed.error.issues)];
+  if (issues.length > 0) {
+    const place = (issue: { path?: readonly PropertyKey[] }) => PROBLEM_ORDER.indexOf(issue.path?.[0] as ProblemPlace);
+    throw new DeploymentConfigError(issues.sort((a, b) => place(a) - place(b)).map((issue) => String(issue.message)));
   }
+  return toDeploymentConfig(parsed.data!, example);
 }
 
 /** Unknown context keys that look like ours (camelCase, not a CDK feature flag). */

@@ -9,7 +9,7 @@ import { NagSuppressions } from 'cdk-nag';
 import type { Construct } from 'constructs';
 import { API_ROUTES } from '../functions/routes';
 import type { ApiFunction } from '../functions/routes';
-import { SMTP_ALLOWED_PORTS } from './config';
+import { SMTP_ALLOWED_PORTS } from '../shared/smtp-allowed-ports';
 import type { DeploymentConfig } from './config';
 import { Alarms } from './constructs/alarms';
 import { EgressNetwork } from './constructs/egress-network';

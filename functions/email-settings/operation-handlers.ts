@@ -9,6 +9,7 @@ import {
   testScopeSettings,
   type SaveOutcome,
 } from '../../shared/email-settings/email-settings-service';
+import { companySettingsBehind } from '../../shared/email-settings/company-fallback';
 import { completeOAuthConnect, startOAuthConnect } from '../../shared/email-settings/connect-oauth-mailbox';
 import { MAIN_SCOPE, type ScopeSettings } from '../../shared/email-settings/model';
 import { sendRedirectTest } from '../../shared/email-settings/send-redirect-test';
@@ -19,7 +20,7 @@ const deps = emailSettingsDepsFromEnv();
 
 /** A sub-company's `route` depends on the company's own settings. */
 async function view(companyId: string, settings: ScopeSettings) {
-  const main = settings.scope === MAIN_SCOPE ? settings : await deps.store.get(companyId, MAIN_SCOPE);
+  const main = await companySettingsBehind(deps.store, companyId, settings.scope, settings);
   return toSettingsView(settings, main);
 }
 

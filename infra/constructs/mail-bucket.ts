@@ -11,24 +11,10 @@ import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
+import { MAIL_PREFIXES } from '../../shared/mail-bucket-layout';
 import { UPLOAD_RETENTION_DAYS, UPLOADS_PREFIX } from '../../shared/messages/attachment-uploads';
 
-export const MAIL_PREFIXES = {
-  /** Raw messages stored by the SES receipt rule. */
-  inbound: 'inbound/',
-  /** Attachments of inbound mail, streamed out by the inbound function. */
-  attachments: 'attachments/',
-  /** Message bodies (text and safe html, as JSON) of inbound and outbound mail. */
-  bodies: 'bodies/',
-  /** Attachments of outbound mail, written by the messages API, read by the send worker. */
-  outbound: 'outbound/',
-  /** Large attachments uploaded by the frontend with a presigned PUT; deleted after a day. */
-  uploads: UPLOADS_PREFIX,
-  /** A mark per raw inbound message once filed (read by the inbound reconciler). */
-  inboundFiled: 'inbound-filed/',
-  /** Envelopes the local listener keeps beside raw mail (SES's event carries them on AWS). */
-  inboundEnvelopes: 'inbound-envelopes/',
-} as const;
+export { MAIL_PREFIXES };
 
 export interface MailBucketProps {
   readonly removalPolicy: RemovalPolicy;

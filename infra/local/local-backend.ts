@@ -5,6 +5,7 @@ import { createDynamoSettingsStore } from '../../shared/adapters/dynamodb-settin
 import { createS3BlobStore } from '../../shared/adapters/s3-blob-store';
 import type { ApiFunction } from '../../functions/routes';
 import { InProcessQueue, registerInProcessQueue } from '../../shared/adapters/in-process-queue';
+import { SMTP_ALLOWED_PORTS } from '../../shared/smtp-allowed-ports';
 import { LOCAL_SEND_QUEUE } from '../../shared/composition/messages-deps';
 import { intEnv, optionalEnv } from '../../shared/config';
 import { DEFAULT_CORS_ALLOWED_ORIGINS, parseCorsOrigins } from '../../shared/http/cors-policy';
@@ -129,7 +130,7 @@ async function startStandIns(options: LocalBackendOptions, stops: (() => Promise
   defaultEnv('DEFAULT_SENDER_DOMAIN', options.defaultFromAddress.split('@')[1]);
   defaultEnv('SMTP_ALLOWED_PRIVATE_CIDRS', '127.0.0.0/8,::1/128');
   // The usual submission ports, and the company mail server stand-in's (unprivileged) one.
-  defaultEnv('SMTP_ALLOWED_PORTS', `25,465,587,2525,${companySmtp.port}`);
+  defaultEnv('SMTP_ALLOWED_PORTS', [...SMTP_ALLOWED_PORTS, companySmtp.port].join(','));
   // Local mail servers usually have self-signed certificates; only inside the ranges above.
   defaultEnv('SMTP_TLS_ACCEPT_UNTRUSTED_IN_ALLOWED_CIDRS', 'true');
   defaultEnv('SEND_RETRY_BASE_SECONDS', String(options.retryBaseSeconds ?? 2));

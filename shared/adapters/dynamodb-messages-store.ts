@@ -1,7 +1,8 @@
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { createHash } from 'node:crypto';
 import { AppError } from '../errors';
-import { isUnsettledOutbound, type MessagesStore, normalizeMessageIdHeader } from '../messages/messages-store';
+import { messageIdKey } from '../mail/message-id';
+import { isUnsettledOutbound, type MessagesStore } from '../messages/messages-store';
 import type { MessageRecord, Page } from '../messages/model';
 import { TABLE_LAYOUT } from '../table-layout';
 import { getDocumentClient, isConditionFailure, putIfAbsent, tableName } from './dynamodb';
@@ -177,7 +178,7 @@ export function createDynamoMessagesStore(client = getDocumentClient(), table = 
  * SHA-256, so that a hostile mail's endless Message-ID or References cannot fail the filing.
  */
 function messageIdKeyPart(header: string): string {
-  const normalized = normalizeMessageIdHeader(header);
+  const normalized = messageIdKey(header);
   return Buffer.byteLength(normalized, 'utf8') <= 900 ? normalized : `sha256:${createHash('sha256').update(normalized).digest('hex')}`;
 }
 

@@ -18,8 +18,8 @@ import {
 import type { OAuthSettings, ProviderClient } from '../oauth/oauth-config';
 import type { OAuthStateStore } from '../oauth/oauth-state-store';
 import type { SmtpServerSettings } from '../smtp/types';
-import { enforceTestRate, getScopeSettings, lastTestOf, type EmailSettingsDeps, type SaveOutcome } from './email-settings-service';
-import type { OAuthFlow, OAuthProvider, ScopeSettings, StoredSmtp } from './model';
+import { enforceTestRate, getScopeSettings, saveVerifiedSmtp, type EmailSettingsDeps, type SaveOutcome } from './email-settings-service';
+import type { OAuthFlow, OAuthProvider, StoredSmtp } from './model';
 
 const STATE_LIFETIME_MS = 10 * 60_000;
 
@@ -170,16 +170,5 @@ export async function completeOAuthConnect(
     },
     revision: (current.smtp?.revision ?? 0) + 1,
   };
-  const next: ScopeSettings = {
-    ...current,
-    mode: 'smtp',
-    smtp,
-    status: 'verified',
-    lastTest: lastTestOf(test, now),
-    failure: null,
-    updatedAt: now,
-    version: current.version + 1,
-  };
-  await deps.store.replace(next, current.version);
-  return { saved: true, settings: next, test };
+  return saveVerifiedSmtp(deps, current, smtp, test, now);
 }

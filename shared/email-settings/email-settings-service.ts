@@ -126,11 +126,21 @@ export async function saveScopeSettings(
     oauth: null,
     revision: (current.smtp?.revision ?? 0) + 1,
   };
+  return saveVerifiedSmtp(deps, current, smtp, test, now, { address, displayName, fallbackToDefault });
+}
+
+/** Stores SMTP settings that just passed their test: the scope sends through them from now on. */
+export async function saveVerifiedSmtp(
+  deps: Pick<EmailSettingsDeps, 'store'>,
+  current: ScopeSettings,
+  smtp: StoredSmtp,
+  test: SmtpTestResult,
+  now: string,
+  changes: Partial<Pick<ScopeSettings, 'address' | 'displayName' | 'fallbackToDefault'>> = {},
+): Promise<SaveOutcome> {
   const next: ScopeSettings = {
     ...current,
-    address,
-    displayName,
-    fallbackToDefault,
+    ...changes,
     mode: 'smtp',
     smtp,
     status: 'verified',

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { ParsedInboundMail } from '../inbound/parse-inbound-mail';
+import type { ParsedInboundMail } from '../inbound/inbound-mail';
 import type { RedirectState } from './model';
 
 /** The header the redirect test mail carries; a redirect keeps it, an inline forward keeps the subject. */

@@ -5,7 +5,8 @@ import { isDefaultProviderError, type DefaultProvider } from '../outbound/defaul
 import { defaultSenderIdentity } from '../outbound/default-sender';
 import type { RateLimiter } from '../rate-limiter';
 import { getScopeSettings } from './email-settings-service';
-import { MAIN_SCOPE, type ScopeSettings } from './model';
+import { companyDisplayName, companySettingsBehind } from './company-fallback';
+import type { ScopeSettings } from './model';
 import { newRedirectToken, REDIRECT_TOKEN_HEADER } from './redirect-check';
 import type { SettingsStore } from './settings-store';
 
@@ -34,10 +35,10 @@ export async function sendRedirectTest(deps: RedirectTestDeps, companyId: string
   const { allowed, retryAfterSeconds } = await deps.rateLimiter.consume(`redirect-test#${companyId}`, 5, 60);
   if (!allowed) throw new AppError('RATE_LIMITED', `Too many redirect tests; try again in ${retryAfterSeconds} s`, { retryAfterSeconds });
 
-  const main = scope === MAIN_SCOPE ? settings : await deps.store.get(companyId, MAIN_SCOPE);
+  const main = await companySettingsBehind(deps.store, companyId, scope, settings);
   const token = newRedirectToken();
   const identity = defaultSenderIdentity({
-    companyDisplayName: settings.displayName ?? main?.displayName ?? companyId,
+    companyDisplayName: companyDisplayName(settings, main, companyId),
     inboundAddress: settings.inboundAddress,
     defaultFromAddress: deps.defaultFromAddress,
   });

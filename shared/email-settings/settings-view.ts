@@ -1,9 +1,10 @@
-import { MAIN_SCOPE, type ScopeSettings } from './model';
+import { sendingRoute } from './company-fallback';
+import type { ScopeSettings } from './model';
 import { redirectView } from './redirect-check';
 
 /** The API's view of a scope: never the password or its ciphertext; `route` says where mail goes now. */
 export function toSettingsView(settings: ScopeSettings, main: ScopeSettings | null, now = new Date()) {
-  const route = settings.mode === 'smtp' ? 'smtp' : settings.scope !== MAIN_SCOPE && main?.mode === 'smtp' ? 'company' : 'default';
+  const route = sendingRoute(settings, main);
   const smtp = settings.smtp;
   return {
     scope: settings.scope,

@@ -1,4 +1,5 @@
-import type { ParsedInboundMail, ReportPart } from './parse-inbound-mail';
+import { OWN_MAIL_HEADER } from '../mail/own-mail-header';
+import type { ParsedInboundMail, ReportPart } from './inbound-mail';
 
 /**
  * What kind of inbound mail this is, before filing: a person's mail (`normal`), an automatic
@@ -38,8 +39,6 @@ export interface ClassifyContext {
   /** Header that every mail we send carries (default `X-Recruiting-Mail-Id`). */
   ownHeader?: string;
 }
-
-export const OWN_MAIL_HEADER = 'X-Recruiting-Mail-Id';
 
 const DSN_REPORT_TYPES = new Set(['delivery-status', 'global-delivery-status']);
 const BOUNCE_SENDER = /^(?:mailer-daemon|mailer_daemon|postmaster|post_master|poostmaster|mail-daemon|mail-delivery-subsystem|maildelivery|mdaemon|bounces?|bounce-notification|nobody-bounce)(?:[+@.-]|$)/i;

@@ -1,5 +1,5 @@
 import type EmailForwardParser from 'email-forward-parser';
-import type { MailAddress } from './parse-inbound-mail';
+import type { MailAddress } from '../mail/mail-address';
 
 /**
  * Finds the author of a mail forwarded inline: the `From:` of the forwarded header block that

@@ -1,5 +1,6 @@
 import EmailForwardParser from 'email-forward-parser';
-import type { EmbeddedMessage, MailAddress, ParsedInboundMail } from './parse-inbound-mail';
+import type { MailAddress } from '../mail/mail-address';
+import type { EmbeddedMessage, ParsedInboundMail } from './inbound-mail';
 import { findForwardedSender, forwardedBlockAuthors, htmlToPlainText, type ForwardedSender } from './forwarded-block';
 import { detectForwardSubject, detectReplySubject } from './forward-subject';
 

@@ -11,6 +11,7 @@
  */
 import { AppError, type FieldIssue } from '../errors';
 import { newId } from '../ids';
+import { MAIL_PREFIXES } from '../mail-bucket-layout';
 import { MAX_ATTACHMENTS_TOTAL_BYTES } from '../outbound/limits';
 
 /** Where uploads and their announcements live; S3 (s3rver locally) behind this interface. */
@@ -36,7 +37,7 @@ export interface AnnouncedAttachment {
 }
 
 /** The prefix the bucket's lifecycle rule expires; the CDK construct reads it from here too. */
-export const UPLOADS_PREFIX = 'uploads/';
+export const UPLOADS_PREFIX = MAIL_PREFIXES.uploads;
 /** How long the presigned PUT works. */
 export const UPLOAD_URL_TTL_SECONDS = 15 * 60;
 /** Unused uploads are deleted by S3 after this many days (lifecycle rule). */

@@ -1,9 +1,12 @@
 import type { BlobStore } from '../blob-store';
 import { decryptSaved, getScopeSettings } from '../email-settings/email-settings-service';
-import { MAIN_SCOPE, type ScopeSettings } from '../email-settings/model';
+import { companyDisplayName, companySettingsBehind, smtpOwner } from '../email-settings/company-fallback';
+import type { ScopeSettings } from '../email-settings/model';
 import type { SettingsStore } from '../email-settings/settings-store';
 import type { JobQueue } from '../job-queue';
 import { logger } from '../logger';
+import { storedAddress } from '../mail/mail-address';
+import { OWN_MAIL_HEADER } from '../mail/own-mail-header';
 import { buildCandidateMail, type CandidateMailInput } from '../outbound/build-candidate-mail';
 import { type DefaultProvider, isDefaultProviderError } from '../outbound/default-provider';
 import { forDefaultProvider } from '../outbound/default-sender';
@@ -89,7 +92,7 @@ export async function deliverCandidateMail(deps: DeliverMailDeps, messageId: str
   if (!claimed) return 'skipped';
 
   const scopeSettings = await getScopeSettings({ store: deps.settings, inboundDomain: deps.inboundDomain, now: deps.now }, message.companyId, message.scope);
-  const main = message.scope === MAIN_SCOPE ? scopeSettings : await deps.settings.get(message.companyId, MAIN_SCOPE);
+  const main = await companySettingsBehind(deps.settings, message.companyId, message.scope, scopeSettings);
   const owner = claimed.fallbackReason ? null : smtpOwner(scopeSettings, main);
   const mail = await commonMailInput(deps, claimed);
 
@@ -97,7 +100,7 @@ export async function deliverCandidateMail(deps: DeliverMailDeps, messageId: str
 
   const smtp = await decryptSaved(deps, owner);
   const built = await buildCandidateMail({ ...mail, from: { address: smtp.fromAddress, name: smtp.fromName } });
-  await deps.messages.update(claimed.id, { provider: 'smtp', from: { address: smtp.fromAddress, name: smtp.fromName ?? null } });
+  await deps.messages.update(claimed.id, { provider: 'smtp', from: storedAddress({ address: smtp.fromAddress, name: smtp.fromName }) });
   // Marked only once the server asked for the data (not while waiting for a connection): a
   // crash before that leaves a message the sweeper may put back on the queue.
   const beforeData = async () => {
@@ -144,13 +147,6 @@ export async function deliverCandidateMail(deps: DeliverMailDeps, messageId: str
   }
 }
 
-/** The scope's own server, else the company's; null means the default provider. */
-function smtpOwner(scope: ScopeSettings, main: ScopeSettings | null): ScopeSettings | null {
-  if (scope.mode === 'smtp' && scope.smtp) return scope;
-  if (main?.mode === 'smtp' && main.smtp) return main;
-  return null;
-}
-
 async function sendThroughDefault(
   deps: DeliverMailDeps,
   message: MessageRecord,
@@ -160,13 +156,13 @@ async function sendThroughDefault(
   fallbackReason: SmtpResultCode | null,
 ): Promise<DeliveryOutcome> {
   const input = forDefaultProvider(mail, {
-    companyDisplayName: scope.displayName ?? main?.displayName ?? message.companyId,
+    companyDisplayName: companyDisplayName(scope, main, message.companyId),
     fromName: null,
     inboundAddress: scope.inboundAddress,
     defaultFromAddress: deps.defaultFromAddress,
   });
   const built = await buildCandidateMail(input);
-  const from = { address: input.from.address, name: input.from.name ?? null };
+  const from = storedAddress(input.from);
   const defaultProviderAttempts = message.defaultProviderAttempts + 1;
   await deps.messages.update(message.id, { transmitting: true, provider: 'default', fallbackReason, from, defaultProviderAttempts });
   try {
@@ -206,7 +202,7 @@ async function commonMailInput(deps: DeliverMailDeps, message: MessageRecord): P
     attachments,
     messageIdDomain: deps.messageIdDomain,
     messageId: message.messageIdHeader!,
-    headers: { 'X-Recruiting-Mail-Id': message.id },
+    headers: { [OWN_MAIL_HEADER]: message.id },
   };
 }
 

@@ -4,7 +4,8 @@ import type { BlobStore } from '../blob-store';
 import { findCandidatesByAddress } from '../candidates/candidates-service';
 import type { CandidatesStore } from '../candidates/candidates-store';
 import { normalizeAddress } from '../candidates/model';
-import { MAIN_SCOPE, type ScopeSettings } from '../email-settings/model';
+import { companySettingsBehind } from '../email-settings/company-fallback';
+import type { ScopeSettings } from '../email-settings/model';
 import type { SettingsStore } from '../email-settings/settings-store';
 import { classifyInboundMail } from '../inbound/classify-inbound-mail';
 import { htmlToPlainText } from '../inbound/forwarded-block';
@@ -12,6 +13,8 @@ import { parseInboundMail, type ParsedInboundMail } from '../inbound/parse-inbou
 import { resolveOriginalSender } from '../inbound/resolve-original-sender';
 import { sanitizeMailHtml } from '../inbound/sanitize-html';
 import { logger } from '../logger';
+import { storedAddress } from '../mail/mail-address';
+import { bodyKey, MAIL_PREFIXES } from '../mail-bucket-layout';
 import { findRedirectToken } from '../email-settings/redirect-check';
 import { filedMarkKey } from './inbound-filing-marks';
 import { bodyFields } from './message-body';
@@ -82,7 +85,7 @@ async function fileForEveryScope(deps: FileInboundDeps, delivery: InboundDeliver
   let stored = 0;
   const mail = await parseInboundMail(await deps.blobs.getStream(delivery.rawKey), {
     put: async (_name: string, contentType: string, content: Readable) => {
-      const key = `attachments/${deliveryKey}/${stored++}`;
+      const key = `${MAIL_PREFIXES.attachments}${deliveryKey}/${stored++}`;
       const { size } = await deps.blobs.put(key, content, contentType);
       return { key, size };
     },
@@ -109,7 +112,7 @@ async function resolveTargets(deps: FileInboundDeps, delivery: InboundDelivery):
 async function fileForScope(deps: FileInboundDeps, delivery: InboundDelivery, mail: ParsedInboundMail, target: Target): Promise<FilingOutcome> {
   const { companyId, scope, messageId } = target;
   const settings = await deps.settings.get(companyId, scope);
-  const main = scope === MAIN_SCOPE ? settings : await deps.settings.get(companyId, MAIN_SCOPE);
+  const main = await companySettingsBehind(deps.settings, companyId, scope, settings);
   const evidence: string[] = [];
 
   const redirectToken = settings ? findRedirectToken(mail, settings.redirect.token) : null;
@@ -162,10 +165,10 @@ async function fileForScope(deps: FileInboundDeps, delivery: InboundDelivery, ma
     createdAt: now,
     receivedAt: delivery.receivedAt,
     candidateId,
-    from: mail.from ? { address: mail.from.address, name: mail.from.name ?? null } : null,
-    to: mail.to.map((a) => ({ address: a.address, name: a.name ?? null })),
-    cc: mail.cc.map((a) => ({ address: a.address, name: a.name ?? null })),
-    replyTo: mail.replyTo.map((a) => ({ address: a.address, name: a.name ?? null })),
+    from: mail.from ? storedAddress(mail.from) : null,
+    to: mail.to.map(storedAddress),
+    cc: mail.cc.map(storedAddress),
+    replyTo: mail.replyTo.map(storedAddress),
     subject: mail.subject,
     messageIdHeader: mail.messageId ?? null,
     inReplyTo: mail.inReplyTo ?? null,
@@ -182,7 +185,7 @@ async function fileForScope(deps: FileInboundDeps, delivery: InboundDelivery, ma
     },
     rawKey: delivery.rawKey,
     evidence: [...evidence, ...classification.reasons.map((reason) => `classification: ${reason}`)],
-    ...(await bodyFields(deps.blobs, `bodies/${companyId}/${messageId}.json`, text, sanitized?.html ?? null)),
+    ...(await bodyFields(deps.blobs, bodyKey(companyId, messageId), text, sanitized?.html ?? null)),
   });
   await deps.messages.create(record);
   if (mail.messageId) await deps.messages.indexMessageIdHeader(companyId, mail.messageId, messageId);
@@ -207,7 +210,7 @@ async function matchCandidate(
   const companyAddresses = scopes.flatMap((s) => (s ? [s.address, s.smtp?.fromAddress, s.inboundAddress] : [])).filter((a): a is string => !!a);
   const resolved = resolveOriginalSender(mail, { companyAddresses, ourDomains: deps.ourDomains });
   evidence.push(...resolved.evidence);
-  const originalSender = resolved.address ? { address: resolved.address, name: resolved.name ?? null } : null;
+  const originalSender = resolved.address ? storedAddress({ address: resolved.address, name: resolved.name }) : null;
 
   for (const header of [mail.inReplyTo, ...[...mail.references].reverse()].filter((h): h is string => !!h)) {
     const earlierId = await deps.messages.findByMessageIdHeader(companyId, header);

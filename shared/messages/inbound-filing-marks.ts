@@ -4,10 +4,11 @@
  * per raw mail once it has been filed (whatever the outcome), so that the reconciler can tell
  * stored-but-never-filed mail from filed mail without reading the table.
  */
+import { MAIL_PREFIXES } from '../mail-bucket-layout';
 import { INBOUND_RAW_PREFIX } from './ses-receipt';
 
-export const INBOUND_FILED_PREFIX = 'inbound-filed/';
-export const INBOUND_ENVELOPE_PREFIX = 'inbound-envelopes/';
+export const INBOUND_FILED_PREFIX = MAIL_PREFIXES.inboundFiled;
+export const INBOUND_ENVELOPE_PREFIX = MAIL_PREFIXES.inboundEnvelopes;
 
 const rawId = (rawKey: string) => (rawKey.startsWith(INBOUND_RAW_PREFIX) ? rawKey.slice(INBOUND_RAW_PREFIX.length) : rawKey);
 

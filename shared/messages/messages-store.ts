@@ -41,6 +41,3 @@ export interface MessagesStore {
 /** Whether an outbound message still has work to do. */
 export const isUnsettledOutbound = (message: Pick<MessageRecord, 'direction' | 'status'>): boolean =>
   message.direction === 'outbound' && message.status !== 'sent' && message.status !== 'failed';
-
-/** Message-IDs compare without angle brackets and case-insensitively. */
-export const normalizeMessageIdHeader = (header: string): string => header.trim().replace(/^<|>$/g, '').toLowerCase();

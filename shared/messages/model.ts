@@ -1,8 +1,5 @@
 import type { MessageErrorCode, SmtpResultCode } from '../error-catalogue';
-export interface MailAddress {
-  address: string;
-  name: string | null;
-}
+import type { StoredMailAddress } from '../mail/mail-address';
 
 export interface StoredAttachment {
   id: string;
@@ -37,10 +34,10 @@ export interface MessageRecord {
   scope: string;
   direction: 'inbound' | 'outbound';
   candidateId: string | null;
-  from: MailAddress | null;
-  to: MailAddress[];
-  cc: MailAddress[];
-  replyTo: MailAddress[];
+  from: StoredMailAddress | null;
+  to: StoredMailAddress[];
+  cc: StoredMailAddress[];
+  replyTo: StoredMailAddress[];
   subject: string;
   /** The Message-ID header: ours for outbound mail, the sender's for inbound. */
   messageIdHeader: string | null;
@@ -79,7 +76,7 @@ export interface MessageRecord {
   match: { by: MatchKind; address: string | null } | null;
   verdicts: Verdicts | null;
   flags: { spam: boolean; autoReply: boolean; bounce: boolean; remoteImages: number } | null;
-  originalSender: MailAddress | null;
+  originalSender: StoredMailAddress | null;
   rawKey: string | null;
   evidence: string[];
 }

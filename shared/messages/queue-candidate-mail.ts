@@ -9,7 +9,9 @@ import { validateMailInput } from '../outbound/build-candidate-mail';
 import { threadingFor } from '../outbound/default-sender';
 import { MAX_ATTACHMENTS_TOTAL_BYTES } from '../outbound/limits';
 import { checkUploadedAttachments, type UploadStore } from './attachment-uploads';
-import { newMessageId } from '../outbound/message-id';
+import { storedAddress } from '../mail/mail-address';
+import { bodyKey, MAIL_PREFIXES } from '../mail-bucket-layout';
+import { newMessageId } from '../mail/message-id';
 import type { MessagesStore } from './messages-store';
 import { newMessageRecord, type MessageRecord, type StoredAttachment } from './model';
 import type { SendJob } from './send-job';
@@ -96,7 +98,7 @@ export async function queueCandidateMail(
 
   const stored: StoredAttachment[] = [];
   for (const [index, attachment] of attachments.entries()) {
-    const key = `outbound/${companyId}/${messageId}/${index}`;
+    const key = `${MAIL_PREFIXES.outbound}${companyId}/${messageId}/${index}`;
     if (attachment.content) await deps.blobs.put(key, attachment.content, attachment.contentType);
     else await deps.uploads.copy(attachment.uploadKey, key);
     stored.push({ id: String(index), filename: attachment.filename, contentType: attachment.contentType, size: attachment.size, key, contentId: null, inline: false });
@@ -111,15 +113,15 @@ export async function queueCandidateMail(
     status: 'queued',
     createdAt: now,
     candidateId,
-    to: to.map((address) => ({ address, name: null })),
-    cc: (input.cc ?? []).map((address) => ({ address, name: null })),
+    to: to.map((address) => storedAddress({ address })),
+    cc: (input.cc ?? []).map((address) => storedAddress({ address })),
     subject: input.subject,
     messageIdHeader,
     inReplyTo: threading.inReplyTo,
     references: threading.references,
     attachments: stored,
     idempotencyKey: idempotencyKey ?? null,
-    ...(await bodyFields(deps.blobs, `bodies/${companyId}/${messageId}.json`, input.text ?? null, input.html ?? null)),
+    ...(await bodyFields(deps.blobs, bodyKey(companyId, messageId), input.text ?? null, input.html ?? null)),
   });
   if (await deps.messages.create(message)) {
     await deps.messages.indexMessageIdHeader(companyId, messageIdHeader, messageId);

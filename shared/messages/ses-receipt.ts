@@ -1,9 +1,10 @@
 import type { SESEvent, SESEventRecord } from 'aws-lambda';
+import { MAIL_PREFIXES } from '../mail-bucket-layout';
 import type { InboundDelivery } from './file-inbound-mail';
 import type { Verdicts } from './model';
 
 /** Where SES's S3 action stores raw mail; the receipt rule and the local listener use this prefix. */
-export const INBOUND_RAW_PREFIX = 'inbound/';
+export const INBOUND_RAW_PREFIX = MAIL_PREFIXES.inbound;
 
 /** The delivery an SES receipt event describes: raw mail at `<prefix><SES message id>`. */
 export function deliveryFromSesRecord(record: SESEventRecord, prefix = INBOUND_RAW_PREFIX): InboundDelivery {

@@ -18,12 +18,8 @@ import {
   MAX_REFERENCES,
   MAX_SUBJECT_LENGTH,
 } from './limits';
-import { checkMessageId, newMessageId } from './message-id';
-
-export interface MailAddress {
-  address: string;
-  name?: string;
-}
+import type { MailAddress } from '../mail/mail-address';
+import { checkMessageId, newMessageId } from '../mail/message-id';
 
 export interface MailAttachment {
   filename: string;

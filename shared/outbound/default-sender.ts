@@ -13,7 +13,8 @@
  *   References, which SES leaves alone and reply clients copy into their own References: the
  *   candidate's answer carries our id as well as the SES one (see `threadingFor`).
  */
-import type { CandidateMailInput, MailAddress } from './build-candidate-mail';
+import type { MailAddress } from '../mail/mail-address';
+import type { CandidateMailInput } from './build-candidate-mail';
 import { blankUnsafeHeaderCharacters } from './header-text';
 import { MAX_DISPLAY_NAME_LENGTH, MAX_REFERENCES } from './limits';
 

@@ -9,6 +9,7 @@
 import { promises as dns } from 'node:dns';
 import ipaddr from 'ipaddr.js';
 import { boolEnv, listEnv } from '../config';
+import { SMTP_ALLOWED_PORTS } from '../smtp-allowed-ports';
 import type { OutboundPolicy, SmtpResultCode, SmtpStage } from './types';
 
 export interface ResolvedAddress {
@@ -49,7 +50,7 @@ export interface RefusedDestination {
 
 export type DestinationCheck = CheckedDestination | RefusedDestination;
 
-export const DEFAULT_ALLOWED_PORTS = [25, 465, 587, 2525];
+export const DEFAULT_ALLOWED_PORTS: readonly number[] = SMTP_ALLOWED_PORTS;
 
 /** Reads SMTP_ALLOWED_PORTS, SMTP_ALLOWED_PRIVATE_CIDRS, SMTP_ALLOW_PLAINTEXT and SMTP_TLS_ACCEPT_UNTRUSTED_IN_ALLOWED_CIDRS. */
 export function outboundPolicyFromEnv(): OutboundPolicy {

@@ -18,7 +18,7 @@ import { newMessageRecord } from '../../shared/messages/model';
 import { reconcileInboundMail } from '../../shared/messages/reconcile-inbound-mail';
 import type { SendJob } from '../../shared/messages/send-job';
 import { sweepUnsettledMessages } from '../../shared/messages/sweep-unsettled-messages';
-import { newMessageId } from '../../shared/outbound/message-id';
+import { newMessageId } from '../../shared/mail/message-id';
 import { FakeSecretCipher } from '../unit/fakes/fake-secret-cipher';
 import { MemoryBlobStore } from '../unit/fakes/memory-blob-store';
 import { MemoryCandidatesStore } from '../unit/fakes/memory-candidates-store';

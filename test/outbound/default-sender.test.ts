@@ -10,7 +10,7 @@ import {
   threadingFor,
 } from '../../shared/outbound/default-sender';
 import { MAX_REFERENCES } from '../../shared/outbound/limits';
-import { newMessageId } from '../../shared/outbound/message-id';
+import { newMessageId } from '../../shared/mail/message-id';
 
 const context = {
   companyDisplayName: 'ACME',

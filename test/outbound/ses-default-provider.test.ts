@@ -12,7 +12,7 @@ import {
 import { buildCandidateMail } from '../../shared/outbound/build-candidate-mail';
 import { DefaultProviderError, isDefaultProviderError } from '../../shared/outbound/default-provider';
 import { forDefaultProvider } from '../../shared/outbound/default-sender';
-import { newMessageId } from '../../shared/outbound/message-id';
+import { newMessageId } from '../../shared/mail/message-id';
 
 const senderContext = {
   companyDisplayName: 'ACME',

@@ -7,7 +7,7 @@ import { deliverCandidateMail, type DeliverMailDeps, WorkerBusyError } from '../
 import { type MessageRecord, newMessageRecord } from '../../shared/messages/model';
 import type { SendJob } from '../../shared/messages/send-job';
 import { DefaultProviderError } from '../../shared/outbound/default-provider';
-import { newMessageId } from '../../shared/outbound/message-id';
+import { newMessageId } from '../../shared/mail/message-id';
 import { classifySmtpFailure } from '../../shared/smtp/classify-smtp-reply';
 import { SmtpSendError } from '../../shared/smtp/smtp-port';
 import type { SmtpResultCode, SmtpStage } from '../../shared/smtp/types';

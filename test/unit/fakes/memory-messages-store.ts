@@ -1,5 +1,6 @@
 import { AppError } from '../../../shared/errors';
-import { type IdempotencyClaim, isUnsettledOutbound, type MessagesStore, normalizeMessageIdHeader } from '../../../shared/messages/messages-store';
+import { messageIdKey } from '../../../shared/mail/message-id';
+import { type IdempotencyClaim, isUnsettledOutbound, type MessagesStore } from '../../../shared/messages/messages-store';
 import type { MessageRecord, MessageStatus, Page } from '../../../shared/messages/model';
 import { copy, tick } from './tick';
 
@@ -92,17 +93,17 @@ export class MemoryMessagesStore implements MessagesStore {
 
   async indexMessageIdHeader(companyId: string, header: string, messageId: string) {
     await tick();
-    this.messageIdHeaders.set(`${companyId}#${normalizeMessageIdHeader(header)}`, messageId);
+    this.messageIdHeaders.set(`${companyId}#${messageIdKey(header)}`, messageId);
   }
 
   async findByMessageIdHeader(companyId: string, header: string) {
     await tick();
-    return this.messageIdHeaders.get(`${companyId}#${normalizeMessageIdHeader(header)}`) ?? null;
+    return this.messageIdHeaders.get(`${companyId}#${messageIdKey(header)}`) ?? null;
   }
 
   async claimInboundMessageId(companyId: string, scope: string, header: string, messageId: string) {
     await tick();
-    const key = `${companyId}#${scope}#${normalizeMessageIdHeader(header)}`;
+    const key = `${companyId}#${scope}#${messageIdKey(header)}`;
     const existing = this.inboundMessageIds.get(key);
     if (existing) return existing;
     this.inboundMessageIds.set(key, messageId);

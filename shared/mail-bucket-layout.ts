@@ -1,0 +1,23 @@
+/**
+ * The mail bucket's key layout, in one place: the functions write and read these prefixes, and
+ * the CDK construct grants and expires by them (infra/constructs/mail-bucket.ts).
+ */
+export const MAIL_PREFIXES = {
+  /** Raw messages stored by the SES receipt rule. */
+  inbound: 'inbound/',
+  /** Attachments of inbound mail, streamed out by the inbound function. */
+  attachments: 'attachments/',
+  /** Message bodies (text and safe html, as JSON) of inbound and outbound mail. */
+  bodies: 'bodies/',
+  /** Attachments of outbound mail, written by the messages API, read by the send worker. */
+  outbound: 'outbound/',
+  /** Large attachments uploaded by the frontend with a presigned PUT; deleted after a day. */
+  uploads: 'uploads/',
+  /** A mark per raw inbound message once filed (read by the inbound reconciler). */
+  inboundFiled: 'inbound-filed/',
+  /** Envelopes the local listener keeps beside raw mail (SES's event carries them on AWS). */
+  inboundEnvelopes: 'inbound-envelopes/',
+} as const;
+
+/** Where a message's bodies (text and safe html, as JSON) are kept. */
+export const bodyKey = (companyId: string, messageId: string): string => `${MAIL_PREFIXES.bodies}${companyId}/${messageId}.json`;
