@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { SMTP_ALLOWED_PORTS } from '../smtp-allowed-ports';
 import { booleanOr, integerOr, listOr, optionalString, readConfig, requiredString, stringOr } from './env-fields';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Zod fields for environment variables. Each issue message may hold `{name}`, replaced by the
