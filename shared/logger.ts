@@ -1,5 +1,8 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import { observabilityConfig } from './config/concerns';
 import { redactingJsonReplacer } from './security/secret-scope';
+
+const observability = observabilityConfig();
 
 /**
  * One structured logger per process; the service name comes from POWERTOOLS_SERVICE_NAME.
@@ -7,7 +10,7 @@ import { redactingJsonReplacer } from './security/secret-scope';
  * scope's secrets redacted.
  */
 export const logger = new Logger({
-  serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'recruiting-mail',
-  logLevel: (process.env.LOG_LEVEL as 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | undefined) ?? 'INFO',
+  serviceName: observability.serviceName,
+  logLevel: observability.logLevel,
   jsonReplacerFn: redactingJsonReplacer,
 });

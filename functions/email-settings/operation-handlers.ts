@@ -1,6 +1,7 @@
 import { emailSettingsOperations as ops } from '../../shared/api/email-settings-operations';
 import type { OperationResult } from '../../shared/api/operation';
-import { emailSettingsDepsFromEnv } from '../../shared/composition/email-settings-deps';
+import { emailSettingsDeps } from '../../shared/composition/email-settings-deps';
+import { emailSettingsFunctionConfig } from '../../shared/config/function-configs';
 import {
   deleteScopeSettings,
   getScopeSettings,
@@ -16,7 +17,7 @@ import { sendRedirectTest } from '../../shared/email-settings/send-redirect-test
 import { toSettingsView } from '../../shared/email-settings/settings-view';
 import type { OperationHandlers } from '../../shared/http/api-handler';
 
-const deps = emailSettingsDepsFromEnv();
+const deps = emailSettingsDeps(emailSettingsFunctionConfig());
 
 /** A sub-company's `route` depends on the company's own settings. */
 async function view(companyId: string, settings: ScopeSettings) {

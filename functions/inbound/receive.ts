@@ -2,13 +2,14 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { SESEvent } from 'aws-lambda';
 import { createPowertoolsMetrics } from '../../shared/adapters/powertools-metrics';
-import { inboundDepsFromEnv } from '../../shared/composition/inbound-deps';
+import { inboundDeps } from '../../shared/composition/inbound-deps';
+import { inboundFunctionConfig } from '../../shared/config/function-configs';
 import { logger } from '../../shared/logger';
 import { fileInboundMail } from '../../shared/messages/file-inbound-mail';
 import { countFilings } from '../../shared/messages/operation-metrics';
 import { deliveryFromSesRecord } from '../../shared/messages/ses-receipt';
 
-const deps = inboundDepsFromEnv();
+const deps = inboundDeps(inboundFunctionConfig());
 const metrics = createPowertoolsMetrics();
 
 /**

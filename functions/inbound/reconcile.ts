@@ -2,13 +2,14 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { createPowertoolsMetrics } from '../../shared/adapters/powertools-metrics';
 import { createS3ObjectLister } from '../../shared/adapters/s3-object-lister';
-import { inboundDepsFromEnv } from '../../shared/composition/inbound-deps';
-import { intEnv } from '../../shared/config';
+import { inboundDeps } from '../../shared/composition/inbound-deps';
+import { inboundFunctionConfig } from '../../shared/config/function-configs';
 import { logger } from '../../shared/logger';
 import { fileInboundMail } from '../../shared/messages/file-inbound-mail';
 import { reconcileInboundMail, type ReconcileReport, type ReconcileWindow } from '../../shared/messages/reconcile-inbound-mail';
 
-const deps = inboundDepsFromEnv();
+const config = inboundFunctionConfig();
+const deps = inboundDeps(config);
 const metrics = createPowertoolsMetrics();
 
 /**
@@ -19,11 +20,11 @@ const metrics = createPowertoolsMetrics();
  */
 async function reconcile(event: Partial<ReconcileWindow> | null): Promise<ReconcileReport> {
   const window: ReconcileWindow = {
-    graceSeconds: event?.graceSeconds ?? intEnv('INBOUND_RECONCILE_GRACE_SECONDS', 900),
-    windowSeconds: event?.windowSeconds ?? intEnv('INBOUND_RECONCILE_WINDOW_SECONDS', 3 * 24 * 3600),
+    graceSeconds: event?.graceSeconds ?? config.reconcile.graceSeconds,
+    windowSeconds: event?.windowSeconds ?? config.reconcile.windowSeconds,
   };
   const report = await reconcileInboundMail(
-    { blobs: deps.blobs, objects: createS3ObjectLister(), file: (delivery) => fileInboundMail(deps, delivery), inboundDomain: deps.inboundDomain, now: deps.now },
+    { blobs: deps.blobs, objects: createS3ObjectLister(config.storage.mailBucket), file: (delivery) => fileInboundMail(deps, delivery), inboundDomain: deps.inboundDomain, now: deps.now },
     window,
   );
   metrics.count('InboundReconciled', report.reconciled.length);

@@ -1,5 +1,6 @@
 import { messagesOperations as ops } from '../../shared/api/messages-operations';
-import { queueMailDepsFromEnv } from '../../shared/composition/messages-deps';
+import { queueMailDeps } from '../../shared/composition/messages-deps';
+import { messagesFunctionConfig } from '../../shared/config/function-configs';
 import type { OperationHandlers } from '../../shared/http/api-handler';
 import { assignMessage } from '../../shared/messages/assign-message';
 import { announceAttachmentUpload } from '../../shared/messages/attachment-uploads';
@@ -8,7 +9,7 @@ import type { MessageRecord, Page } from '../../shared/messages/model';
 import { queueCandidateMail } from '../../shared/messages/queue-candidate-mail';
 import { getCompanyMessage, listCandidateMessages, listUnassignedMessages } from '../../shared/messages/read-messages';
 
-const deps = queueMailDepsFromEnv();
+const deps = queueMailDeps(messagesFunctionConfig());
 
 const pageView = async (page: Page<MessageRecord>) => ({
   items: await Promise.all(page.items.map((message) => messageView(message, null))),

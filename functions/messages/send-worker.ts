@@ -2,13 +2,14 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { createPowertoolsMetrics } from '../../shared/adapters/powertools-metrics';
-import { deliverMailDepsFromEnv } from '../../shared/composition/messages-deps';
+import { deliverMailDeps } from '../../shared/composition/messages-deps';
+import { sendWorkerFunctionConfig } from '../../shared/config/function-configs';
 import { logger } from '../../shared/logger';
 import { deliverCandidateMail } from '../../shared/messages/deliver-candidate-mail';
 import { countDelivery } from '../../shared/messages/operation-metrics';
 import type { SendJob } from '../../shared/messages/send-job';
 
-const deps = deliverMailDepsFromEnv();
+const deps = deliverMailDeps(sendWorkerFunctionConfig());
 const metrics = createPowertoolsMetrics();
 
 /**

@@ -2,12 +2,13 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { createDynamoMessagesStore } from '../../shared/adapters/dynamodb-messages-store';
 import { createPowertoolsMetrics } from '../../shared/adapters/powertools-metrics';
-import { sendQueueFromEnv } from '../../shared/composition/messages-deps';
-import { intEnv } from '../../shared/config';
+import { sendQueueOf } from '../../shared/composition/messages-deps';
+import { sweepFunctionConfig } from '../../shared/config/function-configs';
 import { logger } from '../../shared/logger';
 import { type SweepLimits, type SweepReport, sweepUnsettledMessages } from '../../shared/messages/sweep-unsettled-messages';
 
-const deps = { messages: createDynamoMessagesStore(), queue: sendQueueFromEnv(), now: () => new Date() };
+const config = sweepFunctionConfig();
+const deps = { messages: createDynamoMessagesStore(undefined, config.tableName), queue: sendQueueOf(config.send), now: () => new Date() };
 const metrics = createPowertoolsMetrics();
 
 /**
@@ -17,9 +18,9 @@ const metrics = createPowertoolsMetrics();
  */
 async function sweep(event: Partial<SweepLimits> | null): Promise<SweepReport> {
   const limits: SweepLimits = {
-    leaseSeconds: event?.leaseSeconds ?? intEnv('SEND_LEASE_SECONDS', 120),
+    leaseSeconds: event?.leaseSeconds ?? config.send.leaseSeconds,
     // Above the longest retry delay (900 s), so that a message waiting for its retry is left alone.
-    queuedStaleSeconds: event?.queuedStaleSeconds ?? intEnv('SEND_QUEUED_STALE_SECONDS', 1200),
+    queuedStaleSeconds: event?.queuedStaleSeconds ?? config.send.queuedStaleSeconds,
     batch: event?.batch ?? 500,
   };
   const report = await sweepUnsettledMessages(deps, limits);

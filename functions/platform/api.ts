@@ -1,8 +1,9 @@
 import { platformOperations as ops } from '../../shared/api/email-settings-operations';
-import { egressIpsFromEnv } from '../../shared/composition/egress-ips';
+import { platformFunctionConfig } from '../../shared/config/function-configs';
 import { bindOperations, createApiHandler } from '../../shared/http/api-handler';
 
-const egressIps = egressIpsFromEnv();
+const config = platformFunctionConfig();
+const egressIps = config.egressIps;
 /** One document per host it is served from (its `servers` entry); a handful at most. */
 const openApiDocuments = new Map<string, unknown>();
 
@@ -30,4 +31,5 @@ export const handler = createApiHandler(
       return { status: 200, body: { items: providerPresetsView() } };
     },
   }),
+  config,
 );

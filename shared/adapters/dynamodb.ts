@@ -1,6 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { requireEnv } from '../config';
+import { tableNameConfig } from '../config/concerns';
 import { traced } from './tracing';
 
 let documentClient: DynamoDBDocumentClient | undefined;
@@ -16,7 +16,7 @@ export function getDocumentClient(): DynamoDBDocumentClient {
   return documentClient;
 }
 
-export const tableName = (): string => requireEnv('TABLE_NAME');
+export const tableName = (): string => tableNameConfig();
 
 export const isConditionFailure = (error: unknown): boolean =>
   (error as { name?: string })?.name === 'ConditionalCheckFailedException';

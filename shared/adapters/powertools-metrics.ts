@@ -1,11 +1,12 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { observabilityConfig } from '../config/concerns';
 import { METRICS_NAMESPACE, type OpsMetrics } from '../ops-metrics';
 
 /**
  * CloudWatch metrics through Powertools (embedded metric format in the function's log). The
  * local backend sets POWERTOOLS_METRICS_DISABLED, so nothing is printed there.
  */
-export function createPowertoolsMetrics(serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? 'recruiting-mail'): OpsMetrics {
+export function createPowertoolsMetrics(serviceName = observabilityConfig().serviceName): OpsMetrics {
   const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName });
   // Single metrics (with dimensions) are written at once; only the plain ones wait for publish.
   let stored = 0;

@@ -1,6 +1,6 @@
 import { CopyObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { requireEnv } from '../config';
+import { mailBucketConfig } from '../config/concerns';
 import type { UploadStore } from '../messages/attachment-uploads';
 import { getS3Client } from './s3-blob-store';
 
@@ -10,7 +10,7 @@ const isMissing = (error: unknown) => {
 };
 
 /** Uploads of large attachments in the mail bucket (`uploads/`), with presigned PUTs. */
-export function createS3UploadStore(bucket = requireEnv('MAIL_BUCKET'), client: S3Client = getS3Client()): UploadStore {
+export function createS3UploadStore(bucket = mailBucketConfig(), client: S3Client = getS3Client()): UploadStore {
   return {
     async presignPut(key, { contentType, size }, expiresInSeconds) {
       const command = new PutObjectCommand({ Bucket: bucket, Key: key, ContentType: contentType, ContentLength: size });

@@ -3,7 +3,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { Readable } from 'node:stream';
 import type { BlobStore } from '../blob-store';
-import { boolEnv, requireEnv } from '../config';
+import { mailBucketConfig, s3ClientConfig } from '../config/concerns';
 import { safeMediaType } from '../inbound/safe-header-value';
 import { traced } from './tracing';
 
@@ -15,14 +15,14 @@ let s3: S3Client | undefined;
  */
 export function getS3Client(): S3Client {
   s3 ??= traced(new S3Client({
-    forcePathStyle: boolEnv('S3_FORCE_PATH_STYLE', false),
+    forcePathStyle: s3ClientConfig().forcePathStyle,
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
   }));
   return s3;
 }
 
-export function createS3BlobStore(bucket = requireEnv('MAIL_BUCKET'), client = getS3Client()): BlobStore {
+export function createS3BlobStore(bucket = mailBucketConfig(), client = getS3Client()): BlobStore {
   return {
     async put(key, body, contentType) {
       let size = 0;

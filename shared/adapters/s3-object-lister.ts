@@ -1,10 +1,10 @@
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import { requireEnv } from '../config';
+import { mailBucketConfig } from '../config/concerns';
 import type { StoredObjectLister } from '../messages/reconcile-inbound-mail';
 import { getS3Client } from './s3-blob-store';
 
 /** Pages through ListObjectsV2 (1,000 keys a request). */
-export function createS3ObjectLister(bucket = requireEnv('MAIL_BUCKET'), client: S3Client = getS3Client()): StoredObjectLister {
+export function createS3ObjectLister(bucket = mailBucketConfig(), client: S3Client = getS3Client()): StoredObjectLister {
   return {
     async *list(prefix) {
       let token: string | undefined;

@@ -1,35 +1,34 @@
 import { createDynamoRateLimiter } from '../adapters/dynamodb-rate-limiter';
 import { createDynamoSettingsStore } from '../adapters/dynamodb-settings-store';
-import { intEnv, requireEnv } from '../config';
+import type { EmailSettingsFunctionConfig } from '../config/function-configs';
 import { createSesDefaultProvider } from '../adapters/ses-default-provider';
 import type { EmailSettingsDeps } from '../email-settings/email-settings-service';
 import type { RedirectTestDeps } from '../email-settings/send-redirect-test';
 import { parseSingleAddress } from '../outbound/address';
-import { messageIdDomainFromEnv } from './message-id-domain';
+import { messageIdDomainOf } from './message-id-domain';
 import { testSmtpSettings } from '../smtp/test-smtp-settings';
-import { egressIpsFromEnv } from './egress-ips';
 import type { OAuthConnectDeps } from '../email-settings/connect-oauth-mailbox';
-import { oauthDepsFromEnv } from './oauth-deps';
-import { secretCipherFromEnv } from './secret-cipher-from-env';
-import { smtpOptionsFromEnv } from './smtp-options';
+import { oauthDeps } from './oauth-deps';
+import { secretCipherOf } from './secret-cipher-from-env';
+import { smtpOptionsOf } from './smtp-options';
 
-/** The email-settings use cases wired to the adapters the environment names. */
-export function emailSettingsDepsFromEnv(): EmailSettingsDeps & RedirectTestDeps & OAuthConnectDeps {
-  const smtp = smtpOptionsFromEnv();
-  const egressIps = egressIpsFromEnv();
-  const cipher = secretCipherFromEnv();
+/** The email-settings use cases wired to the adapters the function's configuration names. */
+export function emailSettingsDeps(config: EmailSettingsFunctionConfig): EmailSettingsDeps & RedirectTestDeps & OAuthConnectDeps {
+  const smtp = smtpOptionsOf(config.smtp);
+  const egressIps = config.smtp.egressIps;
+  const cipher = secretCipherOf(config.secrets);
   return {
-    store: createDynamoSettingsStore(),
+    store: createDynamoSettingsStore(undefined, config.tableName),
     cipher,
-    ...oauthDepsFromEnv(cipher),
-    rateLimiter: createDynamoRateLimiter(),
+    ...oauthDeps(config, cipher),
+    rateLimiter: createDynamoRateLimiter(undefined, config.tableName),
     testSmtp: (settings, { sendTestMessage, beforeConnect, oauth }) => testSmtpSettings(settings, { ...smtp, egressIps, sendTestMessage, beforeConnect, oauth }),
-    inboundDomain: requireEnv('INBOUND_DOMAIN'),
-    testsPerMinute: intEnv('SMTP_TESTS_PER_MINUTE', 60),
-    destinationsPerMinute: intEnv('SMTP_TEST_DESTINATIONS_PER_MINUTE', 20),
+    inboundDomain: config.mail.inboundDomain,
+    testsPerMinute: config.smtpTestLimits.testsPerMinute,
+    destinationsPerMinute: config.smtpTestLimits.destinationsPerMinute,
     defaultProvider: createSesDefaultProvider({ maxAttempts: 1 }),
-    defaultFromAddress: parseSingleAddress(requireEnv('DEFAULT_FROM_ADDRESS'), 'DEFAULT_FROM_ADDRESS'),
-    messageIdDomain: messageIdDomainFromEnv(),
+    defaultFromAddress: parseSingleAddress(config.mail.defaultFromAddress, 'DEFAULT_FROM_ADDRESS'),
+    messageIdDomain: messageIdDomainOf(config.mail),
     now: () => new Date(),
   };
 }

@@ -2,19 +2,20 @@ import { createDynamoCandidatesStore } from '../adapters/dynamodb-candidates-sto
 import { createDynamoMessagesStore } from '../adapters/dynamodb-messages-store';
 import { createDynamoSettingsStore } from '../adapters/dynamodb-settings-store';
 import { createS3BlobStore } from '../adapters/s3-blob-store';
-import { requireEnv } from '../config';
+import type { InboundFunctionConfig } from '../config/function-configs';
 import type { FileInboundDeps } from '../messages/file-inbound-mail';
-import { messageIdDomainFromEnv } from './messages-deps';
+import { messageIdDomainOf } from './message-id-domain';
 
-export function inboundDepsFromEnv(): FileInboundDeps {
-  const inboundDomain = requireEnv('INBOUND_DOMAIN').toLowerCase();
+export function inboundDeps(config: InboundFunctionConfig): FileInboundDeps {
+  const inboundDomain = config.mail.inboundDomain.toLowerCase();
+  const table = config.storage.tableName;
   return {
-    settings: createDynamoSettingsStore(),
-    candidates: createDynamoCandidatesStore(),
-    messages: createDynamoMessagesStore(),
-    blobs: createS3BlobStore(),
+    settings: createDynamoSettingsStore(undefined, table),
+    candidates: createDynamoCandidatesStore(undefined, table),
+    messages: createDynamoMessagesStore(undefined, table),
+    blobs: createS3BlobStore(config.storage.mailBucket),
     inboundDomain,
-    ourDomains: [...new Set([inboundDomain, messageIdDomainFromEnv()])],
+    ourDomains: [...new Set([inboundDomain, messageIdDomainOf(config.mail)])],
     now: () => new Date(),
   };
 }

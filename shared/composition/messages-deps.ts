@@ -6,7 +6,8 @@ import { createS3UploadStore } from '../adapters/s3-attachment-uploads';
 import { createS3BlobStore } from '../adapters/s3-blob-store';
 import { createSesDefaultProvider } from '../adapters/ses-default-provider';
 import { createSqsJobQueue } from '../adapters/sqs-job-queue';
-import { intEnv, requireEnv } from '../config';
+import type { SendConfig } from '../config/concerns';
+import type { MessagesFunctionConfig, SendWorkerFunctionConfig } from '../config/function-configs';
 import type { JobQueue } from '../job-queue';
 import type { DeliverMailDeps } from '../messages/deliver-candidate-mail';
 import type { SendJob } from '../messages/send-job';
@@ -14,21 +15,18 @@ import { parseSingleAddress } from '../outbound/address';
 import { sendViaSmtp } from '../smtp/send-via-smtp';
 import { SmtpConnectionPool } from '../smtp/smtp-connection-pool';
 import { sendWithOAuth } from '../oauth/send-with-oauth';
-import { messageIdDomainFromEnv } from './message-id-domain';
-import { oauthDepsFromEnv } from './oauth-deps';
-import { secretCipherFromEnv } from './secret-cipher-from-env';
-import { smtpOptionsFromEnv } from './smtp-options';
+import { messageIdDomainOf } from './message-id-domain';
+import { oauthDeps } from './oauth-deps';
+import { secretCipherOf } from './secret-cipher-from-env';
+import { smtpOptionsOf } from './smtp-options';
 
 /** The local queue's name, when the local runner delivers in-process instead of SQS. */
 export const LOCAL_SEND_QUEUE = 'send';
 
 /** SQS on AWS (`SEND_QUEUE_URL`), the in-process queue in local mode. */
-export function sendQueueFromEnv(): JobQueue<SendJob> {
-  const url = process.env.SEND_QUEUE_URL;
-  return url ? createSqsJobQueue<SendJob>(url) : inProcessJobQueue<SendJob>(LOCAL_SEND_QUEUE);
+export function sendQueueOf(send: SendConfig): JobQueue<SendJob> {
+  return send.queueUrl ? createSqsJobQueue<SendJob>(send.queueUrl) : inProcessJobQueue<SendJob>(LOCAL_SEND_QUEUE);
 }
-
-export { messageIdDomainFromEnv };
 
 /**
  * The delivery use case wired from the environment, and `endBatch`, which the worker calls
@@ -36,10 +34,11 @@ export { messageIdDomainFromEnv };
  * changed its mind about our login (a new password, auth turned off) is asked again for the
  * next batch instead of being bypassed by a session that logged in earlier.
  */
-export function deliverMailDepsFromEnv(): DeliverMailDeps & { endBatch(): Promise<void> } {
-  const smtp = smtpOptionsFromEnv();
-  const cipher = secretCipherFromEnv();
-  const { oauthTokens } = oauthDepsFromEnv(cipher);
+export function deliverMailDeps(config: SendWorkerFunctionConfig): DeliverMailDeps & { endBatch(): Promise<void> } {
+  const smtp = smtpOptionsOf(config.smtp);
+  const cipher = secretCipherOf(config.secrets);
+  const table = config.storage.tableName;
+  const { oauthTokens } = oauthDeps({ ...config, tableName: table }, cipher);
   let pool = new SmtpConnectionPool({});
   return {
     async endBatch() {
@@ -47,36 +46,37 @@ export function deliverMailDepsFromEnv(): DeliverMailDeps & { endBatch(): Promis
       pool = new SmtpConnectionPool({});
       await finished.close();
     },
-    messages: createDynamoMessagesStore(),
-    settings: createDynamoSettingsStore(),
+    messages: createDynamoMessagesStore(undefined, table),
+    settings: createDynamoSettingsStore(undefined, table),
     cipher,
-    blobs: createS3BlobStore(),
+    blobs: createS3BlobStore(config.storage.mailBucket),
     // OAuth2 settings get their access token here (cached across warm invocations).
     sendSmtp: sendWithOAuth(oauthTokens, (settings, message) => sendViaSmtp(settings, message, { ...smtp, pool })),
     // The queue retries with backoff; SDK retries could resend a message SES already took.
     defaultProvider: createSesDefaultProvider({ maxAttempts: 1 }),
-    queue: sendQueueFromEnv(),
-    inboundDomain: requireEnv('INBOUND_DOMAIN'),
-    defaultFromAddress: parseSingleAddress(requireEnv('DEFAULT_FROM_ADDRESS'), 'DEFAULT_FROM_ADDRESS'),
-    messageIdDomain: messageIdDomainFromEnv(),
+    queue: sendQueueOf(config.send),
+    inboundDomain: config.mail.inboundDomain,
+    defaultFromAddress: parseSingleAddress(config.mail.defaultFromAddress, 'DEFAULT_FROM_ADDRESS'),
+    messageIdDomain: messageIdDomainOf(config.mail),
     retry: {
-      maxSmtpAttempts: intEnv('SEND_MAX_SMTP_ATTEMPTS', 3),
-      maxDefaultAttempts: intEnv('SEND_MAX_DEFAULT_ATTEMPTS', 5),
-      baseDelaySeconds: intEnv('SEND_RETRY_BASE_SECONDS', 30),
+      maxSmtpAttempts: config.send.maxSmtpAttempts,
+      maxDefaultAttempts: config.send.maxDefaultAttempts,
+      baseDelaySeconds: config.send.baseDelaySeconds,
     },
-    leaseSeconds: intEnv('SEND_LEASE_SECONDS', 120),
+    leaseSeconds: config.send.leaseSeconds,
     now: () => new Date(),
   };
 }
 
-export function queueMailDepsFromEnv() {
+export function queueMailDeps(config: MessagesFunctionConfig) {
+  const table = config.storage.tableName;
   return {
-    candidates: createDynamoCandidatesStore(),
-    messages: createDynamoMessagesStore(),
-    blobs: createS3BlobStore(),
-    uploads: createS3UploadStore(),
-    queue: sendQueueFromEnv(),
-    messageIdDomain: messageIdDomainFromEnv(),
+    candidates: createDynamoCandidatesStore(undefined, table),
+    messages: createDynamoMessagesStore(undefined, table),
+    blobs: createS3BlobStore(config.storage.mailBucket),
+    uploads: createS3UploadStore(config.storage.mailBucket),
+    queue: sendQueueOf(config.send),
+    messageIdDomain: messageIdDomainOf(config.mail),
     now: () => new Date(),
   };
 }

@@ -1,20 +1,24 @@
 import { createDynamoOAuthStateStore, createDynamoOAuthTokenStore } from '../adapters/dynamodb-oauth-stores';
+import type { OAuthEnvConfig, SecretsConfig } from '../config/concerns';
 import { createOAuthAccessTokens, type OAuthAccessTokens } from '../oauth/oauth-access-tokens';
 import { oauthSettingsFromEnv, type OAuthSettings } from '../oauth/oauth-config';
 import type { OAuthStateStore } from '../oauth/oauth-state-store';
 import type { SecretCipher } from '../secrets/secret-cipher';
-import { clientSecretsFromEnv } from './oauth-client-secrets';
+import { clientSecretsOf } from './oauth-client-secrets';
 
 /**
  * The OAuth2 clients, state store and access-token source, built once per process (at cold
  * start): access tokens are cached across warm invocations. A bad OAuth variable stops the
  * function here, at start-up, with a message naming it.
  */
-export function oauthDepsFromEnv(cipher: SecretCipher): { oauth: OAuthSettings; oauthStates: OAuthStateStore; oauthTokens: OAuthAccessTokens } {
-  const oauth = oauthSettingsFromEnv(clientSecretsFromEnv());
+export function oauthDeps(
+  config: { tableName: string; secrets: SecretsConfig; oauth: OAuthEnvConfig },
+  cipher: SecretCipher,
+): { oauth: OAuthSettings; oauthStates: OAuthStateStore; oauthTokens: OAuthAccessTokens } {
+  const oauth = oauthSettingsFromEnv(clientSecretsOf(config.secrets), config.oauth);
   return {
     oauth,
-    oauthStates: createDynamoOAuthStateStore(),
-    oauthTokens: createOAuthAccessTokens({ settings: oauth, cipher, tokenStore: createDynamoOAuthTokenStore(), now: () => new Date() }),
+    oauthStates: createDynamoOAuthStateStore(undefined, config.tableName),
+    oauthTokens: createOAuthAccessTokens({ settings: oauth, cipher, tokenStore: createDynamoOAuthTokenStore(undefined, config.tableName), now: () => new Date() }),
   };
 }

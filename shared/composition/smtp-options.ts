@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { outboundPolicyFromEnv } from '../smtp/destination-guard';
+import type { SmtpPolicyConfig } from '../config/concerns';
+import { outboundPolicyOf } from '../smtp/destination-guard';
 import type { OutboundPolicy } from '../smtp/types';
 
 /**
@@ -7,7 +8,6 @@ import type { OutboundPolicy } from '../smtp/types';
  * the outbound policy and, from SMTP_TLS_EXTRA_CA_FILE, extra trusted CA certificates (a private
  * CA; the public roots stay trusted and checking stays on).
  */
-export function smtpOptionsFromEnv(): { policy: OutboundPolicy; tlsCa?: string } {
-  const caFile = process.env.SMTP_TLS_EXTRA_CA_FILE;
-  return { policy: outboundPolicyFromEnv(), ...(caFile ? { tlsCa: readFileSync(caFile, 'utf8') } : {}) };
+export function smtpOptionsOf(smtp: SmtpPolicyConfig): { policy: OutboundPolicy; tlsCa?: string } {
+  return { policy: outboundPolicyOf(smtp), ...(smtp.extraCaFile ? { tlsCa: readFileSync(smtp.extraCaFile, 'utf8') } : {}) };
 }

@@ -3,6 +3,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { z } from 'zod';
 import type { OperationResult, OperationSpec } from '../api/operation';
+import type { ApiFunctionConfig } from '../config/function-configs';
 import { AppError } from '../errors';
 import { logger } from '../logger';
 import { callerFromEvent, type Caller } from './caller';
@@ -75,13 +76,13 @@ const DEFAULT_BODY_LIMIT = 64 * 1024;
  * checks the caller's role, validates path, query and body against the operation's schemas,
  * and maps errors to `{"error": {...}}` (never a stack trace).
  */
-export function createApiHandler(operations: BoundOperation[]) {
+export function createApiHandler(operations: BoundOperation[], config: ApiFunctionConfig) {
   const byRouteKey = new Map(operations.map((op) => [`${op.spec.method} ${op.spec.path}`, op]));
 
   const dispatch = async (event: APIGatewayProxyEventV2WithJWTAuthorizer): Promise<APIGatewayProxyStructuredResultV2> => {
     const op = byRouteKey.get(event.routeKey);
     if (!op) throw new AppError('NOT_FOUND', `No route for ${event.routeKey}`);
-    const request = parseRequest(op.spec, event);
+    const request = parseRequest(op.spec, event, config);
     const result = await op.handle(request);
     return jsonResponse(result.status, result.body, result.headers);
   };
@@ -103,9 +104,9 @@ export function createApiHandler(operations: BoundOperation[]) {
     });
 }
 
-function parseRequest(spec: OperationSpec, event: APIGatewayProxyEventV2WithJWTAuthorizer): ApiRequest<OperationSpec> {
+function parseRequest(spec: OperationSpec, event: APIGatewayProxyEventV2WithJWTAuthorizer, config: ApiFunctionConfig): ApiRequest<OperationSpec> {
   const headers = Object.fromEntries(Object.entries(event.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v ?? '']));
-  const caller = authorize(spec, event);
+  const caller = authorize(spec, event, config);
   // The declared header schemas are applied like the others (an over-long Idempotency-Key is a 400).
   validate(spec.headers, headers, 'header');
   const params = validate(spec.params, event.pathParameters ?? {}, 'path');
@@ -114,9 +115,9 @@ function parseRequest(spec: OperationSpec, event: APIGatewayProxyEventV2WithJWTA
   return { caller: caller as Caller, params, query, body, headers } as ApiRequest<OperationSpec>;
 }
 
-function authorize(spec: OperationSpec, event: APIGatewayProxyEventV2WithJWTAuthorizer): Caller | null {
+function authorize(spec: OperationSpec, event: APIGatewayProxyEventV2WithJWTAuthorizer, config: ApiFunctionConfig): Caller | null {
   if (spec.access === 'public') return null;
-  const caller = callerFromEvent(event);
+  const caller = callerFromEvent(event, config.auth);
   if (!caller) throw new AppError('UNAUTHORIZED', 'A valid bearer token with a company claim is required');
   const allowed = spec.access === 'admin' ? caller.roles.includes('admin') : caller.roles.length > 0;
   if (!allowed) {

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
-import { optionalEnv } from '../config';
+import { apiAuthConfig, type ApiAuthConfig } from '../config/concerns';
 import { companyIdFromClaim, rolesFromClaim, type Role } from './tenant-claims';
 
 export { ROLES, type Role } from './tenant-claims';
@@ -16,11 +16,10 @@ export interface Caller {
  * fills the same place), by the tenant identity rule of tenant-claims.ts. Null when there are
  * no claims at all; a claim that breaks the rule throws 401 UNAUTHORIZED saying why.
  */
-export function callerFromEvent(event: APIGatewayProxyEventV2WithJWTAuthorizer): Caller | null {
+export function callerFromEvent(event: APIGatewayProxyEventV2WithJWTAuthorizer, auth: ApiAuthConfig = apiAuthConfig()): Caller | null {
   const claims = event.requestContext?.authorizer?.jwt?.claims as Record<string, unknown> | undefined;
   if (!claims) return null;
-  const tenantClaim = optionalEnv('TENANT_CLAIM', 'company_id');
-  const rolesClaim = optionalEnv('ROLES_CLAIM', 'roles');
+  const { tenantClaim, rolesClaim } = auth;
   const companyId = companyIdFromClaim(claims[tenantClaim], tenantClaim);
   const roles = rolesFromClaim(claims[rolesClaim], rolesClaim);
   const sub = claims.sub;
@@ -28,4 +27,4 @@ export function callerFromEvent(event: APIGatewayProxyEventV2WithJWTAuthorizer):
 }
 
 /** The product's roles in a roles claim (see tenant-claims.ts); a claim of another shape throws 401. */
-export const parseRoles = (value: unknown): Role[] => rolesFromClaim(value, optionalEnv('ROLES_CLAIM', 'roles'));
+export const parseRoles = (value: unknown, auth: ApiAuthConfig = apiAuthConfig()): Role[] => rolesFromClaim(value, auth.rolesClaim);

@@ -9,7 +9,7 @@
  * for the life of the process; locally from `OAUTH_MICROSOFT_CLIENT_SECRET` /
  * `OAUTH_GOOGLE_CLIENT_SECRET`.
  */
-import { listEnv, optionalEnv } from '../config';
+import { oauthEnvConfig, type OAuthEnvConfig } from '../config/concerns';
 import type { OAuthProvider } from '../email-settings/model';
 import type { SmtpSecurity } from '../smtp/types';
 
@@ -49,10 +49,9 @@ export interface OAuthSettings {
 /** Reads the secrets once from their source; the result is shared by every caller. */
 export type ClientSecretSource = (provider: OAuthProvider) => Promise<string | undefined>;
 
-export function oauthSettingsFromEnv(secretSource?: ClientSecretSource): OAuthSettings {
+export function oauthSettingsFromEnv(secretSource?: ClientSecretSource, env: OAuthEnvConfig = oauthEnvConfig()): OAuthSettings {
   const clients: OAuthSettings['clients'] = {};
-  const secretFor = (provider: OAuthProvider, envName: string) => {
-    const fromEnv = process.env[envName];
+  const secretFor = (provider: OAuthProvider, fromEnv: string | undefined) => {
     if (fromEnv) return () => Promise.resolve(fromEnv);
     if (!secretSource) return null;
     let cached: Promise<string> | undefined;
@@ -63,10 +62,10 @@ export function oauthSettingsFromEnv(secretSource?: ClientSecretSource): OAuthSe
       }));
   };
 
-  const microsoftId = process.env.OAUTH_MICROSOFT_CLIENT_ID;
-  const microsoftSecret = secretFor('microsoft', 'OAUTH_MICROSOFT_CLIENT_SECRET');
-  const authority = checkedUrl('OAUTH_MICROSOFT_AUTHORITY', optionalEnv('OAUTH_MICROSOFT_AUTHORITY', 'https://login.microsoftonline.com')).replace(/\/+$/, '');
-  const microsoftSmtp = parseSmtp('OAUTH_MICROSOFT_SMTP', optionalEnv('OAUTH_MICROSOFT_SMTP', 'smtp.office365.com:587:starttls'));
+  const microsoftId = env.microsoftClientId;
+  const microsoftSecret = secretFor('microsoft', env.microsoftClientSecret);
+  const authority = checkedUrl('OAUTH_MICROSOFT_AUTHORITY', env.microsoftAuthority).replace(/\/+$/, '');
+  const microsoftSmtp = parseSmtp('OAUTH_MICROSOFT_SMTP', env.microsoftSmtp);
   if (microsoftId && microsoftSecret) {
     clients.microsoft = {
       provider: 'microsoft',
@@ -80,11 +79,11 @@ export function oauthSettingsFromEnv(secretSource?: ClientSecretSource): OAuthSe
     };
   }
 
-  const googleId = process.env.OAUTH_GOOGLE_CLIENT_ID;
-  const googleSecret = secretFor('google', 'OAUTH_GOOGLE_CLIENT_SECRET');
-  const authUrl = checkedUrl('OAUTH_GOOGLE_AUTH_URL', optionalEnv('OAUTH_GOOGLE_AUTH_URL', 'https://accounts.google.com/o/oauth2/v2/auth'));
-  const tokenUrl = checkedUrl('OAUTH_GOOGLE_TOKEN_URL', optionalEnv('OAUTH_GOOGLE_TOKEN_URL', 'https://oauth2.googleapis.com/token'));
-  const googleSmtp = parseSmtp('OAUTH_GOOGLE_SMTP', optionalEnv('OAUTH_GOOGLE_SMTP', 'smtp.gmail.com:465:ssl'));
+  const googleId = env.googleClientId;
+  const googleSecret = secretFor('google', env.googleClientSecret);
+  const authUrl = checkedUrl('OAUTH_GOOGLE_AUTH_URL', env.googleAuthUrl);
+  const tokenUrl = checkedUrl('OAUTH_GOOGLE_TOKEN_URL', env.googleTokenUrl);
+  const googleSmtp = parseSmtp('OAUTH_GOOGLE_SMTP', env.googleSmtp);
   if (googleId && googleSecret) {
     // Google's issuer is the authorization server's origin, with or without the scheme.
     const origin = new URL(authUrl).origin;
@@ -102,7 +101,7 @@ export function oauthSettingsFromEnv(secretSource?: ClientSecretSource): OAuthSe
     };
   }
 
-  const redirectUris = listEnv('OAUTH_REDIRECT_URIS', []).map((uri) => checkedRedirectUri(uri));
+  const redirectUris = env.redirectUris.map((uri) => checkedRedirectUri(uri));
   return { clients, redirectUris };
 }
 

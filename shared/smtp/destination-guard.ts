@@ -8,7 +8,7 @@
  */
 import { promises as dns } from 'node:dns';
 import ipaddr from 'ipaddr.js';
-import { boolEnv, listEnv } from '../config';
+import { smtpPolicyConfig, type SmtpPolicyConfig } from '../config/concerns';
 import { SMTP_ALLOWED_PORTS } from '../smtp-allowed-ports';
 import type { OutboundPolicy, SmtpResultCode, SmtpStage } from './types';
 
@@ -52,9 +52,9 @@ export type DestinationCheck = CheckedDestination | RefusedDestination;
 
 export const DEFAULT_ALLOWED_PORTS: readonly number[] = SMTP_ALLOWED_PORTS;
 
-/** Reads SMTP_ALLOWED_PORTS, SMTP_ALLOWED_PRIVATE_CIDRS, SMTP_ALLOW_PLAINTEXT and SMTP_TLS_ACCEPT_UNTRUSTED_IN_ALLOWED_CIDRS. */
-export function outboundPolicyFromEnv(): OutboundPolicy {
-  const ports = listEnv('SMTP_ALLOWED_PORTS', DEFAULT_ALLOWED_PORTS.map(String));
+/** The policy of SMTP_ALLOWED_PORTS, SMTP_ALLOWED_PRIVATE_CIDRS, SMTP_ALLOW_PLAINTEXT and SMTP_TLS_ACCEPT_UNTRUSTED_IN_ALLOWED_CIDRS, checked. */
+export function outboundPolicyOf(config: SmtpPolicyConfig): OutboundPolicy {
+  const ports = config.allowedPorts;
   if (ports.length === 0) throw new Error(`SMTP_ALLOWED_PORTS is empty: list the ports (default ${DEFAULT_ALLOWED_PORTS.join(',')}) or * for any`);
   let allowedPorts: number[] | '*';
   if (ports.includes('*')) {
@@ -68,7 +68,7 @@ export function outboundPolicyFromEnv(): OutboundPolicy {
       return port;
     });
   }
-  const allowedPrivateCidrs = listEnv('SMTP_ALLOWED_PRIVATE_CIDRS', []);
+  const allowedPrivateCidrs = config.allowedPrivateCidrs;
   for (const cidr of allowedPrivateCidrs) {
     // Fail at start-up, not on the first test, when the operator mistyped a range.
     if (!isValidCidr(cidr)) throw new Error(`SMTP_ALLOWED_PRIVATE_CIDRS: "${cidr}" is not a CIDR range`);
@@ -76,10 +76,13 @@ export function outboundPolicyFromEnv(): OutboundPolicy {
   return {
     allowedPorts,
     allowedPrivateCidrs,
-    allowPlaintext: boolEnv('SMTP_ALLOW_PLAINTEXT', false),
-    acceptUntrustedCertificatesInAllowedCidrs: boolEnv('SMTP_TLS_ACCEPT_UNTRUSTED_IN_ALLOWED_CIDRS', false),
+    allowPlaintext: config.allowPlaintext,
+    acceptUntrustedCertificatesInAllowedCidrs: config.acceptUntrustedCertificatesInAllowedCidrs,
   };
 }
+
+/** The policy of the environment as it is now (tests and scripts; functions get theirs from their config). */
+export const outboundPolicyFromEnv = (): OutboundPolicy => outboundPolicyOf(smtpPolicyConfig());
 
 function isValidCidr(cidr: string): boolean {
   try {

@@ -189,7 +189,7 @@ describe('createApiHandler', () => {
     operation(specs.conflict, async () => {
       throw new AppError('RATE_LIMITED', 'Slow down', { retryAfterSeconds: 17 });
     }),
-  ]);
+  ], { auth: { tenantClaim: 'company_id', rolesClaim: 'roles' } });
 
   async function call(event: APIGatewayProxyEventV2WithJWTAuthorizer) {
     const response = (await handler(event, localLambdaContext('test'))) as APIGatewayProxyStructuredResultV2;

@@ -69,6 +69,7 @@ describe('lazyHandlers', () => {
           return handlers;
         }),
       ),
+      { auth: { tenantClaim: 'company_id', rolesClaim: 'roles' } },
     );
     assert.equal(loads, 0, 'nothing is loaded before a request');
     const failed = await call(handler, 'GET /v1/items/{itemId}', 'a');
