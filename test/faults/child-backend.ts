@@ -2,6 +2,7 @@
  * The real local backend in a child process (test/faults/backend-child.ts) on a data folder
  * of the test's, so that a test can SIGKILL it and start another on the same folder.
  */
+import { UNTHROTTLED } from '../support/test-backend';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -28,7 +29,7 @@ export function killAllChildren(): void {
 export async function startChildBackend(dataDir: string, env: Record<string, string> = {}): Promise<ChildBackend> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(HERE, 'backend-child.ts')], {
     cwd: ROOT,
-    env: { ...process.env, LOCAL_DATA_DIR: dataDir, LOCAL_JWT_SECRET: CHILD_JWT_SECRET, LOG_LEVEL: 'ERROR', INBOUND_RECONCILE_INTERVAL_SECONDS: '3600', SEND_SWEEP_INTERVAL_SECONDS: '3600', ...env },
+    env: { ...process.env, ...UNTHROTTLED, LOCAL_DATA_DIR: dataDir, LOCAL_JWT_SECRET: CHILD_JWT_SECRET, LOG_LEVEL: 'ERROR', INBOUND_RECONCILE_INTERVAL_SECONDS: '3600', SEND_SWEEP_INTERVAL_SECONDS: '3600', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   started.push(child);

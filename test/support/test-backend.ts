@@ -56,8 +56,14 @@ export interface TestBackend {
   stop(): Promise<void>;
 }
 
+/**
+ * The local gateway throttles as the deployed stage does (50 requests a second); tests poll and
+ * sweep far faster, so they run unthrottled unless they set the limits themselves.
+ */
+export const UNTHROTTLED = { API_THROTTLE_RATE_LIMIT: '1000000', API_THROTTLE_BURST_LIMIT: '1000000' };
+
 export async function startTestBackend(env: Record<string, string> = {}): Promise<TestBackend> {
-  Object.assign(process.env, env);
+  Object.assign(process.env, UNTHROTTLED, env);
   const captured: string[] = [];
   const restoreOutput = teeProcessOutput(captured);
   const dataDir = mkdtempSync(join(tmpdir(), 'recruiting-mail-e2e-'));
