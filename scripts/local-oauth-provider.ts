@@ -7,7 +7,7 @@
  */
 import { startLocalAuthorizationServer } from '../test/support/local-authorization-server';
 import { startMailServer } from '../test/support/mail-servers';
-import { makeCertificate } from '../test/smtp/helpers';
+import { makeCertificate } from '../test/support/smtp-helpers';
 
 const microsoft = { clientId: 'local-microsoft-client', clientSecret: 'local-microsoft-secret', tenantId: '00000000-0000-0000-0000-00000000c0de' };
 const google = { clientId: 'local-google-client', clientSecret: 'local-google-secret' };

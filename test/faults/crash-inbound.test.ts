@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { signLocalToken } from '../../infra/local/local-jwt';
-import { deliver } from '../api/inbound-support';
+import { deliver } from '../support/inbound-e2e';
 import { call, CHILD_JWT_SECRET, killAllChildren, killHard, listAll, startChildBackend } from './child-backend';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'recruiting-mail-faults-'));

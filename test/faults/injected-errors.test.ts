@@ -5,7 +5,7 @@
  * the server took the message ends DELIVERY_UNCERTAIN, never sent twice; a send that fails
  * before reaching a server is put back on the queue by the sweeper and sent once.
  */
-import '../unit/quiet-logs';
+import '../support/quiet-logs';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { BlobStore } from '../../shared/blob-store';
@@ -19,15 +19,15 @@ import { reconcileInboundMail } from '../../shared/messages/reconcile-inbound-ma
 import type { SendJob } from '../../shared/messages/send-job';
 import { sweepUnsettledMessages } from '../../shared/messages/sweep-unsettled-messages';
 import { newMessageId } from '../../shared/mail/message-id';
-import { FakeSecretCipher } from '../unit/fakes/fake-secret-cipher';
-import { MemoryBlobStore } from '../unit/fakes/memory-blob-store';
-import { MemoryCandidatesStore } from '../unit/fakes/memory-candidates-store';
-import { MemoryMessagesStore } from '../unit/fakes/memory-messages-store';
-import { MemoryRateLimiter } from '../unit/fakes/memory-rate-limiter';
-import { MemorySettingsStore } from '../unit/fakes/memory-settings-store';
-import { RecordingDefaultProvider } from '../unit/fakes/recording-default-provider';
-import { RecordingJobQueue } from '../unit/fakes/recording-job-queue';
-import { RecordingSmtpSender, RecordingSmtpTester } from '../unit/fakes/recording-smtp';
+import { FakeSecretCipher } from '../support/fake-secret-cipher';
+import { MemoryBlobStore } from '../support/memory-blob-store';
+import { MemoryCandidatesStore } from '../support/memory-candidates-store';
+import { MemoryMessagesStore } from '../support/memory-messages-store';
+import { MemoryRateLimiter } from '../support/memory-rate-limiter';
+import { MemorySettingsStore } from '../support/memory-settings-store';
+import { RecordingDefaultProvider } from '../support/recording-default-provider';
+import { RecordingJobQueue } from '../support/recording-job-queue';
+import { RecordingSmtpSender, RecordingSmtpTester } from '../support/recording-smtp';
 
 const INBOUND_DOMAIN = 'inbound.recruiting.example';
 

@@ -4,7 +4,7 @@
  * (retried with backoff, never a fallback, the settings stay healthy) and a server that resets
  * the connection in the middle of DATA (settled, never delivered twice). A server that stalls
  * after DATA (`DELIVERY_UNCERTAIN`, one copy) is covered with short timeouts in
- * test/smtp/send-via-smtp.test.ts and test/unit/deliver-candidate-mail.test.ts, and by the
+ * test/smtp/send-via-smtp.test.ts and test/messages/deliver-candidate-mail.test.ts, and by the
  * late-answering server of crash-send.test.ts.
  */
 import assert from 'node:assert/strict';

@@ -5,12 +5,12 @@
  * (under the candidate or unassigned), with a malformed part kept as opaque bytes; replaying a
  * stored mail through the inbound function works and files nothing twice.
  */
-import '../unit/quiet-logs';
+import '../support/quiet-logs';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sesEventFor } from '../../shared/messages/ses-receipt';
 import { startTestBackend, type TestBackend } from '../support/test-backend';
-import { deliver, getMessage, listAll, setUpCompany, uniqueMessageId } from '../api/inbound-support';
+import { deliver, getMessage, listAll, setUpCompany, uniqueMessageId } from '../support/inbound-e2e';
 import { mutatedMails } from './mutated-mail';
 
 let api: TestBackend;

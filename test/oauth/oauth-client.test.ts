@@ -11,7 +11,7 @@ import { oauthSettingsFromEnv } from '../../shared/oauth/oauth-config';
 import { startOAuthConnect, type OAuthConnectDeps } from '../../shared/email-settings/connect-oauth-mailbox';
 import { AppError } from '../../shared/errors';
 import { testSmtpSettings } from '../../shared/smtp/test-smtp-settings';
-import { makeCertificate, testPolicy } from '../smtp/helpers';
+import { makeCertificate, testPolicy } from '../support/smtp-helpers';
 import { startMailServer, type MailServer } from '../support/mail-servers';
 
 const OAUTH_ENV = [

@@ -12,7 +12,7 @@ import { createOAuthAccessTokens, refreshTokenContext } from '../../shared/oauth
 import { oauthSettingsFromEnv } from '../../shared/oauth/oauth-config';
 import type { OAuthIdentity } from '../../shared/smtp/types';
 import { startLocalAuthorizationServer, type LocalAuthorizationServer } from '../support/local-authorization-server';
-import { FakeSecretCipher } from '../unit/fakes/fake-secret-cipher';
+import { FakeSecretCipher } from '../support/fake-secret-cipher';
 
 const TABLE = 'recruiting-mail-oauth-test';
 const MS = { clientId: 'ms-id', clientSecret: 'ms-secret', tenantId: 'tenant-1' };

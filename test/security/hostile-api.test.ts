@@ -12,7 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { SignJWT } from 'jose';
 import { LOCAL_AUDIENCE, LOCAL_ISSUER } from '../../infra/local/local-jwt';
-import { deliverTo, listAll, setUpCompany, uniqueMessageId, type Company } from '../api/inbound-support';
+import { deliverTo, listAll, setUpCompany, uniqueMessageId, type Company } from '../support/inbound-e2e';
 import { startTestBackend, type TestBackend } from '../support/test-backend';
 
 let api: TestBackend;

@@ -4,7 +4,7 @@
  * forwarded blocks, and the oversized-header guard. Each property says what the code promises
  * for every input: no exception other than the documented one, and the documented result.
  */
-import '../unit/quiet-logs';
+import '../support/quiet-logs';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import EmailForwardParser from 'email-forward-parser';

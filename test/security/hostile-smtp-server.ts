@@ -7,7 +7,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import tls from 'node:tls';
-import type { TlsFixture } from '../smtp/helpers';
+import type { TlsFixture } from '../support/smtp-helpers';
 
 export type EchoStage = 'greeting' | 'ehlo' | 'auth' | 'mail_from' | 'rcpt';
 

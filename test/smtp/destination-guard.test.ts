@@ -7,7 +7,7 @@ import {
   outboundPolicyFromEnv,
 } from '../../shared/smtp/destination-guard';
 import type { OutboundPolicy } from '../../shared/smtp/types';
-import { fakeResolver } from './helpers';
+import { fakeResolver } from '../support/smtp-helpers';
 
 const strict: OutboundPolicy = { allowedPorts: [25, 465, 587, 2525], allowedPrivateCidrs: [], allowPlaintext: false, acceptUntrustedCertificatesInAllowedCidrs: false };
 

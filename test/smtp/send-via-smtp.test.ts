@@ -6,7 +6,7 @@ import { sendViaSmtp, type SendViaSmtpOptions } from '../../shared/smtp/send-via
 import { isSmtpSendError, type SmtpSendError } from '../../shared/smtp/smtp-port';
 import { SmtpConnectionPool } from '../../shared/smtp/smtp-connection-pool';
 import type { SmtpServerSettings } from '../../shared/smtp/types';
-import { fakeResolver, makeCertificate, smtpReply, startRawServer, startSmtpServer, testPolicy, type RunningSmtpServer } from './helpers';
+import { fakeResolver, makeCertificate, smtpReply, startRawServer, startSmtpServer, testPolicy, type RunningSmtpServer } from '../support/smtp-helpers';
 
 const PASSWORD = 'send-secret-passw0rd';
 const tlsFixture = makeCertificate();

@@ -15,7 +15,7 @@ import {
   startSmtpServer,
   testPolicy,
   type RunningSmtpServer,
-} from './helpers';
+} from '../support/smtp-helpers';
 
 const PASSWORD = 'correct-horse-battery-9';
 const tlsFixture = makeCertificate();

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
-import { makeCertificate, smtpReply, startRawServer, type TlsFixture } from '../smtp/helpers';
+import { makeCertificate, smtpReply, startRawServer, type TlsFixture } from './smtp-helpers';
 
 /** The env variable through which the backend is told to trust an extra CA (a PEM file). */
 export const EXTRA_CA_ENV = 'SMTP_TLS_EXTRA_CA_FILE';

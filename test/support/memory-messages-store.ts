@@ -1,7 +1,7 @@
-import { AppError } from '../../../shared/errors';
-import { messageIdKey } from '../../../shared/mail/message-id';
-import { type IdempotencyClaim, isUnsettledOutbound, type MessagesStore } from '../../../shared/messages/messages-store';
-import type { MessageRecord, MessageStatus, Page } from '../../../shared/messages/model';
+import { AppError } from '../../shared/errors';
+import { messageIdKey } from '../../shared/mail/message-id';
+import { type IdempotencyClaim, isUnsettledOutbound, type MessagesStore } from '../../shared/messages/messages-store';
+import type { MessageRecord, MessageStatus, Page } from '../../shared/messages/model';
 import { copy, tick } from './tick';
 
 type ListName = string;

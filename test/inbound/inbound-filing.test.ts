@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startTestBackend, waitForDelivery, type TestBackend } from '../support/test-backend';
-import { deliver, deliverTo, fixture, getMessage, listAll, setUpCompany, SmtpRefused, uniqueMessageId } from './inbound-support';
+import { deliver, deliverTo, fixture, getMessage, listAll, setUpCompany, SmtpRefused, uniqueMessageId } from '../support/inbound-e2e';
 
 let api: TestBackend;
 

@@ -13,7 +13,7 @@ import { createS3BlobStore } from '../../shared/adapters/s3-blob-store';
 import type { BlobStore } from '../../shared/blob-store';
 import { INBOUND_RAW_PREFIX, sesEventFor } from '../../shared/messages/ses-receipt';
 import { startTestBackend, type TestBackend } from '../support/test-backend';
-import { fixture, getMessage, listAll, setUpCompany, uniqueMessageId, type Company } from './inbound-support';
+import { fixture, getMessage, listAll, setUpCompany, uniqueMessageId, type Company } from '../support/inbound-e2e';
 
 type Verdicts = NonNullable<Parameters<typeof sesEventFor>[0]['verdicts']>;
 

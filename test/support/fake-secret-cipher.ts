@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { SecretCipher } from '../../../shared/secrets/secret-cipher';
+import type { SecretCipher } from '../../shared/secrets/secret-cipher';
 
 /**
  * A SecretCipher whose ciphertexts are opaque handles: the plaintext never appears in them, and

@@ -1,4 +1,4 @@
-import type { RateLimiter } from '../../../shared/rate-limiter';
+import type { RateLimiter } from '../../shared/rate-limiter';
 
 /** Fixed-window counters in memory, on the clock the test controls. */
 export class MemoryRateLimiter implements RateLimiter {

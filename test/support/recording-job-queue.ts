@@ -1,4 +1,4 @@
-import type { JobQueue } from '../../../shared/job-queue';
+import type { JobQueue } from '../../shared/job-queue';
 
 /** A JobQueue that keeps what was enqueued; the test delivers jobs itself. */
 export class RecordingJobQueue<T> implements JobQueue<T> {

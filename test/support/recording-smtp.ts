@@ -1,5 +1,5 @@
-import { isSmtpSendError, type SmtpMessage, type SmtpSendResult } from '../../../shared/smtp/smtp-port';
-import type { SmtpServerSettings, SmtpTestResult } from '../../../shared/smtp/types';
+import { isSmtpSendError, type SmtpMessage, type SmtpSendResult } from '../../shared/smtp/smtp-port';
+import type { SmtpServerSettings, SmtpTestResult } from '../../shared/smtp/types';
 import { tick } from './tick';
 
 /** A stand-in for `testSmtpSettings`: records what it was given, answers as scripted. */

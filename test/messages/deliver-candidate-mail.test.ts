@@ -1,4 +1,4 @@
-import './quiet-logs';
+import '../support/quiet-logs';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { simpleParser } from 'mailparser';
@@ -11,14 +11,14 @@ import { newMessageId } from '../../shared/mail/message-id';
 import { classifySmtpFailure } from '../../shared/smtp/classify-smtp-reply';
 import { SmtpSendError } from '../../shared/smtp/smtp-port';
 import type { SmtpResultCode, SmtpStage } from '../../shared/smtp/types';
-import { FakeSecretCipher } from './fakes/fake-secret-cipher';
-import { MemoryBlobStore } from './fakes/memory-blob-store';
-import { MemoryMessagesStore } from './fakes/memory-messages-store';
-import { MemoryRateLimiter } from './fakes/memory-rate-limiter';
-import { MemorySettingsStore } from './fakes/memory-settings-store';
-import { RecordingDefaultProvider } from './fakes/recording-default-provider';
-import { RecordingJobQueue } from './fakes/recording-job-queue';
-import { RecordingSmtpSender, RecordingSmtpTester } from './fakes/recording-smtp';
+import { FakeSecretCipher } from '../support/fake-secret-cipher';
+import { MemoryBlobStore } from '../support/memory-blob-store';
+import { MemoryMessagesStore } from '../support/memory-messages-store';
+import { MemoryRateLimiter } from '../support/memory-rate-limiter';
+import { MemorySettingsStore } from '../support/memory-settings-store';
+import { RecordingDefaultProvider } from '../support/recording-default-provider';
+import { RecordingJobQueue } from '../support/recording-job-queue';
+import { RecordingSmtpSender, RecordingSmtpTester } from '../support/recording-smtp';
 
 const INBOUND_DOMAIN = 'inbound.recruiting.example';
 const DEFAULT_FROM = 'no-reply@mail.recruiting.example';

@@ -1,5 +1,5 @@
-import type { CandidatesStore } from '../../../shared/candidates/candidates-store';
-import type { Candidate } from '../../../shared/candidates/model';
+import type { CandidatesStore } from '../../shared/candidates/candidates-store';
+import type { Candidate } from '../../shared/candidates/model';
 import { copy, tick } from './tick';
 
 /** The CandidatesStore contract in memory: records, the address index and learned addresses. */

@@ -1,6 +1,6 @@
-import type { ScopeSettings } from '../../../shared/email-settings/model';
-import type { SettingsStore } from '../../../shared/email-settings/settings-store';
-import { AppError } from '../../../shared/errors';
+import type { ScopeSettings } from '../../shared/email-settings/model';
+import type { SettingsStore } from '../../shared/email-settings/settings-store';
+import { AppError } from '../../shared/errors';
 import { copy, tick } from './tick';
 
 /** The SettingsStore contract in memory, with the same conditions as the DynamoDB adapter. */

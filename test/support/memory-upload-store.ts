@@ -1,4 +1,4 @@
-import type { UploadStore } from '../../../shared/messages/attachment-uploads';
+import type { UploadStore } from '../../shared/messages/attachment-uploads';
 import type { MemoryBlobStore } from './memory-blob-store';
 
 /** The UploadStore contract in memory, over the same objects as a MemoryBlobStore. */

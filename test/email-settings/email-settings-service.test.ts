@@ -1,4 +1,4 @@
-import './quiet-logs';
+import '../support/quiet-logs';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
@@ -10,10 +10,10 @@ import {
   testScopeSettings,
 } from '../../shared/email-settings/email-settings-service';
 import { AppError } from '../../shared/errors';
-import { FakeSecretCipher } from './fakes/fake-secret-cipher';
-import { MemoryRateLimiter } from './fakes/memory-rate-limiter';
-import { MemorySettingsStore } from './fakes/memory-settings-store';
-import { RecordingSmtpTester } from './fakes/recording-smtp';
+import { FakeSecretCipher } from '../support/fake-secret-cipher';
+import { MemoryRateLimiter } from '../support/memory-rate-limiter';
+import { MemorySettingsStore } from '../support/memory-settings-store';
+import { RecordingSmtpTester } from '../support/recording-smtp';
 
 const INBOUND_DOMAIN = 'inbound.recruiting.example';
 const PASSWORD = 'correct horse battery staple';

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import type { BlobStore } from '../../../shared/blob-store';
+import type { BlobStore } from '../../shared/blob-store';
 import { tick } from './tick';
 
 /** The BlobStore contract in memory. */

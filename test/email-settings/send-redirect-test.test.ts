@@ -1,15 +1,15 @@
-import './quiet-logs';
+import '../support/quiet-logs';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { saveScopeSettings, type EmailSettingsDeps } from '../../shared/email-settings/email-settings-service';
 import { sendRedirectTest, type RedirectTestDeps } from '../../shared/email-settings/send-redirect-test';
 import { AppError } from '../../shared/errors';
 import { DefaultProviderError } from '../../shared/outbound/default-provider';
-import { FakeSecretCipher } from './fakes/fake-secret-cipher';
-import { MemoryRateLimiter } from './fakes/memory-rate-limiter';
-import { MemorySettingsStore } from './fakes/memory-settings-store';
-import { RecordingDefaultProvider } from './fakes/recording-default-provider';
-import { RecordingSmtpTester } from './fakes/recording-smtp';
+import { FakeSecretCipher } from '../support/fake-secret-cipher';
+import { MemoryRateLimiter } from '../support/memory-rate-limiter';
+import { MemorySettingsStore } from '../support/memory-settings-store';
+import { RecordingDefaultProvider } from '../support/recording-default-provider';
+import { RecordingSmtpTester } from '../support/recording-smtp';
 
 /** What SES itself says about an unverified identity: account, region and ARN included. */
 const SES_TEXT = 'Email address is not verified. The following identities failed the check in region EU-CENTRAL-1: arn:aws:ses:eu-central-1:123456789012:identity/mail.example';

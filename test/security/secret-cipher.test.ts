@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import { createKmsDataKeys } from '../../shared/adapters/kms-data-keys';
 import { createLocalDataKeys, loadOrCreateMasterKey } from '../../shared/adapters/local-data-keys';
 import { createEnvelopeCipher, type DataKeySource } from '../../shared/secrets/secret-cipher';
-import { FakeKmsClient } from './fakes/fake-kms-client';
+import { FakeKmsClient } from '../support/fake-kms-client';
 
 const SECRET = 'Pässwörd with spaces & symbols: 535 5.7.8 🔑';
 const context = { companyId: 'acme', scope: 'main', purpose: 'smtp-password' };

@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { DecryptCommand, GenerateDataKeyCommand } from '@aws-sdk/client-kms';
-import type { KmsLike } from '../../../shared/adapters/kms-data-keys';
+import type { KmsLike } from '../../shared/adapters/kms-data-keys';
 
 const kmsError = (name: string, message: string) => Object.assign(new Error(message), { name, $fault: 'client' });
 

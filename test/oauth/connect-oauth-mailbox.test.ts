@@ -2,7 +2,7 @@
  * The OAuth connect use case and the OAuth send wrapper with in-memory fakes: what is stored
  * for a state, expiry, flow mismatches, and the one refresh-and-retry of a refused token.
  */
-import './quiet-logs';
+import '../support/quiet-logs';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { completeOAuthConnect, startOAuthConnect, type OAuthConnectDeps } from '../../shared/email-settings/connect-oauth-mailbox';
@@ -12,10 +12,10 @@ import type { ProviderClient } from '../../shared/oauth/oauth-config';
 import { sendWithOAuth } from '../../shared/oauth/send-with-oauth';
 import { SmtpSendError } from '../../shared/smtp/smtp-port';
 import type { OAuthIdentity, SmtpServerSettings } from '../../shared/smtp/types';
-import { FakeSecretCipher } from './fakes/fake-secret-cipher';
-import { MemoryOAuthStateStore } from './fakes/memory-oauth-state-store';
-import { MemoryRateLimiter } from './fakes/memory-rate-limiter';
-import { MemorySettingsStore } from './fakes/memory-settings-store';
+import { FakeSecretCipher } from '../support/fake-secret-cipher';
+import { MemoryOAuthStateStore } from '../support/memory-oauth-state-store';
+import { MemoryRateLimiter } from '../support/memory-rate-limiter';
+import { MemorySettingsStore } from '../support/memory-settings-store';
 
 const REDIRECT = 'https://app.example.com/oauth/callback';
 

@@ -1,4 +1,4 @@
-import type { OAuthStateRecord, OAuthStateStore } from '../../../shared/oauth/oauth-state-store';
+import type { OAuthStateRecord, OAuthStateStore } from '../../shared/oauth/oauth-state-store';
 import { copy, tick } from './tick';
 
 /** The OAuthStateStore contract in memory: consumed once, only by its owner. */

@@ -1,11 +1,11 @@
-import './quiet-logs';
+import '../support/quiet-logs';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { newMessageRecord, type MessageRecord } from '../../shared/messages/model';
 import type { SendJob } from '../../shared/messages/send-job';
 import { sweepUnsettledMessages } from '../../shared/messages/sweep-unsettled-messages';
-import { MemoryMessagesStore } from './fakes/memory-messages-store';
-import { RecordingJobQueue } from './fakes/recording-job-queue';
+import { MemoryMessagesStore } from '../support/memory-messages-store';
+import { RecordingJobQueue } from '../support/recording-job-queue';
 
 const NOW = new Date('2026-11-27T12:00:00Z');
 const ago = (seconds: number) => new Date(NOW.getTime() - seconds * 1000).toISOString();

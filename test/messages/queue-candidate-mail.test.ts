@@ -1,4 +1,4 @@
-import './quiet-logs';
+import '../support/quiet-logs';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { AppError } from '../../shared/errors';
@@ -7,11 +7,11 @@ import { announceAttachmentUpload } from '../../shared/messages/attachment-uploa
 import { queueCandidateMail, type QueueMailDeps, type SendMessageInput } from '../../shared/messages/queue-candidate-mail';
 import type { SendJob } from '../../shared/messages/send-job';
 import { MAX_ATTACHMENTS_TOTAL_BYTES } from '../../shared/outbound/limits';
-import { MemoryUploadStore } from './fakes/memory-upload-store';
-import { MemoryBlobStore } from './fakes/memory-blob-store';
-import { MemoryCandidatesStore } from './fakes/memory-candidates-store';
-import { MemoryMessagesStore } from './fakes/memory-messages-store';
-import { RecordingJobQueue } from './fakes/recording-job-queue';
+import { MemoryUploadStore } from '../support/memory-upload-store';
+import { MemoryBlobStore } from '../support/memory-blob-store';
+import { MemoryCandidatesStore } from '../support/memory-candidates-store';
+import { MemoryMessagesStore } from '../support/memory-messages-store';
+import { RecordingJobQueue } from '../support/recording-job-queue';
 
 const MESSAGE_ID_DOMAIN = 'mail.recruiting.example';
 

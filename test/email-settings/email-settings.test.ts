@@ -11,8 +11,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { makeCertificate } from '../smtp/helpers';
-import { closedPort } from '../smtp/helpers';
+import { makeCertificate } from '../support/smtp-helpers';
+import { closedPort } from '../support/smtp-helpers';
 import { EXTRA_CA_ENV, startMailServer, startSilentServer, writeTrustedCa, type MailServer } from '../support/mail-servers';
 import { INBOUND_DOMAIN, secretForms, startTestBackend, type TestBackend } from '../support/test-backend';
 

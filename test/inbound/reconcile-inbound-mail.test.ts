@@ -1,10 +1,10 @@
-import './quiet-logs';
+import '../support/quiet-logs';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { InboundDelivery } from '../../shared/messages/file-inbound-mail';
 import { envelopeKey, filedMarkKey } from '../../shared/messages/inbound-filing-marks';
 import { recipientsFromHeaders, reconcileInboundMail, type StoredObject } from '../../shared/messages/reconcile-inbound-mail';
-import { MemoryBlobStore } from './fakes/memory-blob-store';
+import { MemoryBlobStore } from '../support/memory-blob-store';
 
 const NOW = new Date('2026-11-27T12:00:00Z');
 const minutesAgo = (minutes: number) => new Date(NOW.getTime() - minutes * 60_000);

@@ -1,4 +1,4 @@
-import type { DefaultProvider, DefaultProviderSendInput, DefaultProviderSendResult } from '../../../shared/outbound/default-provider';
+import type { DefaultProvider, DefaultProviderSendInput, DefaultProviderSendResult } from '../../shared/outbound/default-provider';
 import { tick } from './tick';
 
 /**
