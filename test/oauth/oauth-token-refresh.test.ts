@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ensureTable, startLocalDynamo, type LocalDynamo } from '../../infra/local/local-dynamodb';
+import type { LocalDynamo } from '../../infra/local/local-dynamodb';
+import { startLocalTable } from '../support/local-table';
 import { newScopeSettings } from '../../shared/email-settings/email-settings-service';
 import type { ScopeSettings } from '../../shared/email-settings/model';
 import { createOAuthAccessTokens, refreshTokenContext } from '../../shared/oauth/oauth-access-tokens';
@@ -25,15 +26,7 @@ let documentClient: ReturnType<typeof import('../../shared/adapters/dynamodb').g
 const cipher = new FakeSecretCipher();
 
 before(async () => {
-  dynamo = await startLocalDynamo();
-  await ensureTable(dynamo.endpoint, TABLE);
-  Object.assign(process.env, {
-    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-    AWS_REGION: 'eu-central-1',
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
-    TABLE_NAME: TABLE,
-  });
+  dynamo = await startLocalTable(TABLE);
   auth = await startLocalAuthorizationServer({ microsoft: MS, google: { clientId: 'g', clientSecret: 'g' } });
   adapters = await import('../../shared/adapters/dynamodb-oauth-stores');
   settingsStore = (await import('../../shared/adapters/dynamodb-settings-store')).createDynamoSettingsStore();

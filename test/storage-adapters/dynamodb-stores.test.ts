@@ -12,7 +12,8 @@ import type { SettingsStore } from '../../shared/email-settings/settings-store';
 import { AppError } from '../../shared/errors';
 import type { MessagesStore } from '../../shared/messages/messages-store';
 import { type MessageRecord, newMessageRecord } from '../../shared/messages/model';
-import { ensureTable, type LocalDynamo, startLocalDynamo } from '../../infra/local/local-dynamodb';
+import type { LocalDynamo } from '../../infra/local/local-dynamodb';
+import { startLocalTable } from '../support/local-table';
 
 const TABLE = 'recruiting-mail-adapters-test';
 
@@ -24,16 +25,7 @@ let createRateLimiter: typeof import('../../shared/adapters/dynamodb-rate-limite
 let documentClient: ReturnType<typeof import('../../shared/adapters/dynamodb').getDocumentClient>;
 
 before(async () => {
-  dynamo = await startLocalDynamo();
-  await ensureTable(dynamo.endpoint, TABLE);
-  Object.assign(process.env, {
-    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-    AWS_REGION: 'eu-central-1',
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
-    TABLE_NAME: TABLE,
-  });
-  delete process.env.AWS_PROFILE;
+  dynamo = await startLocalTable(TABLE);
   const { getDocumentClient } = await import('../../shared/adapters/dynamodb');
   const { createDynamoSettingsStore } = await import('../../shared/adapters/dynamodb-settings-store');
   const { createDynamoCandidatesStore } = await import('../../shared/adapters/dynamodb-candidates-store');
