@@ -6,6 +6,7 @@ import { isUnsettledOutbound, type MessagesStore } from '../messages/messages-st
 import type { MessageRecord, Page } from '../messages/model';
 import { TABLE_LAYOUT } from '../table-layout';
 import { getDocumentClient, isConditionFailure, putIfAbsent, tableName } from './dynamodb';
+import { ENTITY_ID_PATTERN } from '../entity-id';
 
 const messageKey = (id: string) => ({ pk: `MESSAGE#${id}`, sk: 'MESSAGE' });
 const conversationKey = (companyId: string, candidateId: string | null) =>
@@ -199,7 +200,6 @@ function decodeCursor(cursor: string | undefined, pk: string): Record<string, un
   throw new AppError('VALIDATION_FAILED', 'Invalid cursor', [{ path: 'query.cursor', message: 'is not a cursor of this list' }]);
 }
 
-const CURSOR_MESSAGE_ID = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/;
 const CURSOR_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/;
 
 function isCursorKey(key: unknown, listKey: string): key is Record<string, string> {
@@ -209,7 +209,7 @@ function isCursorKey(key: unknown, listKey: string): key is Record<string, strin
   const { pk, sk, gsi1pk, gsi1sk } = record;
   if (gsi1pk !== listKey || sk !== 'MESSAGE' || typeof pk !== 'string' || typeof gsi1sk !== 'string') return false;
   const id = pk.startsWith('MESSAGE#') ? pk.slice('MESSAGE#'.length) : '';
-  if (!CURSOR_MESSAGE_ID.test(id)) return false;
+  if (!ENTITY_ID_PATTERN.test(id)) return false;
   const separator = gsi1sk.lastIndexOf('#');
   return separator > 0 && gsi1sk.slice(separator + 1) === id && CURSOR_TIMESTAMP.test(gsi1sk.slice(0, separator));
 }

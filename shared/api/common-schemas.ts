@@ -1,5 +1,6 @@
 import './zod';
 import * as z from 'zod';
+import { ENTITY_ID_PATTERN } from '../entity-id';
 
 /** No control characters (CR/LF above all): such a value could smuggle a mail header. */
 export const singleLine = (max: number) =>
@@ -21,7 +22,7 @@ export const scopeId = z
 
 export const entityId = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/, 'must be 1-128 letters, digits or . _ : @ -')
+  .regex(ENTITY_ID_PATTERN, 'must be 1-128 letters, digits or . _ : @ -')
   .openapi({ example: 'cand-123' });
 
 export const ErrorBody = z

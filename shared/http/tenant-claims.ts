@@ -19,11 +19,13 @@
  * ignored (a token may carry roles of other products). Any other type is refused.
  */
 import { AppError } from '../errors';
+import { ENTITY_ID_PATTERN } from '../entity-id';
 
 export const ROLES = ['admin', 'recruiter'] as const;
 export type Role = (typeof ROLES)[number];
 
-export const COMPANY_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/;
+/** Company ids follow the storage-key id rule. */
+export const COMPANY_ID_PATTERN = ENTITY_ID_PATTERN;
 const FLATTENED_NON_STRINGS = new Set(['null', 'true', 'false', 'undefined']);
 
 /** The company id from the claim, or a 401 saying what is wrong with it. */

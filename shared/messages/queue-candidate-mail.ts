@@ -16,6 +16,7 @@ import type { MessagesStore } from './messages-store';
 import { newMessageRecord, type MessageRecord, type StoredAttachment } from './model';
 import type { SendJob } from './send-job';
 import { bodyFields } from './message-body';
+import { ENTITY_ID_PATTERN } from '../entity-id';
 
 export interface QueueMailDeps {
   candidates: CandidatesStore;
@@ -176,7 +177,7 @@ async function resolveThreading(
   if (!inReplyTo) return { inReplyTo: null, references: [] };
   if (!inReplyTo.includes('@')) {
     // Only an id of ours can be looked up (anything else would make a key storage refuses).
-    const parent = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/.test(inReplyTo) ? await deps.messages.get(inReplyTo) : null;
+    const parent = ENTITY_ID_PATTERN.test(inReplyTo) ? await deps.messages.get(inReplyTo) : null;
     if (!parent || parent.companyId !== companyId || !parent.messageIdHeader) {
       throw new AppError('VALIDATION_FAILED', 'Unknown message to reply to', [{ path: 'inReplyTo', message: 'is not a message of this company' }]);
     }
