@@ -1,7 +1,7 @@
 /**
- * Handler cold start: each Lambda entry is bundled with exactly the options the CDK construct
- * gives NodejsFunction (read from infra/constructs/function-with-log-group.ts, source map
- * included) and imported in a fresh Node process per sample, run with the construct's
+ * Handler cold start: each Lambda entry is bundled by the function the CDK construct bundles
+ * with (infra/bundling/function-bundle.ts: same options, code splitting and source maps
+ * included) and imported in a fresh Node process per sample, run with the functions'
  * `NODE_OPTIONS`. The empty handler, bundled and run the same way, is the baseline: what Node
  * itself costs before any of our code runs; "over empty" is the figure issue 12 quotes.
  */
@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Metafile } from 'esbuild';
-import { CONSTRUCT_FILE, readDeployedBundling } from './deployed-bundling';
+import { FUNCTION_NODE_OPTIONS, bundleFunction } from '../infra/bundling/function-bundle';
 import { median, ms, printSkip, printTable, bytes, type Cell } from './report';
 
 const run = promisify(execFile);
@@ -90,48 +90,62 @@ export async function benchColdStart(root: string, tempRoot: string): Promise<vo
     return;
   }
   try {
-    await measureBundles(esbuild, root, tempRoot);
+    await measureBundles(root, tempRoot);
   } finally {
     // The esbuild service is a child process: stop it so the bench leaves nothing running.
     await esbuild.stop();
   }
 }
 
-/** The packages (or our top-level folders) that take most of the bundle, largest first. */
-function heaviestPackages(metafile: Metafile, outfile: string, root: string, count = 6): string {
-  const output = metafile.outputs[path.relative(root, outfile)] ?? Object.values(metafile.outputs).find((candidate) => candidate.entryPoint !== undefined);
-  if (output === undefined) return '-';
+/** The output files (relative to the project root) that loading `index.mjs` loads: its static import closure. */
+function loadedAtStart(metafile: Metafile, outdir: string, root: string): string[] {
+  const index = path.relative(root, path.join(outdir, 'index.mjs'));
+  const loaded = new Set<string>();
+  const visit = (file: string) => {
+    if (loaded.has(file) || metafile.outputs[file] === undefined) return;
+    loaded.add(file);
+    for (const imported of metafile.outputs[file].imports) if (imported.kind === 'import-statement') visit(imported.path);
+  };
+  visit(index);
+  return [...loaded];
+}
+
+/** The packages (or our top-level folders) that take most of the given output files, largest first. */
+function heaviestPackages(metafile: Metafile, files: string[], count = 6): string {
   const byPackage = new Map<string, number>();
-  for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
-    const inPackage = input.split('node_modules/').at(-1)!;
-    const parts = inPackage.split('/');
-    const name = inPackage === input ? parts.slice(0, 2).join('/') : parts[0].startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0];
-    byPackage.set(name, (byPackage.get(name) ?? 0) + bytesInOutput);
+  for (const file of files) {
+    for (const [input, { bytesInOutput }] of Object.entries(metafile.outputs[file].inputs)) {
+      const inPackage = input.split('node_modules/').at(-1)!;
+      const parts = inPackage.split('/');
+      const name = inPackage === input ? parts.slice(0, 2).join('/') : parts[0].startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0];
+      byPackage.set(name, (byPackage.get(name) ?? 0) + bytesInOutput);
+    }
   }
   return [...byPackage.entries()]
+    .filter(([, size]) => size > 0)
     .sort((a, b) => b[1] - a[1])
     .slice(0, count)
     .map(([name, size]) => `${name} ${bytes(size)}`)
     .join(', ');
 }
 
+const sizeOf = (root: string, files: string[]): number => files.reduce((sum, file) => sum + statSync(path.join(root, file)).size, 0);
+
 const signed = (value: number): string => (Number.isFinite(value) ? `${value >= 0 ? '+' : ''}${ms(value)}` : '-');
 
-async function measureBundles(esbuild: typeof import('esbuild'), root: string, tempRoot: string): Promise<void> {
+async function measureBundles(root: string, tempRoot: string): Promise<void> {
   const tempDir = path.join(tempRoot, 'cold-start');
   mkdirSync(tempDir, { recursive: true });
-  const bundling = await readDeployedBundling(root);
   const probe = path.join(tempDir, 'probe.mjs');
   writeFileSync(probe, PROBE);
   const emptyEntry = path.join(tempDir, 'empty-handler.ts');
   writeFileSync(emptyEntry, 'export const handler = async () => ({ statusCode: 200 });\n');
-  const env = { ...handlerEnvironment(tempDir), ...(bundling.nodeOptions === undefined ? {} : { NODE_OPTIONS: bundling.nodeOptions }) };
+  const env = { ...handlerEnvironment(tempDir), NODE_OPTIONS: FUNCTION_NODE_OPTIONS };
 
-  const targets: Array<{ name: string; file: string; old?: number; goal?: number }> = [{ name: '(empty handler)', file: emptyEntry }];
-  const notes: string[] = [`as deployed (from ${CONSTRUCT_FILE}): ${bundling.summary}`, ...bundling.gaps.map((gap) => `differs from AWS: ${gap}`)];
+  const targets: Array<{ name: string; entry: string; old?: number; goal?: number }> = [{ name: '(empty handler)', entry: emptyEntry }];
+  const notes: string[] = [`as deployed: bundled by infra/bundling/function-bundle.ts (the construct's bundler), NODE_OPTIONS '${FUNCTION_NODE_OPTIONS}'`];
   for (const { entry, old, goal } of ENTRIES) {
-    const file = path.join(root, entry);
-    if (existsSync(file)) targets.push({ name: entry, file, old, goal });
+    if (existsSync(path.join(root, entry))) targets.push({ name: entry, entry, old, goal });
     else notes.push(`${entry}: missing, skipped`);
   }
 
@@ -139,19 +153,24 @@ async function measureBundles(esbuild: typeof import('esbuild'), root: string, t
   const heaviest: string[] = [];
   let baseline: Sample | undefined;
   for (const [index, target] of targets.entries()) {
-    const outfile = path.join(tempDir, `bundle-${index}`, bundling.outFileName);
+    const outdir = path.join(tempDir, `bundle-${index}`);
+    const outfile = path.join(outdir, 'index.mjs');
     const buildStarted = performance.now();
+    let atStart: string[];
+    let onDemand: string[];
     try {
-      const result = await esbuild.build({ ...bundling.esbuild, entryPoints: [target.file], outfile, absWorkingDir: root, logLevel: 'silent', metafile: true });
-      if (index > 0) heaviest.push(`${target.name}: ${heaviestPackages(result.metafile, outfile, root)}`);
+      const { metafile } = await bundleFunction(target.entry, outdir);
+      const code = Object.keys(metafile.outputs).filter((file) => file.endsWith('.mjs'));
+      atStart = loadedAtStart(metafile, outdir, root);
+      onDemand = code.filter((file) => !atStart.includes(file));
+      if (index > 0) heaviest.push(`${target.name}: ${heaviestPackages(metafile, atStart)}`);
     } catch (error) {
-      rows.push([target.name, 'build failed', ...Array(9).fill('-')]);
+      rows.push([target.name, 'build failed', ...Array(10).fill('-')]);
       notes.push(`${target.name}: ${String((error as Error).message).split('\n')[0]}`);
       continue;
     }
     const buildMs = performance.now() - buildStarted;
-    const mapFile = `${outfile}.map`;
-    const mapSize = existsSync(mapFile) ? bytes(statSync(mapFile).size) : '-';
+    const mapSize = bytes(sizeOf(root, atStart.map((file) => `${file}.map`).filter((file) => existsSync(path.join(root, file)))));
     const samples: Sample[] = [];
     let failure: string | undefined;
     for (let sample = 0; sample < SAMPLES; sample += 1) {
@@ -166,7 +185,7 @@ async function measureBundles(esbuild: typeof import('esbuild'), root: string, t
       }
     }
     if (failure !== undefined) {
-      rows.push([target.name, bytes(statSync(outfile).size), mapSize, ms(buildMs), 'import failed', ...Array(6).fill('-')]);
+      rows.push([target.name, bytes(sizeOf(root, atStart)), bytes(sizeOf(root, onDemand)), mapSize, ms(buildMs), 'import failed', ...Array(6).fill('-')]);
       notes.push(`${target.name}: ${failure.trim()}`);
       continue;
     }
@@ -176,7 +195,8 @@ async function measureBundles(esbuild: typeof import('esbuild'), root: string, t
     const overEmpty = baseline === undefined || index === 0 ? Number.NaN : sampleP50.importMs - baseline.importMs;
     rows.push([
       target.name,
-      bytes(statSync(outfile).size),
+      bytes(sizeOf(root, atStart)),
+      bytes(sizeOf(root, onDemand)),
       mapSize,
       ms(buildMs),
       ms(sampleP50.importMs),
@@ -195,10 +215,15 @@ async function measureBundles(esbuild: typeof import('esbuild'), root: string, t
     'cpu over empty = user+system CPU of the import minus the empty handler\'s (steadier than wall time on a busy machine);',
     `ready = from process start to the handler exported. Dummy env (nothing contacted). Load average now: ${load} on ${os.cpus().length} CPU(s).`,
   );
-  notes.push('largest parts of each bundle (bytes of minified output by package; what the import has to compile, if not run):', ...heaviest.map((line) => `  ${line}`));
+  notes.push(
+    'at start = index.mjs and the chunks it imports statically (what a cold start compiles); on demand = chunks loaded by a request that needs them;',
+    'map = source maps of the files loaded at start (Node reads them as it loads each file).',
+    'largest parts of what loads at start (bytes of minified output by package):',
+    ...heaviest.map((line) => `  ${line}`),
+  );
   printTable(
     SECTION,
-    ['handler', 'bundle', 'map', 'build', 'import p50', 'over empty', 'old', 'change', 'goal', 'cpu over empty', 'ready p50'],
+    ['handler', 'at start', 'on demand', 'map', 'build', 'import p50', 'over empty', 'old', 'change', 'goal', 'cpu over empty', 'ready p50'],
     rows,
     notes,
   );

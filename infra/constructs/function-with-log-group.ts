@@ -1,26 +1,26 @@
 /**
- * Every Lambda of the backend is built here, so that runtime, architecture, tracing, bundling,
- * source maps and log retention are fixed in one place (after Powertools' example app), and
+ * Every Lambda of the backend is built here, so that runtime, architecture, tracing, bundling
+ * (infra/bundling/function-bundle.ts) and log retention are fixed in one place (after
+ * Powertools' example app), and
  * the `bind*` methods set a function's environment variable and its least-privilege grant in
  * one call.
  */
-import path from 'node:path';
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { AssetHashType, DockerImage, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import type { BundlingOptions, ILocalBundling } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IVpc, ISecurityGroup, SubnetSelection } from 'aws-cdk-lib/aws-ec2';
 import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
-import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, Code, Function as LambdaFunction, Runtime, RuntimeFamily, Tracing } from 'aws-cdk-lib/aws-lambda';
 import type { IDestination } from 'aws-cdk-lib/aws-lambda';
-import { LogLevel, NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { NagSuppressions } from 'cdk-nag';
 import type { Construct } from 'constructs';
+import { FUNCTION_HANDLER, FUNCTION_NODE_OPTIONS, FUNCTION_RUNTIME, PROJECT_ROOT, bundleFunctionSync } from '../bundling/function-bundle';
 
-/** The repository root: entries are given relative to it (`functions/platform/api.ts`). */
-export const PROJECT_ROOT = path.resolve(import.meta.dirname, '..', '..');
+export { PROJECT_ROOT };
 
 export interface FunctionNetwork {
   readonly vpc: IVpc;
@@ -75,7 +75,25 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 }
 
-export class FunctionWithLogGroup extends NodejsFunction {
+/**
+ * How CDK bundles one function: locally (never in Docker) by bundleFunction. The entry is a
+ * field so that it is part of CDK's bundling cache key: each function gets its own bundle.
+ */
+class FunctionBundling implements BundlingOptions {
+  /** Required by the type, never pulled: local bundling either succeeds or throws. */
+  readonly image = DockerImage.fromRegistry('dummy');
+  readonly local: ILocalBundling;
+
+  constructor(readonly entry: string) {
+    this.local = { tryBundle: (outputDir) => (bundleFunctionSync(entry, outputDir), true) };
+  }
+}
+
+/** As with NodejsFunction, the asset is the bundle's output, hashed after bundling. */
+const bundledCode = (entry: string): Code =>
+  Code.fromAsset(PROJECT_ROOT, { assetHashType: AssetHashType.OUTPUT, bundling: new FunctionBundling(entry) });
+
+export class FunctionWithLogGroup extends LambdaFunction {
   constructor(scope: Construct, id: string, props: FunctionWithLogGroupProps) {
     const logGroup = new LogGroup(scope, `${id}Logs`, {
       retention: props.defaults.logRetention,
@@ -88,12 +106,10 @@ export class FunctionWithLogGroup extends NodejsFunction {
       description: `Execution role of ${props.entry}`,
     });
     super(scope, id, {
-      entry: path.join(PROJECT_ROOT, props.entry),
-      handler: 'handler',
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
+      code: bundledCode(props.entry),
+      handler: FUNCTION_HANDLER,
       description: props.description,
-      runtime: Runtime.NODEJS_22_X,
+      runtime: new Runtime(FUNCTION_RUNTIME, RuntimeFamily.NODEJS),
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? 512,
       timeout: props.timeout ?? Duration.seconds(10),
@@ -103,25 +119,8 @@ export class FunctionWithLogGroup extends NodejsFunction {
       environment: {
         ...props.defaults.environment,
         POWERTOOLS_SERVICE_NAME: props.serviceName,
-        NODE_OPTIONS: '--enable-source-maps',
+        NODE_OPTIONS: FUNCTION_NODE_OPTIONS,
         ...props.environment,
-      },
-      bundling: {
-        // Bundling runs with the local esbuild, never in Docker.
-        forceDockerBundling: false,
-        format: OutputFormat.ESM,
-        mainFields: ['module', 'main'],
-        target: 'node22',
-        minify: true,
-        logLevel: LogLevel.WARNING,
-        sourceMap: true,
-        sourceMapMode: SourceMapMode.DEFAULT,
-        sourcesContent: false,
-        // The code is tested against the SDK version locked in package-lock.json; the
-        // runtime's bundled copy lags behind and changes underneath us.
-        bundleAwsSDK: true,
-        // CommonJS dependencies (nodemailer, mailparser…) call require() on built-ins.
-        banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
       },
       vpc: props.network?.vpc,
       vpcSubnets: props.network?.vpcSubnets,

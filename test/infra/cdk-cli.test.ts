@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -35,6 +35,33 @@ function synth(context: string[]) {
   return { ...run, outdir };
 }
 
+/**
+ * Every Lambda's asset is a split bundle Lambda can load: `index.mjs` exporting `handler`, and
+ * chunks that all parse and link (a chunk only a later request loads must not fail then).
+ */
+function assertFunctionAssetsLoad(outdir: string, template: { Resources: Record<string, { Type: string; Properties: any }> }): void {
+  const functions = Object.values(template.Resources).filter((resource) => resource.Type === 'AWS::Lambda::Function' && resource.Properties.Handler === 'index.handler');
+  assert.ok(functions.length >= 8, `expected the backend's functions, found ${functions.length}`);
+  for (const fn of functions) {
+    const asset = join(outdir, `asset.${String(fn.Properties.Code.S3Key).replace(/\.zip$/, '')}`);
+    assert.ok(existsSync(join(asset, 'index.mjs')), `${asset}/index.mjs`);
+    const chunks = existsSync(join(asset, 'chunks')) ? readdirSync(join(asset, 'chunks')).filter((name) => name.endsWith('.mjs')) : [];
+    const load = [
+      `const { handler } = await import(${JSON.stringify(join(asset, 'index.mjs'))});`,
+      "if (typeof handler !== 'function') throw new Error('no handler export');",
+      `for (const chunk of ${JSON.stringify(chunks.map((name) => join(asset, 'chunks', name)))}) await import(chunk);`,
+    ].join('\n');
+    // The function's own environment; values CloudFormation resolves at deploy get stand-ins.
+    const variables = Object.entries((fn.Properties.Environment?.Variables ?? {}) as Record<string, unknown>).map(([name, value]) => [
+      name,
+      typeof value === 'string' ? value : name.endsWith('_URL') ? 'https://sqs.eu-central-1.amazonaws.com/000000000000/resolved-at-deploy' : 'resolved-at-deploy',
+    ]);
+    const env = { PATH: process.env.PATH, AWS_REGION: 'eu-central-1', ...Object.fromEntries(variables) };
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', load], { encoding: 'utf8', env, timeout: 60_000 });
+    assert.equal(run.status, 0, `${fn.Properties.Description} (${Object.keys(env).join(" ")}): ${run.stderr.slice(-600)}`);
+  }
+}
+
 describe('npx cdk synth (the CLI, offline, without credentials)', () => {
   it('synthesizes the README example', () => {
     const run = synth(README_CONTEXT);
@@ -45,6 +72,7 @@ describe('npx cdk synth (the CLI, offline, without credentials)', () => {
       (resource) => resource.Type === 'AWS::SES::ReceiptRule',
     );
     assert.deepEqual(rules[0].Properties.Rule?.Recipients, ['inbound.acme-recruiting.com']);
+    assertFunctionAssetsLoad(run.outdir, template);
   });
 
   it('refuses a synth without context (a real deployment needs real values), listing what to pass', () => {
