@@ -2,7 +2,7 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { createPowertoolsMetrics } from '../../shared/adapters/powertools-metrics';
-import { deliverMailDeps } from '../../shared/composition/messages-deps';
+import { deliverMailDeps } from '../../shared/composition/deliver-mail-deps';
 import { sendWorkerFunctionConfig } from '../../shared/config/function-configs';
 import { logger } from '../../shared/logger';
 import { deliverCandidateMail } from '../../shared/messages/deliver-candidate-mail';

@@ -2,7 +2,7 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { createDynamoMessagesStore } from '../../shared/adapters/dynamodb-messages-store';
 import { createPowertoolsMetrics } from '../../shared/adapters/powertools-metrics';
-import { sendQueueOf } from '../../shared/composition/messages-deps';
+import { sendQueueOf } from '../../shared/composition/send-queue';
 import { sweepFunctionConfig } from '../../shared/config/function-configs';
 import { logger } from '../../shared/logger';
 import { type SweepLimits, type SweepReport, sweepUnsettledMessages } from '../../shared/messages/sweep-unsettled-messages';

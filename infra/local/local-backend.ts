@@ -6,7 +6,7 @@ import { createS3BlobStore } from '../../shared/adapters/s3-blob-store';
 import type { ApiFunction } from '../../functions/routes';
 import { InProcessQueue, registerInProcessQueue } from '../../shared/adapters/in-process-queue';
 import { SMTP_ALLOWED_PORTS } from '../../shared/smtp-allowed-ports';
-import { LOCAL_SEND_QUEUE } from '../../shared/composition/messages-deps';
+import { LOCAL_SEND_QUEUE } from '../../shared/composition/send-queue';
 import { intEnv, optionalEnv } from '../../shared/config';
 import { DEFAULT_CORS_ALLOWED_ORIGINS, parseCorsOrigins } from '../../shared/http/cors-policy';
 import { localLambdaContext } from './lambda-context';

@@ -1,12 +1,15 @@
-import { secretsManagerClientSecrets } from '../adapters/secrets-manager-client-secrets';
 import type { SecretsConfig } from '../config/concerns';
 import type { ClientSecretSource } from '../oauth/oauth-config';
+import { onFirstUse } from './on-first-use';
 
 /**
- * On AWS the OAuth client secrets come from Secrets Manager (`OAUTH_CLIENT_SECRETS_ARN`);
- * locally from OAUTH_MICROSOFT_CLIENT_SECRET / OAUTH_GOOGLE_CLIENT_SECRET (the OAuth config).
+ * On AWS the OAuth client secrets come from Secrets Manager (`OAUTH_CLIENT_SECRETS_ARN`), its
+ * client loaded with the first sign-in or send that needs a secret; locally from
+ * OAUTH_MICROSOFT_CLIENT_SECRET / OAUTH_GOOGLE_CLIENT_SECRET (the OAuth config).
  */
 export function clientSecretsOf(secrets: SecretsConfig): ClientSecretSource | undefined {
   const arn = secrets.oauthClientSecretsArn;
-  return arn ? secretsManagerClientSecrets(arn) : undefined;
+  if (!arn) return undefined;
+  const source = onFirstUse(async () => (await import('../adapters/secrets-manager-client-secrets')).secretsManagerClientSecrets(arn));
+  return async (provider) => (await source.get())(provider);
 }

@@ -14,11 +14,16 @@ import { clientSecretsOf } from './oauth-client-secrets';
 export function oauthDeps(
   config: { tableName: string; secrets: SecretsConfig; oauth: OAuthEnvConfig },
   cipher: SecretCipher,
+  oauth: OAuthSettings = oauthSettingsOf(config),
 ): { oauth: OAuthSettings; oauthStates: OAuthStateStore; oauthTokens: OAuthAccessTokens } {
-  const oauth = oauthSettingsFromEnv(clientSecretsOf(config.secrets), config.oauth);
   return {
     oauth,
     oauthStates: createDynamoOAuthStateStore(undefined, config.tableName),
     oauthTokens: createOAuthAccessTokens({ settings: oauth, cipher, tokenStore: createDynamoOAuthTokenStore(undefined, config.tableName), now: () => new Date() }),
   };
+}
+
+/** The OAuth2 clients of the configuration; a bad OAuth variable throws here, naming it. */
+export function oauthSettingsOf(config: { secrets: SecretsConfig; oauth: OAuthEnvConfig }): OAuthSettings {
+  return oauthSettingsFromEnv(clientSecretsOf(config.secrets), config.oauth);
 }

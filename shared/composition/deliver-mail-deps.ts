@@ -1,0 +1,60 @@
+import { createDynamoMessagesStore } from '../adapters/dynamodb-messages-store';
+import { createDynamoSettingsStore } from '../adapters/dynamodb-settings-store';
+import type { BlobStore } from '../blob-store';
+import type { SendWorkerFunctionConfig } from '../config/function-configs';
+import type { JobQueue } from '../job-queue';
+import type { DeliverMailDeps } from '../messages/deliver-candidate-mail';
+import type { SendJob } from '../messages/send-job';
+import type { DefaultProvider } from '../outbound/default-provider';
+import { parseSingleAddress } from '../outbound/address';
+import type { SecretCipher } from '../secrets/secret-cipher';
+import type { SendSmtp } from '../smtp/smtp-port';
+import { messageIdDomainOf } from './message-id-domain';
+import { oauthSettingsOf } from './oauth-deps';
+import { loadedOnFirstCall, onFirstUse } from './on-first-use';
+import { assertSecretKeyConfigured } from './secret-key-configured';
+
+/**
+ * The delivery use case wired from the send worker's configuration, and `endBatch`, which the
+ * worker calls after each SQS batch. A message goes either through the company's server or
+ * through SES: each way's code (nodemailer's connection, the pool, OAuth2 and KMS; the SES
+ * client) is loaded with the first message that takes it, not at cold start, and so are S3
+ * (only large bodies and attachments are there) and the queue (only retries are enqueued). A
+ * missing key or a bad OAuth variable still stops the function at start-up.
+ */
+export function deliverMailDeps(config: SendWorkerFunctionConfig): DeliverMailDeps & { endBatch(): Promise<void> } {
+  const table = config.storage.tableName;
+  assertSecretKeyConfigured(config.secrets);
+  const oauth = oauthSettingsOf(config);
+  const smtp = onFirstUse(async () => (await import('./smtp-sending')).smtpSending(config, oauth));
+  const cipher = loadedOnFirstCall<SecretCipher>(async () => (await smtp.get()).cipher);
+  const sendSmtp: SendSmtp = async (settings, message) => (await smtp.get()).sendSmtp(settings, message);
+  const defaultProvider = loadedOnFirstCall<DefaultProvider>(async () =>
+    // The queue retries with backoff; SDK retries could resend a message SES already took.
+    (await import('../adapters/ses-default-provider')).createSesDefaultProvider({ maxAttempts: 1 }),
+  );
+  const blobs = loadedOnFirstCall<BlobStore>(async () => (await import('../adapters/s3-blob-store')).createS3BlobStore(config.storage.mailBucket));
+  const queue = loadedOnFirstCall<JobQueue<SendJob>>(async () => (await import('./send-queue')).sendQueueOf(config.send));
+  return {
+    async endBatch() {
+      await smtp.loaded()?.endBatch();
+    },
+    messages: createDynamoMessagesStore(undefined, table),
+    settings: createDynamoSettingsStore(undefined, table),
+    cipher,
+    blobs,
+    sendSmtp,
+    defaultProvider,
+    queue,
+    inboundDomain: config.mail.inboundDomain,
+    defaultFromAddress: parseSingleAddress(config.mail.defaultFromAddress, 'DEFAULT_FROM_ADDRESS'),
+    messageIdDomain: messageIdDomainOf(config.mail),
+    retry: {
+      maxSmtpAttempts: config.send.maxSmtpAttempts,
+      maxDefaultAttempts: config.send.maxDefaultAttempts,
+      baseDelaySeconds: config.send.baseDelaySeconds,
+    },
+    leaseSeconds: config.send.leaseSeconds,
+    now: () => new Date(),
+  };
+}
