@@ -7,13 +7,10 @@
  * uses its own company and at most three tests.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { makeCertificate } from '../support/smtp-helpers';
 import { closedPort } from '../support/smtp-helpers';
-import { EXTRA_CA_ENV, startMailServer, startSilentServer, writeTrustedCa, type MailServer } from '../support/mail-servers';
+import { startMailServer, startSilentServer, trustedCaFixture, type MailServer, type TrustedCaFixture } from '../support/mail-servers';
 import { INBOUND_DOMAIN, secretForms, startTestBackend, type TestBackend } from '../support/test-backend';
 
 const PASSWORD = 'Tr0ub4dor&3-e2e-secret';
@@ -28,7 +25,7 @@ let untrusted: MailServer;
 let noAuth: MailServer;
 let noStartTls: MailServer;
 let silent: Awaited<ReturnType<typeof startSilentServer>>;
-let fixtureDir: string;
+let tls: TrustedCaFixture;
 
 const smtpBody = (server: { port: number }, security: 'ssl' | 'starttls', extra: Record<string, unknown> = {}) => ({
   host: '127.0.0.1',
@@ -40,8 +37,7 @@ const smtpBody = (server: { port: number }, security: 'ssl' | 'starttls', extra:
 });
 
 before(async () => {
-  fixtureDir = mkdtempSync(join(tmpdir(), 'e2e-settings-tls-'));
-  const tls = writeTrustedCa(fixtureDir);
+  tls = trustedCaFixture('e2e-settings-tls-');
   starttls = await startMailServer({ security: 'starttls', tls, users: { [USER]: PASSWORD }, senderMustBeLogin: true });
   noAuth = await startMailServer({ security: 'starttls', tls, users: {}, noAuth: true });
   noStartTls = await startMailServer({ security: 'starttls', tls, users: { [USER]: PASSWORD }, noStartTls: true });
@@ -53,17 +49,14 @@ before(async () => {
     SMTP_ALLOWED_PORTS: '*',
     SMTP_TESTS_PER_MINUTE: String(TESTS_PER_MINUTE),
     EGRESS_IPS: EGRESS_IPS.join(','),
-    [EXTRA_CA_ENV]: tls.caFile,
-    // Local mode accepts untrusted certificates of local servers by default; these tests keep
-    // certificate checking on and trust the fixture CA instead, as a customer's private CA would be.
-    SMTP_TLS_ACCEPT_UNTRUSTED_IN_ALLOWED_CIDRS: 'false',
+    ...tls.backendEnv,
   });
 });
 
 after(async () => {
   await api?.stop();
   await Promise.all([starttls?.close(), ssl?.close(), untrusted?.close(), noAuth?.close(), noStartTls?.close(), silent?.close()]);
-  rmSync(fixtureDir, { recursive: true, force: true });
+  tls?.remove();
 });
 
 const fieldPaths = (body: any): string[] => (body?.error?.details ?? []).map((issue: { path: string }) => issue.path);

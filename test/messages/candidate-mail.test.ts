@@ -5,11 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { EXTRA_CA_ENV, startMailServer, writeTrustedCa, type MailServer, type ReceivedMail } from '../support/mail-servers';
+import { startMailServer, trustedCaFixture, type MailServer, type ReceivedMail, type TrustedCaFixture } from '../support/mail-servers';
 import { DEFAULT_FROM_ADDRESS, secretForms, startTestBackend, waitForDelivery, type TestBackend } from '../support/test-backend';
 import type { LocalSesStoredEmail } from '../../infra/local/local-ses';
 
@@ -22,7 +19,7 @@ const INITECH = 'jobs@initech.test';
 let api: TestBackend;
 let company: MailServer; // STARTTLS on submission
 let berlinServer: MailServer; // implicit TLS
-let fixtureDir: string;
+let tls: TrustedCaFixture;
 const tokens: Record<string, string> = {};
 
 type SesEmail = LocalSesStoredEmail;
@@ -71,16 +68,14 @@ async function sendAndDeliver(token: string, candidateId: string, body: Record<s
 }
 
 before(async () => {
-  fixtureDir = mkdtempSync(join(tmpdir(), 'e2e-mail-tls-'));
-  const tls = writeTrustedCa(fixtureDir);
+  tls = trustedCaFixture('e2e-mail-tls-');
   const users = { [ACME]: PASSWORD, [BERLIN]: PASSWORD, [GLOBEX]: PASSWORD, [INITECH]: PASSWORD };
   company = await startMailServer({ security: 'starttls', tls, users });
   berlinServer = await startMailServer({ security: 'ssl', tls, users });
   api = await startTestBackend({
     SMTP_ALLOWED_PORTS: '*',
     SMTP_TESTS_PER_MINUTE: '100',
-    SMTP_TLS_ACCEPT_UNTRUSTED_IN_ALLOWED_CIDRS: 'false',
-    [EXTRA_CA_ENV]: tls.caFile,
+    ...tls.backendEnv,
   });
   for (const name of ['acme', 'globex', 'initech', 'evil']) tokens[name] = await api.token(name);
   tokens.acmeRecruiter = await api.token('acme', ['recruiter']);
@@ -91,7 +86,7 @@ before(async () => {
 after(async () => {
   await api?.stop();
   await Promise.all([company?.close(), berlinServer?.close()]);
-  rmSync(fixtureDir, { recursive: true, force: true });
+  tls?.remove();
 });
 
 describe('candidates directory', () => {

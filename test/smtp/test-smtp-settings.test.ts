@@ -14,6 +14,7 @@ import {
   startRawServer,
   startSmtpServer,
   testPolicy,
+  testServerSettings,
   type RunningSmtpServer,
 } from '../support/smtp-helpers';
 
@@ -90,15 +91,7 @@ after(async () => {
   await Promise.all([sslServer, starttlsServer, noAuthServer, noStarttlsServer, expiredServer, ...rawServers].map((server) => server.close()));
 });
 
-const settingsFor = (port: number, overrides: Partial<SmtpServerSettings> = {}): SmtpServerSettings => ({
-  host: 'mail.test.local',
-  port,
-  security: 'ssl',
-  username: 'jobs@acme.test',
-  password: PASSWORD,
-  fromAddress: 'jobs@acme.test',
-  ...overrides,
-});
+const settingsFor = (port: number, overrides: Partial<SmtpServerSettings> = {}) => testServerSettings(port, PASSWORD, overrides);
 
 /** Runs the test and checks, for every case, that the password left no trace in the answer. */
 async function run(settings: SmtpServerSettings, options: Partial<TestSmtpOptions> = {}): Promise<SmtpTestResult> {

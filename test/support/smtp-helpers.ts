@@ -10,7 +10,7 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import type { HostResolver } from '../../shared/smtp/destination-guard';
-import type { OutboundPolicy } from '../../shared/smtp/types';
+import type { OutboundPolicy, SmtpServerSettings } from '../../shared/smtp/types';
 
 export interface TlsFixture {
   key: string;
@@ -29,6 +29,17 @@ export function makeCertificate(options: { names?: string[] } = {}): TlsFixture 
 }
 
 export const testPolicy: OutboundPolicy = { allowedPorts: '*', allowedPrivateCidrs: ['127.0.0.0/8'], allowPlaintext: false, acceptUntrustedCertificatesInAllowedCidrs: false };
+
+/** Settings for a test server at mail.test.local (see fakeResolver) with implicit TLS, as jobs@acme.test. */
+export const testServerSettings = (port: number, password: string, overrides: Partial<SmtpServerSettings> = {}): SmtpServerSettings => ({
+  host: 'mail.test.local',
+  port,
+  security: 'ssl',
+  username: 'jobs@acme.test',
+  password,
+  fromAddress: 'jobs@acme.test',
+  ...overrides,
+});
 
 /** Test DNS: names under .test.local resolve as listed, anything else does not exist. */
 export function fakeResolver(table: Record<string, string[]>, calls: string[] = []): HostResolver {
