@@ -119,6 +119,20 @@ export async function startRawServer(onSocket: (socket: net.Socket) => void): Pr
   };
 }
 
+/** Calls `onLine` with each CRLF-terminated line the socket receives (latin1, without the CRLF). */
+export function onSmtpLines(socket: net.Socket, onLine: (line: string) => void): void {
+  let buffer = '';
+  socket.on('data', (chunk: Buffer) => {
+    buffer += chunk.toString('latin1');
+    let index: number;
+    while ((index = buffer.indexOf('\r\n')) >= 0) {
+      const line = buffer.slice(0, index);
+      buffer = buffer.slice(index + 2);
+      onLine(line);
+    }
+  });
+}
+
 /** A port nothing listens on: bound once, then released. */
 export async function closedPort(): Promise<number> {
   const server = net.createServer();
