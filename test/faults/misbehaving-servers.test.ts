@@ -74,11 +74,7 @@ before(async () => {
   tls = trustedCaFixture('faults-servers-');
   greylisting = await startMailServer({ security: 'starttls', tls, users: { [GREY]: PASSWORD } });
   resetting = await startDataResetter(tls, RESET);
-  api = await startTestBackend({
-    SMTP_ALLOWED_PORTS: '*',
-    SMTP_TESTS_PER_MINUTE: '100',
-    ...tls.backendEnv,
-  });
+  api = await startTestBackend({ SMTP_ALLOWED_PORTS: '*', SMTP_TESTS_PER_MINUTE: '100', ...tls.backendEnv });
 });
 
 after(async () => {

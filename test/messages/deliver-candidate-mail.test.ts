@@ -3,63 +3,28 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { simpleParser } from 'mailparser';
 import { getScopeSettings, saveScopeSettings, type SmtpSettingsInput } from '../../shared/email-settings/email-settings-service';
-import { deliverCandidateMail, type DeliverMailDeps, WorkerBusyError } from '../../shared/messages/deliver-candidate-mail';
+import { deliverCandidateMail, WorkerBusyError } from '../../shared/messages/deliver-candidate-mail';
 import { type MessageRecord, newMessageRecord } from '../../shared/messages/model';
-import type { SendJob } from '../../shared/messages/send-job';
 import { DefaultProviderError } from '../../shared/outbound/default-provider';
 import { newMessageId } from '../../shared/mail/message-id';
 import { classifySmtpFailure } from '../../shared/smtp/classify-smtp-reply';
 import { SmtpSendError } from '../../shared/smtp/smtp-port';
 import type { SmtpResultCode, SmtpStage } from '../../shared/smtp/types';
-import { FakeSecretCipher } from '../support/fake-secret-cipher';
-import { MemoryBlobStore } from '../support/memory-blob-store';
-import { MemoryMessagesStore } from '../support/memory-messages-store';
-import { MemoryRateLimiter } from '../support/memory-rate-limiter';
-import { MemorySettingsStore } from '../support/memory-settings-store';
-import { RecordingDefaultProvider } from '../support/recording-default-provider';
-import { RecordingJobQueue } from '../support/recording-job-queue';
-import { RecordingSmtpSender, RecordingSmtpTester } from '../support/recording-smtp';
+import { DEFAULT_FROM, inMemoryDeliverDeps, inMemorySettingsDeps, MESSAGE_ID_DOMAIN } from '../support/in-memory-mail-deps';
 
 const INBOUND_DOMAIN = 'inbound.recruiting.example';
-const DEFAULT_FROM = 'no-reply@mail.recruiting.example';
-const MESSAGE_ID_DOMAIN = 'mail.recruiting.example';
 const MAIN_PASSWORD = 'main-server-secret';
 const BERLIN_PASSWORD = 'berlin-server-secret';
 
 function setup(options: { maxSmtpAttempts?: number; maxDefaultAttempts?: number } = {}) {
   let clock = new Date('2026-03-02T09:00:00Z');
   const now = () => clock;
-  const messages = new MemoryMessagesStore();
-  const settings = new MemorySettingsStore();
-  const cipher = new FakeSecretCipher();
-  const smtp = new RecordingSmtpSender();
-  const provider = new RecordingDefaultProvider();
-  const queue = new RecordingJobQueue<SendJob>();
-  const deps: DeliverMailDeps = {
-    messages,
-    settings,
-    cipher,
-    blobs: new MemoryBlobStore(),
-    sendSmtp: smtp.send,
-    defaultProvider: provider,
-    queue,
-    inboundDomain: INBOUND_DOMAIN,
-    defaultFromAddress: DEFAULT_FROM,
-    messageIdDomain: MESSAGE_ID_DOMAIN,
-    retry: { maxSmtpAttempts: options.maxSmtpAttempts ?? 3, maxDefaultAttempts: options.maxDefaultAttempts ?? 3, baseDelaySeconds: 30 },
-    leaseSeconds: 120,
-    now,
-  };
-  const settingsDeps = {
-    store: settings,
-    cipher,
-    testSmtp: new RecordingSmtpTester().test,
-    rateLimiter: new MemoryRateLimiter(now),
-    inboundDomain: INBOUND_DOMAIN,
-    testsPerMinute: 1000,
-    destinationsPerMinute: 1000,
-    now,
-  };
+  const { settingsDeps } = inMemorySettingsDeps({ inboundDomain: INBOUND_DOMAIN, now });
+  const { deps, messages, smtp, provider, queue } = inMemoryDeliverDeps({
+    settingsDeps,
+    retry: { maxSmtpAttempts: options.maxSmtpAttempts ?? 3, maxDefaultAttempts: options.maxDefaultAttempts ?? 3 },
+  });
+  const settings = settingsDeps.store;
 
   return {
     deps,
