@@ -82,6 +82,13 @@ function setup(options: { maxSmtpAttempts?: number; maxDefaultAttempts?: number 
   };
 }
 
+/** Queues a message, delivers it once, and returns what delivery answered and the record as stored then. */
+async function queueAndDeliverOnce(t: ReturnType<typeof setup>) {
+  const message = await t.queued();
+  const outcome = await deliverCandidateMail(t.deps, message.id);
+  return { message, outcome, stored: t.messages.peek(message.id) };
+}
+
 function smtpError(code: SmtpResultCode, fields: { dataSent?: boolean; stage?: SmtpStage; smtpResponse?: string | null; temporary?: boolean } = {}) {
   return new SmtpSendError({
     code,
@@ -246,12 +253,10 @@ describe('deliverCandidateMail: failures of the company server', () => {
     const t = setup();
     await t.configureSmtp('main', {}, { fallbackToDefault: false });
     t.smtp.failNext(smtpError('AUTH_FAILED'));
-    const message = await t.queued();
-
-    assert.equal(await deliverCandidateMail(t.deps, message.id), 'failed');
+    const { outcome, stored } = await queueAndDeliverOnce(t);
+    assert.equal(outcome, 'failed');
 
     assert.equal(t.provider.sent.length, 0);
-    const stored = t.messages.peek(message.id);
     assert.equal(stored.status, 'failed');
     assert.equal(stored.error?.code, 'AUTH_FAILED');
     assert.equal(stored.fallbackReason, null);
@@ -262,12 +267,10 @@ describe('deliverCandidateMail: failures of the company server', () => {
     const t = setup();
     await t.configureSmtp('main');
     t.smtp.failNext(smtpError('RECIPIENT_REJECTED', { stage: 'rcpt', smtpResponse: '550 5.1.1 <jane@candidate.example>: Recipient address rejected' }));
-    const message = await t.queued();
-
-    assert.equal(await deliverCandidateMail(t.deps, message.id), 'failed');
+    const { outcome, stored } = await queueAndDeliverOnce(t);
+    assert.equal(outcome, 'failed');
 
     assert.equal(t.provider.sent.length, 0);
-    const stored = t.messages.peek(message.id);
     assert.equal(stored.status, 'failed');
     assert.equal(stored.error?.code, 'RECIPIENT_REJECTED');
     assert.match(stored.smtpResponse ?? '', /^550 5\.1\.1/);
@@ -376,11 +379,9 @@ describe('deliverCandidateMail: failures of the company server', () => {
     const t = setup();
     await t.configureSmtp('main');
     t.smtp.failNext(smtpError('CONNECTION_TIMEOUT', { stage: 'data', dataSent: true, smtpResponse: null, temporary: true }));
-    const message = await t.queued();
+    const { message, outcome, stored } = await queueAndDeliverOnce(t);
+    assert.equal(outcome, 'failed');
 
-    assert.equal(await deliverCandidateMail(t.deps, message.id), 'failed');
-
-    const stored = t.messages.peek(message.id);
     assert.equal(stored.status, 'failed');
     assert.equal(stored.error?.code, 'DELIVERY_UNCERTAIN');
     assert.equal(t.provider.sent.length, 0);
@@ -498,10 +499,15 @@ describe('deliverCandidateMail: leases and duplicates', () => {
 });
 
 describe('deliverCandidateMail: the default provider', () => {
-  it('a temporary error is retried until maxDefaultAttempts, then the message fails', async () => {
+  /** A message of a company without SMTP settings, whose default provider first fails with `failures`. */
+  async function queuedForDefaultProvider(...failures: Error[]) {
     const t = setup({ maxDefaultAttempts: 3 });
-    t.provider.failNext(providerError(true), providerError(true), providerError(true));
-    const message = await t.queued();
+    t.provider.failNext(...failures);
+    return { t, message: await t.queued() };
+  }
+
+  it('a temporary error is retried until maxDefaultAttempts, then the message fails', async () => {
+    const { t, message } = await queuedForDefaultProvider(providerError(true), providerError(true), providerError(true));
 
     assert.equal(await deliverCandidateMail(t.deps, message.id), 'retrying');
     assert.equal(t.messages.peek(message.id).status, 'queued');
@@ -520,9 +526,7 @@ describe('deliverCandidateMail: the default provider', () => {
   });
 
   it('a temporary error followed by success sends once', async () => {
-    const t = setup({ maxDefaultAttempts: 3 });
-    t.provider.failNext(providerError(true));
-    const message = await t.queued();
+    const { t, message } = await queuedForDefaultProvider(providerError(true));
     assert.equal(await deliverCandidateMail(t.deps, message.id), 'retrying');
     assert.equal(await deliverCandidateMail(t.deps, message.id), 'sent');
     const stored = t.messages.peek(message.id);
@@ -532,9 +536,7 @@ describe('deliverCandidateMail: the default provider', () => {
   });
 
   it('a permanent rejection fails at once', async () => {
-    const t = setup({ maxDefaultAttempts: 3 });
-    t.provider.failNext(providerError(false));
-    const message = await t.queued();
+    const { t, message } = await queuedForDefaultProvider(providerError(false));
     assert.equal(await deliverCandidateMail(t.deps, message.id), 'failed');
     assert.equal(t.messages.peek(message.id).error?.code, 'DEFAULT_PROVIDER_REJECTED');
     assert.equal(t.queue.jobs.length, 0);
