@@ -59,6 +59,14 @@ after(async () => {
   tls?.remove();
 });
 
+/** The test button on unsaved settings of the company's main scope: answered 200 whatever the outcome. */
+async function testUnsaved(companyId: string, smtp: Record<string, unknown>) {
+  const token = await api.token(companyId);
+  const test = await api.request('POST', '/v1/email-settings/main/test', { token, body: { smtp } });
+  assert.equal(test.status, 200, test.text);
+  return test;
+}
+
 const fieldPaths = (body: any): string[] => (body?.error?.details ?? []).map((issue: { path: string }) => issue.path);
 
 /** An error answer as the design promises it: `{error: {code, message}}`, no stack trace. */
@@ -248,12 +256,7 @@ describe('the test button (POST /v1/email-settings/{scope}/test)', () => {
   });
 
   it('answers 200 with ok false, AUTH_FAILED at auth, for unsaved settings with a wrong password', async () => {
-    const token = await api.token('umbrella');
-    const test = await api.request('POST', '/v1/email-settings/main/test', {
-      token,
-      body: { smtp: smtpBody(starttls, 'starttls', { password: 'nope-nope-nope', fromAddress: USER }) },
-    });
-    assert.equal(test.status, 200, test.text);
+    const test = await testUnsaved('umbrella', smtpBody(starttls, 'starttls', { password: 'nope-nope-nope', fromAddress: USER }));
     assert.equal(test.json.ok, false);
     assert.equal(test.json.code, 'AUTH_FAILED');
     assert.equal(test.json.stage, 'auth');
@@ -262,12 +265,7 @@ describe('the test button (POST /v1/email-settings/{scope}/test)', () => {
   });
 
   it('ends at the greeting with GREETING_TIMEOUT against a server that never greets', async () => {
-    const token = await api.token('hooli');
-    const test = await api.request('POST', '/v1/email-settings/main/test', {
-      token,
-      body: { smtp: { ...smtpBody(silent, 'starttls'), fromAddress: USER } },
-    });
-    assert.equal(test.status, 200, test.text);
+    const test = await testUnsaved('hooli', { ...smtpBody(silent, 'starttls'), fromAddress: USER });
     assert.equal(test.json.ok, false);
     assert.equal(test.json.code, 'GREETING_TIMEOUT');
     assert.equal(test.json.stage, 'greeting');
@@ -276,12 +274,7 @@ describe('the test button (POST /v1/email-settings/{scope}/test)', () => {
   });
 
   it('checks certificates: an untrusted one ends at tls with TLS_CERTIFICATE_INVALID', async () => {
-    const token = await api.token('stark');
-    const test = await api.request('POST', '/v1/email-settings/main/test', {
-      token,
-      body: { smtp: { ...smtpBody(untrusted, 'ssl'), fromAddress: USER } },
-    });
-    assert.equal(test.status, 200, test.text);
+    const test = await testUnsaved('stark', { ...smtpBody(untrusted, 'ssl'), fromAddress: USER });
     assert.equal(test.json.ok, false);
     assert.equal(test.json.code, 'TLS_CERTIFICATE_INVALID');
     assert.equal(test.json.stage, 'tls');
@@ -289,24 +282,14 @@ describe('the test button (POST /v1/email-settings/{scope}/test)', () => {
   });
 
   it('names the usual mismatch: SSL/TLS against a STARTTLS port ends at tls with TLS_MISMATCH', async () => {
-    const token = await api.token('stark');
-    const test = await api.request('POST', '/v1/email-settings/main/test', {
-      token,
-      body: { smtp: { ...smtpBody(starttls, 'ssl'), fromAddress: USER } },
-    });
-    assert.equal(test.status, 200, test.text);
+    const test = await testUnsaved('stark', { ...smtpBody(starttls, 'ssl'), fromAddress: USER });
     assert.equal(test.json.ok, false);
     assert.equal(test.json.code, 'TLS_MISMATCH');
     assert.equal(test.json.stage, 'tls');
   });
 
   it('names the reverse mismatch: STARTTLS against an implicit-TLS port ends at greeting with TLS_MISMATCH', async () => {
-    const token = await api.token('stark');
-    const test = await api.request('POST', '/v1/email-settings/main/test', {
-      token,
-      body: { smtp: { ...smtpBody(ssl, 'starttls'), fromAddress: USER } },
-    });
-    assert.equal(test.status, 200, test.text);
+    const test = await testUnsaved('stark', { ...smtpBody(ssl, 'starttls'), fromAddress: USER });
     assert.equal(test.json.code, 'TLS_MISMATCH');
     assert.equal(test.json.stage, 'greeting');
     assert.match(test.json.hint, /SSL\/TLS/);
@@ -315,8 +298,7 @@ describe('the test button (POST /v1/email-settings/{scope}/test)', () => {
   it('refuses smtp-relay.gmail.com with HOST_NOT_SUPPORTED before any connection', async () => {
     const token = await api.token('hooli');
     const smtp = { host: 'smtp-relay.gmail.com', port: 587, security: 'starttls', username: USER, password: PASSWORD, fromAddress: USER };
-    const test = await api.request('POST', '/v1/email-settings/main/test', { token, body: { smtp } });
-    assert.equal(test.status, 200, test.text);
+    const test = await testUnsaved('hooli', smtp);
     assert.equal(test.json.ok, false);
     assert.equal(test.json.code, 'HOST_NOT_SUPPORTED');
     assert.equal(test.json.stage, 'policy');
