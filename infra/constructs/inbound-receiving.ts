@@ -19,10 +19,11 @@ import type { ILogGroup } from 'aws-cdk-lib/aws-logs';
 import { ReceiptRuleSet, TlsPolicy } from 'aws-cdk-lib/aws-ses';
 import type { IReceiptRuleAction, ReceiptRule } from 'aws-cdk-lib/aws-ses';
 import { LambdaInvocationType } from 'aws-cdk-lib/aws-ses-actions';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { AwsCustomResource, AwsCustomResourcePolicy, PhysicalResourceId } from 'aws-cdk-lib/custom-resources';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
+import { newDeadLetterQueue } from './dead-letter-queue';
 import { FunctionWithLogGroup } from './function-with-log-group';
 import type { FunctionDefaults } from './function-with-log-group';
 import { MAIL_PREFIXES } from './mail-bucket';
@@ -59,14 +60,7 @@ export class InboundReceiving extends Construct {
     const ruleSetName = props.ruleSetName ?? `${stack.stackName}-inbound`;
     const ruleName = 'store-and-file';
 
-    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    NagSuppressions.addResourceSuppressions(this.deadLetterQueue, [
-      { id: 'AwsSolutions-SQS3', reason: 'This queue is itself the dead-letter destination of the inbound function.' },
-    ]);
+    this.deadLetterQueue = newDeadLetterQueue(this, 'the dead-letter destination of the inbound function');
 
     this.function = new FunctionWithLogGroup(this, 'ReceiveFunction', {
       entry: props.entry ?? 'functions/inbound/receive.ts',

@@ -1,14 +1,11 @@
 import type { ReconcileReport, ReconcileWindow } from '../../shared/messages/reconcile-inbound-mail';
-import { type LocalScheduledFunction, startLocalScheduledFunction } from './local-scheduled-function';
+import { type LocalSchedule, type LocalScheduledFunction, startLocalScheduledFunction } from './local-scheduled-function';
 
 /**
  * Plays the scheduled reconciler: once at start, with no grace period, for mail acknowledged
  * before a crash and never filed, then every `intervalSeconds`.
  */
-export async function startLocalInboundReconciler(options: {
-  intervalSeconds: number;
-  log: (line: string) => void;
-}): Promise<LocalScheduledFunction<Partial<ReconcileWindow>, ReconcileReport>> {
+export async function startLocalInboundReconciler(options: LocalSchedule): Promise<LocalScheduledFunction<Partial<ReconcileWindow>, ReconcileReport>> {
   const { handler } = await import('../../functions/inbound/reconcile');
   return startLocalScheduledFunction<Partial<ReconcileWindow>, ReconcileReport>({
     name: 'inbound reconciler',

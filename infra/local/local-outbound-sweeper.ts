@@ -1,5 +1,5 @@
 import type { SweepLimits, SweepReport } from '../../shared/messages/sweep-unsettled-messages';
-import { type LocalScheduledFunction, startLocalScheduledFunction } from './local-scheduled-function';
+import { type LocalSchedule, type LocalScheduledFunction, startLocalScheduledFunction } from './local-scheduled-function';
 
 /**
  * Plays the scheduled sweeper. At start nothing is in flight and the in-process queue is empty,
@@ -7,10 +7,7 @@ import { type LocalScheduledFunction, startLocalScheduledFunction } from './loca
  * survives a crash through the table under the data folder. Then every `intervalSeconds`, with
  * the normal lease.
  */
-export async function startLocalOutboundSweeper(options: {
-  intervalSeconds: number;
-  log: (line: string) => void;
-}): Promise<LocalScheduledFunction<Partial<SweepLimits>, SweepReport>> {
+export async function startLocalOutboundSweeper(options: LocalSchedule): Promise<LocalScheduledFunction<Partial<SweepLimits>, SweepReport>> {
   const { handler } = await import('../../functions/messages/sweep');
   return startLocalScheduledFunction<Partial<SweepLimits>, SweepReport>({
     name: 'outbound sweeper',

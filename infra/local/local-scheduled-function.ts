@@ -7,19 +7,20 @@ export interface LocalScheduledFunction<E, R> {
   stop(): Promise<void>;
 }
 
+/** How often a local scheduled function runs, and where its report lines go. */
+export interface LocalSchedule {
+  intervalSeconds: number;
+  log: (line: string) => void;
+}
+
 /**
  * Plays an EventBridge schedule → function on AWS: the function runs once at start with
  * `startEvent` (nothing is in flight then, so what a crash left is repaired at once), then every
  * `intervalSeconds` with the default event. `describe` turns a report into a log line, or null.
  */
-export async function startLocalScheduledFunction<E extends object, R>(options: {
-  name: string;
-  handler: unknown;
-  startEvent: E;
-  intervalSeconds: number;
-  describe: (report: R) => string | null;
-  log: (line: string) => void;
-}): Promise<LocalScheduledFunction<E, R>> {
+export async function startLocalScheduledFunction<E extends object, R>(
+  options: LocalSchedule & { name: string; handler: unknown; startEvent: E; describe: (report: R) => string | null },
+): Promise<LocalScheduledFunction<E, R>> {
   const invoke = (event: E) =>
     (options.handler as (event: E, context: Context) => Promise<R>)(event, localLambdaContext(`local-${options.name.replace(/ /g, '-')}`, 300_000));
   let running: Promise<unknown> = Promise.resolve();

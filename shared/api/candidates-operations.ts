@@ -1,23 +1,23 @@
 import { CandidateBody, CandidateParams, PutCandidateBody } from './candidates-schemas';
-import { defineOperation } from './operation';
+import { defineOperations, withJsonBody } from './operation';
 
-export const candidatesOperations = {
-  put: defineOperation({
-    id: 'putCandidate', method: 'PUT', path: '/v1/candidates/{candidateId}', tag: 'candidates', access: 'member',
+/** The one resource these operations act on: a candidate of the caller's company. */
+const oneCandidate = { path: '/v1/candidates/{candidateId}', params: CandidateParams, access: 'member' } as const;
+
+export const candidatesOperations = defineOperations('candidates', {
+  put: {
+    ...oneCandidate, id: 'putCandidate', method: 'PUT', body: PutCandidateBody, maxBodyBytes: 16 * 1024,
     summary: 'Create or replace a candidate of the directory (the ATS keeps it in sync)',
-    params: CandidateParams, body: PutCandidateBody, maxBodyBytes: 16 * 1024,
-    responses: { 200: { description: 'Stored', schema: CandidateBody } },
-  }),
-  get: defineOperation({
-    id: 'getCandidate', method: 'GET', path: '/v1/candidates/{candidateId}', tag: 'candidates', access: 'member',
+    responses: { 200: withJsonBody('Stored', CandidateBody) },
+  },
+  get: {
+    ...oneCandidate, id: 'getCandidate', method: 'GET',
     summary: 'One candidate',
-    params: CandidateParams,
-    responses: { 200: { description: 'The candidate', schema: CandidateBody } },
-  }),
-  delete: defineOperation({
-    id: 'deleteCandidate', method: 'DELETE', path: '/v1/candidates/{candidateId}', tag: 'candidates', access: 'member',
+    responses: { 200: withJsonBody('The candidate', CandidateBody) },
+  },
+  delete: {
+    ...oneCandidate, id: 'deleteCandidate', method: 'DELETE',
     summary: 'Remove a candidate from the directory (their stored messages stay)',
-    params: CandidateParams,
     responses: { 204: { description: 'Removed' } },
-  }),
-};
+  },
+});

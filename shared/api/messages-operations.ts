@@ -1,7 +1,7 @@
 import { CandidateParams } from './candidates-schemas';
 import { pageQuery } from './common-schemas';
 import { AnnounceAttachmentBody, AssignMessageBody, AttachmentUploadBody, MessageBody, MessagePage, MessageParams, SendMessageBody, SendMessageHeaders } from './messages-schemas';
-import { defineOperation } from './operation';
+import { defineOperations, withJsonBody } from './operation';
 
 /**
  * API Gateway's payload limit. Inline attachments travel in base64 (4/3 larger), so a request
@@ -11,47 +11,47 @@ import { defineOperation } from './operation';
  */
 export const SEND_BODY_LIMIT = 10 * 1024 * 1024;
 
-export const messagesOperations = {
-  send: defineOperation({
-    id: 'sendCandidateMessage', method: 'POST', path: '/v1/candidates/{candidateId}/messages', tag: 'messages', access: 'member',
+/** What the two lists of messages share: a page of them, newest first, read with a cursor. */
+const pageOfMessages = { method: 'GET', query: pageQuery, responses: { 200: withJsonBody('A page', MessagePage) } } as const;
+
+export const messagesOperations = defineOperations('messages', {
+  send: {
+    id: 'sendCandidateMessage', method: 'POST', path: '/v1/candidates/{candidateId}/messages', access: 'member',
     summary: "Send mail to a candidate through the company's server (or the default provider); delivery is asynchronous",
     params: CandidateParams, body: SendMessageBody, headers: SendMessageHeaders, maxBodyBytes: SEND_BODY_LIMIT,
     responses: {
-      202: { description: 'Queued (or, for a repeated Idempotency-Key, the first message as it is now)', schema: MessageBody },
+      202: withJsonBody('Queued (or, for a repeated Idempotency-Key, the first message as it is now)', MessageBody),
       409: { description: 'The Idempotency-Key was used with a different body' },
     },
-  }),
-  conversation: defineOperation({
-    id: 'listCandidateMessages', method: 'GET', path: '/v1/candidates/{candidateId}/messages', tag: 'messages', access: 'member',
+  },
+  conversation: {
+    ...pageOfMessages, id: 'listCandidateMessages', path: '/v1/candidates/{candidateId}/messages', access: 'member',
     summary: 'The conversation with a candidate, newest first',
-    params: CandidateParams, query: pageQuery,
-    responses: { 200: { description: 'A page', schema: MessagePage } },
-  }),
-  unassigned: defineOperation({
-    id: 'listUnassignedMessages', method: 'GET', path: '/v1/messages/unassigned', tag: 'messages', access: 'member',
+    params: CandidateParams,
+  },
+  unassigned: {
+    ...pageOfMessages, id: 'listUnassignedMessages', path: '/v1/messages/unassigned', access: 'member',
     summary: 'Inbound mail not filed under a candidate, newest first',
-    query: pageQuery,
-    responses: { 200: { description: 'A page', schema: MessagePage } },
-  }),
-  get: defineOperation({
-    id: 'getMessage', method: 'GET', path: '/v1/messages/{messageId}', tag: 'messages', access: 'member',
+  },
+  get: {
+    id: 'getMessage', method: 'GET', path: '/v1/messages/{messageId}', access: 'member',
     summary: 'One message with text, safe html and attachment links',
     params: MessageParams,
-    responses: { 200: { description: 'The message', schema: MessageBody } },
-  }),
-  assign: defineOperation({
-    id: 'assignMessage', method: 'POST', path: '/v1/messages/{messageId}/assign', tag: 'messages', access: 'member',
+    responses: { 200: withJsonBody('The message', MessageBody) },
+  },
+  assign: {
+    id: 'assignMessage', method: 'POST', path: '/v1/messages/{messageId}/assign', access: 'member',
     summary: 'File an inbound message under a candidate; `learn` makes the sender’s next mail file itself',
     params: MessageParams, body: AssignMessageBody, maxBodyBytes: 4096,
     responses: {
-      200: { description: 'The message, filed', schema: MessageBody },
+      200: withJsonBody('The message, filed', MessageBody),
       409: { description: '`CONFLICT`: only inbound messages can be assigned (outbound mail belongs to the candidate it was sent to)' },
     },
-  }),
-  announceAttachment: defineOperation({
-    id: 'createAttachmentUpload', method: 'POST', path: '/v1/attachments', tag: 'messages', access: 'member',
+  },
+  announceAttachment: {
+    id: 'createAttachmentUpload', method: 'POST', path: '/v1/attachments', access: 'member',
     summary: 'A presigned upload for a large attachment: PUT the file to `uploadUrl` with `headers`, then name `attachmentId` in a message',
     body: AnnounceAttachmentBody, maxBodyBytes: 4096,
-    responses: { 201: { description: 'Upload here, within 15 minutes', schema: AttachmentUploadBody } },
-  }),
-};
+    responses: { 201: withJsonBody('Upload here, within 15 minutes', AttachmentUploadBody) },
+  },
+});

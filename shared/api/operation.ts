@@ -36,6 +36,16 @@ export type HttpStatus = 200 | 201 | 202 | 204 | 400 | 401 | 403 | 404 | 409 | 4
 
 export const defineOperation = <const T extends OperationSpec>(spec: T): T => spec;
 
+/**
+ * The operations of one group (one Lambda function's, see shared/api/operations.ts), each under
+ * the group's OpenAPI tag unless it names its own.
+ */
+export const defineOperations = <const G extends Record<string, Omit<OperationSpec, 'tag'> & { tag?: string }>>(tag: string, group: G) =>
+  Object.fromEntries(Object.entries(group).map(([key, spec]) => [key, { tag, ...spec }])) as { [K in keyof G]: G[K] & { tag: string } };
+
+/** A response with a JSON body that `schema` describes. */
+export const withJsonBody = <Schema extends z.ZodType>(description: string, schema: Schema) => ({ description, schema });
+
 /** The body a response's schema accepts; a response declared without a schema is not described. */
 type ResponseBody<R> = R extends { schema: infer Schema extends z.ZodType } ? { body: z.input<Schema> } : { body?: unknown };
 

@@ -71,3 +71,19 @@ export function lazySchema<S>(build: () => S): () => S {
   let schema: S | undefined;
   return () => (schema ??= build());
 }
+
+/**
+ * The reader of one concern, from one table: each field of the object the code uses, with the
+ * environment variable it comes from and that variable's field above. The schema is built on
+ * first use (lazySchema); errors name the variable (readConfig), the first in table order.
+ */
+export function readerOf<const Fields extends Record<string, readonly [variable: string, field: z.ZodMiniType]>>(table: () => Fields) {
+  const schema = lazySchema(() => {
+    const fields = Object.entries(table());
+    return z.pipe(
+      z.object(Object.fromEntries(fields.map(([, [variable, field]]) => [variable, field]))),
+      z.transform((env: Record<string, unknown>) => Object.fromEntries(fields.map(([key, [variable]]) => [key, env[variable]]))),
+    );
+  });
+  return (env: Environment = process.env) => readConfig(schema(), env) as { -readonly [Key in keyof Fields]: z.output<Fields[Key][1]> };
+}

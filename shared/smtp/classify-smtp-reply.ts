@@ -365,20 +365,13 @@ function classifyFailure(failure: SmtpFailure, context: FailureContext): Verdict
     case 'timeout':
       return classifyTimeout(failure.stage, context);
     case 'closed':
-      if (failure.stage === 'greeting' || failure.stage === 'tls') {
-        if (expectsImplicitTls(context)) return implicitTlsMismatch(context.port);
-        return {
-          code: 'CONNECTION_REFUSED',
+      return endedByServer(failure.stage, context, failure.stage === 'greeting' || failure.stage === 'tls', {
+        early: {
           message: 'The server closed the connection without greeting.',
           hint: 'The server may not accept connections from this service. Ask your IT to allow the egress IP addresses listed here.',
-        };
-      }
-      return {
-        code: 'PROTOCOL_ERROR',
-        message: `The server closed the connection unexpectedly (during ${failure.stage}).`,
-        hint: 'Try again; if it happens again, give the transcript to your IT.',
-        temporary: true,
-      };
+        },
+        late: 'The server closed the connection unexpectedly',
+      });
     case 'socket_error': {
       const errorCode = failure.errorCode ?? '';
       if (failure.stage === 'tls' || failure.stage === 'connect' || /SSL|TLS|CERT/.test(errorCode)) {
@@ -391,24 +384,30 @@ function classifyFailure(failure: SmtpFailure, context: FailureContext): Verdict
         return { code: 'CONNECTION_REFUSED', message: 'The mail server\'s network cannot be reached from this service.' };
       }
       if (errorCode === 'ECONNRESET' || errorCode === 'EPIPE') {
-        if (failure.stage === 'tls' || failure.stage === 'connect' || failure.stage === 'greeting') {
-          if (expectsImplicitTls(context)) return implicitTlsMismatch(context.port);
-          return {
-            code: 'CONNECTION_REFUSED',
+        return endedByServer(failure.stage, context, failure.stage === 'tls' || failure.stage === 'connect' || failure.stage === 'greeting', {
+          early: {
             message: 'The server reset the connection.',
             hint: 'The server or a firewall may not accept connections from this service. Ask your IT to allow the egress IP addresses listed here.',
-          };
-        }
-        return {
-          code: 'PROTOCOL_ERROR',
-          message: `The server reset the connection (during ${failure.stage}).`,
-          hint: 'Try again; if it happens again, give the transcript to your IT.',
-          temporary: true,
-        };
+          },
+          late: 'The server reset the connection',
+        });
       }
       return { code: 'UNKNOWN', message: `The connection failed: ${failure.errorMessage}` };
     }
   }
+}
+
+/**
+ * The server ended the connection (closed or reset it). Before the conversation started, it
+ * refuses us, or speaks implicit TLS where we expected a greeting; later, a protocol error that
+ * is worth a retry.
+ */
+function endedByServer(stage: string, context: FailureContext, beforeConversation: boolean, said: { early: { message: string; hint: string }; late: string }): Verdict {
+  if (!beforeConversation) {
+    return { code: 'PROTOCOL_ERROR', message: `${said.late} (during ${stage}).`, hint: 'Try again; if it happens again, give the transcript to your IT.', temporary: true };
+  }
+  if (expectsImplicitTls(context)) return implicitTlsMismatch(context.port);
+  return { code: 'CONNECTION_REFUSED', ...said.early };
 }
 
 /** Port 465 is implicit TLS by convention; any other port only when a handshake there proved it. */

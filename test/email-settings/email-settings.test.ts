@@ -7,13 +7,10 @@
  * uses its own company and at most three tests.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { makeCertificate } from '../support/smtp-helpers';
 import { closedPort } from '../support/smtp-helpers';
-import { EXTRA_CA_ENV, startMailServer, startSilentServer, writeTrustedCa, type MailServer } from '../support/mail-servers';
+import { startMailServer, startSilentServer, trustedCaFixture, type MailServer, type TrustedCaFixture } from '../support/mail-servers';
 import { INBOUND_DOMAIN, secretForms, startTestBackend, type TestBackend } from '../support/test-backend';
 
 const PASSWORD = 'Tr0ub4dor&3-e2e-secret';
@@ -28,7 +25,7 @@ let untrusted: MailServer;
 let noAuth: MailServer;
 let noStartTls: MailServer;
 let silent: Awaited<ReturnType<typeof startSilentServer>>;
-let fixtureDir: string;
+let tls: TrustedCaFixture;
 
 const smtpBody = (server: { port: number }, security: 'ssl' | 'starttls', extra: Record<string, unknown> = {}) => ({
   host: '127.0.0.1',
@@ -40,8 +37,7 @@ const smtpBody = (server: { port: number }, security: 'ssl' | 'starttls', extra:
 });
 
 before(async () => {
-  fixtureDir = mkdtempSync(join(tmpdir(), 'e2e-settings-tls-'));
-  const tls = writeTrustedCa(fixtureDir);
+  tls = trustedCaFixture('e2e-settings-tls-');
   starttls = await startMailServer({ security: 'starttls', tls, users: { [USER]: PASSWORD }, senderMustBeLogin: true });
   noAuth = await startMailServer({ security: 'starttls', tls, users: {}, noAuth: true });
   noStartTls = await startMailServer({ security: 'starttls', tls, users: { [USER]: PASSWORD }, noStartTls: true });
@@ -53,18 +49,23 @@ before(async () => {
     SMTP_ALLOWED_PORTS: '*',
     SMTP_TESTS_PER_MINUTE: String(TESTS_PER_MINUTE),
     EGRESS_IPS: EGRESS_IPS.join(','),
-    [EXTRA_CA_ENV]: tls.caFile,
-    // Local mode accepts untrusted certificates of local servers by default; these tests keep
-    // certificate checking on and trust the fixture CA instead, as a customer's private CA would be.
-    SMTP_TLS_ACCEPT_UNTRUSTED_IN_ALLOWED_CIDRS: 'false',
+    ...tls.backendEnv,
   });
 });
 
 after(async () => {
   await api?.stop();
   await Promise.all([starttls?.close(), ssl?.close(), untrusted?.close(), noAuth?.close(), noStartTls?.close(), silent?.close()]);
-  rmSync(fixtureDir, { recursive: true, force: true });
+  tls?.remove();
 });
+
+/** The test button on unsaved settings of the company's main scope: answered 200 whatever the outcome. */
+async function testUnsaved(companyId: string, smtp: Record<string, unknown>) {
+  const token = await api.token(companyId);
+  const test = await api.request('POST', '/v1/email-settings/main/test', { token, body: { smtp } });
+  assert.equal(test.status, 200, test.text);
+  return test;
+}
 
 const fieldPaths = (body: any): string[] => (body?.error?.details ?? []).map((issue: { path: string }) => issue.path);
 
@@ -255,12 +256,7 @@ describe('the test button (POST /v1/email-settings/{scope}/test)', () => {
   });
 
   it('answers 200 with ok false, AUTH_FAILED at auth, for unsaved settings with a wrong password', async () => {
-    const token = await api.token('umbrella');
-    const test = await api.request('POST', '/v1/email-settings/main/test', {
-      token,
-      body: { smtp: smtpBody(starttls, 'starttls', { password: 'nope-nope-nope', fromAddress: USER }) },
-    });
-    assert.equal(test.status, 200, test.text);
+    const test = await testUnsaved('umbrella', smtpBody(starttls, 'starttls', { password: 'nope-nope-nope', fromAddress: USER }));
     assert.equal(test.json.ok, false);
     assert.equal(test.json.code, 'AUTH_FAILED');
     assert.equal(test.json.stage, 'auth');
@@ -269,12 +265,7 @@ describe('the test button (POST /v1/email-settings/{scope}/test)', () => {
   });
 
   it('ends at the greeting with GREETING_TIMEOUT against a server that never greets', async () => {
-    const token = await api.token('hooli');
-    const test = await api.request('POST', '/v1/email-settings/main/test', {
-      token,
-      body: { smtp: { ...smtpBody(silent, 'starttls'), fromAddress: USER } },
-    });
-    assert.equal(test.status, 200, test.text);
+    const test = await testUnsaved('hooli', { ...smtpBody(silent, 'starttls'), fromAddress: USER });
     assert.equal(test.json.ok, false);
     assert.equal(test.json.code, 'GREETING_TIMEOUT');
     assert.equal(test.json.stage, 'greeting');
@@ -283,12 +274,7 @@ describe('the test button (POST /v1/email-settings/{scope}/test)', () => {
   });
 
   it('checks certificates: an untrusted one ends at tls with TLS_CERTIFICATE_INVALID', async () => {
-    const token = await api.token('stark');
-    const test = await api.request('POST', '/v1/email-settings/main/test', {
-      token,
-      body: { smtp: { ...smtpBody(untrusted, 'ssl'), fromAddress: USER } },
-    });
-    assert.equal(test.status, 200, test.text);
+    const test = await testUnsaved('stark', { ...smtpBody(untrusted, 'ssl'), fromAddress: USER });
     assert.equal(test.json.ok, false);
     assert.equal(test.json.code, 'TLS_CERTIFICATE_INVALID');
     assert.equal(test.json.stage, 'tls');
@@ -296,24 +282,14 @@ describe('the test button (POST /v1/email-settings/{scope}/test)', () => {
   });
 
   it('names the usual mismatch: SSL/TLS against a STARTTLS port ends at tls with TLS_MISMATCH', async () => {
-    const token = await api.token('stark');
-    const test = await api.request('POST', '/v1/email-settings/main/test', {
-      token,
-      body: { smtp: { ...smtpBody(starttls, 'ssl'), fromAddress: USER } },
-    });
-    assert.equal(test.status, 200, test.text);
+    const test = await testUnsaved('stark', { ...smtpBody(starttls, 'ssl'), fromAddress: USER });
     assert.equal(test.json.ok, false);
     assert.equal(test.json.code, 'TLS_MISMATCH');
     assert.equal(test.json.stage, 'tls');
   });
 
   it('names the reverse mismatch: STARTTLS against an implicit-TLS port ends at greeting with TLS_MISMATCH', async () => {
-    const token = await api.token('stark');
-    const test = await api.request('POST', '/v1/email-settings/main/test', {
-      token,
-      body: { smtp: { ...smtpBody(ssl, 'starttls'), fromAddress: USER } },
-    });
-    assert.equal(test.status, 200, test.text);
+    const test = await testUnsaved('stark', { ...smtpBody(ssl, 'starttls'), fromAddress: USER });
     assert.equal(test.json.code, 'TLS_MISMATCH');
     assert.equal(test.json.stage, 'greeting');
     assert.match(test.json.hint, /SSL\/TLS/);
@@ -322,8 +298,7 @@ describe('the test button (POST /v1/email-settings/{scope}/test)', () => {
   it('refuses smtp-relay.gmail.com with HOST_NOT_SUPPORTED before any connection', async () => {
     const token = await api.token('hooli');
     const smtp = { host: 'smtp-relay.gmail.com', port: 587, security: 'starttls', username: USER, password: PASSWORD, fromAddress: USER };
-    const test = await api.request('POST', '/v1/email-settings/main/test', { token, body: { smtp } });
-    assert.equal(test.status, 200, test.text);
+    const test = await testUnsaved('hooli', smtp);
     assert.equal(test.json.ok, false);
     assert.equal(test.json.code, 'HOST_NOT_SUPPORTED');
     assert.equal(test.json.stage, 'policy');

@@ -14,14 +14,13 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SMTPServer } from 'smtp-server';
 import { signLocalToken } from '../../infra/local/local-jwt';
-import { EXTRA_CA_ENV, writeTrustedCa } from '../support/mail-servers';
+import { starttlsLoginOptions, trustedCaFixture } from '../support/mail-servers';
 import { call, CHILD_JWT_SECRET, type ChildBackend, killAllChildren, killHard, startChildBackend } from './child-backend';
 
 const PASSWORD = 'Crash-send-pw-42';
 const LOGIN = 'jobs@crash-send.test';
 const dataDir = mkdtempSync(join(tmpdir(), 'recruiting-mail-faults-send-'));
-const tlsDir = mkdtempSync(join(tmpdir(), 'recruiting-mail-faults-tls-'));
-const tls = writeTrustedCa(tlsDir);
+const tls = trustedCaFixture('recruiting-mail-faults-tls-');
 
 /** Our message id (X-Recruiting-Mail-Id) of every message whose DATA the server took in full. */
 const received: string[] = [];
@@ -30,16 +29,7 @@ let port = 0;
 
 before(async () => {
   server = new SMTPServer({
-    logger: false,
-    disableReverseLookup: true,
-    secure: false,
-    key: tls.key,
-    cert: tls.cert,
-    authMethods: ['PLAIN', 'LOGIN'],
-    onAuth(auth, _session, callback) {
-      if (auth.username === LOGIN && auth.password === PASSWORD) return callback(null, { user: LOGIN });
-      callback(Object.assign(new Error('5.7.8 Error: authentication failed'), { responseCode: 535 }));
-    },
+    ...starttlsLoginOptions(tls, LOGIN, PASSWORD),
     onData(stream, _session, callback) {
       const chunks: Buffer[] = [];
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -61,10 +51,10 @@ after(async () => {
   killAllChildren();
   await new Promise<void>((resolve) => server.close(() => resolve()));
   rmSync(dataDir, { recursive: true, force: true });
-  rmSync(tlsDir, { recursive: true, force: true });
+  tls.remove();
 });
 
-const backendEnv = { SMTP_ALLOWED_PORTS: '*', SMTP_TESTS_PER_MINUTE: '100', SMTP_TLS_ACCEPT_UNTRUSTED_IN_ALLOWED_CIDRS: 'false', [EXTRA_CA_ENV]: tls.caFile };
+const backendEnv = { SMTP_ALLOWED_PORTS: '*', SMTP_TESTS_PER_MINUTE: '100', ...tls.backendEnv };
 
 async function statuses(running: ChildBackend, token: string, ids: string[]): Promise<Map<string, any>> {
   const found = new Map<string, any>();

@@ -10,24 +10,18 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { BlobStore } from '../../shared/blob-store';
 import { saveScopeSettings } from '../../shared/email-settings/email-settings-service';
-import { deliverCandidateMail, type DeliverMailDeps } from '../../shared/messages/deliver-candidate-mail';
+import { deliverCandidateMail } from '../../shared/messages/deliver-candidate-mail';
 import { fileInboundMail, type FileInboundDeps } from '../../shared/messages/file-inbound-mail';
 import { filedMarkKey } from '../../shared/messages/inbound-filing-marks';
 import type { MessagesStore } from '../../shared/messages/messages-store';
 import { newMessageRecord } from '../../shared/messages/model';
 import { reconcileInboundMail } from '../../shared/messages/reconcile-inbound-mail';
-import type { SendJob } from '../../shared/messages/send-job';
 import { sweepUnsettledMessages } from '../../shared/messages/sweep-unsettled-messages';
 import { newMessageId } from '../../shared/mail/message-id';
-import { FakeSecretCipher } from '../support/fake-secret-cipher';
 import { MemoryBlobStore } from '../support/memory-blob-store';
 import { MemoryCandidatesStore } from '../support/memory-candidates-store';
 import { MemoryMessagesStore } from '../support/memory-messages-store';
-import { MemoryRateLimiter } from '../support/memory-rate-limiter';
-import { MemorySettingsStore } from '../support/memory-settings-store';
-import { RecordingDefaultProvider } from '../support/recording-default-provider';
-import { RecordingJobQueue } from '../support/recording-job-queue';
-import { RecordingSmtpSender, RecordingSmtpTester } from '../support/recording-smtp';
+import { inMemoryDeliverDeps, inMemorySettingsDeps, MESSAGE_ID_DOMAIN } from '../support/in-memory-mail-deps';
 
 const INBOUND_DOMAIN = 'inbound.recruiting.example';
 
@@ -48,20 +42,7 @@ function failing<T extends object>(target: T, method: keyof T, shouldFail: (...a
 let clock = new Date('2026-11-27T10:00:00Z');
 const now = () => clock;
 
-async function company() {
-  const settings = new MemorySettingsStore();
-  const settingsDeps = {
-    store: settings,
-    cipher: new FakeSecretCipher(),
-    testSmtp: new RecordingSmtpTester().test,
-    rateLimiter: new MemoryRateLimiter(now),
-    inboundDomain: INBOUND_DOMAIN,
-    testsPerMinute: 1000,
-    destinationsPerMinute: 1000,
-    now,
-  };
-  return { settings, settingsDeps };
-}
+const company = () => inMemorySettingsDeps({ inboundDomain: INBOUND_DOMAIN, now });
 
 const rawMail = [
   'From: Kwame Boateng <kwame@candidate.example>',
@@ -86,7 +67,7 @@ const rawMail = [
 
 describe('fault suite: errors injected at the adapter boundary', () => {
   it('inbound: a filing that fails on storage or the table is filed once by the reconciler', async () => {
-    const { settings, settingsDeps } = await company();
+    const { settings, settingsDeps } = company();
     const saved = await saveScopeSettings(settingsDeps, 'acme', 'main', { address: 'jobs@acme.example', mode: 'default' });
     const inboundAddress = saved.settings!.inboundAddress;
     const blobs = new MemoryBlobStore();
@@ -127,34 +108,16 @@ describe('fault suite: errors injected at the adapter boundary', () => {
   });
 
   it('outbound: a failed record update after delivery ends uncertain; a storage error before it is requeued and sent once', async () => {
-    const { settings, settingsDeps } = await company();
+    const { settingsDeps } = company();
     await saveScopeSettings(settingsDeps, 'acme', 'main', {
       address: 'jobs@acme.example',
       mode: 'smtp',
       smtp: { host: 'smtp.acme.example', port: 587, security: 'starttls', username: 'jobs@acme.example', password: 'secret-pw-1' },
     });
-    const messages = new MemoryMessagesStore();
-    const blobs = new MemoryBlobStore();
-    const smtp = new RecordingSmtpSender();
-    const queue = new RecordingJobQueue<SendJob>();
-    const deps: DeliverMailDeps = {
-      messages,
-      settings,
-      cipher: settingsDeps.cipher,
-      blobs,
-      sendSmtp: smtp.send,
-      defaultProvider: new RecordingDefaultProvider(),
-      queue,
-      inboundDomain: INBOUND_DOMAIN,
-      defaultFromAddress: 'no-reply@mail.recruiting.example',
-      messageIdDomain: 'mail.recruiting.example',
-      retry: { maxSmtpAttempts: 3, maxDefaultAttempts: 3, baseDelaySeconds: 30 },
-      leaseSeconds: 120,
-      now,
-    };
+    const { deps, messages, blobs, smtp, queue } = inMemoryDeliverDeps({ settingsDeps });
     const queued = async (id: string, fields = {}) => {
       await messages.create(
-        newMessageRecord({ id, companyId: 'acme', scope: 'main', direction: 'outbound', status: 'queued', createdAt: clock.toISOString(), candidateId: 'c1', to: [{ address: 'c@candidate.example', name: null }], subject: id, text: 'Hello', messageIdHeader: newMessageId('mail.recruiting.example'), ...fields }),
+        newMessageRecord({ id, companyId: 'acme', scope: 'main', direction: 'outbound', status: 'queued', createdAt: clock.toISOString(), candidateId: 'c1', to: [{ address: 'c@candidate.example', name: null }], subject: id, text: 'Hello', messageIdHeader: newMessageId(MESSAGE_ID_DOMAIN), ...fields }),
       );
     };
     await queued('msg_after_send');

@@ -8,14 +8,11 @@
  * late-answering server of crash-send.test.ts.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { SMTPServer } from 'smtp-server';
 import type { LocalSesStoredEmail } from '../../infra/local/local-ses';
-import { EXTRA_CA_ENV, startMailServer, writeTrustedCa, type MailServer } from '../support/mail-servers';
+import { starttlsLoginOptions, startMailServer, trustedCaFixture, type MailServer, type TrustedCaFixture } from '../support/mail-servers';
 import { startTestBackend, waitForDelivery, type TestBackend } from '../support/test-backend';
 
 const PASSWORD = 'Misbehaving-pw-42';
@@ -25,22 +22,13 @@ const RESET = 'jobs@reset.test';
 let api: TestBackend;
 let greylisting: MailServer;
 let resetting: { port: number; dataStarts: () => number; close: () => Promise<void> };
-let tlsDir: string;
+let tls: TrustedCaFixture;
 
 /** A server with AUTH that destroys the connection at the first chunk of DATA. */
 async function startDataResetter(tls: { key: string; cert: string }, user: string) {
   let dataStarts = 0;
   const server: SMTPServer = new SMTPServer({
-    logger: false,
-    disableReverseLookup: true,
-    secure: false,
-    key: tls.key,
-    cert: tls.cert,
-    authMethods: ['PLAIN', 'LOGIN'],
-    onAuth(auth, _session, callback) {
-      if (auth.username === user && auth.password === PASSWORD) return callback(null, { user });
-      callback(Object.assign(new Error('5.7.8 Error: authentication failed'), { responseCode: 535 }));
-    },
+    ...starttlsLoginOptions(tls, user, PASSWORD),
     onData(stream, session, callback) {
       dataStarts += 1;
       stream.once('data', () => {
@@ -83,22 +71,16 @@ async function sesCopies(subject: string): Promise<number> {
 }
 
 before(async () => {
-  tlsDir = mkdtempSync(join(tmpdir(), 'faults-servers-'));
-  const tls = writeTrustedCa(tlsDir);
+  tls = trustedCaFixture('faults-servers-');
   greylisting = await startMailServer({ security: 'starttls', tls, users: { [GREY]: PASSWORD } });
   resetting = await startDataResetter(tls, RESET);
-  api = await startTestBackend({
-    SMTP_ALLOWED_PORTS: '*',
-    SMTP_TESTS_PER_MINUTE: '100',
-    SMTP_TLS_ACCEPT_UNTRUSTED_IN_ALLOWED_CIDRS: 'false',
-    [EXTRA_CA_ENV]: tls.caFile,
-  });
+  api = await startTestBackend({ SMTP_ALLOWED_PORTS: '*', SMTP_TESTS_PER_MINUTE: '100', ...tls.backendEnv });
 });
 
 after(async () => {
   await api?.stop();
   await Promise.all([greylisting?.close(), resetting?.close()]);
-  rmSync(tlsDir, { recursive: true, force: true });
+  tls?.remove();
 });
 
 describe('fault suite: misbehaving company servers', () => {

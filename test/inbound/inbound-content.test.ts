@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startTestBackend, waitForDelivery, type TestBackend } from '../support/test-backend';
-import { deliver, deliverTo, fixture, getMessage, listAll, setUpCompany, uniqueMessageId } from '../support/inbound-e2e';
+import { deliverTo, fixture, getMessage, listAll, rawMail, setUpCompany, uniqueMessageId, type Company } from '../support/inbound-e2e';
 
 let api: TestBackend;
 
@@ -25,6 +25,14 @@ async function onlyMessageOf(company: { token: string }, candidateId: string) {
   const items = await listAll(api, company.token, `/v1/candidates/${candidateId}/messages`);
   assert.equal(items.length, 1, `one message under ${candidateId}, got ${items.length}`);
   return getMessage(api, company.token, items[0].id);
+}
+
+/** The redirect test mail the default provider "sent" to the company's address (the local SES store keeps from, subject and text). */
+async function sentRedirectTestMail(company: Company) {
+  const store = (await (await fetch(api.backend.sesStoreUrl)).json()) as { emails: { from: string; subject: string; destination: { to: string[] }; body: { text?: string } }[] };
+  const testMail = store.emails.find((email) => email.destination.to.some((to) => to.includes(company.address)) && /rchk-[0-9a-f]+/.test(email.subject));
+  assert.ok(testMail, `the test mail to ${company.address} is in the SES store`);
+  return testMail;
 }
 
 describe('inbound: content', () => {
@@ -71,29 +79,32 @@ describe('inbound: content', () => {
     assert.match(download.headers.get('content-disposition') ?? '', /attachment/);
   });
 
-  it('decodes an ISO-8859-1 mail (quoted-printable body, encoded-word subject and name) to UTF-8', async () => {
-    const sender = 'juergen.mueller@mail.example';
-    const company = await setUpCompany(api, 'latin1-co', { address: 'jobs@latin1-co.example', candidates: { 'cand-juergen': [sender] } });
-    await deliverTo(api, company, fixture('charset-latin1.eml', { SENDER: sender, COMPANY_ADDRESS: company.address, MESSAGE_ID: uniqueMessageId('latin1') }));
+  const charsets = [
+    {
+      mail: 'an ISO-8859-1 mail (quoted-printable body, encoded-word subject and name)', fixture: 'charset-latin1.eml', label: 'latin1',
+      sender: 'juergen.mueller@mail.example', candidateId: 'cand-juergen',
+      subject: 'Bewerbung für die Stelle in München', name: 'Jürgen Müller',
+      text: [/Unterlagen für die ausgeschriebene Stelle\. Grüße aus München, à bientôt!/, /Jürgen Müller/],
+    },
+    {
+      mail: 'a Shift_JIS mail (base64 body, encoded-word subject and name)', fixture: 'charset-shift-jis.eml', label: 'sjis',
+      sender: 'taro.yamada@mail.example', candidateId: 'cand-taro',
+      subject: 'メンセツ ニッテイ', name: 'ヤマダ タロウ',
+      text: [/ありがとうございます。メンセツ の ニッテイ を おしらせ ください。/, /ヤマダ タロウ/],
+    },
+  ];
+  for (const charset of charsets) {
+    it(`decodes ${charset.mail} to UTF-8`, async () => {
+      const { sender, candidateId, label } = charset;
+      const company = await setUpCompany(api, `${label}-co`, { address: `jobs@${label}-co.example`, candidates: { [candidateId]: [sender] } });
+      await deliverTo(api, company, fixture(charset.fixture, { SENDER: sender, COMPANY_ADDRESS: company.address, MESSAGE_ID: uniqueMessageId(label) }));
 
-    const message = await onlyMessageOf(company, 'cand-juergen');
-    assert.equal(message.subject, 'Bewerbung für die Stelle in München');
-    assert.equal(message.from.name, 'Jürgen Müller');
-    assert.match(message.text, /Unterlagen für die ausgeschriebene Stelle\. Grüße aus München, à bientôt!/);
-    assert.match(message.text, /Jürgen Müller/);
-  });
-
-  it('decodes a Shift_JIS mail (base64 body, encoded-word subject and name) to UTF-8', async () => {
-    const sender = 'taro.yamada@mail.example';
-    const company = await setUpCompany(api, 'sjis-co', { address: 'jobs@sjis-co.example', candidates: { 'cand-taro': [sender] } });
-    await deliverTo(api, company, fixture('charset-shift-jis.eml', { SENDER: sender, COMPANY_ADDRESS: company.address, MESSAGE_ID: uniqueMessageId('sjis') }));
-
-    const message = await onlyMessageOf(company, 'cand-taro');
-    assert.equal(message.subject, 'メンセツ ニッテイ');
-    assert.equal(message.from.name, 'ヤマダ タロウ');
-    assert.match(message.text, /ありがとうございます。メンセツ の ニッテイ を おしらせ ください。/);
-    assert.match(message.text, /ヤマダ タロウ/);
-  });
+      const message = await onlyMessageOf(company, candidateId);
+      assert.equal(message.subject, charset.subject);
+      assert.equal(message.from.name, charset.name);
+      for (const text of charset.text) assert.match(message.text, text);
+    });
+  }
 });
 
 describe('inbound: automatic mail', () => {
@@ -171,15 +182,12 @@ describe('inbound: redirect check', () => {
     const pending = await api.request('GET', '/v1/email-settings/main', { token: company.token });
     assert.equal(pending.json.redirect.status, 'pending');
 
-    // What the default provider "sent": the local SES store keeps from, subject and text.
-    const store = (await (await fetch(api.backend.sesStoreUrl)).json()) as { emails: { from: string; subject: string; destination: { to: string[] }; body: { text?: string } }[] };
-    const testMail = store.emails.find((email) => email.destination.to.some((to) => to.includes(company.address)) && /rchk-[0-9a-f]+/.test(email.subject));
-    assert.ok(testMail, `the test mail to ${company.address} is in the SES store`);
+    const testMail = await sentRedirectTestMail(company);
     const token = /rchk-[0-9a-f]+/.exec(testMail.subject)![0];
     assert.match(testMail.body.text ?? '', new RegExp(token));
 
     // The company's mailbox forwards it (a forwarding rule that rewrites From, as Office 365 does).
-    const forwarded = Buffer.from(
+    const forwarded = rawMail(
       [
         `From: Company Jobs <${company.address}>`,
         `To: ${company.address}`,
@@ -188,7 +196,8 @@ describe('inbound: redirect check', () => {
         `Message-ID: <${uniqueMessageId('redirect-check')}>`,
         'MIME-Version: 1.0',
         'Content-Type: text/plain; charset=utf-8',
-        '',
+      ],
+      [
         '________________________________',
         `From: ${testMail.from}`,
         'Sent: Tuesday, March 24, 2026 8:59 AM',
@@ -196,12 +205,9 @@ describe('inbound: redirect check', () => {
         `Subject: ${testMail.subject}`,
         '',
         testMail.body.text ?? '',
-        '',
-      ].join('\r\n'),
-      'utf8',
+      ],
     );
-    await deliver(api.backend.inboundSmtpPort, { from: company.address, to: [company.inboundAddress] }, forwarded);
-    await api.backend.idle();
+    await deliverTo(api, company, forwarded, company.address);
 
     const verified = await api.request('GET', '/v1/email-settings/main', { token: company.token });
     assert.equal(verified.json.redirect.status, 'verified');
@@ -216,11 +222,9 @@ describe('inbound: redirect check', () => {
     const sent = await api.request('POST', '/v1/email-settings/main/redirect-test', { token: company.token });
     assert.ok(sent.status === 200 || sent.status === 202, `redirect-test answered ${sent.status}: ${sent.text}`);
 
-    const store = (await (await fetch(api.backend.sesStoreUrl)).json()) as { emails: { from: string; subject: string; destination: { to: string[] }; body: { text?: string } }[] };
-    const testMail = store.emails.find((email) => email.destination.to.some((to) => to.includes(company.address)) && /rchk-[0-9a-f]+/.test(email.subject));
-    assert.ok(testMail, `the test mail to ${company.address} is in the SES store`);
+    const testMail = await sentRedirectTestMail(company);
     // A redirect keeps the original From (the default sender, on our own domain) and adds Resent-*.
-    const redirected = Buffer.from(
+    const redirected = rawMail(
       [
         `Resent-From: ${company.address}`,
         'Resent-Date: Tue, 24 Mar 2026 09:00:00 +0000',
@@ -230,14 +234,10 @@ describe('inbound: redirect check', () => {
         'Date: Tue, 24 Mar 2026 08:59:59 +0000',
         'MIME-Version: 1.0',
         'Content-Type: text/plain; charset=utf-8',
-        '',
-        testMail.body.text ?? '',
-        '',
-      ].join('\r\n'),
-      'utf8',
+      ],
+      [testMail.body.text ?? ''],
     );
-    await deliver(api.backend.inboundSmtpPort, { from: company.address, to: [company.inboundAddress] }, redirected);
-    await api.backend.idle();
+    await deliverTo(api, company, redirected, company.address);
 
     const verified = await api.request('GET', '/v1/email-settings/main', { token: company.token });
     assert.equal(verified.json.redirect.status, 'verified');

@@ -353,6 +353,16 @@ describe('least-privilege IAM', () => {
     Resource: [arnOf(ids.table), arnWithSuffix(ids.table, '/index/gsi1')],
   });
 
+  const XRAY = { Action: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], Effect: 'Allow', Resource: '*' };
+  const listBucket = () => ({ Action: 's3:ListBucket', Effect: 'Allow', Resource: arnOf(ids.bucket) });
+  /** A grant on objects under these prefixes of the mail bucket (one prefix: a single resource, as CDK writes it). */
+  const onObjects = (Action: string | string[], prefixes: string[]) => {
+    const resources = prefixes.map((prefix) => arnWithSuffix(ids.bucket, prefix));
+    return { Action, Effect: 'Allow', Resource: resources.length === 1 ? resources[0] : resources };
+  };
+  const objectsRead = (...prefixes: string[]) => onObjects('s3:GetObject', prefixes);
+  const objectsWritten = (...prefixes: string[]) => onObjects(['s3:AbortMultipartUpload', 's3:PutObject'], prefixes);
+
   it('no function uses AWS managed policies', () => {
     for (const fn of Object.values(synth.stack.functions)) {
       assert.equal(synth.json.Resources[synth.logicalId(fn.role!)]!.Properties.ManagedPolicyArns, undefined);
@@ -365,12 +375,8 @@ describe('least-privilege IAM', () => {
       logsStatement('sendWorker'),
       tableStatement(),
       { Action: 'kms:Decrypt', Effect: 'Allow', Resource: arnOf(ids.key) },
-      {
-        Action: 's3:GetObject',
-        Effect: 'Allow',
-        Resource: [arnWithSuffix(ids.bucket, '/bodies/*'), arnWithSuffix(ids.bucket, '/outbound/*')],
-      },
-      { Action: 's3:ListBucket', Effect: 'Allow', Resource: arnOf(ids.bucket) },
+      objectsRead('/bodies/*', '/outbound/*'),
+      listBucket(),
       {
         Action: ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage', 'sqs:SendMessage'],
         Effect: 'Allow',
@@ -392,42 +398,30 @@ describe('least-privilege IAM', () => {
 
   it('inbound: its dead-letter queue, table, raw mail read, attachments and bodies write; no SES, no KMS', () => {
     assert.deepEqual(statementsOfRole(synth, roleOf('inbound')), [
-      { Action: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], Effect: 'Allow', Resource: '*' },
+      XRAY,
       { Action: ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'], Effect: 'Allow', Resource: arnOf(ids.inboundDlq) },
       logsStatement('inbound'),
       tableStatement(),
-      { Action: 's3:GetObject', Effect: 'Allow', Resource: arnWithSuffix(ids.bucket, '/inbound/*') },
-      { Action: 's3:ListBucket', Effect: 'Allow', Resource: arnOf(ids.bucket) },
-      {
-        Action: ['s3:AbortMultipartUpload', 's3:PutObject'],
-        Effect: 'Allow',
-        Resource: [arnWithSuffix(ids.bucket, '/attachments/*'), arnWithSuffix(ids.bucket, '/bodies/*'), arnWithSuffix(ids.bucket, '/inbound-filed/*')],
-      },
+      objectsRead('/inbound/*'),
+      listBucket(),
+      objectsWritten('/attachments/*', '/bodies/*', '/inbound-filed/*'),
     ]);
   });
 
   it('inbound reconciler: table, raw mail, envelopes and marks read, list; attachments, bodies and marks write; no SES, no KMS', () => {
     assert.deepEqual(statementsOfRole(synth, roleOf('inboundReconciler')), [
-      { Action: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], Effect: 'Allow', Resource: '*' },
+      XRAY,
       logsStatement('inboundReconciler'),
       tableStatement(),
-      {
-        Action: 's3:GetObject',
-        Effect: 'Allow',
-        Resource: [arnWithSuffix(ids.bucket, '/inbound-envelopes/*'), arnWithSuffix(ids.bucket, '/inbound-filed/*'), arnWithSuffix(ids.bucket, '/inbound/*')],
-      },
-      { Action: 's3:ListBucket', Effect: 'Allow', Resource: arnOf(ids.bucket) },
-      {
-        Action: ['s3:AbortMultipartUpload', 's3:PutObject'],
-        Effect: 'Allow',
-        Resource: [arnWithSuffix(ids.bucket, '/attachments/*'), arnWithSuffix(ids.bucket, '/bodies/*'), arnWithSuffix(ids.bucket, '/inbound-filed/*')],
-      },
+      objectsRead('/inbound-envelopes/*', '/inbound-filed/*', '/inbound/*'),
+      listBucket(),
+      objectsWritten('/attachments/*', '/bodies/*', '/inbound-filed/*'),
     ]);
   });
 
   it('outbound sweeper: table and send queue only', () => {
     assert.deepEqual(statementsOfRole(synth, roleOf('outboundSweeper')), [
-      { Action: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], Effect: 'Allow', Resource: '*' },
+      XRAY,
       logsStatement('outboundSweeper'),
       tableStatement(),
       { Action: 'sqs:SendMessage', Effect: 'Allow', Resource: arnOf(ids.sendQueue) },
@@ -436,36 +430,23 @@ describe('least-privilege IAM', () => {
 
   it('messages API: table, send queue, attachment links and bodies read, outbound attachments and bodies write', () => {
     assert.deepEqual(statementsOfRole(synth, roleOf('messages')), [
-      { Action: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], Effect: 'Allow', Resource: '*' },
+      XRAY,
       logsStatement('messages'),
       tableStatement(),
       { Action: 'sqs:SendMessage', Effect: 'Allow', Resource: arnOf(ids.sendQueue) },
-      {
-        Action: 's3:GetObject',
-        Effect: 'Allow',
-        Resource: [
-          arnWithSuffix(ids.bucket, '/attachments/*'),
-          arnWithSuffix(ids.bucket, '/bodies/*'),
-          arnWithSuffix(ids.bucket, '/outbound/*'),
-          arnWithSuffix(ids.bucket, '/uploads/*'),
-        ],
-      },
-      { Action: 's3:ListBucket', Effect: 'Allow', Resource: arnOf(ids.bucket) },
-      {
-        Action: ['s3:AbortMultipartUpload', 's3:PutObject'],
-        Effect: 'Allow',
-        Resource: [arnWithSuffix(ids.bucket, '/bodies/*'), arnWithSuffix(ids.bucket, '/outbound/*'), arnWithSuffix(ids.bucket, '/uploads/*')],
-      },
+      objectsRead('/attachments/*', '/bodies/*', '/outbound/*', '/uploads/*'),
+      listBucket(),
+      objectsWritten('/bodies/*', '/outbound/*', '/uploads/*'),
     ]);
   });
 
   it('platform and candidates: nothing beyond their own needs', () => {
     assert.deepEqual(statementsOfRole(synth, roleOf('platform')), [
-      { Action: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], Effect: 'Allow', Resource: '*' },
+      XRAY,
       logsStatement('platform'),
     ]);
     assert.deepEqual(statementsOfRole(synth, roleOf('candidates')), [
-      { Action: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], Effect: 'Allow', Resource: '*' },
+      XRAY,
       logsStatement('candidates'),
       tableStatement(),
     ]);

@@ -5,11 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { EXTRA_CA_ENV, startMailServer, writeTrustedCa, type MailServer, type ReceivedMail } from '../support/mail-servers';
+import { startMailServer, trustedCaFixture, type MailServer, type ReceivedMail, type TrustedCaFixture } from '../support/mail-servers';
 import { DEFAULT_FROM_ADDRESS, secretForms, startTestBackend, waitForDelivery, type TestBackend } from '../support/test-backend';
 import type { LocalSesStoredEmail } from '../../infra/local/local-ses';
 
@@ -22,7 +19,7 @@ const INITECH = 'jobs@initech.test';
 let api: TestBackend;
 let company: MailServer; // STARTTLS on submission
 let berlinServer: MailServer; // implicit TLS
-let fixtureDir: string;
+let tls: TrustedCaFixture;
 const tokens: Record<string, string> = {};
 
 type SesEmail = LocalSesStoredEmail;
@@ -70,18 +67,20 @@ async function sendAndDeliver(token: string, candidateId: string, body: Record<s
   return waitForDelivery(api, token, accepted.json.id);
 }
 
+/** Sends to a new candidate at `address`, whose RCPT TO or end of DATA the company server first answers with `reply`. */
+async function sendWithScriptedReply(stage: 'rcpt' | 'data', candidateId: string, address: string, reply: string, body: Record<string, unknown>) {
+  await putCandidate(tokens.acme, candidateId, [address]);
+  if (stage === 'rcpt') company.scriptRcpt(address, reply);
+  else company.scriptData(address, reply);
+  return sendAndDeliver(tokens.acme, candidateId, body);
+}
+
 before(async () => {
-  fixtureDir = mkdtempSync(join(tmpdir(), 'e2e-mail-tls-'));
-  const tls = writeTrustedCa(fixtureDir);
+  tls = trustedCaFixture('e2e-mail-tls-');
   const users = { [ACME]: PASSWORD, [BERLIN]: PASSWORD, [GLOBEX]: PASSWORD, [INITECH]: PASSWORD };
   company = await startMailServer({ security: 'starttls', tls, users });
   berlinServer = await startMailServer({ security: 'ssl', tls, users });
-  api = await startTestBackend({
-    SMTP_ALLOWED_PORTS: '*',
-    SMTP_TESTS_PER_MINUTE: '100',
-    SMTP_TLS_ACCEPT_UNTRUSTED_IN_ALLOWED_CIDRS: 'false',
-    [EXTRA_CA_ENV]: tls.caFile,
-  });
+  api = await startTestBackend({ SMTP_ALLOWED_PORTS: '*', SMTP_TESTS_PER_MINUTE: '100', ...tls.backendEnv });
   for (const name of ['acme', 'globex', 'initech', 'evil']) tokens[name] = await api.token(name);
   tokens.acmeRecruiter = await api.token('acme', ['recruiter']);
   await configureSmtp(tokens.acme, 'main', company, ACME, { fromName: 'ACME Jobs' });
@@ -91,7 +90,7 @@ before(async () => {
 after(async () => {
   await api?.stop();
   await Promise.all([company?.close(), berlinServer?.close()]);
-  rmSync(fixtureDir, { recursive: true, force: true });
+  tls?.remove();
 });
 
 describe('candidates directory', () => {
@@ -191,9 +190,7 @@ describe('sending candidate mail', () => {
 
   it('fails a message whose recipient the server rejects (550 5.1.1), without fallback', async () => {
     const subject = 'To a mailbox that does not exist';
-    await putCandidate(tokens.acme, 'cand-nobody', ['nobody@example.com']);
-    company.scriptRcpt('nobody@example.com', '550 5.1.1 <nobody@example.com>: Recipient address rejected: User unknown in virtual mailbox table');
-    const message = await sendAndDeliver(tokens.acme, 'cand-nobody', { subject, text: 'Hello?' });
+    const message = await sendWithScriptedReply('rcpt', 'cand-nobody', 'nobody@example.com', '550 5.1.1 <nobody@example.com>: Recipient address rejected: User unknown in virtual mailbox table', { subject, text: 'Hello?' });
     assert.equal(message.status, 'failed', JSON.stringify(message));
     assert.equal(message.error?.code, 'RECIPIENT_REJECTED');
     assert.equal(message.fallbackReason, null);
@@ -207,9 +204,7 @@ describe('sending candidate mail', () => {
 
   it('retries a temporary 451 4.3.0 on RCPT and then sends (attempts 2)', async () => {
     const subject = 'After a greylisting pause';
-    await putCandidate(tokens.acme, 'cand-flaky', ['flaky@example.com']);
-    company.scriptRcpt('flaky@example.com', '451 4.3.0 <flaky@example.com>: Temporary lookup failure');
-    const message = await sendAndDeliver(tokens.acme, 'cand-flaky', { subject, text: 'Second time lucky' });
+    const message = await sendWithScriptedReply('rcpt', 'cand-flaky', 'flaky@example.com', '451 4.3.0 <flaky@example.com>: Temporary lookup failure', { subject, text: 'Second time lucky' });
     assert.equal(message.status, 'sent', JSON.stringify(message));
     assert.equal(message.provider, 'smtp');
     assert.equal(message.fallbackReason, null);
@@ -219,9 +214,7 @@ describe('sending candidate mail', () => {
 
   it('retries a temporary 451 4.3.0 at the end of DATA and then sends (attempts 2)', async () => {
     const subject = 'After a full queue';
-    await putCandidate(tokens.acme, 'cand-flaky-data', ['flaky-data@example.com']);
-    company.scriptData('flaky-data@example.com', '451 4.3.0 Error: queue file write error');
-    const message = await sendAndDeliver(tokens.acme, 'cand-flaky-data', { subject, text: 'Second time lucky' });
+    const message = await sendWithScriptedReply('data', 'cand-flaky-data', 'flaky-data@example.com', '451 4.3.0 Error: queue file write error', { subject, text: 'Second time lucky' });
     assert.equal(message.status, 'sent', `a 451 answer to DATA is a definite "not taken, try later": ${JSON.stringify(message)}`);
     assert.equal(message.provider, 'smtp');
     assert.equal(message.attempts, 2);

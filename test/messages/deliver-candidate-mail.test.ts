@@ -3,63 +3,28 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { simpleParser } from 'mailparser';
 import { getScopeSettings, saveScopeSettings, type SmtpSettingsInput } from '../../shared/email-settings/email-settings-service';
-import { deliverCandidateMail, type DeliverMailDeps, WorkerBusyError } from '../../shared/messages/deliver-candidate-mail';
+import { deliverCandidateMail, WorkerBusyError } from '../../shared/messages/deliver-candidate-mail';
 import { type MessageRecord, newMessageRecord } from '../../shared/messages/model';
-import type { SendJob } from '../../shared/messages/send-job';
 import { DefaultProviderError } from '../../shared/outbound/default-provider';
 import { newMessageId } from '../../shared/mail/message-id';
 import { classifySmtpFailure } from '../../shared/smtp/classify-smtp-reply';
 import { SmtpSendError } from '../../shared/smtp/smtp-port';
 import type { SmtpResultCode, SmtpStage } from '../../shared/smtp/types';
-import { FakeSecretCipher } from '../support/fake-secret-cipher';
-import { MemoryBlobStore } from '../support/memory-blob-store';
-import { MemoryMessagesStore } from '../support/memory-messages-store';
-import { MemoryRateLimiter } from '../support/memory-rate-limiter';
-import { MemorySettingsStore } from '../support/memory-settings-store';
-import { RecordingDefaultProvider } from '../support/recording-default-provider';
-import { RecordingJobQueue } from '../support/recording-job-queue';
-import { RecordingSmtpSender, RecordingSmtpTester } from '../support/recording-smtp';
+import { DEFAULT_FROM, inMemoryDeliverDeps, inMemorySettingsDeps, MESSAGE_ID_DOMAIN } from '../support/in-memory-mail-deps';
 
 const INBOUND_DOMAIN = 'inbound.recruiting.example';
-const DEFAULT_FROM = 'no-reply@mail.recruiting.example';
-const MESSAGE_ID_DOMAIN = 'mail.recruiting.example';
 const MAIN_PASSWORD = 'main-server-secret';
 const BERLIN_PASSWORD = 'berlin-server-secret';
 
 function setup(options: { maxSmtpAttempts?: number; maxDefaultAttempts?: number } = {}) {
   let clock = new Date('2026-03-02T09:00:00Z');
   const now = () => clock;
-  const messages = new MemoryMessagesStore();
-  const settings = new MemorySettingsStore();
-  const cipher = new FakeSecretCipher();
-  const smtp = new RecordingSmtpSender();
-  const provider = new RecordingDefaultProvider();
-  const queue = new RecordingJobQueue<SendJob>();
-  const deps: DeliverMailDeps = {
-    messages,
-    settings,
-    cipher,
-    blobs: new MemoryBlobStore(),
-    sendSmtp: smtp.send,
-    defaultProvider: provider,
-    queue,
-    inboundDomain: INBOUND_DOMAIN,
-    defaultFromAddress: DEFAULT_FROM,
-    messageIdDomain: MESSAGE_ID_DOMAIN,
-    retry: { maxSmtpAttempts: options.maxSmtpAttempts ?? 3, maxDefaultAttempts: options.maxDefaultAttempts ?? 3, baseDelaySeconds: 30 },
-    leaseSeconds: 120,
-    now,
-  };
-  const settingsDeps = {
-    store: settings,
-    cipher,
-    testSmtp: new RecordingSmtpTester().test,
-    rateLimiter: new MemoryRateLimiter(now),
-    inboundDomain: INBOUND_DOMAIN,
-    testsPerMinute: 1000,
-    destinationsPerMinute: 1000,
-    now,
-  };
+  const { settingsDeps } = inMemorySettingsDeps({ inboundDomain: INBOUND_DOMAIN, now });
+  const { deps, messages, smtp, provider, queue } = inMemoryDeliverDeps({
+    settingsDeps,
+    retry: { maxSmtpAttempts: options.maxSmtpAttempts ?? 3, maxDefaultAttempts: options.maxDefaultAttempts ?? 3 },
+  });
+  const settings = settingsDeps.store;
 
   return {
     deps,
@@ -115,6 +80,13 @@ function setup(options: { maxSmtpAttempts?: number; maxDefaultAttempts?: number 
       return message;
     },
   };
+}
+
+/** Queues a message, delivers it once, and returns what delivery answered and the record as stored then. */
+async function queueAndDeliverOnce(t: ReturnType<typeof setup>) {
+  const message = await t.queued();
+  const outcome = await deliverCandidateMail(t.deps, message.id);
+  return { message, outcome, stored: t.messages.peek(message.id) };
 }
 
 function smtpError(code: SmtpResultCode, fields: { dataSent?: boolean; stage?: SmtpStage; smtpResponse?: string | null; temporary?: boolean } = {}) {
@@ -281,12 +253,10 @@ describe('deliverCandidateMail: failures of the company server', () => {
     const t = setup();
     await t.configureSmtp('main', {}, { fallbackToDefault: false });
     t.smtp.failNext(smtpError('AUTH_FAILED'));
-    const message = await t.queued();
-
-    assert.equal(await deliverCandidateMail(t.deps, message.id), 'failed');
+    const { outcome, stored } = await queueAndDeliverOnce(t);
+    assert.equal(outcome, 'failed');
 
     assert.equal(t.provider.sent.length, 0);
-    const stored = t.messages.peek(message.id);
     assert.equal(stored.status, 'failed');
     assert.equal(stored.error?.code, 'AUTH_FAILED');
     assert.equal(stored.fallbackReason, null);
@@ -297,12 +267,10 @@ describe('deliverCandidateMail: failures of the company server', () => {
     const t = setup();
     await t.configureSmtp('main');
     t.smtp.failNext(smtpError('RECIPIENT_REJECTED', { stage: 'rcpt', smtpResponse: '550 5.1.1 <jane@candidate.example>: Recipient address rejected' }));
-    const message = await t.queued();
-
-    assert.equal(await deliverCandidateMail(t.deps, message.id), 'failed');
+    const { outcome, stored } = await queueAndDeliverOnce(t);
+    assert.equal(outcome, 'failed');
 
     assert.equal(t.provider.sent.length, 0);
-    const stored = t.messages.peek(message.id);
     assert.equal(stored.status, 'failed');
     assert.equal(stored.error?.code, 'RECIPIENT_REJECTED');
     assert.match(stored.smtpResponse ?? '', /^550 5\.1\.1/);
@@ -411,11 +379,9 @@ describe('deliverCandidateMail: failures of the company server', () => {
     const t = setup();
     await t.configureSmtp('main');
     t.smtp.failNext(smtpError('CONNECTION_TIMEOUT', { stage: 'data', dataSent: true, smtpResponse: null, temporary: true }));
-    const message = await t.queued();
+    const { message, outcome, stored } = await queueAndDeliverOnce(t);
+    assert.equal(outcome, 'failed');
 
-    assert.equal(await deliverCandidateMail(t.deps, message.id), 'failed');
-
-    const stored = t.messages.peek(message.id);
     assert.equal(stored.status, 'failed');
     assert.equal(stored.error?.code, 'DELIVERY_UNCERTAIN');
     assert.equal(t.provider.sent.length, 0);
@@ -533,10 +499,15 @@ describe('deliverCandidateMail: leases and duplicates', () => {
 });
 
 describe('deliverCandidateMail: the default provider', () => {
-  it('a temporary error is retried until maxDefaultAttempts, then the message fails', async () => {
+  /** A message of a company without SMTP settings, whose default provider first fails with `failures`. */
+  async function queuedForDefaultProvider(...failures: Error[]) {
     const t = setup({ maxDefaultAttempts: 3 });
-    t.provider.failNext(providerError(true), providerError(true), providerError(true));
-    const message = await t.queued();
+    t.provider.failNext(...failures);
+    return { t, message: await t.queued() };
+  }
+
+  it('a temporary error is retried until maxDefaultAttempts, then the message fails', async () => {
+    const { t, message } = await queuedForDefaultProvider(providerError(true), providerError(true), providerError(true));
 
     assert.equal(await deliverCandidateMail(t.deps, message.id), 'retrying');
     assert.equal(t.messages.peek(message.id).status, 'queued');
@@ -555,9 +526,7 @@ describe('deliverCandidateMail: the default provider', () => {
   });
 
   it('a temporary error followed by success sends once', async () => {
-    const t = setup({ maxDefaultAttempts: 3 });
-    t.provider.failNext(providerError(true));
-    const message = await t.queued();
+    const { t, message } = await queuedForDefaultProvider(providerError(true));
     assert.equal(await deliverCandidateMail(t.deps, message.id), 'retrying');
     assert.equal(await deliverCandidateMail(t.deps, message.id), 'sent');
     const stored = t.messages.peek(message.id);
@@ -567,9 +536,7 @@ describe('deliverCandidateMail: the default provider', () => {
   });
 
   it('a permanent rejection fails at once', async () => {
-    const t = setup({ maxDefaultAttempts: 3 });
-    t.provider.failNext(providerError(false));
-    const message = await t.queued();
+    const { t, message } = await queuedForDefaultProvider(providerError(false));
     assert.equal(await deliverCandidateMail(t.deps, message.id), 'failed');
     assert.equal(t.messages.peek(message.id).error?.code, 'DEFAULT_PROVIDER_REJECTED');
     assert.equal(t.queue.jobs.length, 0);

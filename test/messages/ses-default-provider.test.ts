@@ -76,6 +76,8 @@ describe('SES default provider against aws-ses-v2-local', () => {
   after(async () => {
     await localSes.stop();
   });
+  /** The adapter as deployed in `region`, against the local SES. */
+  const localProvider = (region: string) => createSesDefaultProvider({ endpoint: localSes.endpoint, region, credentials: LOCAL_SES_CREDENTIALS });
 
   it('listens on loopback with an ephemeral port and serves its store', async () => {
     assert.match(localSes.endpoint, /^http:\/\/127\.0\.0\.1:\d+$/);
@@ -85,11 +87,7 @@ describe('SES default provider against aws-ses-v2-local', () => {
   });
 
   it('sends the raw mail with SendRawEmail; the store shows our From, Reply-To, To, Cc, Subject, bodies and attachment', async () => {
-    const provider = createSesDefaultProvider({
-      endpoint: localSes.endpoint,
-      region: 'us-east-1',
-      credentials: LOCAL_SES_CREDENTIALS,
-    });
+    const provider = localProvider('us-east-1');
     const mail = await candidateMail('Your interview on Monday');
     const result = await provider.send({ raw: mail.raw, envelope: mail.envelope });
 
@@ -112,11 +110,7 @@ describe('SES default provider against aws-ses-v2-local', () => {
   });
 
   it('names the Message-ID SES writes after the region of the client', async () => {
-    const provider = createSesDefaultProvider({
-      endpoint: localSes.endpoint,
-      region: 'eu-west-1',
-      credentials: LOCAL_SES_CREDENTIALS,
-    });
+    const provider = localProvider('eu-west-1');
     const mail = await candidateMail('Region check');
     const result = await provider.send(mail);
     assert.equal(result.messageIdHeader, `<${result.providerMessageId}@eu-west-1.amazonses.com>`);
@@ -213,42 +207,16 @@ describe('SES default provider error translation', () => {
       await close(server);
     });
 
+    const permanent = { code: 'DEFAULT_PROVIDER_REJECTED', temporary: false } as const;
+    const temporary = { code: 'DEFAULT_PROVIDER_UNAVAILABLE', temporary: true } as const;
     const cases: [string, (typeof answers)[number], { code: DefaultProviderError['code']; temporary: boolean }][] = [
-      [
-        'MessageRejected is permanent',
-        { status: 400, code: 'MessageRejected', type: 'Sender', message: 'Email address is not verified.' },
-        { code: 'DEFAULT_PROVIDER_REJECTED', temporary: false },
-      ],
-      [
-        'MailFromDomainNotVerified is permanent',
-        { status: 400, code: 'MailFromDomainNotVerifiedException', type: 'Sender', message: 'MAIL FROM domain not verified' },
-        { code: 'DEFAULT_PROVIDER_REJECTED', temporary: false },
-      ],
-      [
-        'a paused account is permanent',
-        { status: 400, code: 'AccountSendingPausedException', type: 'Sender', message: 'Sending paused' },
-        { code: 'DEFAULT_PROVIDER_REJECTED', temporary: false },
-      ],
-      [
-        'access denied is permanent',
-        { status: 403, code: 'AccessDenied', type: 'Sender', message: 'not authorized to perform ses:SendRawEmail' },
-        { code: 'DEFAULT_PROVIDER_REJECTED', temporary: false },
-      ],
-      [
-        'throttling (a 400) is temporary',
-        { status: 400, code: 'Throttling', type: 'Sender', message: 'Maximum sending rate exceeded.' },
-        { code: 'DEFAULT_PROVIDER_UNAVAILABLE', temporary: true },
-      ],
-      [
-        'a 503 is temporary',
-        { status: 503, code: 'ServiceUnavailable', type: 'Receiver', message: 'Service unavailable' },
-        { code: 'DEFAULT_PROVIDER_UNAVAILABLE', temporary: true },
-      ],
-      [
-        'an unknown 5xx code is temporary',
-        { status: 500, code: 'SomethingNew', type: 'Receiver', message: 'Internal' },
-        { code: 'DEFAULT_PROVIDER_UNAVAILABLE', temporary: true },
-      ],
+      ['MessageRejected is permanent', { status: 400, code: 'MessageRejected', type: 'Sender', message: 'Email address is not verified.' }, permanent],
+      ['MailFromDomainNotVerified is permanent', { status: 400, code: 'MailFromDomainNotVerifiedException', type: 'Sender', message: 'MAIL FROM domain not verified' }, permanent],
+      ['a paused account is permanent', { status: 400, code: 'AccountSendingPausedException', type: 'Sender', message: 'Sending paused' }, permanent],
+      ['access denied is permanent', { status: 403, code: 'AccessDenied', type: 'Sender', message: 'not authorized to perform ses:SendRawEmail' }, permanent],
+      ['throttling (a 400) is temporary', { status: 400, code: 'Throttling', type: 'Sender', message: 'Maximum sending rate exceeded.' }, temporary],
+      ['a 503 is temporary', { status: 503, code: 'ServiceUnavailable', type: 'Receiver', message: 'Service unavailable' }, temporary],
+      ['an unknown 5xx code is temporary', { status: 500, code: 'SomethingNew', type: 'Receiver', message: 'Internal' }, temporary],
     ];
     for (const [what, answer, expected] of cases) {
       it(what, async () => {

@@ -5,12 +5,11 @@
  * XOAUTH2 tokens with it; then candidate mail through the connected mailbox.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startLocalAuthorizationServer, type LocalAuthorizationServer } from '../support/local-authorization-server';
-import { EXTRA_CA_ENV, startMailServer, writeTrustedCa, type MailServer } from '../support/mail-servers';
+import { startMailServer, trustedCaFixture, type MailServer, type TrustedCaFixture } from '../support/mail-servers';
 import { startTestBackend, waitForDelivery, type TestBackend } from '../support/test-backend';
 
 const REDIRECT = 'http://localhost:5173/oauth/callback';
@@ -22,19 +21,17 @@ let auth: LocalAuthorizationServer;
 let microsoftSmtp: MailServer;
 let googleSmtp: MailServer;
 let api: TestBackend;
-let fixtureDir: string;
+let tls: TrustedCaFixture;
 
 before(async () => {
-  fixtureDir = mkdtempSync(join(tmpdir(), 'e2e-oauth-'));
-  const tls = writeTrustedCa(fixtureDir);
+  tls = trustedCaFixture('e2e-oauth-');
   auth = await startLocalAuthorizationServer({ microsoft: MS, google: GOOGLE, strictRotation: true });
   const verify = (user: string, token: string) => auth.verifyAccessToken(user, token);
   microsoftSmtp = await startMailServer({ security: 'starttls', tls, users: {}, xoauth2: { verify, refuseLike: 'microsoft' } });
   googleSmtp = await startMailServer({ security: 'ssl', tls, users: {}, xoauth2: { verify, refuseLike: 'google' } });
   api = await startTestBackend({
     SMTP_ALLOWED_PORTS: '*',
-    [EXTRA_CA_ENV]: tls.caFile,
-    SMTP_TLS_ACCEPT_UNTRUSTED_IN_ALLOWED_CIDRS: 'false',
+    ...tls.backendEnv,
     OAUTH_MICROSOFT_CLIENT_ID: MS.clientId,
     OAUTH_MICROSOFT_CLIENT_SECRET: MS.clientSecret,
     OAUTH_MICROSOFT_AUTHORITY: auth.microsoftAuthority,
@@ -53,7 +50,7 @@ after(async () => {
   await microsoftSmtp?.close();
   await googleSmtp?.close();
   await auth?.close();
-  rmSync(fixtureDir, { recursive: true, force: true });
+  tls?.remove();
 });
 
 /** Plays the browser: follows the authorization URL to the provider and reads where it redirects. */

@@ -113,22 +113,21 @@ describe('callerFromEvent', () => {
 });
 
 describe('matchRoute', () => {
+  /** Matches a GET of `path` and checks the route found and its path parameters. */
+  function assertRoute(path: string, routePath: string, pathParameters: Record<string, string>) {
+    const match = matchRoute('GET', path);
+    assert.ok(match && 'route' in match, path);
+    assert.equal(match.route.path, routePath);
+    assert.deepEqual(match.pathParameters, pathParameters);
+  }
+
   it('finds a route with its decoded path parameters', () => {
-    const match = matchRoute('GET', '/v1/candidates/cand%40acme%20x/messages');
-    assert.ok(match && 'route' in match);
-    assert.equal(match.route.path, '/v1/candidates/{candidateId}/messages');
-    assert.deepEqual(match.pathParameters, { candidateId: 'cand@acme x' });
+    assertRoute('/v1/candidates/cand%40acme%20x/messages', '/v1/candidates/{candidateId}/messages', { candidateId: 'cand@acme x' });
   });
 
   it('prefers /v1/messages/unassigned over /v1/messages/{messageId}', () => {
-    const match = matchRoute('GET', '/v1/messages/unassigned');
-    assert.ok(match && 'route' in match);
-    assert.equal(match.route.path, '/v1/messages/unassigned');
-    assert.deepEqual(match.pathParameters, {});
-    const other = matchRoute('GET', '/v1/messages/msg_123');
-    assert.ok(other && 'route' in other);
-    assert.equal(other.route.path, '/v1/messages/{messageId}');
-    assert.deepEqual(other.pathParameters, { messageId: 'msg_123' });
+    assertRoute('/v1/messages/unassigned', '/v1/messages/unassigned', {});
+    assertRoute('/v1/messages/msg_123', '/v1/messages/{messageId}', { messageId: 'msg_123' });
   });
 
   it('tells which methods a known path allows (for a 405)', () => {

@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type CurlCommand, readWalkthrough, type WalkthroughStep } from '../support/readme-walkthrough';
-import { startTestBackend, type TestBackend } from '../support/test-backend';
+import { jsonOrUndefined, startTestBackend, type TestBackend } from '../support/test-backend';
 
 const ROOT = join(import.meta.dirname, '../..');
 const REDIRECT_URI = 'http://localhost:5173/oauth/callback';
@@ -84,18 +84,24 @@ function fillIn(text: string, values: Record<string, string>): string {
   });
 }
 
+/** What a completed connection answers: the Microsoft mailbox of the README, connected and tested over XOAUTH2. */
+function assertConnectedOverXoauth2(done: { printed: string; json: any }, flow: 'delegated' | 'app') {
+  assert.equal(done.json.smtp.auth, 'oauth2');
+  assert.equal(done.json.smtp.oauth.flow, flow);
+  assert.equal(done.json.smtp.oauth.account, 'jobs@acme.test');
+  assert.equal(done.json.smtp.oauth.tenantId, printedTenant);
+  assert.equal(done.json.smtp.oauth.connected, true);
+  assert.equal(done.json.test.ok, true, done.printed);
+  assert.ok(done.json.test.transcript.includes('C: AUTH XOAUTH2 <redacted>'), done.json.test.transcript.join('\n'));
+}
+
 /** Sends a curl of the block as curl does (no redirects followed), with `<name>`s filled in; returns what curl prints. */
 async function curl(command: CurlCommand, values: Record<string, string>): Promise<{ status: number; printed: string; json: any }> {
   const url = fillIn(command.url, values).replaceAll('http://127.0.0.1:3000', api.apiUrl);
   const body = command.body === undefined ? undefined : fillIn(command.body, values);
   const response = await fetch(url, { method: command.method, headers: command.headers, body, redirect: 'manual' });
   const text = await response.text();
-  let json: any;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
+  const json = jsonOrUndefined(text);
   let printed = command.output === '/dev/null' ? '' : text;
   if (command.writeOut !== undefined) {
     const location = response.headers.get('location');
@@ -147,14 +153,8 @@ describe('the README OAuth2 connect steps, as written, against npm run oauth:loc
     assert.equal(done.status, 200, done.printed);
     assert.equal(done.json.mode, 'smtp');
     assert.equal(done.json.status, 'verified');
-    assert.equal(done.json.smtp.auth, 'oauth2');
     assert.equal(done.json.smtp.oauth.provider, 'microsoft');
-    assert.equal(done.json.smtp.oauth.flow, 'delegated');
-    assert.equal(done.json.smtp.oauth.account, 'jobs@acme.test');
-    assert.equal(done.json.smtp.oauth.tenantId, printedTenant);
-    assert.equal(done.json.smtp.oauth.connected, true);
-    assert.equal(done.json.test.ok, true, done.printed);
-    assert.ok(done.json.test.transcript.includes('C: AUTH XOAUTH2 <redacted>'), done.json.test.transcript.join('\n'));
+    assertConnectedOverXoauth2(done, 'delegated');
     assert.ok(done.json.test.transcript.includes('S: 235 Authentication successful'), done.json.test.transcript.join('\n'));
   });
 
@@ -172,12 +172,6 @@ describe('the README OAuth2 connect steps, as written, against npm run oauth:loc
 
     const done = await curl(complete, { state: back.get('state')!, tenant: back.get('tenant')! });
     assert.equal(done.status, 200, done.printed);
-    assert.equal(done.json.smtp.auth, 'oauth2');
-    assert.equal(done.json.smtp.oauth.flow, 'app');
-    assert.equal(done.json.smtp.oauth.account, 'jobs@acme.test');
-    assert.equal(done.json.smtp.oauth.tenantId, printedTenant);
-    assert.equal(done.json.smtp.oauth.connected, true);
-    assert.equal(done.json.test.ok, true, done.printed);
-    assert.ok(done.json.test.transcript.includes('C: AUTH XOAUTH2 <redacted>'), done.json.test.transcript.join('\n'));
+    assertConnectedOverXoauth2(done, 'app');
   });
 });

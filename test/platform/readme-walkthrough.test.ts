@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import nodemailer from 'nodemailer';
 import { type CurlCommand, readWalkthrough, type WalkthroughStep } from '../support/readme-walkthrough';
-import { type ApiResponse, startTestBackend, type TestBackend } from '../support/test-backend';
+import { type ApiResponse, jsonOrUndefined, startTestBackend, type TestBackend } from '../support/test-backend';
 
 let api: TestBackend;
 let steps: WalkthroughStep[];
@@ -47,12 +47,7 @@ async function run(command: WalkthroughStep['commands'][number]): Promise<ApiRes
   const url = localise(command.url).replace('<id>', unassignedIds[0] ?? '<id>');
   const response = await fetch(url, { method: command.method, headers: command.headers, body: command.body === undefined ? undefined : localise(command.body) });
   const text = await response.text();
-  let json: any;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
+  const json = jsonOrUndefined(text);
   return { status: response.status, headers: response.headers, text, json };
 }
 

@@ -12,7 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { SignJWT } from 'jose';
 import { LOCAL_AUDIENCE, LOCAL_ISSUER } from '../../infra/local/local-jwt';
-import { deliverTo, listAll, setUpCompany, uniqueMessageId, type Company } from '../support/inbound-e2e';
+import { deliverTo, listAll, rawMail, setUpCompany, uniqueMessageId, type Company } from '../support/inbound-e2e';
 import { startTestBackend, type TestBackend } from '../support/test-backend';
 
 let api: TestBackend;
@@ -34,16 +34,11 @@ before(async () => {
   });
   assert.equal(sent.status, 202, sent.text);
   aSentMessageId = sent.json.id;
-  const raw = [
-    'From: Stranger <stranger@elsewhere.example>',
-    `To: ${companyA.inboundAddress}`,
-    `Subject: ${A_MARKERS[2]}`,
-    `Message-ID: <${uniqueMessageId('a-inbound')}>`,
-    '',
-    'Who is this?',
-    '',
-  ].join('\r\n');
-  await deliverTo(api, companyA, Buffer.from(raw));
+  const raw = rawMail(
+    ['From: Stranger <stranger@elsewhere.example>', `To: ${companyA.inboundAddress}`, `Subject: ${A_MARKERS[2]}`, `Message-ID: <${uniqueMessageId('a-inbound')}>`],
+    ['Who is this?'],
+  );
+  await deliverTo(api, companyA, raw);
   const unassigned = await listAll(api, companyA.token, '/v1/messages/unassigned');
   aInboundMessageId = unassigned.find((message) => message.subject === A_MARKERS[2]).id;
 });
@@ -293,17 +288,17 @@ describe('no input found by the property tests answers 5xx', () => {
 describe('a mail with a 2 MB header line', () => {
   it('is filed with its other headers (from, subject, Message-ID), the oversized field left out', async () => {
     const messageId = uniqueMessageId('huge-header');
-    const raw = [
-      'From: Candidate Carla <carla@candidate.example>',
-      `To: ${companyB.inboundAddress}`,
-      `X-Padding: ${'p'.repeat(2 * 1024 * 1024)}`,
-      'Subject: My application with a huge header',
-      `Message-ID: <${messageId}>`,
-      '',
-      'Please find my application.',
-      '',
-    ].join('\r\n');
-    await deliverTo(api, companyB, Buffer.from(raw));
+    const raw = rawMail(
+      [
+        'From: Candidate Carla <carla@candidate.example>',
+        `To: ${companyB.inboundAddress}`,
+        `X-Padding: ${'p'.repeat(2 * 1024 * 1024)}`,
+        'Subject: My application with a huge header',
+        `Message-ID: <${messageId}>`,
+      ],
+      ['Please find my application.'],
+    );
+    await deliverTo(api, companyB, raw);
     const unassigned = await listAll(api, companyB.token, '/v1/messages/unassigned');
     const filed = unassigned.find((message) => message.subject === 'My application with a huge header');
     assert.ok(filed, `filed with its subject: ${JSON.stringify(unassigned.map((message) => message.subject))}`);

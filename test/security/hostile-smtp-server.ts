@@ -7,7 +7,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import tls from 'node:tls';
-import type { TlsFixture } from '../support/smtp-helpers';
+import { onSmtpLines, type TlsFixture } from '../support/smtp-helpers';
 
 export type EchoStage = 'greeting' | 'ehlo' | 'auth' | 'mail_from' | 'rcpt';
 
@@ -79,37 +79,30 @@ export async function startHostileServer(options: { tls: TlsFixture; username: s
     };
 
     reply('greeting', 220, 'hostile.test ESMTP');
-    let buffer = '';
     let inData = false;
-    socket.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString('latin1');
-      let newline: number;
-      while ((newline = buffer.indexOf('\r\n')) >= 0) {
-        const line = buffer.slice(0, newline);
-        buffer = buffer.slice(newline + 2);
-        if (inData) {
-          if (line === '.') {
-            inData = false;
-            reply(null, 250, 'queued');
-          }
-          continue;
+    onSmtpLines(socket, (line) => {
+      if (inData) {
+        if (line === '.') {
+          inData = false;
+          reply(null, 250, 'queued');
         }
-        const verb = line.split(' ')[0].toUpperCase();
-        if (verb === 'EHLO') reply('ehlo', 250, 'SIZE 10240000', ['hostile.test', 'AUTH PLAIN']);
-        else if (verb === 'AUTH') {
-          receivedAuth = line.split(' ')[2] ?? null;
-          reply('auth', 235, '2.7.0 Authentication successful');
-        } else if (verb === 'MAIL') reply('mail_from', 250, '2.1.0 Ok');
-        else if (verb === 'RCPT') reply('rcpt', 250, '2.1.5 Ok');
-        else if (verb === 'DATA') {
-          inData = true;
-          reply(null, 354, 'go ahead');
-        } else if (verb === 'RSET') reply(null, 250, 'Ok');
-        else if (verb === 'QUIT') {
-          reply(null, 221, 'Bye');
-          socket.end();
-        } else reply(null, 502, 'Unknown command');
+        return;
       }
+      const verb = line.split(' ')[0].toUpperCase();
+      if (verb === 'EHLO') reply('ehlo', 250, 'SIZE 10240000', ['hostile.test', 'AUTH PLAIN']);
+      else if (verb === 'AUTH') {
+        receivedAuth = line.split(' ')[2] ?? null;
+        reply('auth', 235, '2.7.0 Authentication successful');
+      } else if (verb === 'MAIL') reply('mail_from', 250, '2.1.0 Ok');
+      else if (verb === 'RCPT') reply('rcpt', 250, '2.1.5 Ok');
+      else if (verb === 'DATA') {
+        inData = true;
+        reply(null, 354, 'go ahead');
+      } else if (verb === 'RSET') reply(null, 250, 'Ok');
+      else if (verb === 'QUIT') {
+        reply(null, 221, 'Bye');
+        socket.end();
+      } else reply(null, 502, 'Unknown command');
     });
   });
   server.on('tlsClientError', () => undefined);

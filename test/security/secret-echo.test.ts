@@ -6,11 +6,8 @@
  * admin never typed the stored password, and the stored-password reuse rules.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { EXTRA_CA_ENV, writeTrustedCa } from '../support/mail-servers';
+import { trustedCaFixture, type TrustedCaFixture } from '../support/mail-servers';
 import { startTestBackend, type TestBackend } from '../support/test-backend';
 import { echoedForms, startHostileServer, type EchoStage, type HostileServer } from './hostile-smtp-server';
 
@@ -38,26 +35,24 @@ const PASSWORDS: Record<string, string> = {
 const STAGES: EchoStage[] = ['greeting', 'ehlo', 'auth', 'mail_from', 'rcpt'];
 
 let api: TestBackend;
-let fixtureDir: string;
+let tls: TrustedCaFixture;
 const servers = new Map<string, HostileServer>();
 
 before(async () => {
-  fixtureDir = mkdtempSync(join(tmpdir(), 'e2e-secret-echo-'));
-  const tls = writeTrustedCa(fixtureDir);
+  tls = trustedCaFixture('e2e-secret-echo-');
   for (const [name, password] of Object.entries(PASSWORDS)) servers.set(name, await startHostileServer({ tls, username: USER, password }));
   api = await startTestBackend({
     SMTP_ALLOWED_PORTS: '*',
     SMTP_TESTS_PER_MINUTE: '1000',
     SMTP_TEST_DESTINATIONS_PER_MINUTE: '1000',
-    [EXTRA_CA_ENV]: fixtureDir + '/smtp-fixture-ca.pem',
-    SMTP_TLS_ACCEPT_UNTRUSTED_IN_ALLOWED_CIDRS: 'false',
+    ...tls.backendEnv,
   });
 });
 
 after(async () => {
   await api?.stop();
   await Promise.all([...servers.values()].map((server) => server.close()));
-  rmSync(fixtureDir, { recursive: true, force: true });
+  tls?.remove();
 });
 
 /** Every way the password could show in our text: each echoed form read as UTF-8, latin1, escaped, JSON-escaped. */

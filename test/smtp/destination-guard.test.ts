@@ -13,12 +13,12 @@ const strict: OutboundPolicy = { allowedPorts: [25, 465, 587, 2525], allowedPriv
 
 describe('normaliseIpLiteral', () => {
   it('reads the numeric forms getaddrinfo accepts', () => {
-    assert.equal(normaliseIpLiteral('0x7f.1'), '127.0.0.1');
-    assert.equal(normaliseIpLiteral('2130706433'), '127.0.0.1');
-    assert.equal(normaliseIpLiteral('0177.0.0.1'), '127.0.0.1');
-    assert.equal(normaliseIpLiteral('127.1'), '127.0.0.1');
-    assert.equal(normaliseIpLiteral('[::1]'), '::1');
-    assert.equal(normaliseIpLiteral('smtp.gmail.com'), null);
+    const forms: [string, string | null][] = [
+      ['0x7f.1', '127.0.0.1'], ['2130706433', '127.0.0.1'], ['0177.0.0.1', '127.0.0.1'], ['127.1', '127.0.0.1'],
+      ['[::1]', '::1'],
+      ['smtp.gmail.com', null],
+    ];
+    for (const [written, read] of forms) assert.equal(normaliseIpLiteral(written), read, written);
   });
 });
 

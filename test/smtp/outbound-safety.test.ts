@@ -5,11 +5,8 @@
  * connection. Known-bad hosts and disallowed ports are refused before any DNS or connection.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { EXTRA_CA_ENV, startMailServer, writeTrustedCa, type MailServer } from '../support/mail-servers';
+import { startMailServer, trustedCaFixture, type MailServer, type TrustedCaFixture } from '../support/mail-servers';
 import { startTestBackend, type TestBackend } from '../support/test-backend';
 
 const USER = 'jobs@acme.test';
@@ -17,11 +14,10 @@ const PASSWORD = 'safety-e2e-password-7';
 
 let api: TestBackend;
 let server: MailServer;
-let fixtureDir: string;
+let tls: TrustedCaFixture;
 
 before(async () => {
-  fixtureDir = mkdtempSync(join(tmpdir(), 'e2e-safety-tls-'));
-  const tls = writeTrustedCa(fixtureDir);
+  tls = trustedCaFixture('e2e-safety-tls-');
   server = await startMailServer({ security: 'starttls', tls, users: { [USER]: PASSWORD } });
   api = await startTestBackend({
     // The server's own port is allowed, so only the address can stop the connection.
@@ -30,15 +26,14 @@ before(async () => {
     // (an empty value cannot be given: the local runner treats it as unset).
     SMTP_ALLOWED_PRIVATE_CIDRS: '198.51.100.7/32',
     SMTP_TESTS_PER_MINUTE: '500',
-    SMTP_TLS_ACCEPT_UNTRUSTED_IN_ALLOWED_CIDRS: 'false',
-    [EXTRA_CA_ENV]: tls.caFile,
+    ...tls.backendEnv,
   });
 });
 
 after(async () => {
   await api?.stop();
   await server?.close();
-  rmSync(fixtureDir, { recursive: true, force: true });
+  tls?.remove();
 });
 
 const smtp = (host: string, extra: Record<string, unknown> = {}) => ({

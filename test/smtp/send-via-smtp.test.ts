@@ -6,7 +6,7 @@ import { sendViaSmtp, type SendViaSmtpOptions } from '../../shared/smtp/send-via
 import { isSmtpSendError, type SmtpSendError } from '../../shared/smtp/smtp-port';
 import { SmtpConnectionPool } from '../../shared/smtp/smtp-connection-pool';
 import type { SmtpServerSettings } from '../../shared/smtp/types';
-import { fakeResolver, makeCertificate, smtpReply, startRawServer, startSmtpServer, testPolicy, type RunningSmtpServer } from '../support/smtp-helpers';
+import { fakeResolver, makeCertificate, smtpReply, startRawServer, startSmtpServer, testPolicy, testServerSettings, type RunningSmtpServer } from '../support/smtp-helpers';
 
 const PASSWORD = 'send-secret-passw0rd';
 const tlsFixture = makeCertificate();
@@ -57,15 +57,7 @@ after(async () => {
   await Promise.all([sslServer, starttlsServer, idleDropServer, ...rawServers].map((server) => server.close()));
 });
 
-const settingsFor = (port: number, overrides: Partial<SmtpServerSettings> = {}): SmtpServerSettings => ({
-  host: 'mail.test.local',
-  port,
-  security: 'ssl',
-  username: 'jobs@acme.test',
-  password: PASSWORD,
-  fromAddress: 'jobs@acme.test',
-  ...overrides,
-});
+const settingsFor = (port: number, overrides: Partial<SmtpServerSettings> = {}) => testServerSettings(port, PASSWORD, overrides);
 
 const baseOptions: SendViaSmtpOptions = {
   policy: testPolicy,

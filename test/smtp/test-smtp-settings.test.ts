@@ -10,10 +10,12 @@ import {
   fakeResolver,
   startUnansweredPort,
   makeCertificate,
+  onSmtpLines,
   smtpReply,
   startRawServer,
   startSmtpServer,
   testPolicy,
+  testServerSettings,
   type RunningSmtpServer,
 } from '../support/smtp-helpers';
 
@@ -90,15 +92,7 @@ after(async () => {
   await Promise.all([sslServer, starttlsServer, noAuthServer, noStarttlsServer, expiredServer, ...rawServers].map((server) => server.close()));
 });
 
-const settingsFor = (port: number, overrides: Partial<SmtpServerSettings> = {}): SmtpServerSettings => ({
-  host: 'mail.test.local',
-  port,
-  security: 'ssl',
-  username: 'jobs@acme.test',
-  password: PASSWORD,
-  fromAddress: 'jobs@acme.test',
-  ...overrides,
-});
+const settingsFor = (port: number, overrides: Partial<SmtpServerSettings> = {}) => testServerSettings(port, PASSWORD, overrides);
 
 /** Runs the test and checks, for every case, that the password left no trace in the answer. */
 async function run(settings: SmtpServerSettings, options: Partial<TestSmtpOptions> = {}): Promise<SmtpTestResult> {
@@ -218,15 +212,15 @@ describe('testSmtpSettings: authentication and envelope replies', () => {
     });
   }
 
-  it('no AUTH offered -> AUTH_UNAVAILABLE', async () => {
-    const result = await run(settingsFor(noAuthServer.port, { security: 'starttls' }));
-    assert.equal(brief(result), 'auth:AUTH_UNAVAILABLE');
-  });
-
-  it('no STARTTLS offered -> STARTTLS_UNAVAILABLE', async () => {
-    const result = await run(settingsFor(noStarttlsServer.port, { security: 'starttls' }));
-    assert.equal(brief(result), 'tls:STARTTLS_UNAVAILABLE');
-  });
+  for (const [offered, server, stage, code] of [
+    ['AUTH', () => noAuthServer, 'auth', 'AUTH_UNAVAILABLE'],
+    ['STARTTLS', () => noStarttlsServer, 'tls', 'STARTTLS_UNAVAILABLE'],
+  ] as const) {
+    it(`no ${offered} offered -> ${code}`, async () => {
+      const result = await run(settingsFor(server().port, { security: 'starttls' }));
+      assert.equal(brief(result), `${stage}:${code}`);
+    });
+  }
 });
 
 describe('testSmtpSettings: TLS', () => {
@@ -416,21 +410,14 @@ describe('testSmtpSettings: refused before connecting', () => {
 function scripted(script: Record<string, ((line: string) => string) | null>) {
   return (socket: net.Socket) => {
     socket.write('220 scripted ESMTP\r\n');
-    let buffer = '';
-    socket.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString('latin1');
-      let index: number;
-      while ((index = buffer.indexOf('\r\n')) >= 0) {
-        const line = buffer.slice(0, index);
-        buffer = buffer.slice(index + 2);
-        const verb = line.split(' ')[0].toUpperCase();
-        if (verb === 'EHLO') socket.write('250-scripted\r\n250 AUTH PLAIN LOGIN\r\n');
-        else if (verb === 'QUIT') socket.end('221 bye\r\n');
-        else if (verb in script) {
-          const answer = script[verb];
-          if (answer) socket.write(`${answer(line)}\r\n`);
-        } else socket.write('250 ok\r\n');
-      }
+    onSmtpLines(socket, (line) => {
+      const verb = line.split(' ')[0].toUpperCase();
+      if (verb === 'EHLO') socket.write('250-scripted\r\n250 AUTH PLAIN LOGIN\r\n');
+      else if (verb === 'QUIT') socket.end('221 bye\r\n');
+      else if (verb in script) {
+        const answer = script[verb];
+        if (answer) socket.write(`${answer(line)}\r\n`);
+      } else socket.write('250 ok\r\n');
     });
   };
 }

@@ -109,5 +109,8 @@ export async function getMessage(api: TestBackend, token: string, id: string): P
   return response.json;
 }
 
+/** A raw mail: these header lines, an empty line, these body lines and a last line end (all CRLF). */
+export const rawMail = (headers: string[], body: string[]): Buffer => Buffer.from([...headers, '', ...body, ''].join('\r\n'), 'utf8');
+
 /** A Message-ID (without brackets) unique to this run. */
 export const uniqueMessageId = (label: string): string => `${label}.${Date.now().toString(36)}.${Math.random().toString(36).slice(2, 10)}@mail.candidate.example`;

@@ -4,11 +4,12 @@
  * accepts and never greets. The backend trusts the fixture certificate through the PEM file
  * named by `SMTP_TLS_EXTRA_CA_FILE` (see `writeTrustedCa`); certificate checking stays on.
  */
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simpleParser, type ParsedMail } from 'mailparser';
-import { SMTPServer } from 'smtp-server';
+import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import { makeCertificate, smtpReply, startRawServer, type TlsFixture } from './smtp-helpers';
 
 /** The env variable through which the backend is told to trust an extra CA (a PEM file). */
@@ -20,6 +21,47 @@ export function writeTrustedCa(dir: string): TlsFixture & { caFile: string } {
   const caFile = join(dir, 'smtp-fixture-ca.pem');
   writeFileSync(caFile, fixture.cert);
   return { ...fixture, caFile };
+}
+
+export interface TrustedCaFixture extends TlsFixture {
+  caFile: string;
+  /**
+   * The backend's environment that trusts this CA and keeps certificate checking on (local mode
+   * would otherwise accept untrusted certificates of local servers), as a customer's private CA.
+   */
+  backendEnv: Record<string, string>;
+  /** Deletes the temporary folder of the CA file. */
+  remove(): void;
+}
+
+/** writeTrustedCa in a new temporary folder (name starting with `prefix`). */
+export function trustedCaFixture(prefix: string): TrustedCaFixture {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const tls = writeTrustedCa(dir);
+  return {
+    ...tls,
+    backendEnv: { SMTP_TLS_ACCEPT_UNTRUSTED_IN_ALLOWED_CIDRS: 'false', [EXTRA_CA_ENV]: tls.caFile },
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+/**
+ * smtp-server options for a STARTTLS server with one login (`535 5.7.8` for any other), for a
+ * test that answers DATA its own way.
+ */
+export function starttlsLoginOptions(tls: TlsFixture, user: string, password: string): SMTPServerOptions {
+  return {
+    logger: false,
+    disableReverseLookup: true,
+    secure: false,
+    key: tls.key,
+    cert: tls.cert,
+    authMethods: ['PLAIN', 'LOGIN'],
+    onAuth(auth, _session, callback) {
+      if (auth.username === user && auth.password === password) return callback(null, { user });
+      callback(Object.assign(new Error('5.7.8 Error: authentication failed'), { responseCode: 535 }));
+    },
+  };
 }
 
 export interface ReceivedMail {

@@ -10,7 +10,7 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import type { HostResolver } from '../../shared/smtp/destination-guard';
-import type { OutboundPolicy } from '../../shared/smtp/types';
+import type { OutboundPolicy, SmtpServerSettings } from '../../shared/smtp/types';
 
 export interface TlsFixture {
   key: string;
@@ -29,6 +29,17 @@ export function makeCertificate(options: { names?: string[] } = {}): TlsFixture 
 }
 
 export const testPolicy: OutboundPolicy = { allowedPorts: '*', allowedPrivateCidrs: ['127.0.0.0/8'], allowPlaintext: false, acceptUntrustedCertificatesInAllowedCidrs: false };
+
+/** Settings for a test server at mail.test.local (see fakeResolver) with implicit TLS, as jobs@acme.test. */
+export const testServerSettings = (port: number, password: string, overrides: Partial<SmtpServerSettings> = {}): SmtpServerSettings => ({
+  host: 'mail.test.local',
+  port,
+  security: 'ssl',
+  username: 'jobs@acme.test',
+  password,
+  fromAddress: 'jobs@acme.test',
+  ...overrides,
+});
 
 /** Test DNS: names under .test.local resolve as listed, anything else does not exist. */
 export function fakeResolver(table: Record<string, string[]>, calls: string[] = []): HostResolver {
@@ -106,6 +117,20 @@ export async function startRawServer(onSocket: (socket: net.Socket) => void): Pr
         server.close(() => resolve());
       }),
   };
+}
+
+/** Calls `onLine` with each CRLF-terminated line the socket receives (latin1, without the CRLF). */
+export function onSmtpLines(socket: net.Socket, onLine: (line: string) => void): void {
+  let buffer = '';
+  socket.on('data', (chunk: Buffer) => {
+    buffer += chunk.toString('latin1');
+    let index: number;
+    while ((index = buffer.indexOf('\r\n')) >= 0) {
+      const line = buffer.slice(0, index);
+      buffer = buffer.slice(index + 2);
+      onLine(line);
+    }
+  });
 }
 
 /** A port nothing listens on: bound once, then released. */

@@ -62,6 +62,15 @@ export interface TestBackend {
  */
 export const UNTHROTTLED = { API_THROTTLE_RATE_LIMIT: '1000000', API_THROTTLE_BURST_LIMIT: '1000000' };
 
+/** A response body as JSON, or undefined when it is empty or not JSON. */
+export function jsonOrUndefined(text: string): any {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
 export async function startTestBackend(env: Record<string, string> = {}): Promise<TestBackend> {
   Object.assign(process.env, UNTHROTTLED, env);
   const captured: string[] = [];
@@ -112,13 +121,7 @@ export async function startTestBackend(env: Record<string, string> = {}): Promis
             text: await response.text(),
           }));
       responseBodies.push(text);
-      let json: any;
-      try {
-        json = text === '' ? undefined : JSON.parse(text);
-      } catch {
-        json = undefined;
-      }
-      return { status, headers: responseHeaders, text, json };
+      return { status, headers: responseHeaders, text, json: jsonOrUndefined(text) };
     },
     responseBodies,
     output: () => captured.join(''),

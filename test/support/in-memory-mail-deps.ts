@@ -1,0 +1,67 @@
+import type { EmailSettingsDeps } from '../../shared/email-settings/email-settings-service';
+import type { DeliverMailDeps } from '../../shared/messages/deliver-candidate-mail';
+import type { SendJob } from '../../shared/messages/send-job';
+import { FakeSecretCipher } from './fake-secret-cipher';
+import { MemoryBlobStore } from './memory-blob-store';
+import { MemoryMessagesStore } from './memory-messages-store';
+import { MemoryRateLimiter } from './memory-rate-limiter';
+import { MemorySettingsStore } from './memory-settings-store';
+import { RecordingDefaultProvider } from './recording-default-provider';
+import { RecordingJobQueue } from './recording-job-queue';
+import { RecordingSmtpSender, RecordingSmtpTester } from './recording-smtp';
+
+/** The default provider's sender and the Message-ID domain of inMemoryDeliverDeps. */
+export const DEFAULT_FROM = 'no-reply@mail.recruiting.example';
+export const MESSAGE_ID_DOMAIN = 'mail.recruiting.example';
+
+/**
+ * The settings use case on in-memory stand-ins: every SMTP test passes (RecordingSmtpTester) and
+ * the rate limits are far above what a test reaches.
+ */
+export function inMemorySettingsDeps(options: { inboundDomain: string; now: () => Date }) {
+  const settings = new MemorySettingsStore();
+  const settingsDeps = {
+    store: settings,
+    cipher: new FakeSecretCipher(),
+    testSmtp: new RecordingSmtpTester().test,
+    rateLimiter: new MemoryRateLimiter(options.now),
+    inboundDomain: options.inboundDomain,
+    testsPerMinute: 1000,
+    destinationsPerMinute: 1000,
+    now: options.now,
+  } satisfies EmailSettingsDeps;
+  return { settings, settingsDeps };
+}
+
+/**
+ * The delivery use case on in-memory stand-ins, reading the settings (and their cipher) a test
+ * saved with inMemorySettingsDeps: what it sends is recorded by the SMTP sender, the default
+ * provider and the queue it returns.
+ */
+export function inMemoryDeliverDeps(options: {
+  settingsDeps: ReturnType<typeof inMemorySettingsDeps>['settingsDeps'];
+  retry?: Partial<DeliverMailDeps['retry']>;
+}) {
+  const { settingsDeps } = options;
+  const messages = new MemoryMessagesStore();
+  const blobs = new MemoryBlobStore();
+  const smtp = new RecordingSmtpSender();
+  const provider = new RecordingDefaultProvider();
+  const queue = new RecordingJobQueue<SendJob>();
+  const deps: DeliverMailDeps = {
+    messages,
+    settings: settingsDeps.store,
+    cipher: settingsDeps.cipher,
+    blobs,
+    sendSmtp: smtp.send,
+    defaultProvider: provider,
+    queue,
+    inboundDomain: settingsDeps.inboundDomain,
+    defaultFromAddress: DEFAULT_FROM,
+    messageIdDomain: MESSAGE_ID_DOMAIN,
+    retry: { maxSmtpAttempts: 3, maxDefaultAttempts: 3, baseDelaySeconds: 30, ...options.retry },
+    leaseSeconds: 120,
+    now: settingsDeps.now,
+  };
+  return { deps, messages, blobs, smtp, provider, queue };
+}
