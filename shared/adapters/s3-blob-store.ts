@@ -1,4 +1,4 @@
-import { GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { Readable } from 'node:stream';
@@ -25,17 +25,21 @@ export function getS3Client(): S3Client {
 export function createS3BlobStore(bucket = mailBucketConfig(), client = getS3Client()): BlobStore {
   return {
     async put(key, body, contentType) {
+      // The type may come from a mail: only a clean `type/subtype` goes into the object's header.
+      const type = safeMediaType(contentType);
+      if (Buffer.isBuffer(body)) {
+        // Whole in memory already: one PutObject (up to 5 GB), without Upload's part machinery.
+        await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: type }));
+        return { size: body.length };
+      }
       let size = 0;
-      const counted = Buffer.isBuffer(body)
-        ? body
-        : body.map((chunk: Buffer) => {
-            size += chunk.length;
-            return chunk;
-          });
-      // The type may come from a mail: only a clean `type/subtype` goes into the upload's header.
+      const counted = body.map((chunk: Buffer) => {
+        size += chunk.length;
+        return chunk;
+      });
       // Upload streams in parts, so a 40 MB attachment never sits in memory whole.
-      await new Upload({ client, params: { Bucket: bucket, Key: key, Body: counted, ContentType: safeMediaType(contentType) } }).done();
-      return { size: Buffer.isBuffer(body) ? body.length : size };
+      await new Upload({ client, params: { Bucket: bucket, Key: key, Body: counted, ContentType: type } }).done();
+      return { size };
     },
     async getBuffer(key) {
       const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
