@@ -1,8 +1,8 @@
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { ScopeSettings } from '../email-settings/model';
 import type { SettingsStore } from '../email-settings/settings-store';
 import { AppError } from '../errors';
-import { getDocumentClient, isConditionFailure, putIfAbsent, tableName } from './dynamodb';
+import { getDocumentClient, getItem, isConditionFailure, putIfAbsent, tableName } from './dynamodb';
 
 const companyKey = (companyId: string) => `COMPANY#${companyId}`;
 const settingsKey = (scope: string) => `SETTINGS#${scope}`;
@@ -20,8 +20,8 @@ function fromItem(item: Record<string, unknown>): ScopeSettings {
 export function createDynamoSettingsStore(client = getDocumentClient(), table = tableName()): SettingsStore {
   return {
     async get(companyId, scope) {
-      const out = await client.send(new GetCommand({ TableName: table, Key: { pk: companyKey(companyId), sk: settingsKey(scope) }, ConsistentRead: true }));
-      return out.Item ? fromItem(out.Item) : null;
+      const item = await getItem(client, table, { pk: companyKey(companyId), sk: settingsKey(scope) }, { consistent: true });
+      return item ? fromItem(item) : null;
     },
     async list(companyId) {
       const items: ScopeSettings[] = [];
@@ -77,8 +77,8 @@ export function createDynamoSettingsStore(client = getDocumentClient(), table = 
     reserveInboundAddress: (localPart, companyId, scope) =>
       putIfAbsent(client, table, { pk: inboundKey(localPart), sk: 'INBOUND', type: 'inbound-address', companyId, scope }),
     async findByInboundAddress(localPart) {
-      const out = await client.send(new GetCommand({ TableName: table, Key: { pk: inboundKey(localPart), sk: 'INBOUND' } }));
-      return out.Item ? { companyId: String(out.Item.companyId), scope: String(out.Item.scope) } : null;
+      const item = await getItem(client, table, { pk: inboundKey(localPart), sk: 'INBOUND' });
+      return item ? { companyId: String(item.companyId), scope: String(item.scope) } : null;
     },
   };
 }
