@@ -131,6 +131,28 @@ describe('DynamoDB settings store', () => {
     assert.deepEqual(await settings.findByInboundAddress(localPart.toUpperCase()), { companyId, scope: 'berlin' });
     assert.equal(await settings.findByInboundAddress(`${companyId}-nothing`), null);
   });
+
+  it('remembers whose an inbound address is (it never changes), but asks again for one not found', async () => {
+    const { createDynamoSettingsStore } = await import('../../shared/adapters/dynamodb-settings-store');
+    const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
+    const { DynamoDBDocumentClient } = await import('@aws-sdk/lib-dynamodb');
+    const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+    const sent: string[] = [];
+    client.middlewareStack.add((next, context) => (args) => (sent.push(String(context.commandName)), next(args)), { step: 'initialize' });
+    const store = createDynamoSettingsStore(client, TABLE);
+    const companyId = company('acme');
+    const localPart = `${companyId}-R7t2WmnbVCXZ`;
+
+    assert.equal(await store.findByInboundAddress(localPart), null);
+    assert.equal(await store.findByInboundAddress(localPart), null);
+    assert.deepEqual(sent, ['GetItemCommand', 'GetItemCommand']);
+    assert.equal(await store.reserveInboundAddress(localPart, companyId, 'main'), true);
+    sent.length = 0;
+    assert.deepEqual(await store.findByInboundAddress(localPart), { companyId, scope: 'main' });
+    assert.deepEqual(await store.findByInboundAddress(localPart.toUpperCase()), { companyId, scope: 'main' });
+    assert.deepEqual(sent, ['GetItemCommand']);
+    client.destroy();
+  });
 });
 
 describe('DynamoDB candidates store', () => {
