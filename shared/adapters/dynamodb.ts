@@ -4,6 +4,7 @@ import DataLoader from 'dataloader';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { tableNameConfig } from '../config/concerns';
 import { traced } from './tracing';
+import { withoutSdkLogging } from './without-sdk-logging';
 
 let documentClient: DynamoDBDocumentClient | undefined;
 
@@ -12,7 +13,7 @@ let documentClient: DynamoDBDocumentClient | undefined;
  * when set (local mode), so no code here knows whether it talks to AWS or dynalite.
  */
 export function getDocumentClient(): DynamoDBDocumentClient {
-  documentClient ??= DynamoDBDocumentClient.from(traced(new DynamoDBClient({})), {
+  documentClient ??= DynamoDBDocumentClient.from(withoutSdkLogging(traced(new DynamoDBClient({}))), {
     marshallOptions: { removeUndefinedValues: true },
   });
   return documentClient;

@@ -443,6 +443,10 @@ describe('DynamoDB item reads (getItem)', () => {
     client.destroy();
   });
 
+  it('the shared client skips the SDK logger middleware (it filters every call for a no-op logger)', () => {
+    assert.deepEqual(documentClient.middlewareStack.identify().filter((name) => name.startsWith('loggerMiddleware')), []);
+  });
+
   it('more than 100 keys at once are read in batches of 100, nothing lost', async () => {
     const { getItem } = await import('../../shared/adapters/dynamodb');
     const { client, sent } = await recordingClient();
