@@ -1,7 +1,7 @@
-import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { CandidatesStore } from '../candidates/candidates-store';
 import type { Candidate } from '../candidates/model';
-import { getDocumentClient, tableName } from './dynamodb';
+import { getDocumentClient, getItem, tableName } from './dynamodb';
 
 const companyKey = (companyId: string) => `COMPANY#${companyId}`;
 const candidateKey = (id: string) => `CANDIDATE#${id}`;
@@ -12,10 +12,10 @@ const learnedKey = (address: string) => `LEARNED#${address}`;
 export function createDynamoCandidatesStore(client = getDocumentClient(), table = tableName()): CandidatesStore {
   return {
     async get(companyId, candidateId) {
-      const out = await client.send(new GetCommand({ TableName: table, Key: { pk: companyKey(companyId), sk: candidateKey(candidateId) } }));
-      if (!out.Item) return null;
-      const { pk: _pk, sk: _sk, type: _type, ...candidate } = out.Item;
-      return candidate as Candidate;
+      const item = await getItem(client, table, { pk: companyKey(companyId), sk: candidateKey(candidateId) });
+      if (!item) return null;
+      const { pk: _pk, sk: _sk, type: _type, ...candidate } = item;
+      return candidate as unknown as Candidate;
     },
     async put(candidate) {
       await client.send(
@@ -26,8 +26,8 @@ export function createDynamoCandidatesStore(client = getDocumentClient(), table 
       await client.send(new DeleteCommand({ TableName: table, Key: { pk: companyKey(companyId), sk: candidateKey(candidateId) } }));
     },
     async idsByAddress(companyId, address) {
-      const out = await client.send(new GetCommand({ TableName: table, Key: { pk: companyKey(companyId), sk: addressKey(address) } }));
-      const ids = out.Item?.candidateIds as Set<string> | undefined;
+      const item = await getItem(client, table, { pk: companyKey(companyId), sk: addressKey(address) });
+      const ids = item?.candidateIds as Set<string> | undefined;
       return ids ? [...ids].sort() : [];
     },
     async indexAddress(companyId, address, candidateId) {
@@ -47,8 +47,8 @@ export function createDynamoCandidatesStore(client = getDocumentClient(), table 
       );
     },
     async learnedCandidateId(companyId, address) {
-      const out = await client.send(new GetCommand({ TableName: table, Key: { pk: companyKey(companyId), sk: learnedKey(address) } }));
-      return out.Item ? String(out.Item.candidateId) : null;
+      const item = await getItem(client, table, { pk: companyKey(companyId), sk: learnedKey(address) });
+      return item ? String(item.candidateId) : null;
     },
     async unindexAddress(companyId, address, candidateId) {
       await client.send(

@@ -1,11 +1,11 @@
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { createHash } from 'node:crypto';
 import { AppError } from '../errors';
 import { messageIdKey } from '../mail/message-id';
 import { isUnsettledOutbound, type MessagesStore } from '../messages/messages-store';
 import type { MessageRecord, Page } from '../messages/model';
 import { TABLE_LAYOUT } from '../table-layout';
-import { getDocumentClient, isConditionFailure, putIfAbsent, tableName } from './dynamodb';
+import { getDocumentClient, getItem, isConditionFailure, putIfAbsent, tableName } from './dynamodb';
 import { ENTITY_ID_PATTERN } from '../entity-id';
 
 const messageKey = (id: string) => ({ pk: `MESSAGE#${id}`, sk: 'MESSAGE' });
@@ -68,8 +68,8 @@ export function createDynamoMessagesStore(client = getDocumentClient(), table = 
       return putIfAbsent(client, table, { ...messageKey(message.id), ...indexKeys(message), type: 'message', ...message });
     },
     async get(id) {
-      const out = await client.send(new GetCommand({ TableName: table, Key: messageKey(id), ConsistentRead: true }));
-      return out.Item ? fromItem(out.Item) : null;
+      const item = await getItem(client, table, messageKey(id), { consistent: true });
+      return item ? fromItem(item) : null;
     },
     async update(id, changes, onlyIfStatus, onlyIfAttempts) {
       const current = await this.get(id);
@@ -130,8 +130,8 @@ export function createDynamoMessagesStore(client = getDocumentClient(), table = 
       if (await putIfAbsent(client, table, item, { expression: 'expiresAt < :now', values: { ':now': now } })) {
         return { claimed: true, bodyHash, messageId };
       }
-      const out = await client.send(new GetCommand({ TableName: table, Key, ConsistentRead: true }));
-      return { claimed: false, bodyHash: String(out.Item?.bodyHash), messageId: String(out.Item?.messageId) };
+      const held = await getItem(client, table, Key, { consistent: true });
+      return { claimed: false, bodyHash: String(held?.bodyHash), messageId: String(held?.messageId) };
     },
     async indexMessageIdHeader(companyId, header, messageId) {
       await client.send(
@@ -144,8 +144,7 @@ export function createDynamoMessagesStore(client = getDocumentClient(), table = 
     async claimInboundMessageId(companyId, scope, header, messageId) {
       const Key = { pk: `COMPANY#${companyId}`, sk: `INBOUND-MESSAGE-ID#${scope}#${messageIdKeyPart(header)}` };
       if (await putIfAbsent(client, table, { ...Key, type: 'inbound-message-id', messageId })) return messageId;
-      const out = await client.send(new GetCommand({ TableName: table, Key, ConsistentRead: true }));
-      return String(out.Item?.messageId);
+      return String((await getItem(client, table, Key, { consistent: true }))?.messageId);
     },
     async listUnsettledOutbound(limit) {
       const found: MessageRecord[] = [];
@@ -166,10 +165,8 @@ export function createDynamoMessagesStore(client = getDocumentClient(), table = 
       return found.sort((a, b) => (a.createdAt < b.createdAt ? -1 : 1)).slice(0, limit);
     },
     async findByMessageIdHeader(companyId, header) {
-      const out = await client.send(
-        new GetCommand({ TableName: table, Key: { pk: `COMPANY#${companyId}`, sk: `MESSAGE-ID#${messageIdKeyPart(header)}` } }),
-      );
-      return out.Item ? String(out.Item.messageId) : null;
+      const item = await getItem(client, table, { pk: `COMPANY#${companyId}`, sk: `MESSAGE-ID#${messageIdKeyPart(header)}` });
+      return item ? String(item.messageId) : null;
     },
   };
 }

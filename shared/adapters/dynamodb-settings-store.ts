@@ -1,8 +1,8 @@
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { ScopeSettings } from '../email-settings/model';
 import type { SettingsStore } from '../email-settings/settings-store';
 import { AppError } from '../errors';
-import { getDocumentClient, isConditionFailure, putIfAbsent, tableName } from './dynamodb';
+import { getDocumentClient, getItem, isConditionFailure, putIfAbsent, tableName } from './dynamodb';
 
 const companyKey = (companyId: string) => `COMPANY#${companyId}`;
 const settingsKey = (scope: string) => `SETTINGS#${scope}`;
@@ -17,11 +17,18 @@ function fromItem(item: Record<string, unknown>): ScopeSettings {
   return settings as unknown as ScopeSettings;
 }
 
+/** How many inbound addresses a store remembers (oldest forgotten first): a few hundred bytes each. */
+const REMEMBERED_INBOUND_ADDRESSES = 1000;
+
 export function createDynamoSettingsStore(client = getDocumentClient(), table = tableName()): SettingsStore {
+  // An inbound address belongs to its scope for good: reserved once (first writer wins), never
+  // changed or deleted. So a warm container remembers whose it is and files the next mail to it
+  // without a read. An address not found is not remembered: it may be reserved a moment later.
+  const inboundOwners = new Map<string, { companyId: string; scope: string }>();
   return {
     async get(companyId, scope) {
-      const out = await client.send(new GetCommand({ TableName: table, Key: { pk: companyKey(companyId), sk: settingsKey(scope) }, ConsistentRead: true }));
-      return out.Item ? fromItem(out.Item) : null;
+      const item = await getItem(client, table, { pk: companyKey(companyId), sk: settingsKey(scope) }, { consistent: true });
+      return item ? fromItem(item) : null;
     },
     async list(companyId) {
       const items: ScopeSettings[] = [];
@@ -77,8 +84,15 @@ export function createDynamoSettingsStore(client = getDocumentClient(), table = 
     reserveInboundAddress: (localPart, companyId, scope) =>
       putIfAbsent(client, table, { pk: inboundKey(localPart), sk: 'INBOUND', type: 'inbound-address', companyId, scope }),
     async findByInboundAddress(localPart) {
-      const out = await client.send(new GetCommand({ TableName: table, Key: { pk: inboundKey(localPart), sk: 'INBOUND' } }));
-      return out.Item ? { companyId: String(out.Item.companyId), scope: String(out.Item.scope) } : null;
+      const key = inboundKey(localPart);
+      const known = inboundOwners.get(key);
+      if (known) return { ...known };
+      const item = await getItem(client, table, { pk: key, sk: 'INBOUND' });
+      if (!item) return null;
+      const owner = { companyId: String(item.companyId), scope: String(item.scope) };
+      if (inboundOwners.size >= REMEMBERED_INBOUND_ADDRESSES) inboundOwners.delete(inboundOwners.keys().next().value!);
+      inboundOwners.set(key, owner);
+      return { ...owner };
     },
   };
 }

@@ -73,11 +73,18 @@ async function fileForEveryScope(deps: FileInboundDeps, delivery: InboundDeliver
     logger.warn('inbound mail for no known address', { rawKey: delivery.rawKey, recipients: delivery.recipients });
     return [];
   }
-  const pending: Target[] = [];
+  // Independent reads, started together so that the table serves them in one request: was the
+  // mail filed at each target already, and the target's settings. A filing changes only its own
+  // scope's redirect state, which no other target reads, so reading them all first is safe.
+  const [filed, settings] = await Promise.all([
+    Promise.all(targets.map((target) => deps.messages.get(target.messageId))),
+    Promise.all(targets.map((target) => settingsOf(deps, target))),
+  ]);
+  const pending: { target: Target; settings: TargetSettings }[] = [];
   const outcomes: FilingOutcome[] = [];
-  for (const target of targets) {
-    if (await deps.messages.get(target.messageId)) outcomes.push({ ...target, result: 'duplicate' });
-    else pending.push(target);
+  for (const [index, target] of targets.entries()) {
+    if (filed[index]) outcomes.push({ ...target, result: 'duplicate' });
+    else pending.push({ target, settings: settings[index] });
   }
   if (pending.length === 0) return outcomes;
 
@@ -91,28 +98,47 @@ async function fileForEveryScope(deps: FileInboundDeps, delivery: InboundDeliver
     },
   });
   if (mail.defects.length > 0) logger.warn('inbound mail filed with defects', { rawKey: delivery.rawKey, defects: mail.defects.slice(0, 20) });
-  for (const target of pending) outcomes.push(await fileForScope(deps, delivery, mail, target));
+  for (const { target, settings } of pending) outcomes.push(await fileForScope(deps, delivery, mail, target, settings));
   return outcomes;
 }
 
+/** The target scope's settings, and the company's behind them. */
+interface TargetSettings {
+  settings: ScopeSettings | null;
+  main: ScopeSettings | null;
+}
+
+async function settingsOf(deps: FileInboundDeps, { companyId, scope }: Target): Promise<TargetSettings> {
+  const settings = await deps.settings.get(companyId, scope);
+  return { settings, main: await companySettingsBehind(deps.settings, companyId, scope, settings) };
+}
+
 async function resolveTargets(deps: FileInboundDeps, delivery: InboundDelivery): Promise<Target[]> {
-  const targets = new Map<string, Target>();
-  for (const recipient of delivery.recipients) {
+  const inboundDomain = deps.inboundDomain.toLowerCase();
+  const localParts = delivery.recipients.flatMap((recipient) => {
     const [local, domain] = normalizeAddress(recipient).split('@');
-    if (!local || domain !== deps.inboundDomain.toLowerCase()) continue;
     // `address+anything@` reaches the same scope, as mailbox providers do.
-    const found = await deps.settings.findByInboundAddress(local.split('+')[0]);
-    if (!found) continue;
-    const key = `${found.companyId}\u0000${found.scope}`;
-    targets.set(key, { ...found, messageId: `inb_${hash(`${key}\u0000${delivery.rawKey}`).slice(0, 26)}` });
+    return local && domain === inboundDomain ? [local.split('+')[0]] : [];
+  });
+  // Looked up together (one request on DynamoDB), kept in the order of the recipients.
+  const found = await Promise.all(localParts.map((localPart) => deps.settings.findByInboundAddress(localPart)));
+  const targets = new Map<string, Target>();
+  for (const scope of found) {
+    if (!scope) continue;
+    const key = `${scope.companyId}\u0000${scope.scope}`;
+    targets.set(key, { ...scope, messageId: `inb_${hash(`${key}\u0000${delivery.rawKey}`).slice(0, 26)}` });
   }
   return [...targets.values()];
 }
 
-async function fileForScope(deps: FileInboundDeps, delivery: InboundDelivery, mail: ParsedInboundMail, target: Target): Promise<FilingOutcome> {
+async function fileForScope(
+  deps: FileInboundDeps,
+  delivery: InboundDelivery,
+  mail: ParsedInboundMail,
+  target: Target,
+  { settings, main }: TargetSettings,
+): Promise<FilingOutcome> {
   const { companyId, scope, messageId } = target;
-  const settings = await deps.settings.get(companyId, scope);
-  const main = await companySettingsBehind(deps.settings, companyId, scope, settings);
   const evidence: string[] = [];
 
   const redirectToken = settings ? findRedirectToken(mail, settings.redirect.token) : null;
@@ -193,6 +219,9 @@ async function fileForScope(deps: FileInboundDeps, delivery: InboundDelivery, ma
   return { companyId, scope, result, messageId, match };
 }
 
+/** How many References are looked up in one step (one BatchGetItem holds up to 100 keys). */
+const THREAD_HEADERS_AT_ONCE = 100;
+
 /**
  * Whose mail is it: a reply to one of our messages belongs to that conversation; otherwise the
  * original sender (From of a redirect, the sender inside a forward, an attached message) must
@@ -212,14 +241,21 @@ async function matchCandidate(
   evidence.push(...resolved.evidence);
   const originalSender = resolved.address ? storedAddress({ address: resolved.address, name: resolved.name }) : null;
 
-  for (const header of [mail.inReplyTo, ...[...mail.references].reverse()].filter((h): h is string => !!h)) {
-    const earlierId = await deps.messages.findByMessageIdHeader(companyId, header);
-    const earlier = earlierId ? await deps.messages.get(earlierId) : null;
-    // Only mail we sent starts a thread: an inbound mail in References may be another
-    // candidate's (a Cc'd candidate answering), whose conversation this is not.
-    if (earlier?.companyId === companyId && earlier.direction === 'outbound' && earlier.candidateId) {
-      evidence.push(`thread: ${header} is message ${earlier.id}`);
-      return { match: { by: 'thread', address: resolved.address }, candidateId: earlier.candidateId, originalSender };
+  const headers = [mail.inReplyTo, ...[...mail.references].reverse()].filter((h): h is string => !!h);
+  for (let start = 0; start < headers.length; start += THREAD_HEADERS_AT_ONCE) {
+    // Looked up together (one request per step on DynamoDB), then checked in order: the first
+    // header that names a message of ours wins, as when they were read one by one.
+    const chunk = headers.slice(start, start + THREAD_HEADERS_AT_ONCE);
+    const earlierIds = await Promise.all(chunk.map((header) => deps.messages.findByMessageIdHeader(companyId, header)));
+    const earlierMessages = await Promise.all(earlierIds.map((earlierId) => (earlierId ? deps.messages.get(earlierId) : null)));
+    for (const [index, header] of chunk.entries()) {
+      const earlier = earlierMessages[index];
+      // Only mail we sent starts a thread: an inbound mail in References may be another
+      // candidate's (a Cc'd candidate answering), whose conversation this is not.
+      if (earlier?.companyId === companyId && earlier.direction === 'outbound' && earlier.candidateId) {
+        evidence.push(`thread: ${header} is message ${earlier.id}`);
+        return { match: { by: 'thread', address: resolved.address }, candidateId: earlier.candidateId, originalSender };
+      }
     }
   }
 
@@ -229,7 +265,11 @@ async function matchCandidate(
     evidence.push(`not matched: ${authFailed.join('/').toUpperCase()} failed and only From names the sender`);
     return { match: null, candidateId: null, originalSender };
   }
-  const candidates = await findCandidatesByAddress(deps, companyId, resolved.address);
+  // Both lookups at once (one request on DynamoDB); the learned address counts only when no candidate has the address.
+  const [candidates, learned] = await Promise.all([
+    findCandidatesByAddress(deps, companyId, resolved.address),
+    deps.candidates.learnedCandidateId(companyId, normalizeAddress(resolved.address)),
+  ]);
   if (candidates.length === 1) {
     return { match: { by: resolved.by as MatchKind, address: resolved.address }, candidateId: candidates[0].id, originalSender };
   }
@@ -237,7 +277,6 @@ async function matchCandidate(
     evidence.push(`not matched: ${resolved.address} belongs to ${candidates.length} candidates (${candidates.map((c) => c.id).join(', ')})`);
     return { match: null, candidateId: null, originalSender };
   }
-  const learned = await deps.candidates.learnedCandidateId(companyId, normalizeAddress(resolved.address));
   if (learned && (await deps.candidates.get(companyId, learned))) {
     return { match: { by: 'learned', address: resolved.address }, candidateId: learned, originalSender };
   }

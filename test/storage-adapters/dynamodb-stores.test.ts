@@ -131,6 +131,28 @@ describe('DynamoDB settings store', () => {
     assert.deepEqual(await settings.findByInboundAddress(localPart.toUpperCase()), { companyId, scope: 'berlin' });
     assert.equal(await settings.findByInboundAddress(`${companyId}-nothing`), null);
   });
+
+  it('remembers whose an inbound address is (it never changes), but asks again for one not found', async () => {
+    const { createDynamoSettingsStore } = await import('../../shared/adapters/dynamodb-settings-store');
+    const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
+    const { DynamoDBDocumentClient } = await import('@aws-sdk/lib-dynamodb');
+    const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+    const sent: string[] = [];
+    client.middlewareStack.add((next, context) => (args) => (sent.push(String(context.commandName)), next(args)), { step: 'initialize' });
+    const store = createDynamoSettingsStore(client, TABLE);
+    const companyId = company('acme');
+    const localPart = `${companyId}-R7t2WmnbVCXZ`;
+
+    assert.equal(await store.findByInboundAddress(localPart), null);
+    assert.equal(await store.findByInboundAddress(localPart), null);
+    assert.deepEqual(sent, ['GetItemCommand', 'GetItemCommand']);
+    assert.equal(await store.reserveInboundAddress(localPart, companyId, 'main'), true);
+    sent.length = 0;
+    assert.deepEqual(await store.findByInboundAddress(localPart), { companyId, scope: 'main' });
+    assert.deepEqual(await store.findByInboundAddress(localPart.toUpperCase()), { companyId, scope: 'main' });
+    assert.deepEqual(sent, ['GetItemCommand']);
+    client.destroy();
+  });
 });
 
 describe('DynamoDB candidates store', () => {
@@ -382,5 +404,89 @@ describe('DynamoDB rate limiter', () => {
     const results = await Promise.all(Array.from({ length: 8 }, () => limiter.consume(bucket, 5, 60)));
     assert.equal(results.filter((result) => result.allowed).length, 5);
     for (const result of results.filter((entry) => !entry.allowed)) assert.ok(result.retryAfterSeconds > 0);
+  });
+});
+
+describe('DynamoDB item reads (getItem)', () => {
+  /** A document client of its own on the same dynalite, naming every command it sends. */
+  async function recordingClient() {
+    const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
+    const { DynamoDBDocumentClient } = await import('@aws-sdk/lib-dynamodb');
+    const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+    const sent: string[] = [];
+    client.middlewareStack.add((next, context) => (args) => (sent.push(String(context.commandName)), next(args)), { step: 'initialize' });
+    return { client, sent };
+  }
+
+  it('reads started together go as one BatchGetItem, each caller getting its own item', async () => {
+    const { getItem } = await import('../../shared/adapters/dynamodb');
+    const { client, sent } = await recordingClient();
+    const pk = `COMPANY#${company('acme')}`;
+    const { PutCommand } = await import('@aws-sdk/lib-dynamodb');
+    for (const sk of ['A', 'B', 'C']) await client.send(new PutCommand({ TableName: TABLE, Item: { pk, sk, value: `item ${sk}` } }));
+    sent.length = 0;
+    // A key asked twice and a missing one in the same batch.
+    const read = await Promise.all(['A', 'B', 'A', 'missing', 'C'].map((sk) => getItem(client, TABLE, { pk, sk })));
+    assert.deepEqual(
+      read.map((item) => item?.value),
+      ['item A', 'item B', 'item A', undefined, 'item C'],
+    );
+    assert.deepEqual(sent, ['BatchGetItemCommand']);
+    // One read alone stays a GetItem; consistent and eventually consistent reads are separate requests.
+    sent.length = 0;
+    assert.equal((await getItem(client, TABLE, { pk, sk: 'B' }, { consistent: true }))?.value, 'item B');
+    assert.deepEqual(sent, ['GetItemCommand']);
+    sent.length = 0;
+    const mixed = await Promise.all([getItem(client, TABLE, { pk, sk: 'A' }, { consistent: true }), getItem(client, TABLE, { pk, sk: 'C' })]);
+    assert.deepEqual(mixed.map((item) => item?.value), ['item A', 'item C']);
+    assert.deepEqual(sent.sort(), ['GetItemCommand', 'GetItemCommand']);
+    client.destroy();
+  });
+
+  it('the shared client skips the SDK logger middleware (it filters every call for a no-op logger)', () => {
+    assert.deepEqual(documentClient.middlewareStack.identify().filter((name) => name.startsWith('loggerMiddleware')), []);
+  });
+
+  it('more than 100 keys at once are read in batches of 100, nothing lost', async () => {
+    const { getItem } = await import('../../shared/adapters/dynamodb');
+    const { client, sent } = await recordingClient();
+    const pk = `COMPANY#${company('acme')}`;
+    const { BatchWriteCommand } = await import('@aws-sdk/lib-dynamodb');
+    const sks = Array.from({ length: 150 }, (_, index) => `ITEM#${String(index).padStart(3, '0')}`);
+    for (let start = 0; start < sks.length; start += 25) {
+      const chunk = sks.slice(start, start + 25);
+      await client.send(new BatchWriteCommand({ RequestItems: { [TABLE]: chunk.map((sk) => ({ PutRequest: { Item: { pk, sk, value: sk } } })) } }));
+    }
+    sent.length = 0;
+    const read = await Promise.all(sks.map((sk) => getItem(client, TABLE, { pk, sk })));
+    assert.deepEqual(read.map((item) => item?.value), sks);
+    assert.deepEqual(sent, ['BatchGetItemCommand', 'BatchGetItemCommand']);
+    client.destroy();
+  });
+
+  it('asks again for the keys DynamoDB left unprocessed (throttling), and gives up when none are ever served', async () => {
+    const { getItem } = await import('../../shared/adapters/dynamodb');
+    // dynalite never throttles: a fake client answers as a throttled table does.
+    const requests: string[][] = [];
+    let served = 0;
+    const throttling = {
+      async send(command: { input: { RequestItems: Record<string, { Keys: { pk: string; sk: string }[] }> } }) {
+        const keys = command.input.RequestItems[TABLE].Keys;
+        requests.push(keys.map((key) => key.sk));
+        // Serves one key per request while `served` allows, the others come back unprocessed.
+        const [first, ...rest] = keys;
+        if (served-- <= 0) return { Responses: { [TABLE]: [] }, UnprocessedKeys: { [TABLE]: { Keys: keys } } };
+        return { Responses: { [TABLE]: [{ ...first, value: first.sk }] }, UnprocessedKeys: rest.length > 0 ? { [TABLE]: { Keys: rest } } : {} };
+      },
+    } as unknown as Parameters<typeof getItem>[0];
+    served = 3;
+    const read = await Promise.all(['A', 'B', 'C'].map((sk) => getItem(throttling, TABLE, { pk: 'P', sk })));
+    assert.deepEqual(read.map((item) => item?.value), ['A', 'B', 'C']);
+    assert.deepEqual(requests, [['A', 'B', 'C'], ['B', 'C'], ['C']]);
+
+    served = 0;
+    requests.length = 0;
+    await assert.rejects(Promise.all(['A', 'B'].map((sk) => getItem(throttling, TABLE, { pk: 'P', sk }))), /left 2 keys unprocessed/);
+    assert.ok(requests.length > 1, 'it asked again before giving up');
   });
 });

@@ -92,6 +92,11 @@ describe('S3 blob store', () => {
     assert.equal((await blobs.getBuffer('inbound/acme/raw-3/empty')).length, 0);
   });
 
+  it('skips the SDK logger middleware (it filters every call for a no-op logger)', async () => {
+    const { getS3Client } = await import('../../shared/adapters/s3-blob-store');
+    assert.deepEqual(getS3Client().middlewareStack.identify().filter((name) => name.startsWith('loggerMiddleware')), []);
+  });
+
   it('tells whether a key exists', async () => {
     await blobs.put('exists/yes', Buffer.from('x'), 'text/plain');
     assert.equal(await blobs.exists('exists/yes'), true);
