@@ -214,7 +214,8 @@ async function fileForScope(
     ...(await bodyFields(deps.blobs, bodyKey(companyId, messageId), text, sanitized?.html ?? null)),
   });
   await deps.messages.create(record);
-  if (mail.messageId) await deps.messages.indexMessageIdHeader(companyId, mail.messageId, messageId);
+  // No Message-ID index entry: only mail we sent starts a thread or bounces, and a copy of our
+  // own mail coming back in (same Message-ID) must not take the place of the message we sent.
   const result = virus ? 'quarantined' : candidateId ? 'filed' : 'unassigned';
   return { companyId, scope, result, messageId, match };
 }

@@ -202,6 +202,29 @@ describe('inbound: finding the original sender', () => {
     });
   }
 
+  it('still threads a reply after our sent message came back in with its Message-ID (redirected by a mail client or an alias)', async () => {
+    const company = await setUpCompany(api, 'thread-copy-co', { address: 'jobs@thread-copy-co.example', candidates: { 'cand-mia': ['mia.keller@mail.example'] } });
+    const sent = await api.request('POST', '/v1/candidates/cand-mia/messages', { token: company.token, body: { subject: 'Offer', text: 'Here is our offer.' } });
+    assert.equal(sent.status, 202, sent.text);
+    const delivered = await waitForDelivery(api, company.token, sent.json.id);
+    // SES gave the message its own Message-ID (ours would be recognised as our own mail looping back).
+    const sesMessageId = String(delivered.providerMessageIdHeader).replace(/^<|>$/g, '');
+
+    // The candidate's mail client redirects our message back to the company: a new From, the same Message-ID.
+    await deliverTo(api, company, fixture('plain-from-sender.eml', { SENDER: 'mia.keller@mail.example', COMPANY_ADDRESS: company.address, SUBJECT: 'Offer', MESSAGE_ID: sesMessageId }));
+    const reply = fixture('reply-to-our-mail.eml', {
+      SENDER: 'mia.phone@phone.example',
+      COMPANY_ADDRESS: company.address,
+      SUBJECT: 'Offer',
+      MESSAGE_ID: uniqueMessageId('copy-reply'),
+      IN_REPLY_TO: delivered.providerMessageIdHeader,
+    });
+    await deliverTo(api, company, reply);
+
+    const replies = (await listAll(api, company.token, '/v1/candidates/cand-mia/messages')).filter((m) => m.from?.address === 'mia.phone@phone.example');
+    assert.deepEqual(replies.map((m) => m.match?.by), ['thread'], 'the copy must not take the place of our message in the Message-ID index');
+  });
+
   it("does not thread a candidate's mail to another candidate whose (inbound) mail it answers", async () => {
     const alice = 'alice.first@mail.example';
     const bob = 'bob.second@mail.example';
