@@ -11,6 +11,7 @@
  * the rest lands in `chunks/` and is compiled only when a request needs it.
  */
 import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BuildOptions, BuildResult, Plugin } from 'esbuild';
@@ -41,6 +42,8 @@ const BUILTINS_THROUGH_REQUIRE = ['http', 'https', 'http2', 'tls', 'crypto'];
 /** Lazy getters of those modules that the facade must not read. */
 const COSTLY_GETTERS = new Set(['WebSocket', 'CloseEvent', 'MessageEvent', 'rootCertificates', 'webcrypto', 'subtle']);
 
+const requireBuiltin = createRequire(import.meta.url);
+
 const builtinsThroughRequire: Plugin = {
   name: 'builtins-through-require',
   setup(build) {
@@ -51,7 +54,7 @@ const builtinsThroughRequire: Plugin = {
     build.onLoad({ filter: /.*/, namespace: 'builtin-through-require' }, (args) => {
       // The names the built-in exports on the Node that bundles (the runtime's major version):
       // a name missing here fails the build ("No matching export"), never the function.
-      const builtin = process.getBuiltinModule(`node:${args.path}`) as Record<string, unknown>;
+      const builtin = requireBuiltin(`node:${args.path}`) as Record<string, unknown>;
       const names = Object.keys(builtin).filter((name) => !COSTLY_GETTERS.has(name) && /^[A-Za-z_$][\w$]*$/.test(name));
       const contents = [`const builtin = require('node:${args.path}');`, 'export default builtin;', ...names.map((name) => `export const ${name} = builtin.${name};`)].join('\n');
       return { contents, loader: 'js', resolveDir: PROJECT_ROOT };

@@ -1,9 +1,8 @@
 /**
  * Every Lambda of the backend is built here, so that runtime, architecture, tracing, bundling
  * (infra/bundling/function-bundle.ts) and log retention are fixed in one place (after
- * Powertools' example app), and
- * the `bind*` methods set a function's environment variable and its least-privilege grant in
- * one call.
+ * Powertools' example app), and the `bind*` methods set a function's environment variable and
+ * its least-privilege grant in one call.
  */
 import { AssetHashType, DockerImage, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { BundlingOptions, ILocalBundling } from 'aws-cdk-lib';
@@ -19,8 +18,6 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { NagSuppressions } from 'cdk-nag';
 import type { Construct } from 'constructs';
 import { FUNCTION_HANDLER, FUNCTION_NODE_OPTIONS, FUNCTION_RUNTIME, PROJECT_ROOT, bundleFunctionSync } from '../bundling/function-bundle';
-
-export { PROJECT_ROOT };
 
 export interface FunctionNetwork {
   readonly vpc: IVpc;

@@ -11,7 +11,7 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { readDeploymentConfig } from '../../infra/config';
-import { PROJECT_ROOT } from '../../infra/constructs/function-with-log-group';
+import { PROJECT_ROOT } from '../../infra/bundling/function-bundle';
 import { RecruitingMailStack } from '../../infra/stack';
 
 export interface SynthesizedStack {
