@@ -61,8 +61,9 @@ function handlerEnvironment(tempDir: string): NodeJS.ProcessEnv {
 }
 
 /**
- * Imports the bundle once and reports what it cost, then what loading the modules our code
- * imports on demand costs on top (argv[3…]); runs as its own process per sample.
+ * Imports the bundle once and reports what it cost, then what loading, on top, the modules every
+ * first request loads (argv[3], a JSON list: an API function's operation handlers) and then all
+ * other modules our code imports on demand (argv[4]) costs; runs as its own process per sample.
  */
 const PROBE = `
 const cpuBefore = process.cpuUsage();
@@ -72,10 +73,14 @@ const importMs = performance.now() - started;
 const cpu = process.cpuUsage(cpuBefore);
 if (typeof mod.handler !== 'function') throw new Error('no handler export');
 const readyMs = performance.now();
-const onDemandStarted = performance.now();
-for (const chunk of process.argv.slice(3)) await import(chunk);
-const onDemandMs = performance.now() - onDemandStarted;
-process.stdout.write(JSON.stringify({ importMs, importCpuMs: (cpu.user + cpu.system) / 1000, readyMs, onDemandMs, rss: process.memoryUsage().rss }));
+const load = async (chunks) => {
+  const loadStarted = performance.now();
+  for (const chunk of chunks) await import(chunk);
+  return performance.now() - loadStarted;
+};
+const firstRequestMs = await load(JSON.parse(process.argv[3]));
+const onDemandMs = firstRequestMs + (await load(JSON.parse(process.argv[4])));
+process.stdout.write(JSON.stringify({ importMs, importCpuMs: (cpu.user + cpu.system) / 1000, readyMs, firstRequestMs, onDemandMs, rss: process.memoryUsage().rss }));
 process.exit(0);
 `;
 
@@ -85,6 +90,8 @@ interface Sample {
   importCpuMs: number;
   /** From process start (performance.timeOrigin) to the handler being ready. */
   readyMs: number;
+  /** Loading, after the handler, what every first request loads (an API function's operation handlers). */
+  firstRequestMs: number;
   /** Loading, after the handler, every module our code imports on demand (all routes' or ways' code). */
   onDemandMs: number;
   rss: number;
@@ -168,6 +175,7 @@ async function measureBundles(root: string, tempRoot: string): Promise<void> {
     let atStart: string[];
     let onDemand: string[];
     let ownOnDemand: string[];
+    let firstRequest: string[];
     try {
       const { metafile } = await bundleFunction(target.entry, outdir);
       const code = Object.keys(metafile.outputs).filter((file) => file.endsWith('.mjs'));
@@ -175,9 +183,10 @@ async function measureBundles(root: string, tempRoot: string): Promise<void> {
       onDemand = code.filter((file) => !atStart.includes(file));
       // Our own lazily imported modules (route handlers, ways of sending), not the SDK's optional credential providers.
       ownOnDemand = onDemand.filter((file) => metafile.outputs[file].entryPoint?.includes('node_modules/') === false);
+      firstRequest = ownOnDemand.filter((file) => metafile.outputs[file].entryPoint?.endsWith('operation-handlers.ts'));
       if (index > 0) heaviest.push(`${target.name}: ${heaviestPackages(metafile, atStart)}`);
     } catch (error) {
-      rows.push([target.name, 'build failed', ...Array(11).fill('-')]);
+      rows.push([target.name, 'build failed', ...Array(12).fill('-')]);
       notes.push(`${target.name}: ${String((error as Error).message).split('\n')[0]}`);
       continue;
     }
@@ -187,7 +196,9 @@ async function measureBundles(root: string, tempRoot: string): Promise<void> {
     let failure: string | undefined;
     for (let sample = 0; sample < SAMPLES; sample += 1) {
       try {
-        const { stdout } = await run(process.execPath, [probe, outfile, ...ownOnDemand.map((file) => path.join(root, file))], { env, cwd: tempDir, timeout: 30_000 });
+        const absolute = (files: string[]) => JSON.stringify(files.map((file) => path.join(root, file)));
+        const rest = ownOnDemand.filter((file) => !firstRequest.includes(file));
+        const { stdout } = await run(process.execPath, [probe, outfile, absolute(firstRequest), absolute(rest)], { env, cwd: tempDir, timeout: 30_000 });
         samples.push(JSON.parse(stdout) as Sample);
       } catch (error) {
         failure = String((error as { stderr?: string }).stderr || (error as Error).message)
@@ -197,7 +208,7 @@ async function measureBundles(root: string, tempRoot: string): Promise<void> {
       }
     }
     if (failure !== undefined) {
-      rows.push([target.name, bytes(sizeOf(root, atStart)), bytes(sizeOf(root, onDemand)), mapSize, ms(buildMs), 'import failed', ...Array(7).fill('-')]);
+      rows.push([target.name, bytes(sizeOf(root, atStart)), bytes(sizeOf(root, onDemand)), mapSize, ms(buildMs), 'import failed', ...Array(8).fill('-')]);
       notes.push(`${target.name}: ${failure.trim()}`);
       continue;
     }
@@ -206,6 +217,7 @@ async function measureBundles(root: string, tempRoot: string): Promise<void> {
       importMs: p50((s) => s.importMs),
       importCpuMs: p50((s) => s.importCpuMs),
       readyMs: p50((s) => s.readyMs),
+      firstRequestMs: p50((s) => s.firstRequestMs),
       onDemandMs: p50((s) => s.onDemandMs),
       rss: p50((s) => s.rss),
     };
@@ -224,6 +236,7 @@ async function measureBundles(root: string, tempRoot: string): Promise<void> {
       target.goal === undefined ? '-' : `<= ${target.goal} ms`,
       baseline === undefined || index === 0 ? '-' : ms(sampleP50.importCpuMs - baseline.importCpuMs),
       ms(sampleP50.readyMs),
+      firstRequest.length === 0 ? '-' : `+${ms(sampleP50.firstRequestMs)}`,
       ownOnDemand.length === 0 ? '-' : `+${ms(sampleP50.onDemandMs)}`,
     ]);
   }
@@ -237,13 +250,14 @@ async function measureBundles(root: string, tempRoot: string): Promise<void> {
   notes.push(
     'at start = index.mjs and the chunks it imports statically (what a cold start compiles); on demand = chunks loaded by a request that needs them;',
     'map = source maps of the files loaded at start (Node reads them as it loads each file);',
-    'later = after the handler, importing every module our code loads on demand (all routes\' handlers, both ways of sending): the most a first request adds.',
+    'first request = after the handler, importing what every first request loads (an API function\'s operation handlers; a route\'s own modules come on top);',
+    'all later = after the handler, importing every module our code loads on demand (all routes\' modules, both ways of sending): the most the first requests add.',
     'largest parts of what loads at start (bytes of minified output by package):',
     ...heaviest.map((line) => `  ${line}`),
   );
   printTable(
     SECTION,
-    ['handler', 'at start', 'on demand', 'map', 'build', 'import p50', 'over empty', 'old', 'change', 'goal', 'cpu over empty', 'ready p50', 'later'],
+    ['handler', 'at start', 'on demand', 'map', 'build', 'import p50', 'over empty', 'old', 'change', 'goal', 'cpu over empty', 'ready p50', 'first request', 'all later'],
     rows,
     notes,
   );

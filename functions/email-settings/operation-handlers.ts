@@ -13,7 +13,6 @@ import {
 import { companySettingsBehind } from '../../shared/email-settings/company-fallback';
 import { completeOAuthConnect, startOAuthConnect } from '../../shared/email-settings/connect-oauth-mailbox';
 import { MAIN_SCOPE, type ScopeSettings } from '../../shared/email-settings/model';
-import { sendRedirectTest } from '../../shared/email-settings/send-redirect-test';
 import { toSettingsView } from '../../shared/email-settings/settings-view';
 import type { OperationHandlers } from '../../shared/http/api-handler';
 
@@ -64,8 +63,9 @@ export const handlers: OperationHandlers<typeof ops> = {
   }),
   oauthComplete: async ({ caller, params, body }) =>
     saveAnswer(caller.companyId, await completeOAuthConnect(deps, caller.companyId, params.scope, params.provider, body)),
-  redirectTest: async ({ caller, params }) => ({
-    status: 202,
-    body: await view(caller.companyId, await sendRedirectTest(deps, caller.companyId, params.scope)),
-  }),
+  redirectTest: async ({ caller, params }) => {
+    // Only this route builds a mail (nodemailer's composer): loaded when it runs.
+    const { sendRedirectTest } = await import('../../shared/email-settings/send-redirect-test');
+    return { status: 202, body: await view(caller.companyId, await sendRedirectTest(deps, caller.companyId, params.scope)) };
+  },
 };

@@ -1,32 +1,40 @@
 import { createDynamoRateLimiter } from '../adapters/dynamodb-rate-limiter';
 import { createDynamoSettingsStore } from '../adapters/dynamodb-settings-store';
 import type { EmailSettingsFunctionConfig } from '../config/function-configs';
-import { createSesDefaultProvider } from '../adapters/ses-default-provider';
 import type { EmailSettingsDeps } from '../email-settings/email-settings-service';
 import type { RedirectTestDeps } from '../email-settings/send-redirect-test';
+import type { DefaultProvider } from '../outbound/default-provider';
 import { parseSingleAddress } from '../outbound/address';
+import type { SecretCipher } from '../secrets/secret-cipher';
 import { messageIdDomainOf } from './message-id-domain';
-import { testSmtpSettings } from '../smtp/test-smtp-settings';
 import type { OAuthConnectDeps } from '../email-settings/connect-oauth-mailbox';
 import { oauthDeps } from './oauth-deps';
-import { secretCipherOf } from './secret-cipher-from-env';
+import { loadedOnFirstCall } from './on-first-use';
+import { assertSecretKeyConfigured } from './secret-key-configured';
 import { smtpOptionsOf } from './smtp-options';
 
-/** The email-settings use cases wired to the adapters the function's configuration names. */
+/**
+ * The email-settings use cases wired to the adapters the function's configuration names. What
+ * only some routes use is loaded with the first call that needs it: the test probe (nodemailer's
+ * connection), KMS for passwords, SES for the redirect test. A missing key still stops the
+ * function at start-up.
+ */
 export function emailSettingsDeps(config: EmailSettingsFunctionConfig): EmailSettingsDeps & RedirectTestDeps & OAuthConnectDeps {
   const smtp = smtpOptionsOf(config.smtp);
   const egressIps = config.smtp.egressIps;
-  const cipher = secretCipherOf(config.secrets);
+  assertSecretKeyConfigured(config.secrets);
+  const cipher = loadedOnFirstCall<SecretCipher>(async () => (await import('./secret-cipher-from-env')).secretCipherOf(config.secrets));
   return {
     store: createDynamoSettingsStore(undefined, config.tableName),
     cipher,
     ...oauthDeps(config, cipher),
     rateLimiter: createDynamoRateLimiter(undefined, config.tableName),
-    testSmtp: (settings, { sendTestMessage, beforeConnect, oauth }) => testSmtpSettings(settings, { ...smtp, egressIps, sendTestMessage, beforeConnect, oauth }),
+    testSmtp: async (settings, { sendTestMessage, beforeConnect, oauth }) =>
+      (await import('../smtp/test-smtp-settings')).testSmtpSettings(settings, { ...smtp, egressIps, sendTestMessage, beforeConnect, oauth }),
     inboundDomain: config.mail.inboundDomain,
     testsPerMinute: config.smtpTestLimits.testsPerMinute,
     destinationsPerMinute: config.smtpTestLimits.destinationsPerMinute,
-    defaultProvider: createSesDefaultProvider({ maxAttempts: 1 }),
+    defaultProvider: loadedOnFirstCall<DefaultProvider>(async () => (await import('../adapters/ses-default-provider')).createSesDefaultProvider({ maxAttempts: 1 })),
     defaultFromAddress: parseSingleAddress(config.mail.defaultFromAddress, 'DEFAULT_FROM_ADDRESS'),
     messageIdDomain: messageIdDomainOf(config.mail),
     now: () => new Date(),
