@@ -37,10 +37,13 @@ type AsyncMethods<T> = { [K in keyof T]: (...args: never[]) => Promise<unknown> 
 export function loadedOnFirstCall<T extends AsyncMethods<T>>(load: () => Promise<T>): T {
   const adapter = onFirstUse(load);
   return new Proxy({} as T, {
-    get: (_target, method) =>
-      async (...args: unknown[]) => {
-        const loaded = (await adapter.get()) as unknown as Record<PropertyKey, (...callArgs: unknown[]) => Promise<unknown>>;
+    get: (_target, method) => {
+      // Not a thenable (awaiting the port must not call a method), and no symbol-keyed members.
+      if (method === 'then' || typeof method === 'symbol') return undefined;
+      return async (...args: unknown[]) => {
+        const loaded = (await adapter.get()) as unknown as Record<string, (...callArgs: unknown[]) => Promise<unknown>>;
         return loaded[method](...args);
-      },
+      };
+    },
   });
 }
