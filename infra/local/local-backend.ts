@@ -154,7 +154,7 @@ async function startStandIns(options: LocalBackendOptions, stops: (() => Promise
 
   // Messages a crash left queued or sending: settled or back on the queue now, then on a timer.
   const sweeper = await startLocalOutboundSweeper({
-    intervalSeconds: Number(process.env.SEND_SWEEP_INTERVAL_SECONDS ?? 60),
+    intervalSeconds: intEnv('SEND_SWEEP_INTERVAL_SECONDS', 60),
     log: (line) => process.stderr.write(`${line}\n`),
   });
   stops.push(sweeper.stop);
@@ -172,16 +172,16 @@ async function startStandIns(options: LocalBackendOptions, stops: (() => Promise
     for (const record of event.Records) await invokeInbound(JSON.parse(record.body) as SESEvent);
   });
 
+  const settingsStore = createDynamoSettingsStore();
   const inboundSmtp = await startLocalInboundSmtp({
     port: options.inboundSmtpPort ?? 0,
     inboundDomain: options.inboundDomain,
-    settings: createDynamoSettingsStore(),
+    settings: settingsStore,
     blobs: createS3BlobStore(),
     invoke: (event) => inboundInvocations.send(JSON.stringify(event)),
   });
   stops.push(inboundSmtp.stop);
 
-  const settingsStore = createDynamoSettingsStore();
   const forwarding = startCompanyMailboxForwarding({
     mailbox: companySmtp.login.username,
     defaultProviderMails: (since) => ses.emails(since),
@@ -194,7 +194,7 @@ async function startStandIns(options: LocalBackendOptions, stops: (() => Promise
 
   // Stored but never filed (a crash after the 250): filed now, and checked again on a timer.
   const reconciler = await startLocalInboundReconciler({
-    intervalSeconds: Number(process.env.INBOUND_RECONCILE_INTERVAL_SECONDS ?? 60),
+    intervalSeconds: intEnv('INBOUND_RECONCILE_INTERVAL_SECONDS', 60),
     log: (line) => process.stderr.write(`${line}\n`),
   });
   stops.push(reconciler.stop);

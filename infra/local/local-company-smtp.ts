@@ -15,7 +15,9 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
+import addressparser from 'nodemailer/lib/addressparser';
 import { SMTPServer } from 'smtp-server';
+import type { LocalSesStoredEmail } from './local-ses';
 
 export interface CompanyMailboxLogin {
   username: string;
@@ -141,14 +143,11 @@ function localCertificate(dir: string): { key: string; cert: string } {
 }
 
 /** One mail as the local default provider's store lists it (the fields the redirect needs). */
-export interface DefaultProviderMail {
-  messageId: string;
-  from: string;
-  replyTo: string[];
-  destination: { to: string[] };
-  subject: string;
-  body: { text?: string; html?: string };
-  at: number;
+export type DefaultProviderMail = Pick<LocalSesStoredEmail, 'messageId' | 'from' | 'replyTo' | 'subject' | 'body' | 'at'> & { destination: { to: string[] } };
+
+/** Whether one of the recipients (`Name <address>` or a bare address) is the mailbox itself. */
+function addressedTo(recipients: string[], mailbox: string): boolean {
+  return recipients.some((recipient) => addressparser(recipient, { flatten: true }).some((parsed) => parsed.address.toLowerCase() === mailbox));
 }
 
 /**
@@ -167,17 +166,19 @@ export function startCompanyMailboxForwarding(options: {
   const mailbox = options.mailbox.toLowerCase();
   const seen = new Set<string>();
   const transport = nodemailer.createTransport({ host: '127.0.0.1', port: options.inboundSmtpPort, secure: false, ignoreTLS: true, disableFileAccess: true, disableUrlAccess: true });
-  // Only what is sent from now on: the store may hold mail from an earlier run.
-  const since = Math.floor(Date.now() / 1000) - 1;
+  // Only what is sent from now on: the store may hold mail from an earlier run. Each poll asks
+  // from the second of the newest mail seen (the store filters `at >= since`; `seen` drops repeats).
+  let since = Math.floor(Date.now() / 1000) - 1;
   let running: Promise<void> = Promise.resolve();
   let stopped = false;
 
   const forwardNew = async () => {
     const mails = await options.defaultProviderMails(since);
     for (const mail of mails) {
+      since = Math.max(since, Math.floor(mail.at));
       if (seen.has(mail.messageId)) continue;
       seen.add(mail.messageId);
-      if (!mail.destination.to.some((to) => to.toLowerCase().includes(mailbox))) continue;
+      if (!addressedTo(mail.destination.to, mailbox)) continue;
       const target = await options.inboundAddressFor(mailbox);
       if (!target) continue;
       await transport.sendMail({

@@ -1,4 +1,5 @@
 import { jwtVerify, SignJWT } from 'jose';
+import { apiAuthConfig } from '../../shared/config/concerns';
 import { rawClaimProblem } from '../../shared/http/tenant-claims';
 
 /** Local tokens: HS256 with LOCAL_JWT_SECRET, the same claims the deployed authorizer passes on. */
@@ -12,10 +13,8 @@ export const LOCAL_ISSUER = 'recruiting-mail-local';
 export const LOCAL_AUDIENCE = 'recruiting-mail-api';
 
 export async function signLocalToken(secret: string, claims: LocalTokenClaims, expiresIn = '12h'): Promise<string> {
-  return new SignJWT({
-    [process.env.TENANT_CLAIM ?? 'company_id']: claims.companyId,
-    [process.env.ROLES_CLAIM ?? 'roles']: claims.roles,
-  })
+  const { tenantClaim, rolesClaim } = apiAuthConfig();
+  return new SignJWT({ [tenantClaim]: claims.companyId, [rolesClaim]: claims.roles })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(claims.subject ?? `local-${claims.roles.join('-')}`)
     .setIssuer(LOCAL_ISSUER)
@@ -52,7 +51,8 @@ export async function verifyLocalToken(secret: string, token: string, now: Date 
   if (typeof payload.iat === 'number' && payload.iat > nowSeconds + LOCAL_TOKEN_LEEWAY_SECONDS) {
     throw new Error('"iat" claim timestamp check failed (issued in the future)');
   }
-  const problem = rawClaimProblem(payload, process.env.TENANT_CLAIM ?? 'company_id', process.env.ROLES_CLAIM ?? 'roles');
+  const { tenantClaim, rolesClaim } = apiAuthConfig();
+  const problem = rawClaimProblem(payload, tenantClaim, rolesClaim);
   if (problem) throw new Error(problem);
   return payload as Record<string, unknown>;
 }
