@@ -119,6 +119,8 @@ export class RecruitingMailStack extends Stack {
     this.sendPipeline = new SendPipeline(this, 'SendPipeline', {
       table: this.table.table,
       secretsKey: this.secretsKey.key,
+      // Microsoft rotates refresh tokens on every refresh: with OAuth2 the worker encrypts the new one.
+      secretsKeyAccess: config.oauth ? 'encryptDecrypt' : 'decrypt',
       mailBucket: this.mailBucket,
       senderIdentityName: config.defaultSenderDomain,
       network: this.network.functionNetwork,
@@ -198,8 +200,6 @@ export class RecruitingMailStack extends Stack {
       const oauthClients = new OAuthClients(this, 'OAuthClients', { ...config.oauth, removalPolicy: dataRemoval });
       oauthClients.bind(emailSettings);
       oauthClients.bind(this.sendPipeline.worker);
-      // Microsoft rotates refresh tokens on every refresh: the worker encrypts the new one.
-      this.sendPipeline.worker.bindKey({ key: this.secretsKey.key, accessMode: 'encryptDecrypt' });
     }
 
     const apiFunctions: Record<ApiFunction, FunctionWithLogGroup> = {
@@ -242,6 +242,7 @@ export class RecruitingMailStack extends Stack {
     this.alarms.onQueueBacklog('SendQueue', this.sendPipeline.queue, Duration.minutes(15));
     this.alarms.track(this.inboundReconciler.alarmOnFinds(this.alarms, 'InboundReconcilerFinds'));
     this.dashboard = new OperationsDashboard(this, 'Operations', {
+      reconciledMetric: this.inboundReconciler.reconciledMetric,
       deadLetterQueues: { send: this.sendPipeline.deadLetterQueue, inbound: this.inbound.deadLetterQueue },
     });
     this.alarms.track(this.dashboard.fallbackRateAlarm);

@@ -22,6 +22,8 @@ import { METRICS_NAMESPACE } from '../../shared/ops-metrics';
 
 export interface OperationsDashboardProps {
   readonly deadLetterQueues: Record<string, IQueue>;
+  /** The inbound reconciler's `InboundReconciled` (its alarm's metric), shown per dashboard period. */
+  readonly reconciledMetric: Metric;
   /** Fallbacks per send above which the fallback-rate alarm fires. @default 0.2 */
   readonly fallbackRateThreshold?: number;
 }
@@ -60,7 +62,7 @@ export class OperationsDashboard extends Construct {
     this.dashboard.addWidgets(
       new GraphWidget({
         title: 'Repaired after faults: reconciled inbound mail, swept outbound messages',
-        left: [sum('InboundReconciled', 'inbound-reconciler'), all('outbound-sweeper', 'OutboundSwept', ['outcome'], 'swept')],
+        left: [props.reconciledMetric.with({ period: PERIOD }), all('outbound-sweeper', 'OutboundSwept', ['outcome'], 'swept')],
         width: 12,
       }),
       new GraphWidget({

@@ -5,13 +5,11 @@
  * onto the send queue when the server never got the data, `DELIVERY_UNCERTAIN` otherwise.
  */
 import { Duration } from 'aws-cdk-lib';
-import { Metric } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { METRICS_NAMESPACE } from '../../shared/ops-metrics';
 import { FunctionWithLogGroup } from './function-with-log-group';
 import type { FunctionDefaults } from './function-with-log-group';
 
@@ -42,17 +40,6 @@ export class OutboundSweeper extends Construct {
       description: 'Runs the outbound sweeper',
       schedule: Schedule.rate(props.every ?? Duration.minutes(5)),
       targets: [new LambdaFunction(this.function, { event: RuleTargetInput.fromObject({}), retryAttempts: 2 })],
-    });
-  }
-
-  /** Messages the sweeper settled, by outcome (`requeued`, `uncertain`, `enqueued`). */
-  sweptMetric(outcome: 'requeued' | 'uncertain' | 'enqueued'): Metric {
-    return new Metric({
-      namespace: METRICS_NAMESPACE,
-      metricName: 'OutboundSwept',
-      dimensionsMap: { service: 'outbound-sweeper', outcome },
-      statistic: 'Sum',
-      period: Duration.minutes(5),
     });
   }
 }

@@ -13,13 +13,18 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { newDeadLetterQueue } from './dead-letter-queue';
 import { FunctionWithLogGroup } from './function-with-log-group';
-import type { FunctionDefaults, FunctionNetwork } from './function-with-log-group';
+import type { FunctionDefaults, FunctionNetwork, KeyAccessMode } from './function-with-log-group';
 import { MAIL_PREFIXES } from './mail-bucket';
 import type { MailBucket } from './mail-bucket';
 
 export interface SendPipelineProps {
   readonly table: ITable;
   readonly secretsKey: IKey;
+  /**
+   * What the worker may do with the key: decrypt passwords, and with OAuth2 also encrypt (a
+   * provider that rotates refresh tokens gets the new one stored). @default 'decrypt'
+   */
+  readonly secretsKeyAccess?: KeyAccessMode;
   readonly mailBucket: MailBucket;
   /** SES identity the default provider sends as (the default sender domain). */
   readonly senderIdentityName: string;
@@ -73,7 +78,7 @@ export class SendPipeline extends Construct {
     });
     this.worker
       .bindTable({ table: props.table, accessMode: 'readWrite' })
-      .bindKey({ key: props.secretsKey, accessMode: 'decrypt' })
+      .bindKey({ key: props.secretsKey, accessMode: props.secretsKeyAccess ?? 'decrypt' })
       .bindBucket({ bucket: props.mailBucket.bucket, read: [MAIL_PREFIXES.outbound, MAIL_PREFIXES.bodies] })
       // Retries with backoff are re-enqueued with a delay.
       .bindSendQueue(this.queue)
