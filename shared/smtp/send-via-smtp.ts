@@ -188,6 +188,9 @@ async function deliverMessage(context: SendContext, connection: SMTPConnection, 
   // was handed to the socket: from then on a missing reply leaves the outcome unknown.
   // (A 'data' listener would start the flow at once, so the first read marks the stage.)
   let started = false;
+  // A failing beforeData is our own (storage) error: it stops the data and is thrown as it is,
+  // never classified as the server's answer.
+  let hookError: Error | undefined;
   const body = new Readable({
     read() {
       if (started) return;
@@ -198,7 +201,10 @@ async function deliverMessage(context: SendContext, connection: SMTPConnection, 
         this.push(null);
       };
       if (!message.beforeData) return sendBytes();
-      message.beforeData().then(sendBytes, (error: Error) => this.destroy(error));
+      message.beforeData().then(sendBytes, (error: Error) => {
+        hookError = error;
+        this.destroy(error);
+      });
     },
   });
   body.once('end', () => {
@@ -216,7 +222,7 @@ async function deliverMessage(context: SendContext, connection: SMTPConnection, 
       rejectedRecipients: info.rejected,
     };
   } catch (error) {
-    throw fromNodemailer(context, error as NodemailerError, progress);
+    throw hookError ?? fromNodemailer(context, error as NodemailerError, progress);
   }
 }
 

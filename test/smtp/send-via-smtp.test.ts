@@ -144,6 +144,17 @@ describe('sendViaSmtp', () => {
     assert.deepEqual(early, []);
   });
 
+  it('a failing beforeData (our own storage) is our error, not a verdict on the server, and nothing is sent', async () => {
+    const before = sslServer.received.length;
+    const storageDown = new Error('table unavailable');
+    for (const pool of [undefined, new SmtpConnectionPool({})]) {
+      const sending = sendViaSmtp(settingsFor(sslServer.port), { ...message(), beforeData: async () => Promise.reject(storageDown) }, { ...baseOptions, pool });
+      await assert.rejects(sending, (error: unknown) => error === storageDown && !isSmtpSendError(error));
+      await pool?.close();
+    }
+    assert.equal(sslServer.received.length, before);
+  });
+
   it('a rejected recipient is RECIPIENT_REJECTED at rcpt', async () => {
     const error = await sendError(sendViaSmtp(settingsFor(sslServer.port), message('nobody@acme.test'), baseOptions));
     assert.equal(error.code, 'RECIPIENT_REJECTED');
