@@ -11,7 +11,7 @@ import type { SecretCipher } from '../secrets/secret-cipher';
 import type { SendSmtp } from '../smtp/smtp-port';
 import { messageIdDomainOf } from './message-id-domain';
 import { oauthSettingsOf } from './oauth-deps';
-import { loadedOnFirstCall, onFirstUse } from './on-first-use';
+import { loadedOnFirstCall, onFirstUse } from '../on-first-use';
 import { assertSecretKeyConfigured } from './secret-key-configured';
 
 /**

@@ -9,7 +9,7 @@ import type { SecretCipher } from '../secrets/secret-cipher';
 import { messageIdDomainOf } from './message-id-domain';
 import type { OAuthConnectDeps } from '../email-settings/connect-oauth-mailbox';
 import { oauthDeps } from './oauth-deps';
-import { loadedOnFirstCall } from './on-first-use';
+import { loadedOnFirstCall } from '../on-first-use';
 import { assertSecretKeyConfigured } from './secret-key-configured';
 import { smtpOptionsOf } from './smtp-options';
 

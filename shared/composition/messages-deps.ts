@@ -6,7 +6,7 @@ import type { JobQueue } from '../job-queue';
 import type { UploadStore } from '../messages/attachment-uploads';
 import type { SendJob } from '../messages/send-job';
 import { messageIdDomainOf } from './message-id-domain';
-import { loadedOnFirstCall } from './on-first-use';
+import { loadedOnFirstCall } from '../on-first-use';
 
 /**
  * The messages API's use cases wired from its configuration. S3 (bodies, attachments, upload

@@ -1,6 +1,6 @@
 import type { SecretsConfig } from '../config/concerns';
 import type { ClientSecretSource } from '../oauth/oauth-config';
-import { onFirstUse } from './on-first-use';
+import { onFirstUse } from '../on-first-use';
 
 /**
  * On AWS the OAuth client secrets come from Secrets Manager (`OAUTH_CLIENT_SECRETS_ARN`), its

@@ -6,6 +6,7 @@ import type { OperationResult, OperationSpec } from '../api/operation';
 import type { ApiFunctionConfig } from '../config/function-configs';
 import { AppError } from '../errors';
 import { logger } from '../logger';
+import { onFirstUse } from '../on-first-use';
 import { callerFromEvent, type Caller } from './caller';
 import { errorResponse, issuesFromZod, jsonResponse } from './responses';
 
@@ -54,17 +55,10 @@ export function bindOperations<G extends Record<string, OperationSpec>>(group: G
  * start-up. The module is loaded once and kept; a failed load is tried again on the next request.
  */
 export function lazyHandlers<G extends Record<string, OperationSpec>>(group: G, load: () => Promise<OperationHandlers<G>>): OperationHandlers<G> {
-  let loading: Promise<OperationHandlers<G>> | undefined;
-  const loaded = () => {
-    loading ??= load().catch((error: unknown) => {
-      loading = undefined;
-      throw error;
-    });
-    return loading;
-  };
+  const module = onFirstUse(load);
   const handlers: Partial<Record<keyof G, OperationHandler<OperationSpec>>> = {};
   for (const key of Object.keys(group) as Array<keyof G>) {
-    handlers[key] = async (request) => ((await loaded())[key] as unknown as OperationHandler<OperationSpec>)(request);
+    handlers[key] = async (request) => ((await module.get())[key] as unknown as OperationHandler<OperationSpec>)(request);
   }
   return handlers as unknown as OperationHandlers<G>;
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { loadedOnFirstCall, onFirstUse } from '../../shared/composition/on-first-use';
+import { loadedOnFirstCall, onFirstUse } from '../../shared/on-first-use';
 
 interface Greeter {
   greet(name: string): Promise<string>;
