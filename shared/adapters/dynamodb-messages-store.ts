@@ -28,9 +28,11 @@ function indexKeys(message: Pick<MessageRecord, 'companyId' | 'candidateId' | 'c
  * Unsettled outbound messages are listed through one small item each, in a few partitions
  * (`UNSETTLED-OUTBOUND#<shard>`, sorted by creation), written before the message and deleted
  * once it is `sent` or `failed`; a leftover (a crash between the two writes) is dropped when
- * listed. No scan, no transaction, no second GSI.
+ * listed, once it is older than a create could take. No scan, no transaction, no second GSI.
  */
 const UNSETTLED_SHARDS = 4;
+/** An index item without its message is dropped only this long after the message's creation time. */
+const ORPHAN_GRACE_MS = 15 * 60_000;
 const unsettledKey = (message: Pick<MessageRecord, 'id' | 'createdAt'>) => ({
   pk: `UNSETTLED-OUTBOUND#${createHash('sha256').update(message.id).digest()[0]! % UNSETTLED_SHARDS}`,
   sk: `${message.createdAt}#${message.id}`,
@@ -111,7 +113,7 @@ export function createDynamoMessagesStore(client = getDocumentClient(), table = 
           }),
         );
         const updated = out.Attributes ? fromItem(out.Attributes) : null;
-        if (updated && current.direction === 'outbound' && !isUnsettledOutbound(updated)) {
+        if (updated && isUnsettledOutbound(current) && !isUnsettledOutbound(updated)) {
           await client.send(new DeleteCommand({ TableName: table, Key: unsettledKey(updated) }));
         }
         return updated;
@@ -154,11 +156,17 @@ export function createDynamoMessagesStore(client = getDocumentClient(), table = 
           const out = await client.send(
             new QueryCommand({ TableName: table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `UNSETTLED-OUTBOUND#${shard}` }, Limit: limit, ExclusiveStartKey: start }),
           );
-          for (const item of out.Items ?? []) {
-            const message = await this.get(String(item.messageId));
-            if (message && isUnsettledOutbound(message)) found.push(message);
-            else await client.send(new DeleteCommand({ TableName: table, Key: { pk: item.pk, sk: item.sk } }));
-          }
+          const items = out.Items ?? [];
+          // Read together: one BatchGetItem for the page.
+          const listed = await Promise.all(items.map((item) => this.get(String(item.messageId))));
+          const stale = items.filter((item, index) => {
+            const message = listed[index];
+            if (message) return !isUnsettledOutbound(message);
+            // No message: a crash between create's two writes, unless the message write is still on its way.
+            return Date.now() - Date.parse(String(item.sk).split('#')[0]!) > ORPHAN_GRACE_MS;
+          });
+          found.push(...listed.filter((message): message is MessageRecord => message !== null && isUnsettledOutbound(message)));
+          await Promise.all(stale.map((item) => client.send(new DeleteCommand({ TableName: table, Key: { pk: item.pk, sk: item.sk } }))));
           start = out.LastEvaluatedKey;
         } while (start && found.length < limit * (shard + 1));
       }

@@ -374,6 +374,26 @@ describe('DynamoDB messages store', () => {
     assert.deepEqual(left.Items?.map((item) => item.messageId), [`${companyId}-b`]);
   });
 
+  it("keeps a new message's unsettled-index item while the message write may be on its way, and drops an old leftover", async () => {
+    const companyId = company('orphans');
+    const { createDynamoMessagesStore } = await import('../../shared/adapters/dynamodb-messages-store');
+    // A create that stops between its two writes: the index item is written, the message never is.
+    const crashing = {
+      send: (command: { input: { Item?: { type?: string } } }) =>
+        command.input.Item?.type === 'message' ? Promise.reject(new Error('crashed before the message write')) : documentClient.send(command as never),
+    } as unknown as typeof documentClient;
+    const interrupted = createDynamoMessagesStore(crashing, TABLE);
+    await assert.rejects(interrupted.create(message(companyId, `${companyId}-new`, { createdAt: new Date().toISOString() })));
+    await assert.rejects(interrupted.create(message(companyId, `${companyId}-old`, { createdAt: '2026-03-02T09:00:00.000Z' })));
+
+    const listed = (await messages.listUnsettledOutbound(10_000)).filter((m) => m.companyId === companyId);
+    assert.deepEqual(listed, []);
+    const left = await documentClient.send(
+      new (await import('@aws-sdk/lib-dynamodb')).ScanCommand({ TableName: TABLE, FilterExpression: 'begins_with(messageId, :c) AND #t = :t', ExpressionAttributeNames: { '#t': 'type' }, ExpressionAttributeValues: { ':c': companyId, ':t': 'unsettled-outbound' } }),
+    );
+    assert.deepEqual(left.Items?.map((item) => item.messageId), [`${companyId}-new`]);
+  });
+
   it('finds a message by any form of its Message-ID header', async () => {
     const companyId = company('acme');
     await messages.indexMessageIdHeader(companyId, '<0100019ABC@email.amazonses.com>', 'msg_1');
