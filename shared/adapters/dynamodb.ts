@@ -3,8 +3,7 @@ import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, PutCommand } from 
 import DataLoader from 'dataloader';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { tableNameConfig } from '../config/concerns';
-import { traced } from './tracing';
-import { withoutSdkLogging } from './without-sdk-logging';
+import { adapterClient } from './tracing';
 
 let documentClient: DynamoDBDocumentClient | undefined;
 
@@ -13,7 +12,7 @@ let documentClient: DynamoDBDocumentClient | undefined;
  * when set (local mode), so no code here knows whether it talks to AWS or dynalite.
  */
 export function getDocumentClient(): DynamoDBDocumentClient {
-  documentClient ??= DynamoDBDocumentClient.from(withoutSdkLogging(traced(new DynamoDBClient({}))), {
+  documentClient ??= DynamoDBDocumentClient.from(adapterClient(new DynamoDBClient({})), {
     marshallOptions: { removeUndefinedValues: true },
   });
   return documentClient;

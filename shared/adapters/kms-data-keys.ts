@@ -1,6 +1,6 @@
 import { DecryptCommand, GenerateDataKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import type { DataKeySource } from '../secrets/secret-cipher';
-import { traced } from './tracing';
+import { adapterClient } from './tracing';
 
 /** The subset of the KMS client this adapter uses; the real `KMSClient` satisfies it. */
 export interface KmsLike {
@@ -8,7 +8,7 @@ export interface KmsLike {
 }
 
 /** Data keys from AWS KMS, bound to the encryption context (visible in CloudTrail). */
-export function createKmsDataKeys(keyId: string, client: KmsLike = traced(new KMSClient({}))): DataKeySource {
+export function createKmsDataKeys(keyId: string, client: KmsLike = adapterClient(new KMSClient({}))): DataKeySource {
   return {
     async generateDataKey(context) {
       const out = await client.send(new GenerateDataKeyCommand({ KeyId: keyId, KeySpec: 'AES_256', EncryptionContext: context }));

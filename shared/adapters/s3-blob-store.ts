@@ -5,8 +5,7 @@ import { Readable } from 'node:stream';
 import type { BlobStore } from '../blob-store';
 import { mailBucketConfig, s3ClientConfig } from '../config/concerns';
 import { safeMediaType } from '../inbound/safe-header-value';
-import { traced } from './tracing';
-import { withoutSdkLogging } from './without-sdk-logging';
+import { adapterClient } from './tracing';
 
 let s3: S3Client | undefined;
 
@@ -18,11 +17,13 @@ const UPLOAD_PART_BYTES = 5 * 1024 * 1024;
  * checksums only when required (otherwise streamed uploads keep their chunk framing).
  */
 export function getS3Client(): S3Client {
-  s3 ??= withoutSdkLogging(traced(new S3Client({
-    forcePathStyle: s3ClientConfig().forcePathStyle,
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  })));
+  s3 ??= adapterClient(
+    new S3Client({
+      forcePathStyle: s3ClientConfig().forcePathStyle,
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+    }),
+  );
   return s3;
 }
 

@@ -10,7 +10,7 @@ import {
   type DefaultProviderSendInput,
   type DefaultProviderSendResult,
 } from '../outbound/default-provider';
-import { traced } from './tracing';
+import { adapterClient } from './tracing';
 
 export interface SesDefaultProviderOptions {
   /** A ready client (tests, or a shared one); otherwise one is built from the options below. */
@@ -138,7 +138,7 @@ export function translateSesError(error: unknown): DefaultProviderError {
 export function createSesDefaultProvider(options: SesDefaultProviderOptions = {}): DefaultProvider {
   const client =
     options.client ??
-    traced(new SESClient({
+    adapterClient(new SESClient({
       ...(options.region ? { region: options.region } : {}),
       ...(options.endpoint ? { endpoint: options.endpoint } : {}),
       ...(options.credentials ? { credentials: options.credentials } : {}),

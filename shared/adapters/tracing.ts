@@ -7,7 +7,13 @@ import { observabilityConfig } from '../config/concerns';
  */
 export const tracer = new Tracer({ serviceName: observabilityConfig().serviceName });
 
-/** The same client, its calls traced on Lambda. */
-export function traced<T>(client: T): T {
+/**
+ * Every SDK client an adapter builds passes through here: its calls traced on Lambda, and the
+ * SDK's logger middleware removed. That middleware copies every input and output through its
+ * sensitive-data filter for the client's logger on every call, also for the SDK's default no-op
+ * logger; our clients are given no logger (the adapters log what matters).
+ */
+export function adapterClient<T extends { middlewareStack: { remove(name: string): boolean } }>(client: T): T {
+  client.middlewareStack.remove('loggerMiddleware');
   return tracer.captureAWSv3Client(client);
 }
