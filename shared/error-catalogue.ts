@@ -194,7 +194,5 @@ export type DeliveryErrorCode = keyof typeof DELIVERY_ERRORS;
 
 /** What a stored message's `error.code` can be. */
 export type MessageErrorCode = SmtpResultCode | DefaultProviderErrorCode | DeliveryErrorCode;
-/** What a scope's stored send `failure.code` can be. */
-export type SendFailureCode = SmtpResultCode | DefaultProviderErrorCode | DeliveryErrorCode;
-/** Every code of the catalogue. */
-export type CatalogueCode = ApiErrorCode | SmtpResultCode | SettingsWarningCode | DefaultProviderErrorCode | DeliveryErrorCode;
+/** What a scope's stored send `failure.code` can be: the same codes as a message's. */
+export type SendFailureCode = MessageErrorCode;

@@ -5,10 +5,6 @@
  */
 import { API_ERRORS, type ApiErrorCode } from './error-catalogue';
 
-/** The HTTP status of each API error code (the table lives in the error catalogue). */
-export const ERROR_STATUS = API_ERRORS;
-export type ErrorCode = ApiErrorCode;
-
 export interface FieldIssue {
   /** Dotted path of the offending field, e.g. `smtp.port`; empty for the whole body. */
   path: string;
@@ -16,15 +12,15 @@ export interface FieldIssue {
 }
 
 export class AppError extends Error {
-  readonly code: ErrorCode;
+  readonly code: ApiErrorCode;
   readonly status: number;
   readonly details?: unknown;
 
-  constructor(code: ErrorCode, message: string, details?: unknown) {
+  constructor(code: ApiErrorCode, message: string, details?: unknown) {
     super(message);
     this.name = 'AppError';
     this.code = code;
-    this.status = ERROR_STATUS[code];
+    this.status = API_ERRORS[code];
     this.details = details;
   }
 }

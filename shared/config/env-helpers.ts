@@ -1,15 +1,8 @@
 /**
- * Reading configuration from the environment, in one place. `requireEnv` throws when a
- * variable is missing (never `process.env.X || ''`); the other helpers parse typed values.
+ * The local runner's own settings (ports, intervals, limits) from the environment: an empty
+ * value is the default, a number must be an integer. The functions' configuration is read by
+ * the schemas in this folder instead.
  */
-export function requireEnv(name: string): string {
-  const value = process.env[name];
-  if (value === undefined || value === '') {
-    throw new Error(`Missing required environment variable ${name}`);
-  }
-  return value;
-}
-
 export function optionalEnv(name: string, fallback: string): string {
   const value = process.env[name];
   return value === undefined || value === '' ? fallback : value;
@@ -21,19 +14,4 @@ export function intEnv(name: string, fallback: number): number {
   const value = Number(raw);
   if (!Number.isInteger(value)) throw new Error(`Environment variable ${name} must be an integer, got "${raw}"`);
   return value;
-}
-
-export function listEnv(name: string, fallback: string[]): string[] {
-  const raw = process.env[name];
-  if (raw === undefined) return fallback;
-  return raw
-    .split(',')
-    .map((item) => item.trim())
-    .filter((item) => item.length > 0);
-}
-
-export function boolEnv(name: string, fallback: boolean): boolean {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  return ['1', 'true', 'yes'].includes(raw.toLowerCase());
 }

@@ -298,7 +298,7 @@ function withoutSmtp(settings: ScopeSettings): ScopeSettings {
   return { ...settings, mode: 'default', smtp: null, status: 'unverified', lastTest: null, failure: null };
 }
 
-export function lastTestOf(test: SmtpTestResult, at: string) {
+function lastTestOf(test: SmtpTestResult, at: string) {
   return { at, ok: test.ok, stage: test.stage, code: test.code, message: test.message };
 }
 

@@ -99,8 +99,9 @@ export async function exchangeCode(client: ProviderClient, input: { code: string
   });
 }
 
-export async function refreshAccessToken(client: ProviderClient, refreshToken: string, tenant = 'common'): Promise<TokenResponse> {
-  return tokenRequest(client, client.tokenUrl(tenant), {
+/** Delegated flow: Microsoft's `/common` endpoint serves a refresh token of any tenant. */
+export async function refreshAccessToken(client: ProviderClient, refreshToken: string): Promise<TokenResponse> {
+  return tokenRequest(client, client.tokenUrl('common'), {
     grant_type: 'refresh_token',
     refresh_token: refreshToken,
     // Microsoft answers AADSTS900144 without it; Google accepts it.

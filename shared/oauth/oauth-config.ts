@@ -13,8 +13,6 @@ import { oauthEnvConfig, type OAuthEnvConfig } from '../config/concerns';
 import type { OAuthProvider } from '../email-settings/model';
 import type { SmtpSecurity } from '../smtp/types';
 
-export const OAUTH_PROVIDERS = ['microsoft', 'google'] as const;
-
 export const MICROSOFT_DELEGATED_SCOPES = 'openid email offline_access https://outlook.office.com/SMTP.Send';
 export const MICROSOFT_APP_SCOPE = 'https://outlook.office365.com/.default';
 export const GOOGLE_SCOPES = 'openid email https://mail.google.com/';
