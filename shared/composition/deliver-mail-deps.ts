@@ -10,7 +10,7 @@ import { parseSingleAddress } from '../outbound/address';
 import type { SecretCipher } from '../secrets/secret-cipher';
 import type { SendSmtp } from '../smtp/smtp-port';
 import { messageIdDomainOf } from './message-id-domain';
-import { oauthSettingsOf } from './oauth-deps';
+import { oauthSettingsOf } from './oauth-client-secrets';
 import { loadedOnFirstCall, onFirstUse } from '../on-first-use';
 import { assertSecretKeyConfigured } from './secret-key-configured';
 

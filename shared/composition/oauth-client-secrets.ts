@@ -1,5 +1,5 @@
-import type { SecretsConfig } from '../config/concerns';
-import type { ClientSecretSource } from '../oauth/oauth-config';
+import type { OAuthEnvConfig, SecretsConfig } from '../config/concerns';
+import { oauthSettingsFromEnv, type ClientSecretSource, type OAuthSettings } from '../oauth/oauth-config';
 import { onFirstUse } from '../on-first-use';
 
 /**
@@ -12,4 +12,9 @@ export function clientSecretsOf(secrets: SecretsConfig): ClientSecretSource | un
   if (!arn) return undefined;
   const source = onFirstUse(async () => (await import('../adapters/secrets-manager-client-secrets')).secretsManagerClientSecrets(arn));
   return async (provider) => (await source.get())(provider);
+}
+
+/** The OAuth2 clients of the configuration; a bad OAuth variable throws here, naming it. */
+export function oauthSettingsOf(config: { secrets: SecretsConfig; oauth: OAuthEnvConfig }): OAuthSettings {
+  return oauthSettingsFromEnv(clientSecretsOf(config.secrets), config.oauth);
 }

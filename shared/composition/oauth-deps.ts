@@ -1,10 +1,10 @@
 import { createDynamoOAuthStateStore, createDynamoOAuthTokenStore } from '../adapters/dynamodb-oauth-stores';
 import type { OAuthEnvConfig, SecretsConfig } from '../config/concerns';
 import { createOAuthAccessTokens, type OAuthAccessTokens } from '../oauth/oauth-access-tokens';
-import { oauthSettingsFromEnv, type OAuthSettings } from '../oauth/oauth-config';
+import type { OAuthSettings } from '../oauth/oauth-config';
 import type { OAuthStateStore } from '../oauth/oauth-state-store';
 import type { SecretCipher } from '../secrets/secret-cipher';
-import { clientSecretsOf } from './oauth-client-secrets';
+import { oauthSettingsOf } from './oauth-client-secrets';
 
 /**
  * The OAuth2 clients, state store and access-token source, built once per process (at cold
@@ -21,9 +21,4 @@ export function oauthDeps(
     oauthStates: createDynamoOAuthStateStore(undefined, config.tableName),
     oauthTokens: createOAuthAccessTokens({ settings: oauth, cipher, tokenStore: createDynamoOAuthTokenStore(undefined, config.tableName), now: () => new Date() }),
   };
-}
-
-/** The OAuth2 clients of the configuration; a bad OAuth variable throws here, naming it. */
-export function oauthSettingsOf(config: { secrets: SecretsConfig; oauth: OAuthEnvConfig }): OAuthSettings {
-  return oauthSettingsFromEnv(clientSecretsOf(config.secrets), config.oauth);
 }
