@@ -16,6 +16,7 @@ import type { SmtpResultCode, SmtpServerSettings } from '../smtp/types';
 import { loadBody } from './message-body';
 import type { MessagesStore } from './messages-store';
 import type { MessageRecord } from './model';
+import { INTERRUPTED_TRANSMISSION, leaseExpired } from './sending-lease';
 import type { SendJob } from './send-job';
 
 export interface DeliverMailDeps {
@@ -69,15 +70,9 @@ export async function deliverCandidateMail(deps: DeliverMailDeps, messageId: str
 
   const now = deps.now();
   if (message.status === 'sending') {
-    const heldFor = now.getTime() - Date.parse(message.sendingSince ?? '1970-01-01T00:00:00Z');
-    if (heldFor < deps.leaseSeconds * 1000) throw new WorkerBusyError(messageId);
+    if (!leaseExpired(message, now, deps.leaseSeconds)) throw new WorkerBusyError(messageId);
     if (message.transmitting) {
-      await finish(deps, message.id, 'failed', {
-        error: {
-          code: 'DELIVERY_UNCERTAIN',
-          message: 'An earlier attempt stopped while the message was being transmitted; it may have been delivered, so it is not sent again.',
-        },
-      });
+      await finish(deps, message.id, 'failed', { error: INTERRUPTED_TRANSMISSION });
       return 'failed';
     }
   }

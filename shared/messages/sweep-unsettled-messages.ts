@@ -14,6 +14,7 @@ import type { JobQueue } from '../job-queue';
 import { logger } from '../logger';
 import type { MessagesStore } from './messages-store';
 import type { MessageRecord } from './model';
+import { INTERRUPTED_TRANSMISSION, leaseExpired } from './sending-lease';
 import type { SendJob } from './send-job';
 
 export interface SweepDeps {
@@ -38,9 +39,6 @@ export interface SweepReport {
   settled: Array<{ messageId: string; outcome: SweepOutcome }>;
 }
 
-export const DELIVERY_UNCERTAIN_MESSAGE =
-  'An earlier attempt stopped while the message was being transmitted; it may have been delivered, so it is not sent again.';
-
 export async function sweepUnsettledMessages(deps: SweepDeps, limits: SweepLimits): Promise<SweepReport> {
   const now = deps.now();
   const report: SweepReport = { examined: 0, settled: [] };
@@ -59,12 +57,12 @@ async function settle(deps: SweepDeps, limits: SweepLimits, message: MessageReco
   const age = (at: string | null) => now.getTime() - Date.parse(at ?? '1970-01-01T00:00:00Z');
   const at = now.toISOString();
   if (message.status === 'sending') {
-    if (age(message.sendingSince) < limits.leaseSeconds * 1000) return null;
+    if (!leaseExpired(message, now, limits.leaseSeconds)) return null;
     // Conditional on what was seen: a worker that finished meanwhile wins.
     if (message.transmitting) {
       const failed = await deps.messages.update(
         message.id,
-        { status: 'failed', transmitting: false, sendingSince: null, updatedAt: at, error: { code: 'DELIVERY_UNCERTAIN', message: DELIVERY_UNCERTAIN_MESSAGE } },
+        { status: 'failed', transmitting: false, sendingSince: null, updatedAt: at, error: INTERRUPTED_TRANSMISSION },
         ['sending'],
         message.attempts,
       );
