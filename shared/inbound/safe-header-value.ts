@@ -4,6 +4,7 @@
  * carry anything there: NUL and control bytes, 8-bit garbage, kilobytes of text. These make
  * such values safe; a part whose type is not a plain `type/subtype` is kept as opaque bytes.
  */
+import { stripUnsafeHeaderCharacters } from '../outbound/header-text';
 
 export const OPAQUE_MEDIA_TYPE = 'application/octet-stream';
 
@@ -16,16 +17,13 @@ export function safeMediaType(value: string | null | undefined): string {
   return MEDIA_TYPE.test(type) ? type : OPAQUE_MEDIA_TYPE;
 }
 
-/** Control characters (C0, DEL, C1) and the Unicode line and paragraph separators. */
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
-
 /**
  * A filename fit for a record and a Content-Disposition: no control bytes, no path, at most 255
  * characters; undefined when nothing printable is left.
  */
 export function safeFilename(value: string | null | undefined): string | undefined {
   if (!value) return undefined;
-  const cleaned = value.replace(CONTROL, '').replace(/[\\/]/g, '_').trim().slice(0, 255);
+  const cleaned = stripUnsafeHeaderCharacters(value).replace(/[\\/]/g, '_').trim().slice(0, 255);
   return cleaned.length > 0 ? cleaned : undefined;
 }
 

@@ -13,3 +13,6 @@ export const UNSAFE_HEADER_MESSAGE = 'must not contain line breaks or control ch
 
 /** Replaces each unsafe character by a space, for text we own and must not refuse (names from settings). */
 export const blankUnsafeHeaderCharacters = (value: string): string => value.replace(UNSAFE_HEADER_CHARACTERS_ALL, ' ');
+
+/** Removes each unsafe character, for text from a mail that goes into a header of ours (filenames). */
+export const stripUnsafeHeaderCharacters = (value: string): string => value.replace(UNSAFE_HEADER_CHARACTERS_ALL, '');
