@@ -253,12 +253,12 @@ async function runSmtpTest(
 
   await options.beforeConnect?.({ address: destination.address, port: settings.port });
   let session: SmtpProbeSession | null = null;
-  const progress = { serverText: '' };
+  let conversation: Conversation | null = null;
   try {
     session = await SmtpProbeSession.connect(destination.address, settings.port, deadline.budget(timeouts.connect), (text) =>
       redactText(text, secrets),
     );
-    const conversation: Conversation = {
+    conversation = {
       settings,
       options,
       timeouts,
@@ -270,11 +270,7 @@ async function runSmtpTest(
       to: options.sendTestMessage?.to.trim() ?? settings.fromAddress.trim(),
       lastReply: null,
     };
-    try {
-      for (const step of CONVERSATION) await step(conversation);
-    } finally {
-      progress.serverText = conversation.serverText;
-    }
+    for (const step of CONVERSATION) await step(conversation);
     await session.close(deadline.budget(1000));
     transcript.push(...session.transcript);
     warnUntrustedCertificate(session, warnings);
@@ -294,7 +290,7 @@ async function runSmtpTest(
       session?.destroy();
       throw error;
     }
-    return finish(await failedTest(error, { settings, options, secrets, timeouts, deadline, destination, session, serverText: progress.serverText, transcript, warnings }));
+    return finish(await failedTest(error, { settings, options, secrets, timeouts, deadline, destination, session, serverText: conversation?.serverText ?? '', transcript, warnings }));
   }
 }
 
