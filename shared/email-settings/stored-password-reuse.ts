@@ -1,3 +1,4 @@
+import { normalizeHost } from '../smtp/advise-settings';
 import type { SmtpServerSettings } from '../smtp/types';
 import type { StoredSmtp } from './model';
 
@@ -32,4 +33,3 @@ export function storedPasswordReuseRefusal(
   return null;
 }
 
-const normalizeHost = (host: string) => host.trim().toLowerCase().replace(/\.$/, '');

@@ -17,7 +17,8 @@ export const settingsWarning = (code: SettingsWarningCode, message: string, hint
   hint,
 });
 
-const normaliseHost = (host: string) => host.trim().toLowerCase().replace(/\.$/, '');
+/** A host name as compared: without surrounding space, case or a trailing dot. */
+export const normalizeHost = (host: string): string => host.trim().toLowerCase().replace(/\.$/, '');
 
 interface HostRule {
   matches: (host: string) => boolean;
@@ -47,7 +48,7 @@ const looksLikeAddress = (value: string) => /^[^@\s]+@[^@\s]+$/.test(value);
 
 export function adviseSmtpSettings(settings: SmtpServerSettings): SettingsAdvice[] {
   const advice: SettingsAdvice[] = [];
-  const host = normaliseHost(settings.host);
+  const host = normalizeHost(settings.host);
   const provider = detectProvider(host);
 
   // IP literals are judged by the destination guard; this catches URLs, ports and addresses.
