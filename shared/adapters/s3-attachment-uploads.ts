@@ -2,12 +2,7 @@ import { CopyObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectComman
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { mailBucketConfig } from '../config/concerns';
 import type { UploadStore } from '../messages/attachment-uploads';
-import { getS3Client } from './s3-blob-store';
-
-const isMissing = (error: unknown) => {
-  const { name, $metadata } = error as { name?: string; $metadata?: { httpStatusCode?: number } };
-  return name === 'NotFound' || name === 'NoSuchKey' || $metadata?.httpStatusCode === 404;
-};
+import { getS3Client, isMissing } from './s3-blob-store';
 
 /** Uploads of large attachments in the mail bucket (`uploads/`), with presigned PUTs. */
 export function createS3UploadStore(bucket = mailBucketConfig(), client: S3Client = getS3Client()): UploadStore {

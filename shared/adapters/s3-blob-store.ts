@@ -27,6 +27,12 @@ export function getS3Client(): S3Client {
   return s3;
 }
 
+/** S3's "no such object" (HeadObject answers NotFound, GetObject NoSuchKey, both a 404). */
+export const isMissing = (error: unknown): boolean => {
+  const { name, $metadata } = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return name === 'NotFound' || name === 'NoSuchKey' || $metadata?.httpStatusCode === 404;
+};
+
 export function createS3BlobStore(bucket = mailBucketConfig(), client = getS3Client()): BlobStore {
   return {
     async put(key, body, contentType) {
@@ -76,7 +82,7 @@ export function createS3BlobStore(bucket = mailBucketConfig(), client = getS3Cli
         await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
         return true;
       } catch (error) {
-        if ((error as { name?: string }).name === 'NotFound' || (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) return false;
+        if (isMissing(error)) return false;
         throw error;
       }
     },
