@@ -80,7 +80,7 @@ const load = async (chunks) => {
 };
 const firstRequestMs = await load(JSON.parse(process.argv[3]));
 const onDemandMs = firstRequestMs + (await load(JSON.parse(process.argv[4])));
-process.stdout.write(JSON.stringify({ importMs, importCpuMs: (cpu.user + cpu.system) / 1000, readyMs, firstRequestMs, onDemandMs, rss: process.memoryUsage().rss }));
+process.stdout.write(JSON.stringify({ importMs, importCpuMs: (cpu.user + cpu.system) / 1000, readyMs, firstRequestMs, onDemandMs }));
 process.exit(0);
 `;
 
@@ -94,7 +94,6 @@ interface Sample {
   firstRequestMs: number;
   /** Loading, after the handler, every module our code imports on demand (all routes' or ways' code). */
   onDemandMs: number;
-  rss: number;
 }
 
 export async function benchColdStart(root: string, tempRoot: string): Promise<void> {
@@ -219,7 +218,6 @@ async function measureBundles(root: string, tempRoot: string): Promise<void> {
       readyMs: p50((s) => s.readyMs),
       firstRequestMs: p50((s) => s.firstRequestMs),
       onDemandMs: p50((s) => s.onDemandMs),
-      rss: p50((s) => s.rss),
     };
     if (index === 0) baseline = sampleP50;
     const overEmpty = baseline === undefined || index === 0 ? Number.NaN : sampleP50.importMs - baseline.importMs;
