@@ -359,13 +359,18 @@ function checkAcrossSettings(settings: Settings, ctx: Issues): void {
     );
   }
 
-  const oauthWanted = settings.oauthMicrosoftClientId !== undefined || settings.oauthGoogleClientId !== undefined;
+  const oauthWanted = oauthClientIdGiven(settings);
   if (oauthWanted && settings.oauthRedirectUris.length === 0) {
     report(ctx, OAUTH_RULES, 'oauthRedirectUris: at least one redirect URI is needed when an OAuth client id is set');
   }
   if (!oauthWanted && (settings.oauthRedirectUris.length > 0 || settings.oauthClientSecretArn !== undefined)) {
     report(ctx, OAUTH_RULES, 'oauthMicrosoftClientId / oauthGoogleClientId: oauthRedirectUris or oauthClientSecretArn is set but no OAuth client id');
   }
+}
+
+/** OAuth2 is wanted when a client id of either provider is given. */
+function oauthClientIdGiven({ oauthMicrosoftClientId, oauthGoogleClientId }: Settings): boolean {
+  return oauthMicrosoftClientId !== undefined || oauthGoogleClientId !== undefined;
 }
 
 /** NAT gateways: as given, else one per given Elastic IP, else the default. */
@@ -381,7 +386,6 @@ function toDeploymentConfig(settings: Settings, example: boolean): DeploymentCon
     jwtIssuer: settings.jwtIssuer,
     jwtAudience: settings.jwtAudience,
   };
-  const oauthWanted = settings.oauthMicrosoftClientId !== undefined || settings.oauthGoogleClientId !== undefined;
   return {
     stackName: settings.stackName,
     inboundDomain: settings.inboundDomain.value,
@@ -397,7 +401,7 @@ function toDeploymentConfig(settings: Settings, example: boolean): DeploymentCon
     logRetention: settings.logRetentionDays!,
     dataRemovalPolicy: settings.dataRemovalPolicy,
     apiThrottle: { rateLimit: settings.apiThrottleRateLimit, burstLimit: settings.apiThrottleBurstLimit },
-    oauth: oauthWanted
+    oauth: oauthClientIdGiven(settings)
       ? {
           microsoftClientId: settings.oauthMicrosoftClientId,
           googleClientId: settings.oauthGoogleClientId,
