@@ -5,32 +5,16 @@ import { saveScopeSettings, type EmailSettingsDeps } from '../../shared/email-se
 import { sendRedirectTest, type RedirectTestDeps } from '../../shared/email-settings/send-redirect-test';
 import { AppError } from '../../shared/errors';
 import { DefaultProviderError } from '../../shared/outbound/default-provider';
-import { FakeSecretCipher } from '../support/fake-secret-cipher';
-import { MemoryRateLimiter } from '../support/memory-rate-limiter';
-import { MemorySettingsStore } from '../support/memory-settings-store';
+import { DEFAULT_FROM, inMemorySettingsDeps, MESSAGE_ID_DOMAIN } from '../support/in-memory-mail-deps';
 import { RecordingDefaultProvider } from '../support/recording-default-provider';
-import { RecordingSmtpTester } from '../support/recording-smtp';
 
 /** What SES itself says about an unverified identity: account, region and ARN included. */
 const SES_TEXT = 'Email address is not verified. The following identities failed the check in region EU-CENTRAL-1: arn:aws:ses:eu-central-1:123456789012:identity/mail.example';
 
 async function setup() {
-  const now = () => new Date('2026-03-02T09:00:10Z');
-  const store = new MemorySettingsStore();
+  const { settings: store, settingsDeps } = inMemorySettingsDeps({ inboundDomain: 'inbound.recruiting.example', now: () => new Date('2026-03-02T09:00:10Z') });
   const defaultProvider = new RecordingDefaultProvider();
-  const deps: EmailSettingsDeps & RedirectTestDeps = {
-    store,
-    cipher: new FakeSecretCipher(),
-    testSmtp: new RecordingSmtpTester().test,
-    rateLimiter: new MemoryRateLimiter(now),
-    inboundDomain: 'inbound.recruiting.example',
-    testsPerMinute: 100,
-    destinationsPerMinute: 100,
-    defaultProvider,
-    defaultFromAddress: 'no-reply@mail.recruiting.example',
-    messageIdDomain: 'mail.recruiting.example',
-    now,
-  };
+  const deps: EmailSettingsDeps & RedirectTestDeps = { ...settingsDeps, defaultProvider, defaultFromAddress: DEFAULT_FROM, messageIdDomain: MESSAGE_ID_DOMAIN };
   await saveScopeSettings(deps, 'acme', 'main', { address: 'jobs@acme.example', mode: 'default' });
   return { deps, store, defaultProvider };
 }

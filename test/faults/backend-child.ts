@@ -4,6 +4,7 @@
  * addresses once ready; the test kills it with SIGKILL and starts another on the same folder.
  */
 import { startLocalBackend } from '../../infra/local/local-backend';
+import { DEFAULT_FROM_ADDRESS, INBOUND_DOMAIN } from '../support/test-backend';
 
 const backend = await startLocalBackend({
   port: 0,
@@ -11,8 +12,8 @@ const backend = await startLocalBackend({
   inboundSmtpPort: 0,
   dataDir: process.env.LOCAL_DATA_DIR!,
   jwtSecret: process.env.LOCAL_JWT_SECRET!,
-  inboundDomain: 'inbound.localhost',
-  defaultFromAddress: 'no-reply@mail.localhost',
+  inboundDomain: INBOUND_DOMAIN,
+  defaultFromAddress: DEFAULT_FROM_ADDRESS,
   retryBaseSeconds: 1,
 });
 process.stdout.write(`${JSON.stringify({ ready: true, apiUrl: backend.apiUrl, inboundSmtpPort: backend.inboundSmtpPort })}\n`);

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { signLocalToken } from '../../infra/local/local-jwt';
-import { deliver } from '../support/inbound-e2e';
+import { deliver, rawMail } from '../support/inbound-e2e';
 import { call, CHILD_JWT_SECRET, killAllChildren, killHard, listAll, startChildBackend } from './child-backend';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'recruiting-mail-faults-'));
@@ -22,7 +22,7 @@ after(() => {
 });
 
 const mail = (index: number, to: string) =>
-  Buffer.from(
+  rawMail(
     [
       'From: Candidate <crash.candidate@candidate.example>',
       `To: <${to}>`,
@@ -30,10 +30,8 @@ const mail = (index: number, to: string) =>
       `Message-ID: <crash-${index}-${Date.now().toString(36)}@candidate.example>`,
       'Date: Fri, 27 Nov 2026 10:00:00 +0000',
       'Content-Type: text/plain',
-      '',
-      `Body of mail ${index}.`,
-      '',
-    ].join('\r\n'),
+    ],
+    [`Body of mail ${index}.`],
   );
 
 describe('fault suite: SIGKILL mid-inbound', () => {

@@ -7,14 +7,13 @@
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { SMTPServer } from 'smtp-server';
 import { signLocalToken } from '../../infra/local/local-jwt';
 import { starttlsLoginOptions, trustedCaFixture } from '../support/mail-servers';
+import { startSmtpServer, type RunningSmtpServer } from '../support/smtp-helpers';
 import { call, CHILD_JWT_SECRET, type ChildBackend, killAllChildren, killHard, startChildBackend } from './child-backend';
 
 const PASSWORD = 'Crash-send-pw-42';
@@ -24,11 +23,10 @@ const tls = trustedCaFixture('recruiting-mail-faults-tls-');
 
 /** Our message id (X-Recruiting-Mail-Id) of every message whose DATA the server took in full. */
 const received: string[] = [];
-let server: SMTPServer;
-let port = 0;
+let server: RunningSmtpServer;
 
 before(async () => {
-  server = new SMTPServer({
+  server = await startSmtpServer({
     ...starttlsLoginOptions(tls, LOGIN, PASSWORD),
     onData(stream, _session, callback) {
       const chunks: Buffer[] = [];
@@ -42,14 +40,11 @@ before(async () => {
       });
     },
   });
-  server.on('error', () => undefined);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  port = (server.server.address() as AddressInfo).port;
 });
 
 after(async () => {
   killAllChildren();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await server?.close();
   rmSync(dataDir, { recursive: true, force: true });
   tls.remove();
 });
@@ -70,7 +65,7 @@ describe('fault suite: SIGKILL mid-send', () => {
       address: LOGIN,
       mode: 'smtp',
       fallbackToDefault: false,
-      smtp: { host: '127.0.0.1', port, security: 'starttls', username: LOGIN, password: PASSWORD },
+      smtp: { host: '127.0.0.1', port: server.port, security: 'starttls', username: LOGIN, password: PASSWORD },
     });
     await call(running, 'PUT', '/v1/candidates/cand-send', token, { emails: ['candidate@crash-send.example'], name: 'Candidate' });
 

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { SignJWT } from 'jose';
 import { accountFromIdToken, providerError } from '../../shared/oauth/oauth-client';
+import { oauthEnvConfig } from '../../shared/config/concerns';
 import { oauthSettingsFromEnv } from '../../shared/oauth/oauth-config';
 import { startOAuthConnect, type OAuthConnectDeps } from '../../shared/email-settings/connect-oauth-mailbox';
 import { AppError } from '../../shared/errors';
@@ -14,36 +15,20 @@ import { testSmtpSettings } from '../../shared/smtp/test-smtp-settings';
 import { makeCertificate, testPolicy } from '../support/smtp-helpers';
 import { startMailServer, type MailServer } from '../support/mail-servers';
 
-const OAUTH_ENV = [
-  'OAUTH_MICROSOFT_CLIENT_ID', 'OAUTH_MICROSOFT_CLIENT_SECRET', 'OAUTH_MICROSOFT_AUTHORITY', 'OAUTH_MICROSOFT_SMTP',
-  'OAUTH_GOOGLE_CLIENT_ID', 'OAUTH_GOOGLE_CLIENT_SECRET', 'OAUTH_GOOGLE_AUTH_URL', 'OAUTH_GOOGLE_TOKEN_URL', 'OAUTH_GOOGLE_SMTP', 'OAUTH_REDIRECT_URIS',
-];
-
-function withEnv<T>(env: Record<string, string>, run: () => T): T {
-  const saved = Object.fromEntries(OAUTH_ENV.map((name) => [name, process.env[name]]));
-  for (const name of OAUTH_ENV) delete process.env[name];
-  Object.assign(process.env, env);
-  try {
-    return run();
-  } finally {
-    for (const [name, value] of Object.entries(saved)) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
-  }
-}
+/** The OAuth settings of exactly these variables (nothing from this process's environment). */
+const settingsFrom = (env: Record<string, string>) => oauthSettingsFromEnv(undefined, oauthEnvConfig(env));
 
 describe('OAuth configuration from the environment', () => {
   it('without client ids no provider is configured, and the defaults are the providers\' own', () => {
-    const settings = withEnv({}, () => oauthSettingsFromEnv());
+    const settings = settingsFrom({});
     assert.deepEqual(settings.clients, {});
     assert.deepEqual(settings.redirectUris, []);
-    const ms = withEnv({ OAUTH_MICROSOFT_CLIENT_ID: 'id', OAUTH_MICROSOFT_CLIENT_SECRET: 's' }, () => oauthSettingsFromEnv()).clients.microsoft!;
+    const ms = settingsFrom({ OAUTH_MICROSOFT_CLIENT_ID: 'id', OAUTH_MICROSOFT_CLIENT_SECRET: 's' }).clients.microsoft!;
     assert.equal(ms.authorizeUrl('common'), 'https://login.microsoftonline.com/common/oauth2/v2.0/authorize');
     assert.equal(ms.tokenUrl('contoso.onmicrosoft.com'), 'https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token');
     assert.equal(ms.adminConsentUrl('t1'), 'https://login.microsoftonline.com/t1/v2.0/adminconsent');
     assert.deepEqual(ms.smtp, { host: 'smtp.office365.com', port: 587, security: 'starttls' });
-    const google = withEnv({ OAUTH_GOOGLE_CLIENT_ID: 'id', OAUTH_GOOGLE_CLIENT_SECRET: 's' }, () => oauthSettingsFromEnv()).clients.google!;
+    const google = settingsFrom({ OAUTH_GOOGLE_CLIENT_ID: 'id', OAUTH_GOOGLE_CLIENT_SECRET: 's' }).clients.google!;
     assert.equal(google.authorizeUrl(''), 'https://accounts.google.com/o/oauth2/v2/auth');
     assert.equal(google.tokenUrl(''), 'https://oauth2.googleapis.com/token');
     assert.deepEqual(google.smtp, { host: 'smtp.gmail.com', port: 465, security: 'ssl' });
@@ -52,13 +37,10 @@ describe('OAuth configuration from the environment', () => {
   });
 
   it('refuses plain http off loopback at start-up, naming the variable; allows it on loopback', () => {
-    assert.throws(() => withEnv({ OAUTH_MICROSOFT_AUTHORITY: 'http://login.example.com' }, () => oauthSettingsFromEnv()), /OAUTH_MICROSOFT_AUTHORITY must use https/);
-    assert.throws(() => withEnv({ OAUTH_GOOGLE_TOKEN_URL: 'http://10.0.0.5/token' }, () => oauthSettingsFromEnv()), /OAUTH_GOOGLE_TOKEN_URL must use https/);
-    assert.throws(() => withEnv({ OAUTH_GOOGLE_SMTP: 'smtp.gmail.com:465' }, () => oauthSettingsFromEnv()), /OAUTH_GOOGLE_SMTP must look like host:port:security/);
-    const local = withEnv(
-      { OAUTH_MICROSOFT_AUTHORITY: 'http://127.0.0.1:4000/', OAUTH_MICROSOFT_CLIENT_ID: 'id', OAUTH_MICROSOFT_CLIENT_SECRET: 's' },
-      () => oauthSettingsFromEnv(),
-    );
+    assert.throws(() => settingsFrom({ OAUTH_MICROSOFT_AUTHORITY: 'http://login.example.com' }), /OAUTH_MICROSOFT_AUTHORITY must use https/);
+    assert.throws(() => settingsFrom({ OAUTH_GOOGLE_TOKEN_URL: 'http://10.0.0.5/token' }), /OAUTH_GOOGLE_TOKEN_URL must use https/);
+    assert.throws(() => settingsFrom({ OAUTH_GOOGLE_SMTP: 'smtp.gmail.com:465' }), /OAUTH_GOOGLE_SMTP must look like host:port:security/);
+    const local = settingsFrom({ OAUTH_MICROSOFT_AUTHORITY: 'http://127.0.0.1:4000/', OAUTH_MICROSOFT_CLIENT_ID: 'id', OAUTH_MICROSOFT_CLIENT_SECRET: 's' });
     assert.equal(local.clients.microsoft!.tokenUrl('common'), 'http://127.0.0.1:4000/common/oauth2/v2.0/token');
   });
 });
@@ -94,7 +76,7 @@ describe('provider errors', () => {
 
 describe('the id_token', () => {
   const key = new Uint8Array(32);
-  const client = withEnv({ OAUTH_MICROSOFT_CLIENT_ID: 'client-1', OAUTH_MICROSOFT_CLIENT_SECRET: 's' }, () => oauthSettingsFromEnv()).clients.microsoft!;
+  const client = settingsFrom({ OAUTH_MICROSOFT_CLIENT_ID: 'client-1', OAUTH_MICROSOFT_CLIENT_SECRET: 's' }).clients.microsoft!;
   const sign = (claims: Record<string, unknown>, issuer = 'https://login.microsoftonline.com/tid-1/v2.0', audience = 'client-1') =>
     new SignJWT({ tid: 'tid-1', ...claims }).setProtectedHeader({ alg: 'HS256' }).setIssuer(issuer).setAudience(audience).setExpirationTime('1h').sign(key);
   const now = new Date();

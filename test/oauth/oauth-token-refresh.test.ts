@@ -10,6 +10,7 @@ import { startLocalTable } from '../support/local-table';
 import { newScopeSettings } from '../../shared/email-settings/email-settings-service';
 import type { ScopeSettings } from '../../shared/email-settings/model';
 import { createOAuthAccessTokens, refreshTokenContext } from '../../shared/oauth/oauth-access-tokens';
+import { oauthEnvConfig } from '../../shared/config/concerns';
 import { oauthSettingsFromEnv } from '../../shared/oauth/oauth-config';
 import type { OAuthIdentity } from '../../shared/smtp/types';
 import { startLocalAuthorizationServer, type LocalAuthorizationServer } from '../support/local-authorization-server';
@@ -65,18 +66,10 @@ async function connectedScope(companyId: string): Promise<ScopeSettings> {
 }
 
 function settingsFor() {
-  const saved = { ...process.env };
-  Object.assign(process.env, {
-    OAUTH_MICROSOFT_CLIENT_ID: MS.clientId, OAUTH_MICROSOFT_CLIENT_SECRET: MS.clientSecret, OAUTH_MICROSOFT_AUTHORITY: auth.microsoftAuthority,
-  });
-  try {
-    return oauthSettingsFromEnv();
-  } finally {
-    for (const name of ['OAUTH_MICROSOFT_CLIENT_ID', 'OAUTH_MICROSOFT_CLIENT_SECRET', 'OAUTH_MICROSOFT_AUTHORITY']) {
-      if (saved[name] === undefined) delete process.env[name];
-      else process.env[name] = saved[name];
-    }
-  }
+  return oauthSettingsFromEnv(
+    undefined,
+    oauthEnvConfig({ OAUTH_MICROSOFT_CLIENT_ID: MS.clientId, OAUTH_MICROSOFT_CLIENT_SECRET: MS.clientSecret, OAUTH_MICROSOFT_AUTHORITY: auth.microsoftAuthority }),
+  );
 }
 
 const identityOf = (settings: ScopeSettings): OAuthIdentity => {

@@ -2,7 +2,7 @@
  * Company mail servers for the end-to-end tests: smtp-server on 127.0.0.1 with real TLS
  * (implicit TLS or STARTTLS) and AUTH, whose replies a test can script, and a TCP server that
  * accepts and never greets. The backend trusts the fixture certificate through the PEM file
- * named by `SMTP_TLS_EXTRA_CA_FILE` (see `writeTrustedCa`); certificate checking stays on.
+ * named by `SMTP_TLS_EXTRA_CA_FILE` (see `trustedCaFixture`); certificate checking stays on.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -12,19 +12,7 @@ import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import { makeCertificate, smtpReply, startRawServer, type TlsFixture } from './smtp-helpers';
 
-/** The env variable through which the backend is told to trust an extra CA (a PEM file). */
-export const EXTRA_CA_ENV = 'SMTP_TLS_EXTRA_CA_FILE';
-
-/** A certificate for 127.0.0.1 and localhost that is its own CA, and its PEM file for the backend. */
-export function writeTrustedCa(dir: string): TlsFixture & { caFile: string } {
-  const fixture = makeCertificate({ names: ['localhost', 'mail.test.local'] });
-  const caFile = join(dir, 'smtp-fixture-ca.pem');
-  writeFileSync(caFile, fixture.cert);
-  return { ...fixture, caFile };
-}
-
 export interface TrustedCaFixture extends TlsFixture {
-  caFile: string;
   /**
    * The backend's environment that trusts this CA and keeps certificate checking on (local mode
    * would otherwise accept untrusted certificates of local servers), as a customer's private CA.
@@ -34,13 +22,18 @@ export interface TrustedCaFixture extends TlsFixture {
   remove(): void;
 }
 
-/** writeTrustedCa in a new temporary folder (name starting with `prefix`). */
+/**
+ * A certificate for 127.0.0.1 and localhost that is its own CA, written as a PEM file into a new
+ * temporary folder (name starting with `prefix`) for the backend to trust.
+ */
 export function trustedCaFixture(prefix: string): TrustedCaFixture {
   const dir = mkdtempSync(join(tmpdir(), prefix));
-  const tls = writeTrustedCa(dir);
+  const fixture = makeCertificate({ names: ['localhost', 'mail.test.local'] });
+  const caFile = join(dir, 'smtp-fixture-ca.pem');
+  writeFileSync(caFile, fixture.cert);
   return {
-    ...tls,
-    backendEnv: { SMTP_TLS_ACCEPT_UNTRUSTED_IN_ALLOWED_CIDRS: 'false', [EXTRA_CA_ENV]: tls.caFile },
+    ...fixture,
+    backendEnv: { SMTP_TLS_ACCEPT_UNTRUSTED_IN_ALLOWED_CIDRS: 'false', SMTP_TLS_EXTRA_CA_FILE: caFile },
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };
 }
