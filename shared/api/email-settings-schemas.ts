@@ -1,4 +1,4 @@
-import { SMTP_RESULT_CODES, SMTP_SECURITY, SMTP_STAGES } from '../smtp/types';
+import { OAUTH_FLOWS, OAUTH_PROVIDERS, SMTP_RESULT_CODES, SMTP_SECURITY, SMTP_STAGES } from '../smtp/types';
 import { emailAddress, scopeId, singleLine } from './common-schemas';
 import './zod';
 import * as z from 'zod';
@@ -80,8 +80,8 @@ const LastTest = z
 
 const OAuthView = z
   .object({
-    provider: z.enum(['microsoft', 'google']),
-    flow: z.enum(['delegated', 'app']).openapi({ description: '`delegated`: a user signed in; `app`: Microsoft app-only access for a shared mailbox.' }),
+    provider: z.enum(OAUTH_PROVIDERS),
+    flow: z.enum(OAUTH_FLOWS).openapi({ description: '`delegated`: a user signed in; `app`: Microsoft app-only access for a shared mailbox.' }),
     account: z.string().openapi({ description: 'The mailbox mail is sent as.' }),
     tenantId: z.string().nullable(),
     connectedAt: z.string(),
@@ -158,12 +158,12 @@ export const ProvidersBody = z
   })
   .openapi('EmailProviders');
 
-export const OAuthParams = z.object({ scope: scopeId, provider: z.enum(['microsoft', 'google']) });
+export const OAuthParams = z.object({ scope: scopeId, provider: z.enum(OAUTH_PROVIDERS) });
 
 export const StartOAuthBody = z
   .object({
     redirectUri: z.string().url().max(2000).openapi({ description: "Where the provider sends the browser back; one of the operator's OAUTH_REDIRECT_URIS." }),
-    flow: z.enum(['delegated', 'app']).optional().openapi({ description: '`delegated` (default): a user signs in; `app`: Microsoft admin consent for a shared mailbox.' }),
+    flow: z.enum(OAUTH_FLOWS).optional().openapi({ description: '`delegated` (default): a user signs in; `app`: Microsoft admin consent for a shared mailbox.' }),
     tenantId: singleLine(100).optional().openapi({ description: "App flow: the customer's Microsoft tenant (id or domain)." }),
     mailbox: emailAddress.optional().openapi({ description: 'App flow: the shared mailbox to send as.' }),
     loginHint: singleLine(320).optional(),

@@ -7,7 +7,7 @@
  * through unchanged.
  */
 import { SmtpSendError, isSmtpSendError, type SendSmtp } from '../smtp/smtp-port';
-import type { SmtpServerSettings } from '../smtp/types';
+import type { OAuthFlow, OAuthProvider, SmtpServerSettings } from '../smtp/types';
 import type { OAuthAccessTokens } from './oauth-access-tokens';
 import { isOAuthError } from './oauth-client';
 import { oauthSmtpHint, oauthTokenHint } from './oauth-hints';
@@ -49,7 +49,7 @@ export function sendWithOAuth(tokens: OAuthAccessTokens, send: SendSmtp): SendSm
   };
 }
 
-function withOAuthHint(error: unknown, ...args: [provider: 'microsoft' | 'google', flow: 'delegated' | 'app', account: string]): unknown {
+function withOAuthHint(error: unknown, ...args: [provider: OAuthProvider, flow: OAuthFlow, account: string]): unknown {
   if (!isSmtpSendError(error) || error.stage !== 'auth') return error;
   const hint = oauthSmtpHint(error.code, ...args);
   if (!hint) return error;

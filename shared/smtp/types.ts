@@ -44,8 +44,10 @@ export interface SmtpServerSettings {
   oauth?: OAuthIdentity;
 }
 
-export type OAuthProvider = 'microsoft' | 'google';
-export type OAuthFlow = 'delegated' | 'app';
+export const OAUTH_PROVIDERS = ['microsoft', 'google'] as const;
+export type OAuthProvider = (typeof OAUTH_PROVIDERS)[number];
+export const OAUTH_FLOWS = ['delegated', 'app'] as const;
+export type OAuthFlow = (typeof OAUTH_FLOWS)[number];
 
 /** A scope's stored OAuth2 connection, as much as is needed to get an access token for it. */
 export interface OAuthIdentity {
