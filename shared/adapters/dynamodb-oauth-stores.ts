@@ -1,6 +1,7 @@
 import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { OAuthStateRecord, OAuthStateStore, OAuthTokenStore } from '../oauth/oauth-state-store';
 import { getDocumentClient, isConditionFailure, tableName } from './dynamodb';
+import { settingsItemKey } from './dynamodb-settings-store';
 
 const stateKey = (state: string) => ({ pk: `OAUTH_STATE#${state}`, sk: 'STATE' });
 
@@ -48,7 +49,7 @@ export function createDynamoOAuthTokenStore(client = getDocumentClient(), table 
         await client.send(
           new UpdateCommand({
             TableName: table,
-            Key: { pk: `COMPANY#${companyId}`, sk: `SETTINGS#${scope}` },
+            Key: settingsItemKey(companyId, scope),
             // The record version grows too, so a save based on an older read cannot put the old token back.
             UpdateExpression: 'SET smtp.oauth.refreshTokenCiphertext = :token, smtp.oauth.tokenVersion = :next, version = version + :one',
             ConditionExpression: 'smtp.revision = :revision AND smtp.oauth.tokenVersion = :seen',

@@ -6,10 +6,12 @@ import { getDocumentClient, getItem, isConditionFailure, putIfAbsent, tableName 
 
 const companyKey = (companyId: string) => `COMPANY#${companyId}`;
 const settingsKey = (scope: string) => `SETTINGS#${scope}`;
+/** The key of a scope's settings item (the OAuth token store writes rotated tokens into it). */
+export const settingsItemKey = (companyId: string, scope: string) => ({ pk: companyKey(companyId), sk: settingsKey(scope) });
 const inboundKey = (localPart: string) => `INBOUND#${localPart.toLowerCase()}`;
 
 function toItem(settings: ScopeSettings) {
-  return { pk: companyKey(settings.companyId), sk: settingsKey(settings.scope), type: 'settings', ...settings };
+  return { ...settingsItemKey(settings.companyId, settings.scope), type: 'settings', ...settings };
 }
 
 function fromItem(item: Record<string, unknown>): ScopeSettings {
@@ -27,7 +29,7 @@ export function createDynamoSettingsStore(client = getDocumentClient(), table = 
   const inboundOwners = new Map<string, { companyId: string; scope: string }>();
   return {
     async get(companyId, scope) {
-      const item = await getItem(client, table, { pk: companyKey(companyId), sk: settingsKey(scope) }, { consistent: true });
+      const item = await getItem(client, table, settingsItemKey(companyId, scope), { consistent: true });
       return item ? fromItem(item) : null;
     },
     async list(companyId) {
@@ -69,7 +71,7 @@ export function createDynamoSettingsStore(client = getDocumentClient(), table = 
         await client.send(
           new UpdateCommand({
             TableName: table,
-            Key: { pk: companyKey(companyId), sk: settingsKey(scope) },
+            Key: settingsItemKey(companyId, scope),
             UpdateExpression: 'SET #status = :failing, failure = :failure, version = version + :one',
             ConditionExpression: 'smtp.revision = :revision',
             ExpressionAttributeNames: { '#status': 'status' },
