@@ -7,6 +7,7 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 import { z } from 'zod';
+import { DEFAULT_API_THROTTLE } from '../shared/http/api-throttle';
 import { DEFAULT_CORS_ALLOWED_ORIGINS, parseCorsOrigins } from '../shared/http/cors-policy';
 
 /**
@@ -32,8 +33,8 @@ export const DEFAULT_CONTEXT = {
   natGateways: 1,
   logRetentionDays: 30,
   dataRemovalPolicy: 'retain',
-  apiThrottleRateLimit: 50,
-  apiThrottleBurstLimit: 100,
+  apiThrottleRateLimit: DEFAULT_API_THROTTLE.rateLimit,
+  apiThrottleBurstLimit: DEFAULT_API_THROTTLE.burstLimit,
 } as const;
 
 /** Every context key the app reads; an unknown key is most likely a typo and is reported. */

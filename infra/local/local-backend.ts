@@ -2,6 +2,7 @@ import { appendFileSync, mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { SESEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { createDynamoSettingsStore } from '../../shared/adapters/dynamodb-settings-store';
+import { DEFAULT_API_THROTTLE } from '../../shared/http/api-throttle';
 import { createS3BlobStore } from '../../shared/adapters/s3-blob-store';
 import type { ApiFunction } from '../../functions/routes';
 import { InProcessQueue, registerInProcessQueue } from '../../shared/adapters/in-process-queue';
@@ -210,7 +211,7 @@ async function startStandIns(options: LocalBackendOptions, stops: (() => Promise
     },
     localControls: companySmtpControls(companySmtp),
     corsAllowedOrigins: localCorsOrigins(),
-    throttle: { rateLimit: intEnv('API_THROTTLE_RATE_LIMIT', 50), burstLimit: intEnv('API_THROTTLE_BURST_LIMIT', 100) },
+    throttle: { rateLimit: intEnv('API_THROTTLE_RATE_LIMIT', DEFAULT_API_THROTTLE.rateLimit), burstLimit: intEnv('API_THROTTLE_BURST_LIMIT', DEFAULT_API_THROTTLE.burstLimit) },
   });
   stops.push(api.stop);
 
