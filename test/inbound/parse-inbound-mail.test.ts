@@ -136,6 +136,36 @@ describe('parseInboundMail', () => {
     assert.ok(mail.defects.some((defect) => defect.includes('memory budget')));
   });
 
+  it('keeps an attachment whose Content-Type is only a parameter (`Content-Type: ; name="x.jpg"`) as opaque bytes under its name', async () => {
+    // A real spam mail from a public parser test suite: mailparser hands `false` as its content type.
+    const raw = Buffer.from(
+      [
+        'From: a@mail.example',
+        'Subject: parameter-only content type',
+        'Content-Type: multipart/mixed; boundary="B"',
+        '',
+        '--B',
+        'Content-Type: text/plain',
+        '',
+        'hello',
+        '--B',
+        'Content-Type: ; name="x.jpg"',
+        'Content-Disposition: ; filename=""',
+        'Content-Transfer-Encoding: base64',
+        '',
+        'aGVsbG8=',
+        '--B--',
+        '',
+      ].join('\r\n'),
+    );
+    const sink = new MemoryAttachmentSink();
+    const mail = await parseInboundMail(raw, sink);
+    assert.equal(mail.text?.trim(), 'hello');
+    assert.equal(mail.attachments.length, 1);
+    assert.deepEqual({ ...mail.attachments[0], key: '' }, { filename: 'x.jpg', contentType: 'application/octet-stream', size: 5, key: '', inline: false, checksum: mail.attachments[0].checksum });
+    assert.equal(sink.stored.get(mail.attachments[0].key)?.content.toString(), 'hello');
+  });
+
   it('never throws on malformed mail, and says what was wrong', async () => {
     const mail = await parseFixture('malformed.eml');
     assert.equal(mail.from, undefined);
