@@ -14,8 +14,11 @@ const metrics = createPowertoolsMetrics();
 
 /**
  * SES receipt rule → (S3 action stored the raw mail) → this function, invoked asynchronously.
- * A failure throws: Lambda retries, then hands the event to the on-failure destination (a
- * dead-letter queue); the raw mail stays in S3 and `npm run replay` files it later.
+ * A mail that cannot be parsed or filed ends the invocation cleanly: it is set aside as an
+ * unassigned message with a `parseError` verdict (outcome `parse_error`), since a retry would
+ * fail the same way. A store's failure throws: Lambda retries, then hands the event to the
+ * on-failure destination (a dead-letter queue); the raw mail stays in S3 and `npm run replay`
+ * files it later.
  */
 async function receive(event: SESEvent): Promise<{ outcomes: unknown[] }> {
   const outcomes = [];

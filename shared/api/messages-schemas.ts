@@ -117,10 +117,19 @@ export const MessageBody = z
     match: z.object({ by: z.enum(MATCH_KINDS), address: z.string().nullable() }).nullable(),
     originalSender: Address.nullable(),
     verdicts: z
-      .object({ spam: z.string().nullable(), virus: z.string().nullable(), spf: z.string().nullable(), dkim: z.string().nullable(), dmarc: z.string().nullable() })
+      .object({
+        spam: z.string().nullable(),
+        virus: z.string().nullable(),
+        spf: z.string().nullable(),
+        dkim: z.string().nullable(),
+        dmarc: z.string().nullable(),
+        parseError: z.string().nullable().openapi({ description: 'Why the mail could not be parsed or filed: it is unassigned, its raw mail at `rawDownloadUrl`; delivering it again files it.' }),
+      })
       .nullable(),
     flags: z.object({ spam: z.boolean(), autoReply: z.boolean(), bounce: z.boolean(), remoteImages: z.number().int() }).nullable(),
     bounce: z.object({ recipient: z.string().nullable(), status: z.string().nullable(), diagnostic: z.string().nullable(), at: z.string() }).nullable(),
+    omissions: z.array(z.string()).openapi({ description: 'What of an inbound mail is only in its raw mail (parts past the cap, long lists cut), one line each.' }),
+    rawDownloadUrl: z.string().nullable().optional().openapi({ description: 'Inbound, single message only: a time-limited link to the mail as received.' }),
   })
   .openapi('Message');
 

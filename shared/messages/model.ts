@@ -25,6 +25,11 @@ export interface Verdicts {
   spf: string | null;
   dkim: string | null;
   dmarc: string | null;
+  /**
+   * Ours, beside SES's: why the mail could not be parsed or filed (null or absent when it was).
+   * Such a mail is unassigned with its raw mail kept, and filed in place when delivered again.
+   */
+  parseError?: string | null;
 }
 
 /** One item per message, inbound or outbound; filing is a key (`candidateId`) an update can change. */
@@ -79,6 +84,8 @@ export interface MessageRecord {
   originalSender: StoredMailAddress | null;
   rawKey: string | null;
   evidence: string[];
+  /** What of the mail is only in the raw mail (parts past the cap, long address lists cut), one line each. */
+  omissions: string[];
 }
 
 export interface Page<T> {
@@ -121,6 +128,7 @@ export function newMessageRecord(base: Pick<MessageRecord, 'id' | 'companyId' | 
     originalSender: null,
     rawKey: null,
     evidence: [],
+    omissions: [],
     ...base,
   };
 }
