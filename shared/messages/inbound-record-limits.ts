@@ -19,6 +19,8 @@ export const INBOUND_RECORD_CAPS = {
   /** The last References are kept: the nearest messages of the thread. */
   references: 20,
   evidence: 30,
+  /** Parser defects named on the message. */
+  defects: 10,
   subjectLength: 2000,
   /** A Message-ID, a display name, an evidence line. */
   valueLength: 998,
@@ -30,12 +32,14 @@ type NewRecordFields = Parameters<typeof newMessageRecord>[0];
 /** The message record, capped to the item budget; large bodies stored in the bucket. */
 export async function inboundRecordWithinItemLimit(
   blobs: BlobStore,
-  mail: Pick<ParsedInboundMail, 'omittedParts'>,
+  mail: Pick<ParsedInboundMail, 'omittedParts' | 'defects'>,
   fields: NewRecordFields,
   body: { text: string | null; html: string | null },
 ): Promise<MessageRecord> {
   const omissions = [...(fields.omissions ?? [])];
   if (mail.omittedParts > 0) omissions.push(`${mail.omittedParts} attachments past the first ${fields.attachments?.length ?? 0} are only in the raw mail`);
+  // What the parser could not read (a field dropped, a part it gave up on) is only in the raw mail too.
+  omissions.push(...mail.defects.slice(0, INBOUND_RECORD_CAPS.defects).map((defect) => `not parsed: ${defect}`.slice(0, INBOUND_RECORD_CAPS.valueLength)));
   const capped = newMessageRecord({
     ...fields,
     ...capInboundFields(fields, omissions),
