@@ -121,7 +121,7 @@ const MUTATIONS: Array<{ name: string; apply: (mail: string, seed: number) => st
   { name: 'control bytes in header values', apply: (mail) => mail.replace(/^([A-Za-z-]+:)[ \t]*/gm, '$1 \u0000\u0001\u001b') },
   {
     name: '64 KB header fields',
-    apply: (mail) => `X-Filler: ${'f'.repeat(64 * 1024 - 12)}\r\nTo: ${Array.from({ length: 3000 }, (_, i) => `r${i}@many.example`).join(', ')}\r\nSubject: ${'ü'.repeat(40_000)}\r\n${mail}`,
+    apply: (mail) => `X-Filler: ${'f'.repeat(64 * 1024 - 12)}\r\nTo: ${Array.from({ length: 400 }, (_, i) => `r${i}@many.example`).join(', ')}\r\nSubject: ${'ü'.repeat(40_000)}\r\n${mail}`,
   },
   { name: 'closing boundaries removed', apply: (mail) => mail.replace(/^--[^\r\n]*--[ \t]*$/gm, '') },
   { name: 'header section duplicated', apply: (mail) => `${mail.split(/\r?\n\r?\n/)[0]}\r\n${mail}` },
