@@ -29,6 +29,10 @@ export function buildCore(
   const inReplyTo = firstString(map.get('in-reply-to'));
   const fromAll = mailboxes(map.get('from'));
   const from = fromAll[0];
+  if (headers && map.size === 0 && Object.keys(lineHeaders).length === 0) defects.push('no header fields: not a mail, or its header section is unreadable');
+  else if (!map.has('from')) defects.push('no From header');
+  else if (!from) defects.push('the From header names no mailbox');
+  if (rawDate !== undefined && !validDate) defects.push('the Date header is not a date');
   const sender = firstMailbox(map.get('sender'));
   return {
     ...(messageId ? { messageId: normalizeMessageId(messageId) } : {}),

@@ -173,17 +173,23 @@ describe('parseInboundMail', () => {
     assert.ok(mail.text?.includes('half'));
     assert.equal(mail.attachments.length, 1);
 
-    const garbage = [
-      Buffer.alloc(0),
-      Buffer.from('\u0000\u0001\u0002 not a mail at all'),
-      Buffer.from('Content-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\n--x\r\n--x--'),
-      Buffer.from(`Subject: ${'a'.repeat(200_000)}\r\n\r\nbody`),
-      Buffer.from(`Content-Type: multipart/mixed; boundary=z\r\n\r\n${'--z\r\nContent-Type: multipart/mixed; boundary=z\r\n\r\n'.repeat(2000)}`),
+    assert.deepEqual(mail.defects, ['the From header names no mailbox', 'the Date header is not a date']);
+
+    // Each broken in one way, and each defect named.
+    const garbage: Array<[Buffer, RegExp]> = [
+      [Buffer.alloc(0), /^no header fields/],
+      [Buffer.from('\u0000\u0001\u0002 not a mail at all'), /^no header fields/],
+      [Buffer.from(`From: a@b.example\r\nSubject: ${'a'.repeat(200_000)}\r\n\r\nbody`), /^header field "Subject" \(200011 bytes\) dropped: larger than 65536 bytes/],
+      [Buffer.from(`From: a@b.example\r\nContent-Type: multipart/mixed; boundary=z\r\n\r\n${'--z\r\nContent-Type: multipart/mixed; boundary=z\r\n\r\n'.repeat(2000)}`), /^parse error: Max allowed child nodes exceeded/],
+      [Buffer.from('From: a@b.example\r\nDate: the day after tomorrow\r\n\r\nbody'), /^the Date header is not a date$/],
+      [Buffer.from('From: nobody at all\r\nSubject: x\r\n\r\nbody'), /^the From header names no mailbox$/],
     ];
-    for (const raw of garbage) {
+    for (const [raw, defect] of garbage) {
       const parsed = await parseInboundMail(raw, new MemoryAttachmentSink());
-      assert.ok(Array.isArray(parsed.defects));
+      assert.ok(parsed.defects.some((line) => defect.test(line)), `${raw.subarray(0, 40).toString('latin1')}…: ${defect} in ${JSON.stringify(parsed.defects)}`);
     }
+    // A well-formed mail has none.
+    assert.deepEqual((await parseInboundMail(Buffer.from('From: a@b.example\r\nDate: Fri, 27 Nov 2026 10:00:00 +0000\r\nSubject: fine\r\n\r\nbody'), new MemoryAttachmentSink())).defects, []);
   });
 
   it('parses every fixture without throwing', async () => {
