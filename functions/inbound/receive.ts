@@ -25,7 +25,8 @@ async function receive(event: SESEvent): Promise<{ outcomes: unknown[] }> {
   for (const record of event.Records) {
     const delivery = deliveryFromSesRecord(record);
     const filed = await fileInboundMail(deps, delivery);
-    logger.info('inbound mail', { rawKey: delivery.rawKey, outcomes: filed });
+    // No addresses at INFO: the match says how, not whom.
+    logger.info('inbound mail', { rawKey: delivery.rawKey, outcomes: filed.map(({ match, ...outcome }) => ({ ...outcome, ...(match ? { matchedBy: match.by } : {}) })) });
     outcomes.push(...filed);
     countFilings(metrics, filed);
   }

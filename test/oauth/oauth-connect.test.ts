@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startLocalAuthorizationServer, type LocalAuthorizationServer } from '../support/local-authorization-server';
 import { startMailServer, trustedCaFixture, type MailServer, type TrustedCaFixture } from '../support/mail-servers';
-import { startTestBackend, waitForDelivery, type TestBackend } from '../support/test-backend';
+import { backendLogLevel, startTestBackend, waitForDelivery, type TestBackend } from '../support/test-backend';
 
 const REDIRECT = 'http://localhost:5173/oauth/callback';
 const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
@@ -29,7 +29,9 @@ before(async () => {
   const verify = (user: string, token: string) => auth.verifyAccessToken(user, token);
   microsoftSmtp = await startMailServer({ security: 'starttls', tls, users: {}, xoauth2: { verify, refuseLike: 'microsoft' } });
   googleSmtp = await startMailServer({ security: 'ssl', tls, users: {}, xoauth2: { verify, refuseLike: 'google' } });
+  // At INFO, as the deployed stack logs: the leak checks below read every line it writes.
   api = await startTestBackend({
+    LOG_LEVEL: 'INFO',
     SMTP_ALLOWED_PORTS: '*',
     ...tls.backendEnv,
     OAUTH_MICROSOFT_CLIENT_ID: MS.clientId,
@@ -272,6 +274,7 @@ describe('secrets', () => {
     assert.ok(secrets.length > 10);
     const responses = api.responseBodies.join('\n');
     const output = api.output();
+    assert.equal(await backendLogLevel(), 'INFO', 'the checked output is what the backend writes at INFO, as the stack logs');
     const files = listFiles(api.backend.dataDir).map((file) => readFileSync(file).toString('latin1'));
     // The table is in memory in tests: read every item as stored.
     files.push(JSON.stringify(await scanTable()));

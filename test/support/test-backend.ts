@@ -71,6 +71,11 @@ export function jsonOrUndefined(text: string): any {
   }
 }
 
+/** The level the backend's logger writes at (LOG_LEVEL when its handlers were first imported). */
+export async function backendLogLevel(): Promise<string> {
+  return (await import('../../shared/logger')).logger.getLevelName();
+}
+
 export async function startTestBackend(env: Record<string, string> = {}): Promise<TestBackend> {
   Object.assign(process.env, UNTHROTTLED, env);
   const captured: string[] = [];
