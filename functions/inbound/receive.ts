@@ -5,7 +5,7 @@ import { createPowertoolsMetrics } from '../../shared/adapters/powertools-metric
 import { inboundDeps } from '../../shared/composition/inbound-deps';
 import { inboundFunctionConfig } from '../../shared/config/function-configs';
 import { logger } from '../../shared/logger';
-import { fileInboundMail } from '../../shared/messages/file-inbound-mail';
+import { fileInboundMail, type FilingOutcome } from '../../shared/messages/file-inbound-mail';
 import { countFilings } from '../../shared/messages/operation-metrics';
 import { deliveryFromSesRecord } from '../../shared/messages/ses-receipt';
 
@@ -26,12 +26,19 @@ async function receive(event: SESEvent): Promise<{ outcomes: unknown[] }> {
     const delivery = deliveryFromSesRecord(record);
     const filed = await fileInboundMail(deps, delivery);
     // No addresses at INFO: the match says how, not whom.
-    logger.info('inbound mail', { rawKey: delivery.rawKey, outcomes: filed.map(({ match, ...outcome }) => ({ ...outcome, ...(match ? { matchedBy: match.by } : {}) })) });
+    logger.info('inbound mail', { rawKey: delivery.rawKey, outcomes: filed.map(withoutAddress) });
     outcomes.push(...filed);
     countFilings(metrics, filed);
   }
   metrics.publish();
   return { outcomes };
+}
+
+/** An outcome as logged: how a mail matched, not the address it matched on. */
+function withoutAddress(outcome: FilingOutcome): Record<string, unknown> {
+  if (!('match' in outcome)) return outcome;
+  const { match, ...rest } = outcome;
+  return { ...rest, matchedBy: match?.by ?? null };
 }
 
 export const handler = middy(receive).use(injectLambdaContext(logger, { resetKeys: true }));
