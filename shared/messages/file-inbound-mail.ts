@@ -139,7 +139,13 @@ async function parseStoredMail(deps: FileInboundDeps, delivery: InboundDelivery)
 /** The mail as an unassigned message with its parse error, in place of filing it at this target. */
 async function setAside(deps: FileInboundDeps, delivery: InboundDelivery, target: Target, error: unknown, mail: ParsedInboundMail | null): Promise<FilingOutcome> {
   const { reason } = UnparseableMail.from(error);
-  logger.error('inbound mail set aside: it could not be parsed or filed', { rawKey: delivery.rawKey, messageId: target.messageId, reason });
+  logger.error('inbound mail set aside: it could not be parsed or filed', {
+    rawKey: delivery.rawKey,
+    messageId: target.messageId,
+    reason,
+    // The envelope recipients are our own inbound addresses, not a person's.
+    replay: `npm run replay -- --key ${delivery.rawKey} ${delivery.recipients.map((recipient) => `--recipient ${recipient}`).join(' ')}`,
+  });
   const record = unparseableMailRecord({ ...target, delivery, reason, mail, now: deps.now() });
   await storeRecord(deps, record, target);
   return { companyId: target.companyId, scope: target.scope, result: 'parse_error', messageId: target.messageId, match: null };

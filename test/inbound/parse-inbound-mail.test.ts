@@ -3,6 +3,7 @@ import { readdirSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { parseInboundMail, type AttachmentSink } from '../../shared/inbound/parse-inbound-mail';
+import { parameterOnlyContentTypeMail } from '../support/hostile-mime';
 import { FIXTURE_DIR, parseFixture, readFixture } from './fixtures';
 import { MemoryAttachmentSink } from './memory-attachment-sink';
 
@@ -137,27 +138,7 @@ describe('parseInboundMail', () => {
   });
 
   it('keeps an attachment whose Content-Type is only a parameter (`Content-Type: ; name="x.jpg"`) as opaque bytes under its name', async () => {
-    // A real spam mail from a public parser test suite: mailparser hands `false` as its content type.
-    const raw = Buffer.from(
-      [
-        'From: a@mail.example',
-        'Subject: parameter-only content type',
-        'Content-Type: multipart/mixed; boundary="B"',
-        '',
-        '--B',
-        'Content-Type: text/plain',
-        '',
-        'hello',
-        '--B',
-        'Content-Type: ; name="x.jpg"',
-        'Content-Disposition: ; filename=""',
-        'Content-Transfer-Encoding: base64',
-        '',
-        'aGVsbG8=',
-        '--B--',
-        '',
-      ].join('\r\n'),
-    );
+    const raw = parameterOnlyContentTypeMail({ from: 'a@mail.example' });
     const sink = new MemoryAttachmentSink();
     const mail = await parseInboundMail(raw, sink);
     assert.equal(mail.text?.trim(), 'hello');

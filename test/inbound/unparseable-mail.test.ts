@@ -17,6 +17,7 @@ import { fileInboundMail, type FileInboundDeps, type InboundDelivery } from '../
 import { filedMarkKey } from '../../shared/messages/inbound-filing-marks';
 import type { MessagesStore } from '../../shared/messages/messages-store';
 import { messageView } from '../../shared/messages/message-view';
+import { parameterOnlyContentTypeMail } from '../support/hostile-mime';
 import { inMemorySettingsDeps } from '../support/in-memory-mail-deps';
 import { MemoryBlobStore } from '../support/memory-blob-store';
 import { MemoryCandidatesStore } from '../support/memory-candidates-store';
@@ -27,29 +28,7 @@ const INBOUND_DOMAIN = 'inbound.recruiting.example';
 const now = () => new Date('2026-12-01T10:00:00Z');
 const PASS = { spam: 'PASS', virus: 'PASS', spf: 'PASS', dkim: 'PASS', dmarc: 'PASS' };
 
-/** The real-world spam mail's shape: an attachment whose Content-Type is only a parameter. */
-const parameterOnlyContentType = (sender: string) =>
-  Buffer.from(
-    [
-      `From: <${sender}>`,
-      'To: jobs@acme.example',
-      'Subject: parameter-only content type',
-      'Message-ID: <odd-1@candidate.example>',
-      'Content-Type: multipart/mixed; boundary="B"',
-      '',
-      '--B',
-      'Content-Type: text/plain',
-      '',
-      'hello',
-      '--B',
-      'Content-Type: ; name="x.jpg"',
-      'Content-Transfer-Encoding: base64',
-      '',
-      'aGVsbG8=',
-      '--B--',
-      '',
-    ].join('\r\n'),
-  );
+const parameterOnlyContentType = (sender: string) => parameterOnlyContentTypeMail({ from: sender, messageId: 'odd-1@candidate.example' });
 
 async function setUp() {
   const { settings, settingsDeps } = inMemorySettingsDeps({ inboundDomain: INBOUND_DOMAIN, now });

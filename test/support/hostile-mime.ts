@@ -117,3 +117,32 @@ function serialize(node: MimeNode): string {
   const parts = content.children.map((child) => `--${content.boundary}\r\n${serialize(child)}`);
   return [...headerLines(node.headers), type, '', 'preamble', ...parts, `--${content.boundary}--`, 'epilogue'].join('\r\n');
 }
+
+/**
+ * The real-world mail that ended the local backend: an attachment part whose Content-Type (and
+ * Content-Disposition) holds only a parameter; mailparser hands `false` as its content type.
+ */
+export function parameterOnlyContentTypeMail(options: { from: string; messageId?: string }): Buffer {
+  return Buffer.from(
+    [
+      `From: <${options.from}>`,
+      'To: jobs@acme.example',
+      'Subject: parameter-only content type',
+      ...(options.messageId ? [`Message-ID: <${options.messageId}>`] : []),
+      'Content-Type: multipart/mixed; boundary="B"',
+      '',
+      '--B',
+      'Content-Type: text/plain',
+      '',
+      'hello',
+      '--B',
+      'Content-Type: ; name="x.jpg"',
+      'Content-Disposition: ; filename=""',
+      'Content-Transfer-Encoding: base64',
+      '',
+      'aGVsbG8=',
+      '--B--',
+      '',
+    ].join('\r\n'),
+  );
+}
