@@ -98,7 +98,8 @@ async function startStandIns(options: LocalBackendOptions, stops: (() => Promise
   const dynamo = await startLocalDynamo({ path: options.inMemory ? undefined : join(dataDir, 'dynamodb') });
   stops.push(dynamo.stop);
   await ensureTable(dynamo.endpoint, TABLE_NAME);
-  const s3 = await startLocalS3({ directory: join(dataDir, 's3'), bucket: BUCKET });
+  const corsAllowedOrigins = localCorsOrigins();
+  const s3 = await startLocalS3({ directory: join(dataDir, 's3'), bucket: BUCKET, corsAllowedOrigins });
   stops.push(s3.stop);
   const ses = await startLocalSes({ port: options.sesPort });
   stops.push(ses.stop);
@@ -210,7 +211,7 @@ async function startStandIns(options: LocalBackendOptions, stops: (() => Promise
       'outbound-sweeper': (payload) => sweeper.run((payload ?? {}) as object),
     },
     localControls: companySmtpControls(companySmtp),
-    corsAllowedOrigins: localCorsOrigins(),
+    corsAllowedOrigins,
     throttle: { rateLimit: intEnv('API_THROTTLE_RATE_LIMIT', DEFAULT_API_THROTTLE.rateLimit), burstLimit: intEnv('API_THROTTLE_BURST_LIMIT', DEFAULT_API_THROTTLE.burstLimit) },
   });
   stops.push(api.stop);
