@@ -223,6 +223,7 @@ export class RecruitingMailStack extends Stack {
       jwtIssuer: config.jwtIssuer,
       jwtAudience: config.jwtAudience,
       throttle: config.apiThrottle,
+      companyRate: config.companyApiRate,
       corsAllowedOrigins: config.corsAllowedOrigins,
       logRetention: config.logRetention,
       logRemovalPolicy: dataRemoval,

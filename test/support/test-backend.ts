@@ -57,10 +57,16 @@ export interface TestBackend {
 }
 
 /**
- * The local gateway throttles as the deployed stage does (50 requests a second); tests poll and
- * sweep far faster, so they run unthrottled unless they set the limits themselves.
+ * The local gateway throttles as the deployed stage does, and the API functions limit each
+ * company; tests poll and sweep far faster, so they run unthrottled unless they set the limits
+ * themselves.
  */
-export const UNTHROTTLED = { API_THROTTLE_RATE_LIMIT: '1000000', API_THROTTLE_BURST_LIMIT: '1000000' };
+export const UNTHROTTLED = {
+  API_THROTTLE_RATE_LIMIT: '1000000',
+  API_THROTTLE_BURST_LIMIT: '1000000',
+  COMPANY_API_RATE_LIMIT: '1000000',
+  COMPANY_API_BURST_LIMIT: '1000000',
+};
 
 /** A response body as JSON, or undefined when it is empty or not JSON. */
 export function jsonOrUndefined(text: string): any {
