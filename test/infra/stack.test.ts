@@ -535,10 +535,20 @@ describe('HTTP API', () => {
     });
   });
 
+  it('gives every API function each company\'s own limit (per warm container), far below the stage\'s', () => {
+    const api = ['platform', 'emailSettings', 'candidates', 'messages'] as const;
+    for (const name of Object.keys(synth.stack.functions) as (keyof SynthesizedStack['stack']['functions'])[]) {
+      const env = synth.json.Resources[synth.logicalId(synth.stack.functions[name])]!.Properties.Environment.Variables;
+      const expected = (api as readonly string[]).includes(name) ? ['20', '40'] : [undefined, undefined];
+      assert.deepEqual([env.COMPANY_API_RATE_LIMIT, env.COMPANY_API_BURST_LIMIT], expected, name);
+    }
+  });
+
   it('throttles and writes JSON access logs with retention on the default stage', () => {
     const stage = Object.values(synth.template.findResources('AWS::ApiGatewayV2::Stage'))[0]!.Properties;
     assert.equal(stage.StageName, '$default');
-    assert.deepEqual(stage.DefaultRouteSettings, { ThrottlingBurstLimit: 100, ThrottlingRateLimit: 50 });
+    // Sized for every company together: each company has its own limit in the functions (below).
+    assert.deepEqual(stage.DefaultRouteSettings, { ThrottlingBurstLimit: 2000, ThrottlingRateLimit: 1000 });
     const logGroupId = stage.AccessLogSettings.DestinationArn['Fn::GetAtt'][0] as string;
     assert.equal(synth.json.Resources[logGroupId]!.Properties.RetentionInDays, 30);
     assert.doesNotMatch(stage.AccessLogSettings.Format, /header|Authorization/i);
