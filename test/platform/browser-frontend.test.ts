@@ -12,9 +12,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { simpleParser } from 'mailparser';
 import type { Page } from 'playwright-core';
-import { LOCAL_COMPANY_LOGIN } from '../../infra/local/local-company-smtp';
 import { type HeadlessChromium, launchHeadlessChromium, type PageServer, servePage } from '../support/headless-chromium';
-import { startTestBackend, type TestBackend } from '../support/test-backend';
+import { saveCompanySmtpStandIn, startTestBackend, type TestBackend } from '../support/test-backend';
 
 const FILE_SIZE = 5 * 1024 * 1024;
 
@@ -89,15 +88,7 @@ before(async () => {
   api = await startTestBackend({ CORS_ALLOWED_ORIGINS: allowedSite.origin });
   browser = await launchHeadlessChromium();
   token = await api.token('acme', ['admin', 'recruiter']);
-  const saved = await api.request('PUT', '/v1/email-settings/main', {
-    token,
-    body: {
-      address: LOCAL_COMPANY_LOGIN.username,
-      mode: 'smtp',
-      smtp: { host: '127.0.0.1', port: api.backend.companySmtp.port, security: 'starttls', username: LOCAL_COMPANY_LOGIN.username, password: LOCAL_COMPANY_LOGIN.password },
-    },
-  });
-  assert.equal(saved.status, 200, saved.text);
+  await saveCompanySmtpStandIn(api, token);
   const candidate = await api.request('PUT', '/v1/candidates/cand-1', { token, body: { emails: ['ann@example.com'], name: 'Ann' } });
   assert.ok([200, 201].includes(candidate.status), candidate.text);
 });

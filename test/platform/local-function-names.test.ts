@@ -12,9 +12,8 @@ import { after, before, describe, it } from 'node:test';
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Context } from 'aws-lambda';
-import { LOCAL_COMPANY_LOGIN } from '../../infra/local/local-company-smtp';
 import { invokeLocally } from '../../infra/local/lambda-context';
-import { startTestBackend, type TestBackend, waitForDelivery } from '../support/test-backend';
+import { saveCompanySmtpStandIn, startTestBackend, type TestBackend, waitForDelivery } from '../support/test-backend';
 
 /**
  * The logger's JSON lines among what was written, each with its message and function name
@@ -89,15 +88,7 @@ describe('the local backend', () => {
 
   it('logs the send worker\'s deliveries as local-send-worker while the messages API serves requests', async () => {
     const token = await api.token('acme', ['admin', 'recruiter']);
-    const saved = await api.request('PUT', '/v1/email-settings/main', {
-      token,
-      body: {
-        address: LOCAL_COMPANY_LOGIN.username,
-        mode: 'smtp',
-        smtp: { host: '127.0.0.1', port: api.backend.companySmtp.port, security: 'starttls', username: LOCAL_COMPANY_LOGIN.username, password: LOCAL_COMPANY_LOGIN.password },
-      },
-    });
-    assert.equal(saved.status, 200, saved.text);
+    await saveCompanySmtpStandIn(api, token);
     await api.request('PUT', '/v1/candidates/cand-1', { token, body: { emails: ['ann@example.com'], name: 'Ann' } });
     const ids: string[] = [];
     for (let i = 0; i < 4; i++) {
