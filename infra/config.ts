@@ -7,7 +7,7 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 import { z } from 'zod';
-import { DEFAULT_API_THROTTLE } from '../shared/http/api-throttle';
+import { DEFAULT_API_THROTTLE, DEFAULT_COMPANY_API_RATE } from '../shared/http/api-throttle';
 import { DEFAULT_CORS_ALLOWED_ORIGINS, parseCorsOrigins } from '../shared/http/cors-policy';
 
 /**
@@ -35,6 +35,8 @@ export const DEFAULT_CONTEXT = {
   dataRemovalPolicy: 'retain',
   apiThrottleRateLimit: DEFAULT_API_THROTTLE.rateLimit,
   apiThrottleBurstLimit: DEFAULT_API_THROTTLE.burstLimit,
+  companyApiRateLimit: DEFAULT_COMPANY_API_RATE.ratePerSecond,
+  companyApiBurstLimit: DEFAULT_COMPANY_API_RATE.burst,
 } as const;
 
 /** Every context key the app reads; an unknown key is most likely a typo and is reported. */
@@ -56,6 +58,8 @@ export const CONTEXT_KEYS = [
   'dataRemovalPolicy',
   'apiThrottleRateLimit',
   'apiThrottleBurstLimit',
+  'companyApiRateLimit',
+  'companyApiBurstLimit',
   'oauthMicrosoftClientId',
   'oauthGoogleClientId',
   'oauthRedirectUris',
@@ -83,6 +87,8 @@ export interface DeploymentConfig {
   readonly logRetention: RetentionDays;
   readonly dataRemovalPolicy: RemovalPolicy.RETAIN | RemovalPolicy.DESTROY;
   readonly apiThrottle: { readonly rateLimit: number; readonly burstLimit: number };
+  /** Each company's own limit, per warm container of an API function (shared/http/company-rate-limit.ts). */
+  readonly companyApiRate: { readonly ratePerSecond: number; readonly burst: number };
   /** OAuth2 sign-in (capability 7); null when no client id is given (start answers OAUTH_NOT_CONFIGURED). */
   readonly oauth: {
     readonly microsoftClientId?: string;
@@ -311,6 +317,8 @@ function settingsSchema(example: boolean) {
     }),
     apiThrottleRateLimit: setting((raw, ctx) => readInteger(ctx, 'apiThrottleRateLimit', raw, 1, 10_000) ?? DEFAULT_CONTEXT.apiThrottleRateLimit),
     apiThrottleBurstLimit: setting((raw, ctx) => readInteger(ctx, 'apiThrottleBurstLimit', raw, 1, 5_000) ?? DEFAULT_CONTEXT.apiThrottleBurstLimit),
+    companyApiRateLimit: setting((raw, ctx) => readInteger(ctx, 'companyApiRateLimit', raw, 1, 10_000) ?? DEFAULT_CONTEXT.companyApiRateLimit),
+    companyApiBurstLimit: setting((raw, ctx) => readInteger(ctx, 'companyApiBurstLimit', raw, 1, 10_000) ?? DEFAULT_CONTEXT.companyApiBurstLimit),
     oauthMicrosoftClientId: setting((raw, ctx) => readText(ctx, 'oauthMicrosoftClientId', raw)),
     oauthGoogleClientId: setting((raw, ctx) => readText(ctx, 'oauthGoogleClientId', raw)),
     oauthRedirectUris: setting((raw, ctx) => {
@@ -402,6 +410,7 @@ function toDeploymentConfig(settings: Settings, example: boolean): DeploymentCon
     logRetention: settings.logRetentionDays!,
     dataRemovalPolicy: settings.dataRemovalPolicy,
     apiThrottle: { rateLimit: settings.apiThrottleRateLimit, burstLimit: settings.apiThrottleBurstLimit },
+    companyApiRate: { ratePerSecond: settings.companyApiRateLimit, burst: settings.companyApiBurstLimit },
     oauth: oauthClientIdGiven(settings)
       ? {
           microsoftClientId: settings.oauthMicrosoftClientId,

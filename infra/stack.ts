@@ -93,7 +93,7 @@ export class RecruitingMailStack extends Stack {
     });
     this.table = new MailTable(this, 'MailTable', { removalPolicy: dataRemoval });
     this.secretsKey = new SecretsKey(this, 'SecretsKey', { removalPolicy: dataRemoval });
-    this.mailBucket = new MailBucket(this, 'MailBucket', { removalPolicy: dataRemoval });
+    this.mailBucket = new MailBucket(this, 'MailBucket', { removalPolicy: dataRemoval, corsAllowedOrigins: config.corsAllowedOrigins });
     this.senderIdentity = new MailDomainIdentity(this, 'DefaultSenderIdentity', { domain: config.defaultSenderDomain, customMailFrom: true });
     if (config.inboundDomain !== config.defaultSenderDomain) {
       this.inboundIdentity = new MailDomainIdentity(this, 'InboundIdentity', { domain: config.inboundDomain });
@@ -223,6 +223,7 @@ export class RecruitingMailStack extends Stack {
       jwtIssuer: config.jwtIssuer,
       jwtAudience: config.jwtAudience,
       throttle: config.apiThrottle,
+      companyRate: config.companyApiRate,
       corsAllowedOrigins: config.corsAllowedOrigins,
       logRetention: config.logRetention,
       logRemovalPolicy: dataRemoval,

@@ -165,6 +165,10 @@ export const SETTINGS_WARNINGS = {
   USERNAME_MISSING: { field: 'smtp.username', meaning: 'No username: the server must accept mail without a login.' },
   SEND_AS_REQUIRED: { field: 'smtp.fromAddress', meaning: 'The From address differs from the login.' },
   TLS_CERTIFICATE_UNTRUSTED: { field: 'smtp.host', meaning: 'The certificate was accepted only because the server is in an allowed private range.' },
+  FROM_DIFFERS_FROM_ADDRESS: {
+    field: 'address',
+    meaning: "Mail goes out from another address than the scope's `address` (the mailbox that forwards replies here), e.g. after signing in with another account.",
+  },
 } as const satisfies Record<string, { field: string; meaning: string }>;
 export type SettingsWarningCode = keyof typeof SETTINGS_WARNINGS;
 /** The code of a piece of settings advice: a warning's own code, or a result code for an error. */

@@ -10,7 +10,7 @@ import { SMTP_ALLOWED_PORTS } from '../../shared/smtp-allowed-ports';
 import { LOCAL_SEND_QUEUE } from '../../shared/composition/send-queue';
 import { intEnv, optionalEnv } from '../../shared/config';
 import { DEFAULT_CORS_ALLOWED_ORIGINS, parseCorsOrigins } from '../../shared/http/cors-policy';
-import { localLambdaContext } from './lambda-context';
+import { invokeLocally, prepareLocalInvocations } from './lambda-context';
 import { ensureTable, startLocalDynamo } from './local-dynamodb';
 import { type ApiLambda, startLocalHttpApi } from './local-http-api';
 import { startLocalInboundReconciler } from './local-inbound-reconciler';
@@ -91,6 +91,8 @@ export async function startLocalBackend(options: LocalBackendOptions): Promise<L
 }
 
 async function startStandIns(options: LocalBackendOptions, stops: (() => Promise<void> | void)[]): Promise<LocalBackend> {
+  // Before the first AWS SDK request (ensureTable): each function's invocations keep their own context.
+  await prepareLocalInvocations();
   const dataDir = resolve(options.dataDir);
   if (options.fresh) rmSync(dataDir, { recursive: true, force: true });
   mkdirSync(dataDir, { recursive: true });
@@ -98,7 +100,8 @@ async function startStandIns(options: LocalBackendOptions, stops: (() => Promise
   const dynamo = await startLocalDynamo({ path: options.inMemory ? undefined : join(dataDir, 'dynamodb') });
   stops.push(dynamo.stop);
   await ensureTable(dynamo.endpoint, TABLE_NAME);
-  const s3 = await startLocalS3({ directory: join(dataDir, 's3'), bucket: BUCKET });
+  const corsAllowedOrigins = localCorsOrigins();
+  const s3 = await startLocalS3({ directory: join(dataDir, 's3'), bucket: BUCKET, corsAllowedOrigins });
   stops.push(s3.stop);
   const ses = await startLocalSes({ port: options.sesPort });
   stops.push(ses.stop);
@@ -151,7 +154,7 @@ async function startStandIns(options: LocalBackendOptions, stops: (() => Promise
   stops.push(() => sendQueue.stop());
 
   const { handler: sendWorker } = await import('../../functions/messages/send-worker');
-  sendQueue.attach((event: SQSEvent) => sendWorker(event, localLambdaContext('local-send-worker', 60_000)) as Promise<SQSBatchResponse>);
+  sendQueue.attach((event: SQSEvent) => invokeLocally('local-send-worker', sendWorker, event, 60_000) as Promise<SQSBatchResponse>);
 
   // Messages a crash left queued or sending: settled or back on the queue now, then on a timer.
   const sweeper = await startLocalOutboundSweeper({
@@ -168,7 +171,7 @@ async function startStandIns(options: LocalBackendOptions, stops: (() => Promise
   });
   stops.push(() => inboundInvocations.stop());
   const { handler: inboundHandler } = await import('../../functions/inbound/receive');
-  const invokeInbound = (event: SESEvent) => inboundHandler(event, localLambdaContext('local-inbound', 60_000));
+  const invokeInbound = (event: SESEvent) => invokeLocally('local-inbound', inboundHandler, event, 60_000);
   inboundInvocations.attach(async (event: SQSEvent) => {
     for (const record of event.Records) await invokeInbound(JSON.parse(record.body) as SESEvent);
   });
@@ -210,7 +213,7 @@ async function startStandIns(options: LocalBackendOptions, stops: (() => Promise
       'outbound-sweeper': (payload) => sweeper.run((payload ?? {}) as object),
     },
     localControls: companySmtpControls(companySmtp),
-    corsAllowedOrigins: localCorsOrigins(),
+    corsAllowedOrigins,
     throttle: { rateLimit: intEnv('API_THROTTLE_RATE_LIMIT', DEFAULT_API_THROTTLE.rateLimit), burstLimit: intEnv('API_THROTTLE_BURST_LIMIT', DEFAULT_API_THROTTLE.burstLimit) },
   });
   stops.push(api.stop);

@@ -127,6 +127,9 @@ export const EmailSettingsBody = z
         hint: z.string().nullable(),
       })
       .openapi('RedirectStatus'),
+    warnings: z.array(SettingsAdvice).openapi({
+      description: 'Advice about the settings as saved, e.g. `FROM_DIFFERS_FROM_ADDRESS` when an OAuth2 sign-in made another account the From address.',
+    }),
     updatedAt: z.string().nullable(),
   })
   .openapi('EmailSettings');

@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { DEFAULT_COMPANY_API_RATE } from '../http/api-throttle';
 import { SMTP_ALLOWED_PORTS } from '../smtp-allowed-ports';
 import { booleanOr, integerOr, lazySchema, listOr, optionalString, readConfig, readerOf, requiredString, stringOr } from './env-fields';
 
@@ -16,6 +17,13 @@ export const apiAuthConfig = readerOf(() => ({
   rolesClaim: ['ROLES_CLAIM', stringOr('roles')],
 }));
 export type ApiAuthConfig = ReturnType<typeof apiAuthConfig>;
+
+/** How many requests a company may make per second and at once, per warm container (shared/http/company-rate-limit.ts). */
+export const companyApiRateConfig = readerOf(() => ({
+  ratePerSecond: ['COMPANY_API_RATE_LIMIT', integerOr(DEFAULT_COMPANY_API_RATE.ratePerSecond, 1)],
+  burst: ['COMPANY_API_BURST_LIMIT', integerOr(DEFAULT_COMPANY_API_RATE.burst, 1)],
+}));
+export type CompanyApiRateConfig = ReturnType<typeof companyApiRateConfig>;
 
 /** The outbound SMTP policy as written (the destination guard checks ports and ranges). */
 export const smtpPolicyConfig = readerOf(() => ({

@@ -32,13 +32,14 @@ export const stringOr = (fallback: string) => variable((value) => (present(value
 /** A string when set and not empty, else undefined. */
 export const optionalString = () => variable((value) => (present(value) ? value : undefined));
 
-/** An integer, the fallback when unset or empty. */
-export const integerOr = (fallback: number) =>
+/** An integer (at least `min` when given), the fallback when unset or empty. */
+export const integerOr = (fallback: number, min?: number) =>
   variable((raw, ctx) => {
     if (!present(raw)) return fallback;
     const value = Number(raw);
-    if (Number.isInteger(value)) return value;
-    ctx.addIssue({ code: 'custom', message: `Environment variable {name} must be an integer, got "${raw}"` });
+    if (Number.isInteger(value) && (min === undefined || value >= min)) return value;
+    const expected = min === undefined ? 'an integer' : `a whole number of at least ${min}`;
+    ctx.addIssue({ code: 'custom', message: `Environment variable {name} must be ${expected}, got "${raw}"` });
     return z.NEVER;
   });
 

@@ -1,5 +1,6 @@
 import {
   apiAuthConfig,
+  companyApiRateConfig,
   inboundReconcileConfig,
   mailDomainsConfig,
   oauthEnvConfig,
@@ -10,6 +11,7 @@ import {
   storageConfig,
   tableNameConfig,
   type ApiAuthConfig,
+  type CompanyApiRateConfig,
   type InboundReconcileConfig,
   type MailDomainsConfig,
   type OAuthEnvConfig,
@@ -27,11 +29,12 @@ import {
  */
 type Environment = Record<string, string | undefined>;
 
-/** Every API function: who the caller is. */
+/** Every API function: who the caller is, and how often a company may call. */
 export interface ApiFunctionConfig {
   auth: ApiAuthConfig;
+  companyRate: CompanyApiRateConfig;
 }
-export const apiFunctionConfig = (env: Environment = process.env): ApiFunctionConfig => ({ auth: apiAuthConfig(env) });
+export const apiFunctionConfig = (env: Environment = process.env): ApiFunctionConfig => ({ auth: apiAuthConfig(env), companyRate: companyApiRateConfig(env) });
 
 /** The platform API: what it reports (egress IPs). */
 export interface PlatformFunctionConfig extends ApiFunctionConfig {

@@ -4,9 +4,14 @@
  * alarms, outputs, and no unsuppressed cdk-nag finding.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { before, describe, it } from 'node:test';
-import { Match } from 'aws-cdk-lib/assertions';
+import { App, RemovalPolicy, Stack, type CfnElement } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { EXAMPLE_CONTEXT } from '../../infra/config';
+import { PROJECT_ROOT } from '../../infra/bundling/function-bundle';
+import { MailBucket } from '../../infra/constructs/mail-bucket';
 import { arnOf, arnWithSuffix, statementsOfRole, synthStack } from './synth-stack';
 import type { SynthesizedStack } from './synth-stack';
 
@@ -225,6 +230,32 @@ describe('data', () => {
     const rules = synth.json.Resources[ids.bucket]!.Properties.LifecycleConfiguration.Rules as any[];
     const uploads = rules.find((rule) => rule.Prefix === 'uploads/');
     assert.deepEqual(uploads, { Id: 'ExpireUnusedUploads', Prefix: 'uploads/', ExpirationInDays: 1, Status: 'Enabled' });
+  });
+
+  it('a browser on an allowed origin may PUT a presigned upload, and nothing else (CORS from corsAllowedOrigins, as the API)', () => {
+    const cors = synth.json.Resources[ids.bucket]!.Properties.CorsConfiguration;
+    assert.deepEqual(cors, {
+      CorsRules: [
+        {
+          AllowedOrigins: ['http://localhost:5173', 'http://localhost:3001'],
+          AllowedMethods: ['PUT'],
+          AllowedHeaders: ['content-type'],
+          MaxAge: 600,
+        },
+      ],
+    });
+    // The access-log bucket is never a browser's business.
+    const logs = synth.json.Resources[synth.logicalId(synth.stack.mailBucket.accessLogsBucket)]!;
+    assert.equal(logs.Properties.CorsConfiguration, undefined);
+  });
+
+  it('the mail bucket has no CORS rule when no origin is allowed', () => {
+    // cdk.json's feature flags, as the app synthesizes with them.
+    const { context } = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> };
+    const stack = new Stack(new App({ context }), 'BucketOnly');
+    const bucket = new MailBucket(stack, 'MailBucket', { removalPolicy: RemovalPolicy.RETAIN, corsAllowedOrigins: [] });
+    const resource = Template.fromStack(stack).toJSON().Resources[stack.getLogicalId(bucket.bucket.node.defaultChild as CfnElement)];
+    assert.equal(resource.Properties.CorsConfiguration, undefined);
   });
 
   it('SES may put raw mail under inbound/ only from this account and this receipt rule', () => {
@@ -504,10 +535,20 @@ describe('HTTP API', () => {
     });
   });
 
+  it('gives every API function each company\'s own limit (per warm container), far below the stage\'s', () => {
+    const api = ['platform', 'emailSettings', 'candidates', 'messages'] as const;
+    for (const name of Object.keys(synth.stack.functions) as (keyof SynthesizedStack['stack']['functions'])[]) {
+      const env = synth.json.Resources[synth.logicalId(synth.stack.functions[name])]!.Properties.Environment.Variables;
+      const expected = (api as readonly string[]).includes(name) ? ['20', '40'] : [undefined, undefined];
+      assert.deepEqual([env.COMPANY_API_RATE_LIMIT, env.COMPANY_API_BURST_LIMIT], expected, name);
+    }
+  });
+
   it('throttles and writes JSON access logs with retention on the default stage', () => {
     const stage = Object.values(synth.template.findResources('AWS::ApiGatewayV2::Stage'))[0]!.Properties;
     assert.equal(stage.StageName, '$default');
-    assert.deepEqual(stage.DefaultRouteSettings, { ThrottlingBurstLimit: 100, ThrottlingRateLimit: 50 });
+    // Sized for every company together: each company has its own limit in the functions (below).
+    assert.deepEqual(stage.DefaultRouteSettings, { ThrottlingBurstLimit: 2000, ThrottlingRateLimit: 1000 });
     const logGroupId = stage.AccessLogSettings.DestinationArn['Fn::GetAtt'][0] as string;
     assert.equal(synth.json.Resources[logGroupId]!.Properties.RetentionInDays, 30);
     assert.doesNotMatch(stage.AccessLogSettings.Format, /header|Authorization/i);

@@ -83,6 +83,30 @@ async function sendMail(token: string, candidateId: string, address: string, sub
   return waitForDelivery(api, token, accepted.json.id);
 }
 
+describe('the signed-in account and the scope\'s address', () => {
+  it('warns in the answer and the settings when the sign-in made another account the From address, and not when it is the address', async () => {
+    const token = await api.token('initech');
+    const saved = await api.request('PUT', '/v1/email-settings/main', { token, body: { address: 'jobs@initech.test', mode: 'default' } });
+    assert.equal(saved.status, 200, saved.text);
+    assert.deepEqual(saved.json.warnings, []);
+
+    const other = await connect(token, 'main', 'microsoft', 'lisa@initech.test');
+    assert.equal(other.status, 200, other.text);
+    assert.equal(other.json.smtp.fromAddress, 'lisa@initech.test');
+    assert.equal(other.json.address, 'jobs@initech.test');
+    assert.deepEqual(other.json.warnings.map((warning: any) => [warning.severity, warning.code, warning.field]), [['warning', 'FROM_DIFFERS_FROM_ADDRESS', 'address']]);
+    assert.match(other.json.warnings[0].message, /signed-in account lisa@initech\.test.*address is jobs@initech\.test/);
+    assert.match(other.json.warnings[0].hint, /Sign in again as jobs@initech\.test/);
+    const shown = await api.request('GET', '/v1/email-settings/main', { token });
+    assert.deepEqual(shown.json.warnings, other.json.warnings, 'the settings keep saying so until it is fixed');
+
+    const same = await connect(token, 'main', 'microsoft', 'jobs@initech.test');
+    assert.equal(same.status, 200, same.text);
+    assert.equal(same.json.smtp.fromAddress, 'jobs@initech.test');
+    assert.deepEqual(same.json.warnings, []);
+  });
+});
+
 describe('connecting a Google mailbox', () => {
   it('runs authorization code + PKCE, takes the account from the id_token, tests over XOAUTH2 and activates', async () => {
     const token = await api.token('globex');

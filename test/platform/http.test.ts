@@ -11,6 +11,7 @@ import { AppError } from '../../shared/errors';
 import { createApiHandler, operation } from '../../shared/http/api-handler';
 import { callerFromEvent, parseRoles } from '../../shared/http/caller';
 import { localLambdaContext } from '../../infra/local/lambda-context';
+import { apiFunctionConfig } from '../../shared/config/function-configs';
 
 describe('parseRoles', () => {
   it('reads a string list, API Gateway\'s flattened form and a single role name, exactly', () => {
@@ -188,7 +189,7 @@ describe('createApiHandler', () => {
     operation(specs.conflict, async () => {
       throw new AppError('RATE_LIMITED', 'Slow down', { retryAfterSeconds: 17 });
     }),
-  ], { auth: { tenantClaim: 'company_id', rolesClaim: 'roles' } });
+  ], apiFunctionConfig({}));
 
   async function call(event: APIGatewayProxyEventV2WithJWTAuthorizer) {
     const response = (await handler(event, localLambdaContext('test'))) as APIGatewayProxyStructuredResultV2;
