@@ -1,6 +1,7 @@
 import { MATCH_KINDS, INBOUND_STATUSES, OUTBOUND_STATUSES } from '../messages/model';
 import { MAX_ATTACHMENTS, MAX_ATTACHMENTS_TOTAL_BYTES, MAX_FILENAME_LENGTH, MAX_RECIPIENTS, MAX_SUBJECT_LENGTH } from '../outbound/limits';
 import { emailAddress, entityId, scopeId, singleLine } from './common-schemas';
+import { MessageDeliveryBody } from './sender-reputation-schemas';
 import './zod';
 import * as z from 'zod';
 
@@ -107,7 +108,7 @@ export const MessageBody = z
     fallbackReason: z.string().nullable(),
     attempts: z.number().int(),
     smtpResponse: z.string().nullable(),
-    error: z.object({ code: z.string(), message: z.string() }).nullable(),
+    error: z.object({ code: z.string(), message: z.string(), hint: z.string().optional() }).nullable(),
     createdAt: z.string(),
     sentAt: z.string().nullable(),
     receivedAt: z.string().nullable(),
@@ -121,6 +122,7 @@ export const MessageBody = z
       .nullable(),
     flags: z.object({ spam: z.boolean(), autoReply: z.boolean(), bounce: z.boolean(), remoteImages: z.number().int() }).nullable(),
     bounce: z.object({ recipient: z.string().nullable(), status: z.string().nullable(), diagnostic: z.string().nullable(), at: z.string() }).nullable(),
+    delivery: MessageDeliveryBody.nullable(),
   })
   .openapi('Message');
 

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { SMTP_ALLOWED_PORTS } from '../smtp-allowed-ports';
-import { booleanOr, integerOr, lazySchema, listOr, optionalString, readConfig, readerOf, requiredString, stringOr } from './env-fields';
+import { booleanOr, integerOr, lazySchema, listOr, numberOr, optionalString, readConfig, readerOf, requiredString, stringOr } from './env-fields';
 
 /**
  * One reader per concern, each naming the environment variables it reads (beside the field of
@@ -53,6 +53,21 @@ export const sendConfig = readerOf(() => ({
   queueUrl: ['SEND_QUEUE_URL', optionalString()],
 }));
 export type SendConfig = ReturnType<typeof sendConfig>;
+
+/**
+ * The default provider's configuration set (its events feed the delivery-event function) and
+ * the per-company reputation guard's thresholds (DESIGN section 10; CDK context keys
+ * `defaultProviderMaxBounceRate`, `defaultProviderMaxComplaintRate`, `defaultProviderMinSends`,
+ * `defaultProviderWindowDays`).
+ */
+export const defaultProviderConfig = readerOf(() => ({
+  configurationSet: ['DEFAULT_PROVIDER_CONFIGURATION_SET', optionalString()],
+  maxBounceRate: ['DEFAULT_PROVIDER_MAX_BOUNCE_RATE', numberOr(0.04)],
+  maxComplaintRate: ['DEFAULT_PROVIDER_MAX_COMPLAINT_RATE', numberOr(0.0008)],
+  minSends: ['DEFAULT_PROVIDER_MIN_SENDS', integerOr(50)],
+  windowDays: ['DEFAULT_PROVIDER_WINDOW_DAYS', integerOr(7)],
+}));
+export type DefaultProviderConfig = ReturnType<typeof defaultProviderConfig>;
 
 /** How far back the inbound reconciler looks, and how long it leaves a fresh mail alone. */
 export const inboundReconcileConfig = readerOf(() => ({

@@ -47,5 +47,6 @@ export async function messageView(message: MessageRecord, blobs: BlobStore | nul
     verdicts: message.verdicts,
     flags: message.flags,
     bounce: message.bounce,
+    delivery: message.delivery ?? null,
   };
 }

@@ -8,11 +8,17 @@ import { MemoryRateLimiter } from './memory-rate-limiter';
 import { MemorySettingsStore } from './memory-settings-store';
 import { RecordingDefaultProvider } from './recording-default-provider';
 import { RecordingJobQueue } from './recording-job-queue';
+import { RecordingMetrics } from './recording-metrics';
+import { MemorySenderReputationStore } from './memory-sender-reputation-store';
+import { defaultProviderGate } from '../../shared/sender-reputation/default-provider-gate';
+import type { GuardThresholds } from '../../shared/sender-reputation/reputation-guard';
 import { RecordingSmtpSender, RecordingSmtpTester } from './recording-smtp';
 
 /** The default provider's sender and the Message-ID domain of inMemoryDeliverDeps. */
 export const DEFAULT_FROM = 'no-reply@mail.recruiting.example';
 export const MESSAGE_ID_DOMAIN = 'mail.recruiting.example';
+/** The deployment's defaults (DESIGN section 10). */
+export const DEFAULT_GUARD_THRESHOLDS: GuardThresholds = { maxBounceRate: 0.04, maxComplaintRate: 0.0008, minSends: 50, windowDays: 7 };
 
 /**
  * The settings use case on in-memory stand-ins: every SMTP test passes (RecordingSmtpTester) and
@@ -41,6 +47,7 @@ export function inMemorySettingsDeps(options: { inboundDomain: string; now: () =
 export function inMemoryDeliverDeps(options: {
   settingsDeps: ReturnType<typeof inMemorySettingsDeps>['settingsDeps'];
   retry?: Partial<DeliverMailDeps['retry']>;
+  thresholds?: Partial<GuardThresholds>;
 }) {
   const { settingsDeps } = options;
   const messages = new MemoryMessagesStore();
@@ -48,6 +55,8 @@ export function inMemoryDeliverDeps(options: {
   const smtp = new RecordingSmtpSender();
   const provider = new RecordingDefaultProvider();
   const queue = new RecordingJobQueue<SendJob>();
+  const reputation = new MemorySenderReputationStore();
+  const metrics = new RecordingMetrics();
   const deps: DeliverMailDeps = {
     messages,
     settings: settingsDeps.store,
@@ -55,6 +64,7 @@ export function inMemoryDeliverDeps(options: {
     blobs,
     sendSmtp: smtp.send,
     defaultProvider: provider,
+    defaultProviderGate: defaultProviderGate({ reputation, suppressions: reputation, thresholds: { ...DEFAULT_GUARD_THRESHOLDS, ...options.thresholds }, metrics, now: settingsDeps.now }),
     queue,
     inboundDomain: settingsDeps.inboundDomain,
     defaultFromAddress: DEFAULT_FROM,
@@ -63,5 +73,5 @@ export function inMemoryDeliverDeps(options: {
     leaseSeconds: 120,
     now: settingsDeps.now,
   };
-  return { deps, messages, blobs, smtp, provider, queue };
+  return { deps, messages, blobs, smtp, provider, queue, reputation, metrics };
 }
