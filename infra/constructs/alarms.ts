@@ -4,7 +4,7 @@
  * oldest message waits too long.
  */
 import { Duration } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Topic } from 'aws-cdk-lib/aws-sns';
@@ -71,6 +71,37 @@ export class Alarms extends Construct {
         treatMissingData: TreatMissingData.NOT_BREACHING,
       }),
     );
+  }
+
+  /**
+   * Alarms on the SES account's own reputation (`AWS/SES` `Reputation.BounceRate` and
+   * `Reputation.ComplaintRate`, which SES reviews at 5% and 0.1%): every company's default
+   * provider mail shares them.
+   */
+  onSesAccountReputation(thresholds: { bounceRate: number; complaintRate: number }): Alarm[] {
+    const reputation = (metricName: string) => new Metric({ namespace: 'AWS/SES', metricName, statistic: 'Maximum', period: Duration.hours(1) });
+    return [
+      this.add(
+        new Alarm(this, 'SesAccountBounceRate', {
+          alarmDescription: `SES account bounce rate at or above ${thresholds.bounceRate} (SES reviews the account at 0.05): find the company in DefaultProviderBounces`,
+          metric: reputation('Reputation.BounceRate'),
+          threshold: thresholds.bounceRate,
+          evaluationPeriods: 1,
+          comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          treatMissingData: TreatMissingData.NOT_BREACHING,
+        }),
+      ),
+      this.add(
+        new Alarm(this, 'SesAccountComplaintRate', {
+          alarmDescription: `SES account complaint rate at or above ${thresholds.complaintRate} (SES reviews the account at 0.001): find the company in DefaultProviderComplaints`,
+          metric: reputation('Reputation.ComplaintRate'),
+          threshold: thresholds.complaintRate,
+          evaluationPeriods: 1,
+          comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          treatMissingData: TreatMissingData.NOT_BREACHING,
+        }),
+      ),
+    ];
   }
 
   /** Sends an alarm built elsewhere (a construct's own metric) to the topic too. */

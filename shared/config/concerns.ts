@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { SMTP_ALLOWED_PORTS } from '../smtp-allowed-ports';
+import { DEFAULT_PROVIDER_GUARD } from './default-provider-guard';
 import { booleanOr, integerOr, lazySchema, listOr, numberOr, optionalString, readConfig, readerOf, requiredString, stringOr } from './env-fields';
 
 /**
@@ -62,10 +63,10 @@ export type SendConfig = ReturnType<typeof sendConfig>;
  */
 export const defaultProviderConfig = readerOf(() => ({
   configurationSet: ['DEFAULT_PROVIDER_CONFIGURATION_SET', optionalString()],
-  maxBounceRate: ['DEFAULT_PROVIDER_MAX_BOUNCE_RATE', numberOr(0.04)],
-  maxComplaintRate: ['DEFAULT_PROVIDER_MAX_COMPLAINT_RATE', numberOr(0.0008)],
-  minSends: ['DEFAULT_PROVIDER_MIN_SENDS', integerOr(50)],
-  windowDays: ['DEFAULT_PROVIDER_WINDOW_DAYS', integerOr(7)],
+  maxBounceRate: ['DEFAULT_PROVIDER_MAX_BOUNCE_RATE', numberOr(DEFAULT_PROVIDER_GUARD.maxBounceRate)],
+  maxComplaintRate: ['DEFAULT_PROVIDER_MAX_COMPLAINT_RATE', numberOr(DEFAULT_PROVIDER_GUARD.maxComplaintRate)],
+  minSends: ['DEFAULT_PROVIDER_MIN_SENDS', integerOr(DEFAULT_PROVIDER_GUARD.minSends)],
+  windowDays: ['DEFAULT_PROVIDER_WINDOW_DAYS', integerOr(DEFAULT_PROVIDER_GUARD.windowDays)],
 }));
 export type DefaultProviderConfig = ReturnType<typeof defaultProviderConfig>;
 

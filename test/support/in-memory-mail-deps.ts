@@ -12,13 +12,12 @@ import { RecordingMetrics } from './recording-metrics';
 import { MemorySenderReputationStore } from './memory-sender-reputation-store';
 import { defaultProviderGate } from '../../shared/sender-reputation/default-provider-gate';
 import type { GuardThresholds } from '../../shared/sender-reputation/reputation-guard';
+import { DEFAULT_PROVIDER_GUARD } from '../../shared/config/default-provider-guard';
 import { RecordingSmtpSender, RecordingSmtpTester } from './recording-smtp';
 
 /** The default provider's sender and the Message-ID domain of inMemoryDeliverDeps. */
 export const DEFAULT_FROM = 'no-reply@mail.recruiting.example';
 export const MESSAGE_ID_DOMAIN = 'mail.recruiting.example';
-/** The deployment's defaults (DESIGN section 10). */
-export const DEFAULT_GUARD_THRESHOLDS: GuardThresholds = { maxBounceRate: 0.04, maxComplaintRate: 0.0008, minSends: 50, windowDays: 7 };
 
 /**
  * The settings use case on in-memory stand-ins: every SMTP test passes (RecordingSmtpTester) and
@@ -64,7 +63,7 @@ export function inMemoryDeliverDeps(options: {
     blobs,
     sendSmtp: smtp.send,
     defaultProvider: provider,
-    defaultProviderGate: defaultProviderGate({ reputation, suppressions: reputation, thresholds: { ...DEFAULT_GUARD_THRESHOLDS, ...options.thresholds }, metrics, now: settingsDeps.now }),
+    defaultProviderGate: defaultProviderGate({ reputation, suppressions: reputation, thresholds: { ...DEFAULT_PROVIDER_GUARD, ...options.thresholds }, metrics, now: settingsDeps.now }),
     queue,
     inboundDomain: settingsDeps.inboundDomain,
     defaultFromAddress: DEFAULT_FROM,
