@@ -79,28 +79,20 @@ export class Alarms extends Construct {
    * provider mail shares them.
    */
   onSesAccountReputation(thresholds: { bounceRate: number; complaintRate: number }): Alarm[] {
-    const reputation = (metricName: string) => new Metric({ namespace: 'AWS/SES', metricName, statistic: 'Maximum', period: Duration.hours(1) });
+    const reputation = (id: string, metricName: string, threshold: number, reviewedAt: number, find: string) =>
+      this.add(
+        new Alarm(this, id, {
+          alarmDescription: `SES account ${metricName} at or above ${threshold} (SES reviews the account at ${reviewedAt}): find the company in ${find}`,
+          metric: new Metric({ namespace: 'AWS/SES', metricName, statistic: 'Maximum', period: Duration.hours(1) }),
+          threshold,
+          evaluationPeriods: 1,
+          comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          treatMissingData: TreatMissingData.NOT_BREACHING,
+        }),
+      );
     return [
-      this.add(
-        new Alarm(this, 'SesAccountBounceRate', {
-          alarmDescription: `SES account bounce rate at or above ${thresholds.bounceRate} (SES reviews the account at 0.05): find the company in DefaultProviderBounces`,
-          metric: reputation('Reputation.BounceRate'),
-          threshold: thresholds.bounceRate,
-          evaluationPeriods: 1,
-          comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-          treatMissingData: TreatMissingData.NOT_BREACHING,
-        }),
-      ),
-      this.add(
-        new Alarm(this, 'SesAccountComplaintRate', {
-          alarmDescription: `SES account complaint rate at or above ${thresholds.complaintRate} (SES reviews the account at 0.001): find the company in DefaultProviderComplaints`,
-          metric: reputation('Reputation.ComplaintRate'),
-          threshold: thresholds.complaintRate,
-          evaluationPeriods: 1,
-          comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-          treatMissingData: TreatMissingData.NOT_BREACHING,
-        }),
-      ),
+      reputation('SesAccountBounceRate', 'Reputation.BounceRate', thresholds.bounceRate, 0.05, 'DefaultProviderBounces'),
+      reputation('SesAccountComplaintRate', 'Reputation.ComplaintRate', thresholds.complaintRate, 0.001, 'DefaultProviderComplaints'),
     ];
   }
 

@@ -67,7 +67,6 @@ export function simulatedEvents(send: SimulatedSend): SesEventDetail[] {
     tags,
   };
   const byOutcome = (outcome: Outcome) => send.destinations.filter((address) => simulatorOutcome(address) === outcome);
-  const reportingMta = 'dns; a1-23.smtp-out.amazonses.com';
   const events: SesEventDetail[] = [{ eventType: 'Send', mail, send: {} }];
 
   const delivered = [...byOutcome('delivered'), ...byOutcome('complaint')];
@@ -84,40 +83,24 @@ export function simulatedEvents(send: SimulatedSend): SesEventDetail[] {
       },
     });
   }
+  const permanentBounce = (recipients: string[], bounceSubType: string, diagnosticCode: string, afterMs: number): SesEventDetail => ({
+    eventType: 'Bounce',
+    mail,
+    bounce: {
+      feedbackId: randomUUID(),
+      bounceType: 'Permanent',
+      bounceSubType,
+      bouncedRecipients: recipients.map((emailAddress) => ({ emailAddress, action: 'failed', status: '5.1.1', diagnosticCode })),
+      timestamp: later(send.sentAt, afterMs),
+      reportingMTA: 'dns; a1-23.smtp-out.amazonses.com',
+    },
+  });
   const bounced = byOutcome('bounce');
-  if (bounced.length > 0) {
-    events.push({
-      eventType: 'Bounce',
-      mail,
-      bounce: {
-        feedbackId: randomUUID(),
-        bounceType: 'Permanent',
-        bounceSubType: 'General',
-        bouncedRecipients: bounced.map((emailAddress) => ({ emailAddress, action: 'failed', status: '5.1.1', diagnosticCode: 'smtp; 550 5.1.1 user unknown' })),
-        timestamp: later(send.sentAt, 1200),
-        reportingMTA: reportingMta,
-      },
-    });
-  }
+  if (bounced.length > 0) events.push(permanentBounce(bounced, 'General', 'smtp; 550 5.1.1 user unknown', 1200));
   const suppressed = byOutcome('suppressionlist');
   if (suppressed.length > 0) {
-    events.push({
-      eventType: 'Bounce',
-      mail,
-      bounce: {
-        feedbackId: randomUUID(),
-        bounceType: 'Permanent',
-        bounceSubType: 'OnAccountSuppressionList',
-        bouncedRecipients: suppressed.map((emailAddress) => ({
-          emailAddress,
-          action: 'failed',
-          status: '5.1.1',
-          diagnosticCode: 'Amazon SES did not send the message to this address because it is on the suppression list for your account.',
-        })),
-        timestamp: later(send.sentAt, 300),
-        reportingMTA: reportingMta,
-      },
-    });
+    const onList = 'Amazon SES did not send the message to this address because it is on the suppression list for your account.';
+    events.push(permanentBounce(suppressed, 'OnAccountSuppressionList', onList, 300));
   }
   const complained = byOutcome('complaint');
   if (complained.length > 0) {
