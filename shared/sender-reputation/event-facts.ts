@@ -3,6 +3,7 @@
  * the message has failed, which addresses the company must not send to again, and what the
  * reputation guard counts. Pure: recordDeliveryEvent applies it.
  */
+import { createHash } from 'node:crypto';
 import type { MessageErrorCode } from '../error-catalogue';
 import { normalizeAddress } from './suppressions';
 import type { MessageDelivery } from './message-delivery';
@@ -13,7 +14,7 @@ export type CountedKind = 'sends' | 'bounces' | 'complaints';
 /** One thing the guard counts, with a key that is the same for every copy of the same event. */
 export interface CountedFact {
   kind: CountedKind;
-  /** `send#<SES message id>`, `bounce#<id>#<address>`, `complaint#<id>#<address>`. */
+  /** `send#<SES message id>`, `bounce#<id>#<address hash>`, `complaint#<id>#<address hash>` (no address in a key). */
   key: string;
   amount: number;
 }
@@ -33,6 +34,8 @@ export interface DeliveryEventFacts {
   /** The day (UTC, `YYYY-MM-DD`) the mail was sent: its counts belong to that day's bucket. */
   sentDay: string;
 }
+
+const addressHash = (address: string) => createHash('sha256').update(normalizeAddress(address)).digest('base64url').slice(0, 22);
 
 const byAddress = <T extends { emailAddress: string }>(items: T[]): T[] =>
   [...items].sort((a, b) => (normalizeAddress(a.emailAddress) < normalizeAddress(b.emailAddress) ? -1 : 1));
@@ -84,7 +87,7 @@ export function deliveryEventFacts(event: SesDeliveryEvent): DeliveryEventFacts 
         };
         for (const bounced of recipients) {
           facts.suppress.push({ address: bounced.emailAddress, reason: 'bounce', diagnostic: bounced.diagnosticCode ?? bounce.bounceSubType ?? null });
-          facts.counted.push({ kind: 'bounces', key: `bounce#${id}#${normalizeAddress(bounced.emailAddress)}`, amount: 1 });
+          facts.counted.push({ kind: 'bounces', key: `bounce#${id}#${addressHash(bounced.emailAddress)}`, amount: 1 });
         }
       }
       break;
@@ -100,7 +103,7 @@ export function deliveryEventFacts(event: SesDeliveryEvent): DeliveryEventFacts 
       };
       for (const complained of recipients) {
         facts.suppress.push({ address: complained.emailAddress, reason: 'complaint', diagnostic: complaint.complaintFeedbackType ?? null });
-        facts.counted.push({ kind: 'complaints', key: `complaint#${id}#${normalizeAddress(complained.emailAddress)}`, amount: 1 });
+        facts.counted.push({ kind: 'complaints', key: `complaint#${id}#${addressHash(complained.emailAddress)}`, amount: 1 });
       }
       break;
     }
