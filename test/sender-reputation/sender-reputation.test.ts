@@ -11,6 +11,7 @@ import { deliverCandidateMail } from '../../shared/messages/deliver-candidate-ma
 import { newMessageRecord } from '../../shared/messages/model';
 import { readSentMailTags, sentMailTags } from '../../shared/sender-reputation/message-tags';
 import { checkDefaultProvider, evaluateGuard, liftDefaultProviderPause, type GuardThresholds } from '../../shared/sender-reputation/reputation-guard';
+import { recordDeliveryEvent } from '../../shared/sender-reputation/record-delivery-event';
 import { MalformedDeliveryEvent, parseSesDeliveryEvent } from '../../shared/sender-reputation/ses-delivery-event';
 import { inMemoryDeliverDeps, inMemorySettingsDeps, MESSAGE_ID_DOMAIN } from '../support/in-memory-mail-deps';
 import { RecordingMetrics } from '../support/recording-metrics';
@@ -135,6 +136,32 @@ describe('the guard', () => {
     assert.equal((await checkDefaultProvider(guard, 'acme')).status, 'active');
     await t.reputation.addCounts('acme', today, { bounces: 5 });
     assert.equal((await checkDefaultProvider(guard, 'acme')).status, 'paused');
+  });
+});
+
+describe('events of a redirect test', () => {
+  it('count for the company’s guard, but suppress nothing and touch no message', async () => {
+    const t = setup();
+    const tags = Object.fromEntries(sentMailTags({ companyId: 'acme', kind: 'redirect-test', scope: 'main' }).map((tag) => [tag.name, [tag.value]]));
+    const mail = { messageId: 'ses-redirect-1', timestamp: '2026-12-06T08:00:00.000Z', destination: ['jobs@acme.example'], tags };
+    const deps = {
+      reputation: t.reputation,
+      suppressions: t.reputation,
+      deliveries: {
+        recordDelivery: async () => assert.fail('a redirect test has no message'),
+        failSent: async () => assert.fail('a redirect test has no message'),
+      },
+      thresholds: THRESHOLDS,
+      metrics: new RecordingMetrics(),
+      now: t.now,
+    };
+    const bounce = { bounceType: 'Permanent' as const, bounceSubType: 'General', timestamp: '2026-12-06T08:00:02.000Z', bouncedRecipients: [{ emailAddress: 'jobs@acme.example', diagnosticCode: 'smtp; 550 5.7.520 Access denied, Your organization does not allow external forwarding. AS(7555)' }] };
+    for (const event of [{ eventType: 'Send' as const, mail }, { eventType: 'Bounce' as const, mail, bounce }, { eventType: 'Bounce' as const, mail, bounce }]) {
+      const outcome = await recordDeliveryEvent(deps, event);
+      assert.equal(outcome.result, 'recorded');
+    }
+    assert.deepEqual(t.reputation.days.get('acme#2026-12-06'), { day: '2026-12-06', sends: 1, bounces: 1, complaints: 0 });
+    assert.equal(t.reputation.suppressions.size, 0);
   });
 });
 
