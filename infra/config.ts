@@ -8,6 +8,7 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 import { z } from 'zod';
 import { DEFAULT_API_THROTTLE, DEFAULT_COMPANY_API_RATE } from '../shared/http/api-throttle';
+import { DEFAULT_PROVIDER_GUARD } from '../shared/config/default-provider-guard';
 import { DEFAULT_CORS_ALLOWED_ORIGINS, parseCorsOrigins } from '../shared/http/cors-policy';
 
 /**
@@ -65,6 +66,10 @@ export const CONTEXT_KEYS = [
   'oauthRedirectUris',
   'oauthClientSecretArn',
   'corsAllowedOrigins',
+  'defaultProviderMaxBounceRate',
+  'defaultProviderMaxComplaintRate',
+  'defaultProviderMinSends',
+  'defaultProviderWindowDays',
 ] as const;
 
 export type ContextKey = (typeof CONTEXT_KEYS)[number];
@@ -105,6 +110,8 @@ export interface DeploymentConfig {
   readonly activateReceiptRuleSet: boolean;
   /** Browser origins allowed to call the API (API Gateway's corsPreflight). */
   readonly corsAllowedOrigins: readonly string[];
+  /** The per-company reputation guard of the default provider (env `DEFAULT_PROVIDER_*`). */
+  readonly defaultProviderGuard: { readonly maxBounceRate: number; readonly maxComplaintRate: number; readonly minSends: number; readonly windowDays: number };
   /** Settings that fell back to EXAMPLE_CONTEXT (the stack warns about each). */
   readonly examplesUsed: readonly string[];
 }
@@ -193,6 +200,18 @@ function readInteger(ctx: Issues, key: ContextKey, raw: unknown, min: number, ma
   const parsed = Number(value);
   if (!Number.isInteger(parsed) || parsed < min || parsed > max) {
     report(ctx, key, `${key}: expected a whole number from ${min} to ${max}, got "${value}"`);
+    return undefined;
+  }
+  return parsed;
+}
+
+/** A rate from 0 to 1 (`0.04` is 4%); `undefined` when absent or refused (the default applies). */
+function readRate(ctx: Issues, key: ContextKey, raw: unknown): number | undefined {
+  const value = readText(ctx, key, raw);
+  if (value === undefined) return undefined;
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed <= 0 || parsed >= 1) {
+    report(ctx, key, `${key}: expected a rate between 0 and 1 (0.04 is 4%), got "${value}"`);
     return undefined;
   }
   return parsed;
@@ -343,6 +362,10 @@ function settingsSchema(example: boolean) {
       for (const problem of cors.problems) report(ctx, 'corsAllowedOrigins', `corsAllowedOrigins: ${problem}`);
       return cors.origins;
     }),
+    defaultProviderMaxBounceRate: setting((raw, ctx) => readRate(ctx, 'defaultProviderMaxBounceRate', raw) ?? DEFAULT_PROVIDER_GUARD.maxBounceRate),
+    defaultProviderMaxComplaintRate: setting((raw, ctx) => readRate(ctx, 'defaultProviderMaxComplaintRate', raw) ?? DEFAULT_PROVIDER_GUARD.maxComplaintRate),
+    defaultProviderMinSends: setting((raw, ctx) => readInteger(ctx, 'defaultProviderMinSends', raw, 1, 1_000_000) ?? DEFAULT_PROVIDER_GUARD.minSends),
+    defaultProviderWindowDays: setting((raw, ctx) => readInteger(ctx, 'defaultProviderWindowDays', raw, 1, 90) ?? DEFAULT_PROVIDER_GUARD.windowDays),
   });
 }
 
@@ -420,6 +443,12 @@ function toDeploymentConfig(settings: Settings, example: boolean): DeploymentCon
         }
       : null,
     corsAllowedOrigins: settings.corsAllowedOrigins,
+    defaultProviderGuard: {
+      maxBounceRate: settings.defaultProviderMaxBounceRate,
+      maxComplaintRate: settings.defaultProviderMaxComplaintRate,
+      minSends: settings.defaultProviderMinSends,
+      windowDays: settings.defaultProviderWindowDays,
+    },
     example,
     activateReceiptRuleSet: settings.activateReceiptRuleSet,
     examplesUsed: Object.entries(required)

@@ -1,6 +1,7 @@
 import { MATCH_KINDS, INBOUND_STATUSES, OUTBOUND_STATUSES } from '../messages/model';
 import { MAX_ATTACHMENTS, MAX_ATTACHMENTS_TOTAL_BYTES, MAX_FILENAME_LENGTH, MAX_RECIPIENTS, MAX_SUBJECT_LENGTH } from '../outbound/limits';
 import { emailAddress, entityId, scopeId, singleLine } from './common-schemas';
+import { MessageDeliveryBody } from './sender-reputation-schemas';
 import './zod';
 import * as z from 'zod';
 
@@ -107,7 +108,7 @@ export const MessageBody = z
     fallbackReason: z.string().nullable(),
     attempts: z.number().int(),
     smtpResponse: z.string().nullable(),
-    error: z.object({ code: z.string(), message: z.string() }).nullable(),
+    error: z.object({ code: z.string(), message: z.string(), hint: z.string().optional() }).nullable(),
     createdAt: z.string(),
     sentAt: z.string().nullable(),
     receivedAt: z.string().nullable(),
@@ -130,6 +131,7 @@ export const MessageBody = z
     bounce: z.object({ recipient: z.string().nullable(), status: z.string().nullable(), diagnostic: z.string().nullable(), at: z.string() }).nullable(),
     omissions: z.array(z.string()).openapi({ description: 'What of an inbound mail is only in its raw mail (parts past the cap, long lists cut), one line each.' }),
     rawDownloadUrl: z.string().nullable().optional().openapi({ description: 'Inbound, single message only: a time-limited link to the mail as received.' }),
+    delivery: MessageDeliveryBody.nullable(),
   })
   .openapi('Message');
 

@@ -1,5 +1,6 @@
 import { createDynamoMessagesStore } from '../adapters/dynamodb-messages-store';
 import { createDynamoSettingsStore } from '../adapters/dynamodb-settings-store';
+import { createPowertoolsMetrics } from '../adapters/powertools-metrics';
 import type { BlobStore } from '../blob-store';
 import type { SendWorkerFunctionConfig } from '../config/function-configs';
 import type { JobQueue } from '../job-queue';
@@ -13,6 +14,7 @@ import { messageIdDomainOf } from './message-id-domain';
 import { oauthSettingsOf } from './oauth-client-secrets';
 import { loadedOnFirstCall, onFirstUse } from '../on-first-use';
 import { assertSecretKeyConfigured } from './secret-key-configured';
+import { defaultProviderGateOf } from './sender-reputation-deps';
 
 /**
  * The delivery use case wired from the send worker's configuration, and `endBatch`, which the
@@ -31,7 +33,7 @@ export function deliverMailDeps(config: SendWorkerFunctionConfig): DeliverMailDe
   const sendSmtp: SendSmtp = async (settings, message) => (await smtp.get()).sendSmtp(settings, message);
   const defaultProvider = loadedOnFirstCall<DefaultProvider>(async () =>
     // The queue retries with backoff; SDK retries could resend a message SES already took.
-    (await import('../adapters/ses-default-provider')).createSesDefaultProvider({ maxAttempts: 1 }),
+    (await import('../adapters/ses-default-provider')).createSesDefaultProvider({ maxAttempts: 1, configurationSetName: config.defaultProvider.configurationSet }),
   );
   const blobs = loadedOnFirstCall<BlobStore>(async () => (await import('../adapters/s3-blob-store')).createS3BlobStore(config.storage.mailBucket));
   const queue = loadedOnFirstCall<JobQueue<SendJob>>(async () => (await import('./send-queue')).sendQueueOf(config.send));
@@ -45,6 +47,7 @@ export function deliverMailDeps(config: SendWorkerFunctionConfig): DeliverMailDe
     blobs,
     sendSmtp,
     defaultProvider,
+    defaultProviderGate: defaultProviderGateOf(table, config.defaultProvider, createPowertoolsMetrics()),
     queue,
     inboundDomain: config.mail.inboundDomain,
     defaultFromAddress: parseSingleAddress(config.mail.defaultFromAddress, 'DEFAULT_FROM_ADDRESS'),

@@ -43,6 +43,16 @@ export const integerOr = (fallback: number, min?: number) =>
     return z.NEVER;
   });
 
+/** A finite number (a rate like 0.04), the fallback when unset or empty. */
+export const numberOr = (fallback: number) =>
+  variable((raw, ctx) => {
+    if (!present(raw)) return fallback;
+    const value = Number(raw);
+    if (Number.isFinite(value) && value >= 0) return value;
+    ctx.addIssue({ code: 'custom', message: `Environment variable {name} must be a number of 0 or more, got "${raw}"` });
+    return z.NEVER;
+  });
+
 /** A comma-separated list (items trimmed, empty items dropped); the fallback only when unset. */
 export const listOr = (fallback: readonly string[]) =>
   variable((raw) =>

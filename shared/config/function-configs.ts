@@ -1,6 +1,7 @@
 import {
   apiAuthConfig,
   companyApiRateConfig,
+  defaultProviderConfig,
   inboundReconcileConfig,
   mailDomainsConfig,
   oauthEnvConfig,
@@ -12,6 +13,7 @@ import {
   tableNameConfig,
   type ApiAuthConfig,
   type CompanyApiRateConfig,
+  type DefaultProviderConfig,
   type InboundReconcileConfig,
   type MailDomainsConfig,
   type OAuthEnvConfig,
@@ -62,12 +64,14 @@ export interface SendWorkerFunctionConfig extends MessagesFunctionConfig {
   smtp: SmtpPolicyConfig;
   secrets: SecretsConfig;
   oauth: OAuthEnvConfig;
+  defaultProvider: DefaultProviderConfig;
 }
 export const sendWorkerFunctionConfig = (env: Environment = process.env): SendWorkerFunctionConfig => ({
   ...messagesFunctionConfig(env),
   smtp: smtpPolicyConfig(env),
   secrets: secretsConfig(env),
   oauth: oauthEnvConfig(env),
+  defaultProvider: defaultProviderConfig(env),
 });
 
 /** The sweeper: leases and staleness, and the queue it requeues to. */
@@ -85,6 +89,7 @@ export interface EmailSettingsFunctionConfig {
   smtpTestLimits: SmtpTestLimitsConfig;
   secrets: SecretsConfig;
   oauth: OAuthEnvConfig;
+  defaultProvider: DefaultProviderConfig;
 }
 export const emailSettingsFunctionConfig = (env: Environment = process.env): EmailSettingsFunctionConfig => ({
   tableName: tableNameConfig(env),
@@ -93,6 +98,17 @@ export const emailSettingsFunctionConfig = (env: Environment = process.env): Ema
   smtpTestLimits: smtpTestLimitsConfig(env),
   secrets: secretsConfig(env),
   oauth: oauthEnvConfig(env),
+  defaultProvider: defaultProviderConfig(env),
+});
+
+/** The delivery-event function and the suppressions API: the table and the guard's thresholds. */
+export interface SenderReputationFunctionConfig {
+  tableName: string;
+  defaultProvider: DefaultProviderConfig;
+}
+export const senderReputationFunctionConfig = (env: Environment = process.env): SenderReputationFunctionConfig => ({
+  tableName: tableNameConfig(env),
+  defaultProvider: defaultProviderConfig(env),
 });
 
 /** Inbound filing (receive) and the reconciler. */

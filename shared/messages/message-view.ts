@@ -50,5 +50,6 @@ export async function messageView(message: MessageRecord, blobs: BlobStore | nul
     omissions: message.omissions ?? [],
     // Inbound: the mail as received (the only copy of what `omissions` or a parse error left out).
     rawDownloadUrl: blobs && message.rawKey ? await blobs.downloadUrl(message.rawKey, `${message.id}.eml`) : null,
+    delivery: message.delivery ?? null,
   };
 }

@@ -1,5 +1,6 @@
 import type { MessageErrorCode, SmtpResultCode } from '../error-catalogue';
 import type { StoredMailAddress } from '../mail/mail-address';
+import type { MessageDelivery } from '../sender-reputation/message-delivery';
 
 export interface StoredAttachment {
   id: string;
@@ -67,7 +68,7 @@ export interface MessageRecord {
   /** The attempts through the default provider, which has retries of its own. */
   defaultProviderAttempts: number;
   smtpResponse: string | null;
-  error: { code: MessageErrorCode; message: string } | null;
+  error: { code: MessageErrorCode; message: string; hint?: string } | null;
   sentAt: string | null;
   /** Set while a worker holds the message; a stale lease means the attempt died mid-way. */
   sendingSince: string | null;
@@ -75,6 +76,8 @@ export interface MessageRecord {
   transmitting: boolean;
   idempotencyKey: string | null;
   bounce: { recipient: string | null; status: string | null; diagnostic: string | null; at: string } | null;
+  /** What the default provider's delivery events said (shared/sender-reputation); absent until one came. */
+  delivery?: MessageDelivery | null;
 
   // Inbound filing.
   receivedAt: string | null;

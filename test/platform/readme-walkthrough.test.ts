@@ -100,10 +100,10 @@ async function conversationAfterDelivery(listCommand: CurlCommand): Promise<any[
 describe('the README walk-through, as written', () => {
   let inboundAddress: string;
 
-  it('has the seven steps this test knows', () => {
+  it('has the eight steps this test knows', () => {
     assert.deepEqual(
       steps.map((walkStep) => walkStep.title.split('.')[0]),
-      ['1', '2', '3', '4', '5', '6', '7'],
+      ['1', '2', '3', '4', '5', '6', '7', '8'],
     );
   });
 
@@ -205,5 +205,41 @@ describe('the README walk-through, as written', () => {
       return answer.json.redirect.status === 'verified' ? answer.json : undefined;
     });
     assert.ok(verified.redirect.verifiedAt);
+  });
+
+  it("8. a bounce from the default provider: the message fails with BOUNCED, the address is suppressed, the next mail fails at once", async () => {
+    const [off, putCandidate, send, list, suppressions, sendAgain, listAgain, settings, lift, on] = step(8).commands;
+    assert.equal((await run(off)).json.running, false);
+    assert.ok([200, 201].includes((await run(putCandidate)).status));
+    const queued = await run(send);
+    assert.equal(queued.status, 202, queued.text);
+    const bounced = await waitFor('the bounce event', async () => {
+      const answer = await run(list);
+      const message = answer.json.items.find((item: any) => item.id === queued.json.id);
+      return message?.delivery ? message : undefined;
+    });
+    assert.equal(bounced.status, 'failed', JSON.stringify(bounced));
+    assert.equal(bounced.provider, 'default');
+    assert.equal(bounced.error.code, 'BOUNCED');
+    assert.deepEqual([bounced.delivery.status, bounced.delivery.bounceType, bounced.delivery.diagnostic], ['bounced', 'Permanent', 'smtp; 550 5.1.1 user unknown']);
+
+    const listed = await run(suppressions);
+    assert.deepEqual(listed.json.items.map((item: any) => [item.address, item.reason]), [['bounce@simulator.amazonses.com', 'bounce']]);
+    assert.equal(listed.json.nextCursor, null);
+
+    const again = await run(sendAgain);
+    assert.equal(again.status, 202, again.text);
+    await api.backend.idle();
+    const refused = (await run(listAgain)).json.items.find((item: any) => item.id === again.json.id);
+    assert.equal(refused.status, 'failed');
+    assert.equal(refused.error.code, 'RECIPIENT_SUPPRESSED');
+    assert.ok(refused.error.hint);
+
+    const standing = await run(settings);
+    assert.equal(standing.json.defaultProvider.status, 'active');
+    assert.ok(standing.json.defaultProvider.bounceRate > 0, standing.text);
+    assert.equal((await run(lift)).status, 204);
+    assert.deepEqual((await run(suppressions)).json.items, []);
+    assert.equal((await run(on)).json.running, true);
   });
 });
