@@ -12,6 +12,7 @@ import type { ApiFunction } from '../functions/routes';
 import { SMTP_ALLOWED_PORTS } from '../shared/smtp-allowed-ports';
 import type { DeploymentConfig } from './config';
 import { Alarms } from './constructs/alarms';
+import { DataLifecycle } from './constructs/data-lifecycle';
 import { EgressNetwork } from './constructs/egress-network';
 import { FunctionWithLogGroup } from './constructs/function-with-log-group';
 import type { FunctionDefaults } from './constructs/function-with-log-group';
@@ -45,6 +46,7 @@ export class RecruitingMailStack extends Stack {
   readonly dashboard: OperationsDashboard;
   readonly api: HttpApi;
   readonly alarms: Alarms;
+  readonly dataLifecycle: DataLifecycle;
   readonly functions: {
     readonly platform: FunctionWithLogGroup;
     readonly emailSettings: FunctionWithLogGroup;
@@ -54,6 +56,9 @@ export class RecruitingMailStack extends Stack {
     readonly inbound: FunctionWithLogGroup;
     readonly inboundReconciler: FunctionWithLogGroup;
     readonly outboundSweeper: FunctionWithLogGroup;
+    readonly dataLifecycle: FunctionWithLogGroup;
+    readonly dataLifecycleWorker: FunctionWithLogGroup;
+    readonly erasureResume: FunctionWithLogGroup;
   };
 
   constructor(scope: Construct, id: string, props: RecruitingMailStackProps) {
@@ -202,11 +207,14 @@ export class RecruitingMailStack extends Stack {
       oauthClients.bind(this.sendPipeline.worker);
     }
 
+    this.dataLifecycle = new DataLifecycle(this, 'DataLifecycle', { table: this.table.table, mailBucket: this.mailBucket, functionDefaults });
+
     const apiFunctions: Record<ApiFunction, FunctionWithLogGroup> = {
       platform,
       'email-settings': emailSettings,
       candidates,
       messages,
+      'data-lifecycle': this.dataLifecycle.api,
     };
     this.functions = {
       platform,
@@ -217,6 +225,9 @@ export class RecruitingMailStack extends Stack {
       inbound: this.inbound.function,
       inboundReconciler: this.inboundReconciler.function,
       outboundSweeper: this.outboundSweeper.function,
+      dataLifecycle: this.dataLifecycle.api,
+      dataLifecycleWorker: this.dataLifecycle.worker,
+      erasureResume: this.dataLifecycle.resume,
     };
 
     this.api = new HttpApi(this, 'HttpApi', {
@@ -239,6 +250,7 @@ export class RecruitingMailStack extends Stack {
     for (const [name, fn] of Object.entries(this.functions)) this.alarms.onFunctionErrors(capitalize(name), fn);
     this.alarms.onDeadLetters('SendQueue', this.sendPipeline.deadLetterQueue);
     this.alarms.onDeadLetters('InboundFailures', this.inbound.deadLetterQueue);
+    this.alarms.onDeadLetters('DataLifecycleJobs', this.dataLifecycle.deadLetterQueue);
     this.alarms.onQueueBacklog('SendQueue', this.sendPipeline.queue, Duration.minutes(15));
     this.alarms.track(this.inboundReconciler.alarmOnFinds(this.alarms, 'InboundReconcilerFinds'));
     this.dashboard = new OperationsDashboard(this, 'Operations', {

@@ -1,4 +1,4 @@
-import { DeleteCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { CandidatesStore } from '../candidates/candidates-store';
 import type { Candidate } from '../candidates/model';
 import { TABLE_LAYOUT } from '../table-layout';
@@ -37,7 +37,7 @@ export function createDynamoCandidatesStore(client = getDocumentClient(), table 
   return {
     async get(companyId, candidateId) {
       const item = await getItem(client, table, { pk: companyKey(companyId), sk: candidateKey(candidateId) }, { consistent: true });
-      if (!item || item.type !== 'candidate') return null;
+      if (!item || item.type !== 'candidate' || item.erasureId !== undefined) return null;
       const { pk: _pk, sk: _sk, type: _type, gsi1pk: _g1, gsi1sk: _g2, ...candidate } = item;
       return { closedAt: null, version: 0, ...candidate } as unknown as Candidate;
     },
@@ -79,7 +79,30 @@ export function createDynamoCandidatesStore(client = getDocumentClient(), table 
     },
     async isErased(companyId, candidateId) {
       const item = await getItem(client, table, { pk: companyKey(companyId), sk: candidateKey(candidateId) }, { consistent: true });
-      return item?.type === 'candidate-tombstone';
+      return item?.type === 'candidate-tombstone' || item?.erasureId !== undefined;
+    },
+    async claimForErasure(companyId, candidateId, erasureId) {
+      const Key = { pk: companyKey(companyId), sk: candidateKey(candidateId) };
+      try {
+        const out = await client.send(
+          new UpdateCommand({
+            TableName: table,
+            Key,
+            // The version grows too: a PUT that read the candidate before cannot write it back.
+            UpdateExpression: 'SET erasureId = :erasure ADD version :one',
+            ConditionExpression: '#type = :candidate AND attribute_not_exists(erasureId)',
+            ExpressionAttributeNames: { '#type': 'type' },
+            ExpressionAttributeValues: { ':erasure': erasureId, ':candidate': 'candidate', ':one': 1 },
+            ReturnValues: 'ALL_NEW',
+          }),
+        );
+        return { erasureId, emails: (out.Attributes?.emails as string[] | undefined) ?? [] };
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+      }
+      const item = await getItem(client, table, Key, { consistent: true });
+      if (!item || item.erasureId === undefined) return null;
+      return { erasureId: String(item.erasureId), emails: (item.emails as string[] | undefined) ?? [] };
     },
     async idsByAddress(companyId, address) {
       const ids: string[] = [];

@@ -26,6 +26,12 @@ export interface CandidatesStore {
   /** Ids of candidates closed before `before` (oldest first), from a sparse index: no scan. */
   closedBefore(companyId: string, before: string, limit: number): Promise<string[]>;
   /**
+   * Marks the candidate as being erased by `erasureId` (from then on `get` answers null and
+   * `put` refuses the id) unless an erasure already holds it; the erasure in force, with the
+   * candidate's addresses as they were, or null when there is no such candidate.
+   */
+  claimForErasure(companyId: string, candidateId: string, erasureId: string): Promise<{ erasureId: string; emails: string[] } | null>;
+  /**
    * Replaces the candidate by its tombstone (no name, no address; the erasure that made it):
    * from then on `get` answers null and `put` refuses the id.
    */

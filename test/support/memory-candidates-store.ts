@@ -6,6 +6,8 @@ import { copy, tick } from './tick';
 export class MemoryCandidatesStore implements CandidatesStore {
   readonly candidates = new Map<string, Candidate>();
   readonly tombstones = new Map<string, { erasureId: string; erasedAt: string }>();
+  /** Candidates an erasure holds (they read as none), with their addresses. */
+  readonly erasing = new Map<string, { erasureId: string; emails: string[] }>();
   /** One entry per address–candidate pair. */
   readonly index = new Set<string>();
   readonly learned = new Map<string, string>();
@@ -21,7 +23,7 @@ export class MemoryCandidatesStore implements CandidatesStore {
   async put(candidate: Candidate, expectedVersion: number | null) {
     await tick();
     const key = this.key(candidate.companyId, candidate.id);
-    if (this.tombstones.has(key)) return false;
+    if (this.tombstones.has(key) || this.erasing.has(key)) return false;
     const stored = this.candidates.get(key);
     if ((stored?.version ?? null) !== expectedVersion) return false;
     this.candidates.set(key, copy(candidate));
@@ -35,7 +37,7 @@ export class MemoryCandidatesStore implements CandidatesStore {
 
   async isErased(companyId: string, candidateId: string) {
     await tick();
-    return this.tombstones.has(this.key(companyId, candidateId));
+    return this.tombstones.has(this.key(companyId, candidateId)) || this.erasing.has(this.key(companyId, candidateId));
   }
 
   async idsByAddress(companyId: string, address: string) {
@@ -85,9 +87,24 @@ export class MemoryCandidatesStore implements CandidatesStore {
       .map((candidate) => candidate.id);
   }
 
+  async claimForErasure(companyId: string, candidateId: string, erasureId: string) {
+    await tick();
+    const key = this.key(companyId, candidateId);
+    const tombstone = this.tombstones.get(key);
+    if (tombstone) return { erasureId: tombstone.erasureId, emails: [] };
+    const erasing = this.erasing.get(key);
+    if (erasing) return erasing;
+    const candidate = this.candidates.get(key);
+    if (!candidate) return null;
+    this.candidates.delete(key);
+    this.erasing.set(key, { erasureId, emails: candidate.emails });
+    return { erasureId, emails: candidate.emails };
+  }
+
   async writeTombstone(companyId: string, candidateId: string, erasureId: string, erasedAt: string) {
     await tick();
     this.candidates.delete(this.key(companyId, candidateId));
+    this.erasing.delete(this.key(companyId, candidateId));
     this.tombstones.set(this.key(companyId, candidateId), { erasureId, erasedAt });
   }
 }
