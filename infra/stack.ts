@@ -98,7 +98,7 @@ export class RecruitingMailStack extends Stack {
     });
     this.table = new MailTable(this, 'MailTable', { removalPolicy: dataRemoval });
     this.secretsKey = new SecretsKey(this, 'SecretsKey', { removalPolicy: dataRemoval });
-    this.mailBucket = new MailBucket(this, 'MailBucket', { removalPolicy: dataRemoval });
+    this.mailBucket = new MailBucket(this, 'MailBucket', { removalPolicy: dataRemoval, rawMailRetentionDays: config.rawMailRetentionDays });
     this.senderIdentity = new MailDomainIdentity(this, 'DefaultSenderIdentity', { domain: config.defaultSenderDomain, customMailFrom: true });
     if (config.inboundDomain !== config.defaultSenderDomain) {
       this.inboundIdentity = new MailDomainIdentity(this, 'InboundIdentity', { domain: config.inboundDomain });

@@ -13,11 +13,14 @@ import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { MAIL_PREFIXES } from '../../shared/mail-bucket-layout';
 import { UPLOAD_RETENTION_DAYS, UPLOADS_PREFIX } from '../../shared/messages/attachment-uploads';
+import { EXPORT_RETENTION_DAYS } from '../../shared/data-lifecycle/export-limits';
 
 export { MAIL_PREFIXES };
 
 export interface MailBucketProps {
   readonly removalPolicy: RemovalPolicy;
+  /** Days raw inbound mail and its marks are kept (replay, reconciling), then expire. @default 30 */
+  readonly rawMailRetentionDays?: number;
 }
 
 export class MailBucket extends Construct {
@@ -53,6 +56,14 @@ export class MailBucket extends Construct {
         { abortIncompleteMultipartUploadAfter: Duration.days(1) },
         // A message copies what it uses; an upload never used expires (and its announcement too).
         { id: 'ExpireUnusedUploads', prefix: UPLOADS_PREFIX, expiration: Duration.days(UPLOAD_RETENTION_DAYS) },
+        // Personal data kept no longer than needed: the raw mail (the filed message keeps its
+        // text, html and attachments), and its marks with it.
+        ...[MAIL_PREFIXES.inbound, MAIL_PREFIXES.inboundFiled, MAIL_PREFIXES.inboundEnvelopes].map((prefix) => ({
+          id: `ExpireRawMail-${prefix.replace(/\/$/, '')}`,
+          prefix,
+          expiration: Duration.days(props.rawMailRetentionDays ?? 30),
+        })),
+        { id: 'ExpireExports', prefix: MAIL_PREFIXES.exports, expiration: Duration.days(EXPORT_RETENTION_DAYS) },
       ],
       removalPolicy: props.removalPolicy,
       autoDeleteObjects: destroy,
