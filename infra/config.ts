@@ -33,6 +33,7 @@ export const DEFAULT_CONTEXT = {
   rolesClaim: 'roles',
   natGateways: 1,
   logRetentionDays: 30,
+  rawMailRetentionDays: 30,
   dataRemovalPolicy: 'retain',
   apiThrottleRateLimit: DEFAULT_API_THROTTLE.rateLimit,
   apiThrottleBurstLimit: DEFAULT_API_THROTTLE.burstLimit,
@@ -56,6 +57,7 @@ export const CONTEXT_KEYS = [
   'natGateways',
   'alarmEmail',
   'logRetentionDays',
+  'rawMailRetentionDays',
   'dataRemovalPolicy',
   'apiThrottleRateLimit',
   'apiThrottleBurstLimit',
@@ -90,6 +92,8 @@ export interface DeploymentConfig {
   readonly natGateways: number;
   readonly alarmEmail?: string;
   readonly logRetention: RetentionDays;
+  /** Days raw inbound mail (and its marks) is kept in the bucket for replay and reconciling, then expires. */
+  readonly rawMailRetentionDays: number;
   readonly dataRemovalPolicy: RemovalPolicy.RETAIN | RemovalPolicy.DESTROY;
   readonly apiThrottle: { readonly rateLimit: number; readonly burstLimit: number };
   /** Each company's own limit, per warm container of an API function (shared/http/company-rate-limit.ts). */
@@ -327,6 +331,8 @@ function settingsSchema(example: boolean) {
       if (retention === undefined) report(ctx, 'logRetentionDays', `logRetentionDays: CloudWatch Logs accepts only ${RETENTION_VALUES.join(', ')}; got ${days}`);
       return retention;
     }),
+    // More than the reconciler's window (3 days): a mail it must still file is never expired.
+    rawMailRetentionDays: setting((raw, ctx) => readInteger(ctx, 'rawMailRetentionDays', raw, 4, 3653) ?? DEFAULT_CONTEXT.rawMailRetentionDays),
     dataRemovalPolicy: setting((raw, ctx) => {
       const value = (readText(ctx, 'dataRemovalPolicy', raw) ?? DEFAULT_CONTEXT.dataRemovalPolicy).toLowerCase();
       if (value !== 'retain' && value !== 'destroy') {
@@ -431,6 +437,7 @@ function toDeploymentConfig(settings: Settings, example: boolean): DeploymentCon
     natGateways: natGatewaysOf(settings),
     alarmEmail: settings.alarmEmail,
     logRetention: settings.logRetentionDays!,
+    rawMailRetentionDays: settings.rawMailRetentionDays,
     dataRemovalPolicy: settings.dataRemovalPolicy,
     apiThrottle: { rateLimit: settings.apiThrottleRateLimit, burstLimit: settings.apiThrottleBurstLimit },
     companyApiRate: { ratePerSecond: settings.companyApiRateLimit, burst: settings.companyApiBurstLimit },

@@ -12,6 +12,7 @@ import type { ApiFunction } from '../functions/routes';
 import { SMTP_ALLOWED_PORTS } from '../shared/smtp-allowed-ports';
 import type { DeploymentConfig } from './config';
 import { Alarms } from './constructs/alarms';
+import { DataLifecycle } from './constructs/data-lifecycle';
 import { EgressNetwork } from './constructs/egress-network';
 import { FunctionWithLogGroup } from './constructs/function-with-log-group';
 import type { FunctionDefaults } from './constructs/function-with-log-group';
@@ -47,6 +48,7 @@ export class RecruitingMailStack extends Stack {
   readonly dashboard: OperationsDashboard;
   readonly api: HttpApi;
   readonly alarms: Alarms;
+  readonly dataLifecycle: DataLifecycle;
   readonly functions: {
     readonly platform: FunctionWithLogGroup;
     readonly emailSettings: FunctionWithLogGroup;
@@ -58,6 +60,9 @@ export class RecruitingMailStack extends Stack {
     readonly outboundSweeper: FunctionWithLogGroup;
     readonly suppressionsApi: FunctionWithLogGroup;
     readonly deliveryEvents: FunctionWithLogGroup;
+    readonly dataLifecycle: FunctionWithLogGroup;
+    readonly dataLifecycleWorker: FunctionWithLogGroup;
+    readonly erasureResume: FunctionWithLogGroup;
   };
 
   constructor(scope: Construct, id: string, props: RecruitingMailStackProps) {
@@ -97,7 +102,11 @@ export class RecruitingMailStack extends Stack {
     });
     this.table = new MailTable(this, 'MailTable', { removalPolicy: dataRemoval });
     this.secretsKey = new SecretsKey(this, 'SecretsKey', { removalPolicy: dataRemoval });
-    this.mailBucket = new MailBucket(this, 'MailBucket', { removalPolicy: dataRemoval, corsAllowedOrigins: config.corsAllowedOrigins });
+    this.mailBucket = new MailBucket(this, 'MailBucket', {
+      removalPolicy: dataRemoval,
+      corsAllowedOrigins: config.corsAllowedOrigins,
+      rawMailRetentionDays: config.rawMailRetentionDays,
+    });
     if (config.inboundDomain !== config.defaultSenderDomain) {
       this.inboundIdentity = new MailDomainIdentity(this, 'InboundIdentity', { domain: config.inboundDomain });
     }
@@ -228,12 +237,15 @@ export class RecruitingMailStack extends Stack {
       oauthClients.bind(this.sendPipeline.worker);
     }
 
+    this.dataLifecycle = new DataLifecycle(this, 'DataLifecycle', { table: this.table.table, mailBucket: this.mailBucket, functionDefaults });
+
     const apiFunctions: Record<ApiFunction, FunctionWithLogGroup> = {
       platform,
       'email-settings': emailSettings,
       candidates,
       messages,
       'sender-reputation': senderReputation,
+      'data-lifecycle': this.dataLifecycle.api,
     };
     this.functions = {
       platform,
@@ -246,6 +258,9 @@ export class RecruitingMailStack extends Stack {
       outboundSweeper: this.outboundSweeper.function,
       suppressionsApi: senderReputation,
       deliveryEvents: this.defaultProviderEvents.function,
+      dataLifecycle: this.dataLifecycle.api,
+      dataLifecycleWorker: this.dataLifecycle.worker,
+      erasureResume: this.dataLifecycle.resume,
     };
 
     this.api = new HttpApi(this, 'HttpApi', {
@@ -272,6 +287,7 @@ export class RecruitingMailStack extends Stack {
     this.alarms.onDeadLetters('DeliveryEvents', this.defaultProviderEvents.deadLetterQueue);
     this.alarms.onSesAccountReputation({ bounceRate: config.defaultProviderGuard.maxBounceRate, complaintRate: config.defaultProviderGuard.maxComplaintRate });
     this.alarms.track(this.defaultProviderEvents.pausedAlarm(this.alarms, 'DefaultProviderPaused'));
+    this.alarms.onDeadLetters('DataLifecycleJobs', this.dataLifecycle.deadLetterQueue);
     this.alarms.onQueueBacklog('SendQueue', this.sendPipeline.queue, Duration.minutes(15));
     this.alarms.track(this.inboundReconciler.alarmOnFinds(this.alarms, 'InboundReconcilerFinds'));
     this.dashboard = new OperationsDashboard(this, 'Operations', {

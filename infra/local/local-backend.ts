@@ -17,6 +17,7 @@ import { startLocalInboundReconciler } from './local-inbound-reconciler';
 import { startLocalInboundSmtp } from './local-inbound-smtp';
 import { type LocalCompanySmtp, startCompanyMailboxForwarding, startLocalCompanySmtp } from './local-company-smtp';
 import { startLocalOutboundSweeper } from './local-outbound-sweeper';
+import { startLocalDataLifecycle } from './local-data-lifecycle';
 import { LOCAL_S3_CREDENTIALS, startLocalS3 } from './local-s3';
 import { LOCAL_SES_REGION, startLocalSes } from './local-ses';
 import { restoreLocalSesStore, saveLocalSesStore } from './local-ses-store-file';
@@ -50,6 +51,8 @@ export interface LocalBackend {
   sesStoreUrl: string;
   dataDir: string;
   sendQueue: InProcessQueue;
+  /** Erasure (and export) jobs. */
+  dataLifecycleQueue: InProcessQueue;
   /** Asynchronous invocations of the inbound function (SES's Event invocation). */
   inboundInvocations: InProcessQueue;
   /** The SES events of default-provider sends (the EventBridge rule's SQS queue on AWS). */
@@ -167,6 +170,10 @@ async function startStandIns(options: LocalBackendOptions, stops: (() => Promise
   });
   stops.push(sweeper.stop);
 
+  // Erasures (and their resume sweep at start: what a crash interrupted finishes now).
+  const dataLifecycle = await startLocalDataLifecycle({ deadLetters, intervalSeconds: intEnv('ERASURE_SWEEP_INTERVAL_SECONDS', 300), log: (line) => process.stderr.write(`${line}\n`) });
+  stops.push(dataLifecycle.stop);
+
   // Lambda's asynchronous invocation: two retries, then the on-failure destination.
   const inboundInvocations = new InProcessQueue('inbound', {
     maxReceiveCount: 3,
@@ -240,13 +247,14 @@ async function startStandIns(options: LocalBackendOptions, stops: (() => Promise
     sesStoreUrl: ses.storeUrl,
     dataDir,
     sendQueue,
+    dataLifecycleQueue: dataLifecycle.queue,
     inboundInvocations,
     deliveryEvents,
     inboundSmtpPort: inboundSmtp.port,
     companySmtp,
     idle: async () => {
-      // Filing can queue nothing, delivery nothing inbound, and a send queues its SES events: three rounds settle all.
-      for (let round = 0; round < 3; round++) await Promise.all([sendQueue.idle(), inboundInvocations.idle(), deliveryEvents.idle()]);
+      // Filing can queue nothing, delivery nothing inbound, a send queues its SES events, an erasure cancels sends: three rounds settle all.
+      for (let round = 0; round < 3; round++) await Promise.all([sendQueue.idle(), inboundInvocations.idle(), deliveryEvents.idle(), dataLifecycle.queue.idle()]);
     },
     describe: () => [
       `  DynamoDB          ${dynamo.endpoint}   (dynalite, table ${TABLE_NAME})`,
@@ -254,6 +262,7 @@ async function startStandIns(options: LocalBackendOptions, stops: (() => Promise
       `  SES (default)     ${ses.endpoint}   (aws-ses-v2-local; what it "sent": ${ses.storeUrl})`,
       `  Send queue        in-process (dead letters: ${join(deadLetters, 'send.jsonl')})`,
       `  SES events        in-process, with SES's mailbox simulator (bounce@simulator.amazonses.com…; dead letters: ${join(deadLetters, 'delivery-events.jsonl')})`,
+      `  Erasure jobs      in-process (dead letters: ${join(deadLetters, 'data-lifecycle.jsonl')})`,
       `  Inbound (SES)     smtp://127.0.0.1:${inboundSmtp.port}   (mail to *@${options.inboundDomain}; failed filings: ${join(deadLetters, 'inbound.jsonl')})`,
       `  Company SMTP      smtp://127.0.0.1:${companySmtp.port}   (stand-in for ACME's own server: STARTTLS, self-signed; login ${companySmtp.login.username} / ${companySmtp.login.password})`,
       `                    received mail: ${companySmtp.receivedDir}; ${companySmtp.running() ? 'on' : 'OFF'} (switch: curl -X POST ${api.url}/local/company-smtp/off | /on)`,
@@ -282,12 +291,13 @@ function companySmtpControls(companySmtp: LocalCompanySmtp): Record<string, () =
 }
 
 async function importApiHandlers(): Promise<Record<ApiFunction, ApiLambda>> {
-  const [platform, emailSettings, candidates, messages, senderReputation] = await Promise.all([
+  const [platform, emailSettings, candidates, messages, senderReputation, dataLifecycle] = await Promise.all([
     import('../../functions/platform/api'),
     import('../../functions/email-settings/api'),
     import('../../functions/candidates/api'),
     import('../../functions/messages/api'),
     import('../../functions/sender-reputation/api'),
+    import('../../functions/data-lifecycle/api'),
   ]);
   return {
     platform: platform.handler as unknown as ApiLambda,
@@ -295,5 +305,6 @@ async function importApiHandlers(): Promise<Record<ApiFunction, ApiLambda>> {
     candidates: candidates.handler as unknown as ApiLambda,
     messages: messages.handler as unknown as ApiLambda,
     'sender-reputation': senderReputation.handler as unknown as ApiLambda,
+    'data-lifecycle': dataLifecycle.handler as unknown as ApiLambda,
   };
 }

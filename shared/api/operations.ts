@@ -1,4 +1,5 @@
 import { candidatesOperations } from './candidates-operations';
+import { dataLifecycleOperations } from './data-lifecycle-operations';
 import { emailSettingsOperations, platformOperations } from './email-settings-operations';
 import { messagesOperations } from './messages-operations';
 import { senderReputationOperations } from './sender-reputation-operations';
@@ -16,6 +17,7 @@ export const OPERATIONS_BY_FUNCTION = {
   candidates: candidatesOperations,
   messages: messagesOperations,
   'sender-reputation': senderReputationOperations,
+  'data-lifecycle': dataLifecycleOperations,
 } as const satisfies Record<string, Record<string, OperationSpec>>;
 
 export type ApiFunction = keyof typeof OPERATIONS_BY_FUNCTION;

@@ -85,6 +85,18 @@ export const inboundReconcileConfig = readerOf(() => ({
 }));
 export type InboundReconcileConfig = ReturnType<typeof inboundReconcileConfig>;
 
+/**
+ * The data lifecycle (erasure, export, retention): its job queue (SQS on AWS, in-process when
+ * unset), how long offboarding waits after retiring the inbound addresses, and how long an
+ * unfinished erasure may stand still before the sweep queues it again.
+ */
+export const dataLifecycleConfig = readerOf(() => ({
+  queueUrl: ['DATA_LIFECYCLE_QUEUE_URL', optionalString()],
+  offboardingSettleSeconds: ['OFFBOARDING_SETTLE_SECONDS', integerOr(120)], // at least INBOUND_OWNER_MEMORY_SECONDS (60) on AWS
+  erasureStaleSeconds: ['ERASURE_STALE_SECONDS', integerOr(900)],
+}));
+export type DataLifecycleConfig = ReturnType<typeof dataLifecycleConfig>;
+
 /** Where secrets come from: KMS and Secrets Manager on AWS, a key file in local mode. */
 export const secretsConfig = readerOf(() => ({
   kmsKeyId: ['KMS_KEY_ID', optionalString()],

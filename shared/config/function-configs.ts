@@ -2,6 +2,8 @@ import {
   apiAuthConfig,
   companyApiRateConfig,
   defaultProviderConfig,
+  dataLifecycleConfig,
+  type DataLifecycleConfig,
   inboundReconcileConfig,
   mailDomainsConfig,
   oauthEnvConfig,
@@ -121,4 +123,14 @@ export const inboundFunctionConfig = (env: Environment = process.env): InboundFu
   storage: storageConfig(env),
   mail: mailDomainsConfig(env),
   reconcile: inboundReconcileConfig(env),
+});
+
+/** The data lifecycle's API, worker and scheduled functions. */
+export interface DataLifecycleFunctionConfig {
+  storage: StorageConfig;
+  lifecycle: DataLifecycleConfig;
+}
+export const dataLifecycleFunctionConfig = (env: Environment = process.env): DataLifecycleFunctionConfig => ({
+  storage: storageConfig(env),
+  lifecycle: dataLifecycleConfig(env),
 });

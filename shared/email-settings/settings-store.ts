@@ -12,5 +12,9 @@ export interface SettingsStore {
   markFailing(companyId: string, scope: string, revision: number, failure: ScopeSettings['failure']): Promise<void>;
   /** Reserves an inbound local part for a scope; false if it is taken. */
   reserveInboundAddress(localPart: string, companyId: string, scope: string): Promise<boolean>;
+  /** The owner of an inbound address (none once retired); may answer from up to INBOUND_OWNER_MEMORY_SECONDS old memory. */
   findByInboundAddress(localPart: string): Promise<{ companyId: string; scope: string } | null>;
 }
+
+/** How long a store may remember an inbound address's owner without reading it again. */
+export const INBOUND_OWNER_MEMORY_SECONDS = 60;

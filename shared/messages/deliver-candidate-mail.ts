@@ -70,7 +70,8 @@ export class WorkerBusyError extends Error {
  */
 export async function deliverCandidateMail(deps: DeliverMailDeps, messageId: string): Promise<DeliveryOutcome> {
   const message = await deps.messages.get(messageId);
-  if (!message || message.direction !== 'outbound' || message.status === 'sent' || message.status === 'failed') return 'skipped';
+  // A cancelled message (its candidate was erased) is never sent.
+  if (!message || message.direction !== 'outbound' || message.status === 'sent' || message.status === 'failed' || message.status === 'cancelled') return 'skipped';
 
   const now = deps.now();
   if (message.status === 'sending') {

@@ -16,7 +16,8 @@ export interface StoredAttachment {
 export const MATCH_KINDS = ['from', 'forwarded', 'attachment', 'header', 'thread', 'learned', 'manual'] as const;
 export type MatchKind = (typeof MATCH_KINDS)[number];
 
-export const OUTBOUND_STATUSES = ['queued', 'sending', 'sent', 'failed'] as const;
+/** `cancelled`: the candidate's data was erased before the mail went out; it is never sent. */
+export const OUTBOUND_STATUSES = ['queued', 'sending', 'sent', 'failed', 'cancelled'] as const;
 export const INBOUND_STATUSES = ['received', 'quarantined', 'ignored'] as const;
 export type MessageStatus = (typeof OUTBOUND_STATUSES)[number] | (typeof INBOUND_STATUSES)[number];
 

@@ -37,7 +37,7 @@ async function setUp() {
   const blobs = new MemoryBlobStore();
   const messages = new MemoryMessagesStore();
   const candidates = new MemoryCandidatesStore();
-  await candidates.put({ companyId: 'acme', id: 'cand-odd', emails: ['odd@candidate.example'], name: 'Odd', scope: 'main', createdAt: now().toISOString(), updatedAt: now().toISOString() });
+  await candidates.put({ companyId: 'acme', id: 'cand-odd', emails: ['odd@candidate.example'], name: 'Odd', scope: 'main', closedAt: null, createdAt: now().toISOString(), updatedAt: now().toISOString(), version: 1 }, null);
   await candidates.indexAddress('acme', 'odd@candidate.example', 'cand-odd');
   const deps: FileInboundDeps = { settings, candidates, messages, blobs, inboundDomain: INBOUND_DOMAIN, ourDomains: [INBOUND_DOMAIN], now };
   const deliver = async (rawKey: string, raw: Buffer, use: FileInboundDeps = deps) => {

@@ -141,7 +141,7 @@ describe('egress network', () => {
 describe('functions', () => {
   it('all run nodejs22.x on arm64 with active tracing, source maps and their own log group with retention', () => {
     const functions = Object.values(synth.stack.functions);
-    assert.equal(functions.length, 10);
+    assert.equal(functions.length, 12);
     for (const fn of functions) {
       const props = synth.json.Resources[synth.logicalId(fn)]!.Properties;
       assert.equal(props.Runtime, 'nodejs22.x');
@@ -267,6 +267,17 @@ describe('data', () => {
     const bucket = new MailBucket(stack, 'MailBucket', { removalPolicy: RemovalPolicy.RETAIN, corsAllowedOrigins: [] });
     const resource = Template.fromStack(stack).toJSON().Resources[stack.getLogicalId(bucket.bucket.node.defaultChild as CfnElement)];
     assert.equal(resource.Properties.CorsConfiguration, undefined);
+  });
+
+  it('raw inbound mail and its marks expire after rawMailRetentionDays (30 by default), exports after a day', () => {
+    const rules = synth.json.Resources[ids.bucket]!.Properties.LifecycleConfiguration.Rules as any[];
+    for (const prefix of ['inbound/', 'inbound-filed/', 'inbound-envelopes/']) {
+      assert.deepEqual(rules.find((rule) => rule.Prefix === prefix), { Id: `ExpireRawMail-${prefix.slice(0, -1)}`, Prefix: prefix, ExpirationInDays: 30, Status: 'Enabled' });
+    }
+    assert.deepEqual(rules.find((rule) => rule.Prefix === 'exports/'), { Id: 'ExpireExports', Prefix: 'exports/', ExpirationInDays: 1, Status: 'Enabled' });
+    const shorter = synthStack({ ...EXAMPLE_CONTEXT, rawMailRetentionDays: '7' });
+    const bucket = shorter.json.Resources[shorter.logicalId(shorter.stack.mailBucket.bucket)]!;
+    assert.equal((bucket.Properties.LifecycleConfiguration.Rules as any[]).find((rule) => rule.Prefix === 'inbound/').ExpirationInDays, 7);
   });
 
   it('SES may put raw mail under inbound/ only from this account and this receipt rule', () => {
@@ -503,6 +514,34 @@ describe('least-privilege IAM', () => {
     ]);
   });
 
+  it('data-lifecycle API and resume sweep: table and the job queue (send) only', () => {
+    const queue = synth.logicalId(synth.stack.dataLifecycle.queue);
+    const send = { Action: ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'], Effect: 'Allow', Resource: arnOf(queue) };
+    assert.deepEqual(statementsOfRole(synth, roleOf('dataLifecycle')), [XRAY, logsStatement('dataLifecycle'), tableStatement(), send]);
+    assert.deepEqual(statementsOfRole(synth, roleOf('erasureResume')), [
+      XRAY,
+      logsStatement('erasureResume'),
+      { ...tableStatement(), Action: ['dynamodb:BatchGetItem', 'dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:Query'] },
+      send,
+    ]);
+  });
+
+  it('data-lifecycle worker: table, read and delete under every mail prefix, its queue (consume and re-enqueue); no SES, no KMS', () => {
+    const prefixes = ['/attachments/*', '/bodies/*', '/exports/*', '/inbound-envelopes/*', '/inbound-filed/*', '/inbound/*', '/outbound/*', '/uploads/*'];
+    assert.deepEqual(statementsOfRole(synth, roleOf('dataLifecycleWorker')), [
+      XRAY,
+      logsStatement('dataLifecycleWorker'),
+      tableStatement(),
+      onObjects(['s3:DeleteObject', 's3:GetObject'], prefixes),
+      listBucket(),
+      {
+        Action: ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage', 'sqs:SendMessage'],
+        Effect: 'Allow',
+        Resource: arnOf(synth.logicalId(synth.stack.dataLifecycle.queue)),
+      },
+    ]);
+  });
+
   it('platform and candidates: nothing beyond their own needs', () => {
     assert.deepEqual(statementsOfRole(synth, roleOf('platform')), [
       XRAY,
@@ -554,8 +593,11 @@ describe('HTTP API', () => {
       ['POST /v1/attachments', 'JWT'],
       ['GET /v1/suppressions', 'JWT'],
       ['DELETE /v1/suppressions/{address}', 'JWT'],
+      ['POST /v1/candidates/{candidateId}/anonymize', 'JWT'],
+      ['GET /v1/erasures/{erasureId}', 'JWT'],
+      ['DELETE /v1/company', 'JWT'],
     ]));
-    assert.equal(routes.length, 23);
+    assert.equal(routes.length, 26);
   });
 
   it('answers CORS preflights itself for the allowed origins, with the same policy as the local server', () => {
@@ -602,7 +644,7 @@ describe('alarms', () => {
     const deadLetterAlarms = alarms.filter((alarm) => alarm.MetricName === 'ApproximateNumberOfMessagesVisible');
     assert.deepEqual(
       deadLetterAlarms.map((alarm) => alarm.Dimensions[0].Value['Fn::GetAtt'][0]).sort(),
-      [ids.inboundDlq, ids.sendDlq, synth.logicalId(synth.stack.defaultProviderEvents.deadLetterQueue)].sort(),
+      [ids.inboundDlq, ids.sendDlq, synth.logicalId(synth.stack.defaultProviderEvents.deadLetterQueue), synth.logicalId(synth.stack.dataLifecycle.deadLetterQueue)].sort(),
     );
     for (const alarm of deadLetterAlarms) assert.equal(alarm.Threshold, 1);
     assert.equal(alarms.filter((alarm) => alarm.MetricName === 'ApproximateAgeOfOldestMessage').length, 1);
@@ -642,6 +684,22 @@ describe('alarms', () => {
     assert.deepEqual(services, ['delivery-events', 'send-worker']);
     assert.equal(paused[0].Threshold, 1);
     assert.deepEqual(paused[0].AlarmActions, [{ Ref: synth.logicalId(synth.stack.alarms.topic) }]);
+  });
+
+  it('the erasure resume sweep runs every 15 minutes; the worker takes one job at a time, at most 5 at once', () => {
+    synth.template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(15 minutes)',
+      Targets: [{ Arn: { 'Fn::GetAtt': [synth.logicalId(synth.stack.functions.erasureResume), 'Arn'] }, Input: '{}' }],
+    });
+    synth.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: synth.logicalId(synth.stack.functions.dataLifecycleWorker) },
+      BatchSize: 1,
+      ScalingConfig: { MaximumConcurrency: 5 },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    const queue = synth.json.Resources[synth.logicalId(synth.stack.dataLifecycle.queue)]!.Properties;
+    assert.equal(queue.VisibilityTimeout, 720);
+    assert.equal(queue.RedrivePolicy.maxReceiveCount, 5);
   });
 
   it('the outbound sweeper runs every 5 minutes', () => {

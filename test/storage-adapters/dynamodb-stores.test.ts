@@ -158,8 +158,8 @@ describe('DynamoDB settings store', () => {
 describe('DynamoDB candidates store', () => {
   it('puts, reads and deletes a candidate', async () => {
     const companyId = company('acme');
-    const candidate = { companyId, id: 'cand-1', name: 'Jane', emails: ['jane@candidate.example'], scope: 'main', createdAt: 'x', updatedAt: 'y' };
-    await candidates.put(candidate);
+    const candidate = { companyId, id: 'cand-1', name: 'Jane', emails: ['jane@candidate.example'], scope: 'main', closedAt: null, createdAt: 'x', updatedAt: 'y', version: 1 };
+    assert.equal(await candidates.put(candidate, null), true);
     assert.deepEqual(await candidates.get(companyId, 'cand-1'), candidate);
     assert.equal(await candidates.get(company('globex'), 'cand-1'), null);
     await candidates.delete(companyId, 'cand-1');
@@ -181,6 +181,55 @@ describe('DynamoDB candidates store', () => {
     // Removing what is not there is harmless.
     await candidates.unindexAddress(companyId, 'never@indexed.example', 'cand-1');
     assert.deepEqual(await candidates.idsByAddress(companyId, 'never@indexed.example'), []);
+  });
+
+  it('writes a candidate only over the version it read', async () => {
+    const companyId = company('acme');
+    const first = { companyId, id: 'cand-v', name: 'Jane', emails: ['jane@candidate.example'], scope: 'main', closedAt: null, createdAt: 'x', updatedAt: 'y', version: 1 };
+    assert.equal(await candidates.put(first, null), true);
+    assert.equal(await candidates.put({ ...first, version: 1 }, null), false, 'a create over an existing candidate loses');
+    assert.equal(await candidates.put({ ...first, name: 'B', version: 2 }, 1), true);
+    assert.equal(await candidates.put({ ...first, name: 'A', version: 2 }, 1), false, 'the second writer of version 1 loses');
+    assert.equal((await candidates.get(companyId, 'cand-v'))?.name, 'B');
+  });
+
+  it('keeps one index item per address–candidate pair, so removing one leaves the others', async () => {
+    const companyId = company('acme');
+    await candidates.indexAddress(companyId, 'pair@family.example', 'cand-1');
+    await candidates.indexAddress(companyId, 'pair@family.example', 'cand-2');
+    // An address that another one prefixes (`#` is legal in a local part) stays apart.
+    await candidates.indexAddress(companyId, 'pair@family.example#x', 'cand-3');
+    const { ScanCommand } = await import('@aws-sdk/lib-dynamodb');
+    const { getDocumentClient } = await import('../../shared/adapters/dynamodb');
+    const out = await getDocumentClient().send(new ScanCommand({ TableName: process.env.TABLE_NAME, FilterExpression: 'pk = :pk AND begins_with(sk, :a)', ExpressionAttributeValues: { ':pk': `COMPANY#${companyId}`, ':a': 'ADDRESS#pair@' } }));
+    assert.deepEqual((out.Items ?? []).map((item) => item.sk).sort(), ['ADDRESS#pair@family.example#cand-1', 'ADDRESS#pair@family.example#cand-2', 'ADDRESS#pair@family.example#x#cand-3']);
+    assert.deepEqual(await candidates.idsByAddress(companyId, 'pair@family.example'), ['cand-1', 'cand-2']);
+    assert.deepEqual(await candidates.idsByAddress(companyId, 'pair@family.example#x'), ['cand-3']);
+  });
+
+  it('lists closed candidates by closing time from the sparse index, and forgets a reopened one', async () => {
+    const companyId = company('acme');
+    const base = { companyId, name: null, emails: ['c@candidate.example'], scope: 'main', createdAt: 'x', updatedAt: 'y', version: 1 };
+    await candidates.put({ ...base, id: 'closed-old', closedAt: '2026-01-01T00:00:00.000Z' }, null);
+    await candidates.put({ ...base, id: 'closed-new', closedAt: '2026-03-01T00:00:00.000Z' }, null);
+    await candidates.put({ ...base, id: 'open', closedAt: null }, null);
+    assert.deepEqual(await candidates.closedBefore(companyId, '2026-02-01T00:00:00.000Z', 10), ['closed-old']);
+    assert.deepEqual(await candidates.closedBefore(companyId, '2026-04-01T00:00:00.000Z', 10), ['closed-old', 'closed-new']);
+    await candidates.put({ ...base, id: 'closed-old', closedAt: null, version: 2 }, 1);
+    assert.deepEqual(await candidates.closedBefore(companyId, '2026-04-01T00:00:00.000Z', 10), ['closed-new']);
+    assert.deepEqual(await candidates.closedBefore(company('globex'), '2026-04-01T00:00:00.000Z', 10), []);
+  });
+
+  it('leaves a tombstone that reads as no candidate and refuses the id', async () => {
+    const companyId = company('acme');
+    const candidate = { companyId, id: 'cand-t', name: 'Gone', emails: ['gone@candidate.example'], scope: 'main', closedAt: null, createdAt: 'x', updatedAt: 'y', version: 1 };
+    await candidates.put(candidate, null);
+    await candidates.writeTombstone(companyId, 'cand-t', 'era_1', '2026-03-01T00:00:00.000Z');
+    assert.equal(await candidates.get(companyId, 'cand-t'), null);
+    assert.equal(await candidates.isErased(companyId, 'cand-t'), true);
+    assert.equal(await candidates.put(candidate, null), false);
+    await candidates.delete(companyId, 'cand-t');
+    assert.equal(await candidates.isErased(companyId, 'cand-t'), true, 'DELETE does not remove the tombstone');
   });
 
   it('remembers learned addresses per company, the latest assignment winning', async () => {
