@@ -655,7 +655,7 @@ describe('alarms', () => {
     const dashboards = Object.values(synth.template.findResources('AWS::CloudWatch::Dashboard'));
     assert.equal(dashboards.length, 1);
     const body = JSON.stringify(dashboards[0].Properties.DashboardBody);
-    for (const metric of ['Sends', 'Fallbacks', 'InboundFilings', 'InboundMatches', 'InboundReconciled', 'OutboundSwept', 'ApproximateNumberOfMessagesVisible']) {
+    for (const metric of ['Sends', 'Fallbacks', 'InboundFilings', 'InboundMatches', 'InboundReconciled', 'OutboundSwept', 'ApproximateNumberOfMessagesVisible', 'DefaultProviderBounces', 'DefaultProviderComplaints', 'DefaultProviderPaused', 'Reputation.BounceRate']) {
       assert.ok(body.includes(metric), `the dashboard shows ${metric}`);
     }
     const fallbackRate = Object.values(synth.template.findResources('AWS::CloudWatch::Alarm'))
