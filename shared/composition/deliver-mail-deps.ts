@@ -55,6 +55,11 @@ export function deliverMailDeps(config: SendWorkerFunctionConfig): DeliverMailDe
       baseDelaySeconds: config.send.baseDelaySeconds,
     },
     leaseSeconds: config.send.leaseSeconds,
+    circuit: {
+      cooldownSeconds: config.send.circuitCooldownSeconds,
+      maxCooldownSeconds: config.send.circuitMaxCooldownSeconds,
+      maxWaitSeconds: config.send.circuitMaxWaitSeconds,
+    },
     now: () => new Date(),
   };
 }

@@ -51,6 +51,10 @@ export const sendConfig = readerOf(() => ({
   leaseSeconds: ['SEND_LEASE_SECONDS', integerOr(120)],
   queuedStaleSeconds: ['SEND_QUEUED_STALE_SECONDS', integerOr(1200)],
   queueUrl: ['SEND_QUEUE_URL', optionalString()],
+  // The circuit breaker of company servers (shared/outbound/circuit-breaker.ts).
+  circuitCooldownSeconds: ['SEND_CIRCUIT_COOLDOWN_SECONDS', integerOr(60)],
+  circuitMaxCooldownSeconds: ['SEND_CIRCUIT_MAX_COOLDOWN_SECONDS', integerOr(900)],
+  circuitMaxWaitSeconds: ['SEND_CIRCUIT_MAX_WAIT_SECONDS', integerOr(24 * 3600)],
 }));
 export type SendConfig = ReturnType<typeof sendConfig>;
 

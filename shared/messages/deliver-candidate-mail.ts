@@ -8,11 +8,13 @@ import { logger } from '../logger';
 import { storedAddress } from '../mail/mail-address';
 import { OWN_MAIL_HEADER } from '../mail/own-mail-header';
 import { buildCandidateMail, type CandidateMailInput } from '../outbound/build-candidate-mail';
+import { circuitDecision, closeCircuitAfterSuccess, currentCircuit, openedCircuit, type CircuitPolicy } from '../outbound/circuit-breaker';
 import { type DefaultProvider, isDefaultProviderError } from '../outbound/default-provider';
 import { forDefaultProvider } from '../outbound/default-sender';
 import type { SecretCipher } from '../secrets/secret-cipher';
 import { isSmtpSendError, type SmtpMessage, type SmtpSendResult } from '../smtp/smtp-port';
 import type { SmtpResultCode, SmtpServerSettings } from '../smtp/types';
+import { isSmtpResultCode } from '../error-catalogue';
 import { loadBody } from './message-body';
 import type { MessagesStore } from './messages-store';
 import type { MessageRecord } from './model';
@@ -39,6 +41,11 @@ export interface DeliverMailDeps {
   };
   /** How long a worker may hold a message before another may look at it again. */
   leaseSeconds: number;
+  /**
+   * The circuit breaker of company servers (circuit-breaker.ts), and how long a message may wait
+   * for a server whose circuit is open when it may not fall back.
+   */
+  circuit: CircuitPolicy & { maxWaitSeconds: number };
   now: () => Date;
 }
 
@@ -93,6 +100,13 @@ export async function deliverCandidateMail(deps: DeliverMailDeps, messageId: str
 
   if (!owner) return sendThroughDefault(deps, claimed, mail, scopeSettings, main, claimed.fallbackReason);
 
+  const circuit = await circuitDecision(deps.settings, owner, now, deps.circuit);
+  if (circuit.kind === 'stay-away') {
+    const reason = isSmtpResultCode(owner.failure?.code ?? '') ? (owner.failure!.code as SmtpResultCode) : 'UNKNOWN';
+    if (owner.fallbackToDefault) return sendThroughDefault(deps, claimed, mail, scopeSettings, main, reason);
+    return waitForOpenCircuit(deps, claimed, owner, circuit.retryAt);
+  }
+
   const smtp = await decryptSaved(deps, owner);
   const built = await buildCandidateMail({ ...mail, from: { address: smtp.fromAddress, name: smtp.fromName } });
   await deps.messages.update(claimed.id, { provider: 'smtp', from: storedAddress({ address: smtp.fromAddress, name: smtp.fromName }) });
@@ -104,6 +118,7 @@ export async function deliverCandidateMail(deps: DeliverMailDeps, messageId: str
   try {
     const result = await deps.sendSmtp(smtp, { ...built, beforeData });
     await finish(deps, claimed.id, 'sent', { provider: 'smtp', smtpResponse: result.response, sentAt: deps.now().toISOString() });
+    await closeCircuitAfterSuccess(deps.settings, owner);
     return 'sent';
   } catch (error) {
     if (!isSmtpSendError(error)) throw error;
@@ -126,12 +141,10 @@ export async function deliverCandidateMail(deps: DeliverMailDeps, messageId: str
       return 'failed';
     }
     // A configuration-type failure, or a server that kept answering 4xx: the admin must act.
-    await deps.settings.markFailing(owner.companyId, owner.scope, owner.smtp!.revision, {
-      at: deps.now().toISOString(),
-      code: error.code,
-      message: error.message,
-      smtpResponse: error.smtpResponse,
-    });
+    const failedAt = deps.now();
+    const failure = { at: failedAt.toISOString(), code: error.code, message: error.message, smtpResponse: error.smtpResponse };
+    const revision = owner.smtp!.revision;
+    await deps.settings.markFailing(owner.companyId, owner.scope, revision, failure, openedCircuit(currentCircuit(owner), revision, failedAt, deps.circuit));
     if (!owner.fallbackToDefault) {
       await finish(deps, claimed.id, 'failed', { smtpResponse: error.smtpResponse, error: reason });
       return 'failed';
@@ -199,6 +212,34 @@ async function commonMailInput(deps: DeliverMailDeps, message: MessageRecord): P
     messageId: message.messageIdHeader!,
     headers: { [OWN_MAIL_HEADER]: message.id },
   };
+}
+
+/**
+ * The company's server is failing and this message may not fall back: it waits for the probe
+ * (not counted as an attempt), up to `circuit.maxWaitSeconds` after it was queued; then it fails
+ * with the server's failure.
+ */
+async function waitForOpenCircuit(deps: DeliverMailDeps, message: MessageRecord, owner: ScopeSettings, retryAt: Date): Promise<DeliveryOutcome> {
+  const now = deps.now();
+  const failure = owner.failure ?? { code: 'UNKNOWN' as const, message: 'The company server is failing.' };
+  const waitedSeconds = (now.getTime() - Date.parse(message.createdAt)) / 1000;
+  if (waitedSeconds >= deps.circuit.maxWaitSeconds) {
+    await finish(deps, message.id, 'failed', {
+      error: { code: failure.code, message: `The company's mail server kept failing for ${Math.round(waitedSeconds / 60)} min while this message waited (fallback to the default provider is off): ${failure.message}` },
+    });
+    return 'failed';
+  }
+  // Spread over a quarter of the wait, so that the waiting messages do not all come back at once.
+  const waitSeconds = Math.max(1, Math.ceil((retryAt.getTime() - now.getTime()) / 1000));
+  const delay = Math.min(900, waitSeconds + Math.floor(Math.random() * Math.ceil(waitSeconds / 4)));
+  const waiting = { code: failure.code, message: `Waiting for the company's mail server, which is failing: ${failure.message}` };
+  await deps.messages.update(
+    message.id,
+    { status: 'queued', attempts: message.attempts - 1, transmitting: false, sendingSince: null, error: waiting, updatedAt: now.toISOString() },
+    ['sending'],
+  );
+  await deps.queue.enqueue({ messageId: message.id }, delay);
+  return 'retrying';
 }
 
 /** Back to the queue with exponential backoff over the tries of the route that failed. */

@@ -30,6 +30,9 @@ describe('configuration from the environment', () => {
       leaseSeconds: 120,
       queuedStaleSeconds: 1200,
       queueUrl: undefined,
+      circuitCooldownSeconds: 60,
+      circuitMaxCooldownSeconds: 900,
+      circuitMaxWaitSeconds: 86400,
     });
     const smtp = smtpPolicyConfig({});
     assert.deepEqual(smtp.allowedPorts, ['25', '465', '587', '2525']);

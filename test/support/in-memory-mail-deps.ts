@@ -41,6 +41,7 @@ export function inMemorySettingsDeps(options: { inboundDomain: string; now: () =
 export function inMemoryDeliverDeps(options: {
   settingsDeps: ReturnType<typeof inMemorySettingsDeps>['settingsDeps'];
   retry?: Partial<DeliverMailDeps['retry']>;
+  circuit?: Partial<DeliverMailDeps['circuit']>;
 }) {
   const { settingsDeps } = options;
   const messages = new MemoryMessagesStore();
@@ -61,6 +62,7 @@ export function inMemoryDeliverDeps(options: {
     messageIdDomain: MESSAGE_ID_DOMAIN,
     retry: { maxSmtpAttempts: 3, maxDefaultAttempts: 3, baseDelaySeconds: 30, ...options.retry },
     leaseSeconds: 120,
+    circuit: { cooldownSeconds: 60, maxCooldownSeconds: 900, maxWaitSeconds: 24 * 3600, ...options.circuit },
     now: settingsDeps.now,
   };
   return { deps, messages, blobs, smtp, provider, queue };
