@@ -35,6 +35,9 @@ export const DEFAULT_CONTEXT = {
   dataRemovalPolicy: 'retain',
   apiThrottleRateLimit: DEFAULT_API_THROTTLE.rateLimit,
   apiThrottleBurstLimit: DEFAULT_API_THROTTLE.burstLimit,
+  sendWorkerMaxConcurrency: 50,
+  apiReservedConcurrency: 0,
+  inboundReservedConcurrency: 0,
 } as const;
 
 /** Every context key the app reads; an unknown key is most likely a typo and is reported. */
@@ -61,6 +64,9 @@ export const CONTEXT_KEYS = [
   'oauthRedirectUris',
   'oauthClientSecretArn',
   'corsAllowedOrigins',
+  'sendWorkerMaxConcurrency',
+  'apiReservedConcurrency',
+  'inboundReservedConcurrency',
 ] as const;
 
 export type ContextKey = (typeof CONTEXT_KEYS)[number];
@@ -99,6 +105,11 @@ export interface DeploymentConfig {
   readonly activateReceiptRuleSet: boolean;
   /** Browser origins allowed to call the API (API Gateway's corsPreflight). */
   readonly corsAllowedOrigins: readonly string[];
+  /**
+   * Lambda concurrency: the send worker's ceiling (its SQS event source's maximum concurrency),
+   * and the executions reserved for each API function and for the inbound function (0: none).
+   */
+  readonly concurrency: { readonly sendWorkerMax: number; readonly apiReserved: number; readonly inboundReserved: number };
   /** Settings that fell back to EXAMPLE_CONTEXT (the stack warns about each). */
   readonly examplesUsed: readonly string[];
 }
@@ -330,6 +341,10 @@ function settingsSchema(example: boolean) {
       }
       return value;
     }),
+    // SQS event sources take a maximum concurrency from 2 to 1000.
+    sendWorkerMaxConcurrency: setting((raw, ctx) => readInteger(ctx, 'sendWorkerMaxConcurrency', raw, 2, 1000) ?? DEFAULT_CONTEXT.sendWorkerMaxConcurrency),
+    apiReservedConcurrency: setting((raw, ctx) => readInteger(ctx, 'apiReservedConcurrency', raw, 0, 1000) ?? DEFAULT_CONTEXT.apiReservedConcurrency),
+    inboundReservedConcurrency: setting((raw, ctx) => readInteger(ctx, 'inboundReservedConcurrency', raw, 0, 1000) ?? DEFAULT_CONTEXT.inboundReservedConcurrency),
     corsAllowedOrigins: setting((raw, ctx) => {
       const cors = parseCorsOrigins(readText(ctx, 'corsAllowedOrigins', raw) ?? DEFAULT_CORS_ALLOWED_ORIGINS.join(','));
       for (const problem of cors.problems) report(ctx, 'corsAllowedOrigins', `corsAllowedOrigins: ${problem}`);
@@ -411,6 +426,11 @@ function toDeploymentConfig(settings: Settings, example: boolean): DeploymentCon
         }
       : null,
     corsAllowedOrigins: settings.corsAllowedOrigins,
+    concurrency: {
+      sendWorkerMax: settings.sendWorkerMaxConcurrency,
+      apiReserved: settings.apiReservedConcurrency,
+      inboundReserved: settings.inboundReservedConcurrency,
+    },
     example,
     activateReceiptRuleSet: settings.activateReceiptRuleSet,
     examplesUsed: Object.entries(required)

@@ -10,7 +10,7 @@ import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IVpc, ISecurityGroup, SubnetSelection } from 'aws-cdk-lib/aws-ec2';
 import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
-import { Architecture, Code, Function as LambdaFunction, Runtime, RuntimeFamily, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, CfnFunction, Code, Function as LambdaFunction, Runtime, RuntimeFamily, Tracing } from 'aws-cdk-lib/aws-lambda';
 import type { IDestination } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
@@ -149,6 +149,15 @@ export class FunctionWithLogGroup extends LambdaFunction {
         reason: 'The design pins nodejs22.x: the tests run on Node 22 (the npm package node@22) so the runtime matches what is tested.',
       },
     ]);
+  }
+
+  /**
+   * Reserves `count` concurrent executions for this function (none when 0 or undefined): they
+   * stay available whatever other functions do, and they are also its maximum.
+   */
+  reserveConcurrency(count: number | undefined): this {
+    if (count) (this.node.defaultChild as CfnFunction).reservedConcurrentExecutions = count;
+    return this;
   }
 
   /** TABLE_NAME plus the item actions of `accessMode` on the table and its GSIs by name. */

@@ -20,6 +20,7 @@ import { startLocalOutboundSweeper } from './local-outbound-sweeper';
 import { LOCAL_S3_CREDENTIALS, startLocalS3 } from './local-s3';
 import { LOCAL_SES_REGION, startLocalSes } from './local-ses';
 import { restoreLocalSesStore, saveLocalSesStore } from './local-ses-store-file';
+import { SEND_WORKER_TIMEOUT_SECONDS } from '../../shared/messages/send-worker-budget';
 
 export interface LocalBackendOptions {
   /** HTTP API port; 0 picks a free one (tests). */
@@ -151,7 +152,7 @@ async function startStandIns(options: LocalBackendOptions, stops: (() => Promise
   stops.push(() => sendQueue.stop());
 
   const { handler: sendWorker } = await import('../../functions/messages/send-worker');
-  sendQueue.attach((event: SQSEvent) => sendWorker(event, localLambdaContext('local-send-worker', 60_000)) as Promise<SQSBatchResponse>);
+  sendQueue.attach((event: SQSEvent) => sendWorker(event, localLambdaContext('local-send-worker', SEND_WORKER_TIMEOUT_SECONDS * 1000)) as Promise<SQSBatchResponse>);
 
   // Messages a crash left queued or sending: settled or back on the queue now, then on a timer.
   const sweeper = await startLocalOutboundSweeper({

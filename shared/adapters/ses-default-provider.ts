@@ -5,6 +5,7 @@
  */
 import { SendRawEmailCommand, SESClient, SESServiceException } from '@aws-sdk/client-ses';
 import {
+  DEFAULT_PROVIDER_TIMEOUTS,
   DefaultProviderError,
   type DefaultProvider,
   type DefaultProviderSendInput,
@@ -25,9 +26,6 @@ export interface SesDefaultProviderOptions {
   maxAttempts?: number;
 }
 
-// The SDK's defaults wait minutes on a dead connection; a Lambda has seconds.
-const CONNECTION_TIMEOUT_MS = 5_000;
-const REQUEST_TIMEOUT_MS = 30_000;
 
 /**
  * The Message-ID SES writes into the message it sends: `<MessageId@email.amazonses.com>` in
@@ -143,7 +141,7 @@ export function createSesDefaultProvider(options: SesDefaultProviderOptions = {}
       ...(options.endpoint ? { endpoint: options.endpoint } : {}),
       ...(options.credentials ? { credentials: options.credentials } : {}),
       ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}),
-      requestHandler: { connectionTimeout: CONNECTION_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS },
+      requestHandler: { connectionTimeout: DEFAULT_PROVIDER_TIMEOUTS.connectMs, requestTimeout: DEFAULT_PROVIDER_TIMEOUTS.requestMs },
     }));
   let region: Promise<string> | undefined;
   const resolveRegion = (): Promise<string> => {

@@ -20,6 +20,12 @@ export interface DefaultProviderSendResult {
   messageIdHeader: string;
 }
 
+/**
+ * How long one send to the default provider may take: the connection, then the request (the
+ * SDK's defaults wait minutes on a dead connection; a Lambda has seconds).
+ */
+export const DEFAULT_PROVIDER_TIMEOUTS = { connectMs: 5_000, requestMs: 30_000 } as const;
+
 export interface DefaultProvider {
   send(input: DefaultProviderSendInput): Promise<DefaultProviderSendResult>;
 }

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { Match } from 'aws-cdk-lib/assertions';
 import { EXAMPLE_CONTEXT } from '../../infra/config';
+import { SEND_RECORD_BUDGET_MS, SEND_WORKER_TIMEOUT_SECONDS } from '../../shared/messages/send-worker-budget';
 import { arnOf, arnWithSuffix, statementsOfRole, synthStack } from './synth-stack';
 import type { SynthesizedStack } from './synth-stack';
 
@@ -50,7 +51,8 @@ let ids: {
 };
 
 before(() => {
-  synth = synthStack({ ...EXAMPLE_CONTEXT, alarmEmail: 'ops@example.com' });
+  // Reservations are off by default (config.test.ts); here they are asked for, to see them land.
+  synth = synthStack({ ...EXAMPLE_CONTEXT, alarmEmail: 'ops@example.com', apiReservedConcurrency: 20, inboundReservedConcurrency: 10 });
   const { stack } = synth;
   ids = {
     table: synth.logicalId(stack.table.table),
@@ -336,7 +338,23 @@ describe('send pipeline', () => {
       FunctionName: { Ref: synth.logicalId(synth.stack.functions.sendWorker) },
       BatchSize: 5,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: 50 },
     });
+  });
+
+  it('a burst cannot take the API and inbound functions\' concurrency: the worker has a ceiling, they keep their reservation', () => {
+    const reserved = (fn: keyof SynthesizedStack['stack']['functions']) =>
+      synth.json.Resources[synth.logicalId(synth.stack.functions[fn])]!.Properties.ReservedConcurrentExecutions as number | undefined;
+    for (const fn of ['platform', 'emailSettings', 'candidates', 'messages'] as const) assert.equal(reserved(fn), 20, fn);
+    assert.equal(reserved('inbound'), 10);
+    // The worker is capped by its event source, not by a reservation that would take from the others.
+    for (const fn of ['sendWorker', 'inboundReconciler', 'outboundSweeper'] as const) assert.equal(reserved(fn), undefined, fn);
+  });
+
+  it('the worker takes a record only with a worst-case delivery\'s time left, and its timeout holds one', () => {
+    const timeout = synth.json.Resources[synth.logicalId(synth.stack.functions.sendWorker)]!.Properties.Timeout as number;
+    assert.equal(timeout, SEND_WORKER_TIMEOUT_SECONDS);
+    assert.ok(timeout * 1000 >= SEND_RECORD_BUDGET_MS + 60_000, 'one worst-case record and more of the batch');
   });
 });
 
