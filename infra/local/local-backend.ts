@@ -136,6 +136,8 @@ async function startStandIns(options: LocalBackendOptions, stops: (() => Promise
   // Local mail servers usually have self-signed certificates; only inside the ranges above.
   defaultEnv('SMTP_TLS_ACCEPT_UNTRUSTED_IN_ALLOWED_CIDRS', 'true');
   defaultEnv('SEND_RETRY_BASE_SECONDS', String(options.retryBaseSeconds ?? 2));
+  // The local SES has no GetSendQuota: SES's starting rate for an account out of the sandbox.
+  defaultEnv('SES_MAX_SEND_RATE', '14');
   defaultEnv('POWERTOOLS_SERVICE_NAME', 'recruiting-mail-local');
   defaultEnv('LOG_LEVEL', 'WARN');
   defaultEnv('POWERTOOLS_METRICS_DISABLED', 'true');

@@ -86,6 +86,10 @@ const NETWORK_CODES = new Set([
   'RequestTimeout',
 ]);
 
+// Codes that say "slow down" about the send rate (not the daily quota, which waits for hours).
+const THROTTLING_CODES = new Set(['Throttling', 'ThrottlingException', 'TooManyRequestsException', 'RequestThrottled']);
+const DAILY_QUOTA = /daily message quota/i;
+
 const errorField = (error: unknown, field: string): unknown =>
   typeof error === 'object' && error !== null ? (error as Record<string, unknown>)[field] : undefined;
 
@@ -103,6 +107,7 @@ export function translateSesError(error: unknown): DefaultProviderError {
     return new DefaultProviderError({
       code: temporary ? 'DEFAULT_PROVIDER_UNAVAILABLE' : 'DEFAULT_PROVIDER_REJECTED',
       temporary,
+      throttled: (THROTTLING_CODES.has(providerCode) || status === 429) && !DAILY_QUOTA.test(message),
       providerCode,
       httpStatus: status,
       message: `SES ${temporary ? 'is unavailable' : 'rejected the message'}: ${providerCode}: ${message}`,

@@ -19,6 +19,9 @@ import { loadBody } from './message-body';
 import type { MessagesStore } from './messages-store';
 import type { MessageRecord } from './model';
 import { INTERRUPTED_TRANSMISSION, leaseExpired } from './sending-lease';
+import { interruptedAttempt, reasonOf, WORKER_STOPPED } from './interrupted-attempts';
+import { fullJitterDelaySeconds } from '../outbound/backoff';
+import type { SendPace } from '../outbound/send-pace';
 import type { SendJob } from './send-job';
 
 export interface DeliverMailDeps {
@@ -37,6 +40,8 @@ export interface DeliverMailDeps {
     maxSmtpAttempts: number;
     /** Attempts through the default provider while it is unavailable. */
     maxDefaultAttempts: number;
+    /** Attempts that end without any server's answer (interrupted-attempts.ts), before the message fails. */
+    maxInterruptedAttempts: number;
     baseDelaySeconds: number;
   };
   /** How long a worker may hold a message before another may look at it again. */
@@ -46,6 +51,8 @@ export interface DeliverMailDeps {
    * for a server whose circuit is open when it may not fall back.
    */
   circuit: CircuitPolicy & { maxWaitSeconds: number };
+  /** The account-wide pace of the default provider (its send rate), shared by every worker. */
+  defaultProviderPace: SendPace;
   now: () => Date;
 }
 
@@ -83,15 +90,35 @@ export async function deliverCandidateMail(deps: DeliverMailDeps, messageId: str
       return 'failed';
     }
   }
+  // The worker that held it stopped before the attempt ended: that attempt counts against the cap.
+  const stopped = message.status === 'sending' ? interruptedAttempt(message, WORKER_STOPPED, deps.retry.maxInterruptedAttempts) : null;
+  if (stopped?.exhausted) {
+    const failed = await deps.messages.update(
+      message.id,
+      { ...stopped.changes, status: 'failed', transmitting: false, sendingSince: null, updatedAt: now.toISOString() },
+      ['sending'],
+      message.attempts,
+    );
+    return failed ? 'failed' : 'skipped';
+  }
 
   // Compare-and-set on what this worker saw: of two workers taking the same message, one wins.
   const claimed = await deps.messages.update(
     message.id,
-    { status: 'sending', sendingSince: now.toISOString(), transmitting: false, attempts: message.attempts + 1, updatedAt: now.toISOString() },
+    { ...stopped?.changes, status: 'sending', sendingSince: now.toISOString(), transmitting: false, attempts: message.attempts + 1, updatedAt: now.toISOString() },
     [message.status],
     message.attempts,
   );
   if (!claimed) return 'skipped';
+  try {
+    return await deliverClaimed(deps, message, claimed, now);
+  } catch (error) {
+    return settleInterruptedAttempt(deps, claimed, error);
+  }
+}
+
+/** The claimed message through its route: the company's server, or the default provider. */
+async function deliverClaimed(deps: DeliverMailDeps, message: MessageRecord, claimed: MessageRecord, now: Date): Promise<DeliveryOutcome> {
 
   const scopeSettings = await getScopeSettings({ store: deps.settings, inboundDomain: deps.inboundDomain, now: deps.now }, message.companyId, message.scope);
   const main = await companySettingsBehind(deps.settings, message.companyId, message.scope, scopeSettings);
@@ -171,6 +198,9 @@ async function sendThroughDefault(
   });
   const built = await buildCandidateMail(input);
   const from = storedAddress(input.from);
+  // Before `transmitting`: a message waiting for its turn has not been handed to anyone.
+  const slot = await deps.defaultProviderPace.take(built.envelope.to.length);
+  if (!slot.granted) return retryThrottled(deps, message, slot.retryAfterSeconds, { provider: 'default', fallbackReason, from });
   const defaultProviderAttempts = message.defaultProviderAttempts + 1;
   await deps.messages.update(message.id, { transmitting: true, provider: 'default', fallbackReason, from, defaultProviderAttempts });
   try {
@@ -181,8 +211,10 @@ async function sendThroughDefault(
   } catch (error) {
     if (!isDefaultProviderError(error)) throw error;
     const reason = { code: error.code, message: error.message };
+    if (error.throttled) return retryThrottled(deps, message, 0, { error: reason });
     if (error.temporary && defaultProviderAttempts < deps.retry.maxDefaultAttempts) {
-      return retryLater(deps, message, defaultProviderAttempts, { error: reason });
+      // Full jitter: the messages of one failure wave do not all come back at the same moment.
+      return retryLater(deps, message, defaultProviderAttempts, { error: reason }, fullJitterDelaySeconds(deps.retry.baseDelaySeconds, defaultProviderAttempts));
     }
     await finish(deps, message.id, 'failed', { error: reason });
     return 'failed';
@@ -242,9 +274,43 @@ async function waitForOpenCircuit(deps: DeliverMailDeps, message: MessageRecord,
   return 'retrying';
 }
 
+/**
+ * The default provider said "slow down" (SES `Throttling`), or its pace has no slot soon enough:
+ * not a failed attempt. Back to the queue after `minDelaySeconds` plus full jitter over the
+ * message's attempts, so that the throttled messages spread out instead of coming back together.
+ */
+async function retryThrottled(deps: DeliverMailDeps, message: MessageRecord, minDelaySeconds: number, changes: Partial<MessageRecord>): Promise<DeliveryOutcome> {
+  const delay = Math.min(900, minDelaySeconds + fullJitterDelaySeconds(deps.retry.baseDelaySeconds, message.attempts));
+  return retryLater(deps, message, message.attempts, { ...changes, defaultProviderAttempts: message.defaultProviderAttempts }, delay);
+}
+
+/**
+ * An attempt of ours ended on an exception, not on a server's answer: counted against
+ * `maxInterruptedAttempts` (interrupted-attempts.ts), then back to the queue with backoff, or
+ * `failed` at the cap. A message that may have reached a server, or that another step already
+ * settled, is left as it is and the error goes to the queue, as before.
+ */
+async function settleInterruptedAttempt(deps: DeliverMailDeps, claimed: MessageRecord, error: unknown): Promise<DeliveryOutcome> {
+  const current = await deps.messages.get(claimed.id);
+  if (!current || current.status !== 'sending' || current.transmitting) throw error;
+  logger.error('a delivery attempt stopped on an error', { messageId: claimed.id, error: error as Error });
+  const attempt = interruptedAttempt(current, reasonOf(error), deps.retry.maxInterruptedAttempts);
+  if (attempt.exhausted) {
+    await finish(deps, claimed.id, 'failed', attempt.changes);
+    return 'failed';
+  }
+  const delay = fullJitterDelaySeconds(deps.retry.baseDelaySeconds, attempt.changes.interruptedAttempts!);
+  return retryLater(deps, current, attempt.changes.interruptedAttempts!, attempt.changes, delay);
+}
+
 /** Back to the queue with exponential backoff over the tries of the route that failed. */
-async function retryLater(deps: DeliverMailDeps, message: MessageRecord, tries: number, changes: Partial<MessageRecord>): Promise<DeliveryOutcome> {
-  const delay = Math.min(900, deps.retry.baseDelaySeconds * 2 ** (tries - 1));
+async function retryLater(
+  deps: DeliverMailDeps,
+  message: MessageRecord,
+  tries: number,
+  changes: Partial<MessageRecord>,
+  delay = Math.min(900, deps.retry.baseDelaySeconds * 2 ** (tries - 1)),
+): Promise<DeliveryOutcome> {
   await deps.messages.update(message.id, { ...changes, status: 'queued', transmitting: false, sendingSince: null, updatedAt: deps.now().toISOString() }, ['sending']);
   await deps.queue.enqueue({ messageId: message.id }, delay);
   return 'retrying';

@@ -44,6 +44,11 @@ export { DEFAULT_PROVIDER_ERROR_CODES, type DefaultProviderErrorCode } from '../
 export class DefaultProviderError extends Error {
   readonly code: DefaultProviderErrorCode;
   readonly temporary: boolean;
+  /**
+   * The provider asked to slow down (SES `Throttling` on its send rate): the message is retried
+   * with jitter and the attempt is not counted as a failed one.
+   */
+  readonly throttled: boolean;
   /** The provider's own name for the failure (`MessageRejected`, `Throttling`, `ECONNREFUSED`…). */
   readonly providerCode: string;
   readonly httpStatus: number | null;
@@ -51,6 +56,7 @@ export class DefaultProviderError extends Error {
   constructor(options: {
     code: DefaultProviderErrorCode;
     temporary: boolean;
+    throttled?: boolean;
     providerCode: string;
     httpStatus?: number | null;
     message: string;
@@ -60,6 +66,7 @@ export class DefaultProviderError extends Error {
     this.name = 'DefaultProviderError';
     this.code = options.code;
     this.temporary = options.temporary;
+    this.throttled = options.throttled ?? false;
     this.providerCode = options.providerCode;
     this.httpStatus = options.httpStatus ?? null;
   }

@@ -1,6 +1,7 @@
 import type { EmailSettingsDeps } from '../../shared/email-settings/email-settings-service';
 import type { DeliverMailDeps } from '../../shared/messages/deliver-candidate-mail';
 import type { SendJob } from '../../shared/messages/send-job';
+import { type SendPace, UNPACED } from '../../shared/outbound/send-pace';
 import { FakeSecretCipher } from './fake-secret-cipher';
 import { MemoryBlobStore } from './memory-blob-store';
 import { MemoryMessagesStore } from './memory-messages-store';
@@ -42,6 +43,7 @@ export function inMemoryDeliverDeps(options: {
   settingsDeps: ReturnType<typeof inMemorySettingsDeps>['settingsDeps'];
   retry?: Partial<DeliverMailDeps['retry']>;
   circuit?: Partial<DeliverMailDeps['circuit']>;
+  defaultProviderPace?: SendPace;
 }) {
   const { settingsDeps } = options;
   const messages = new MemoryMessagesStore();
@@ -60,9 +62,10 @@ export function inMemoryDeliverDeps(options: {
     inboundDomain: settingsDeps.inboundDomain,
     defaultFromAddress: DEFAULT_FROM,
     messageIdDomain: MESSAGE_ID_DOMAIN,
-    retry: { maxSmtpAttempts: 3, maxDefaultAttempts: 3, baseDelaySeconds: 30, ...options.retry },
+    retry: { maxSmtpAttempts: 3, maxDefaultAttempts: 3, maxInterruptedAttempts: 3, baseDelaySeconds: 30, ...options.retry },
     leaseSeconds: 120,
     circuit: { cooldownSeconds: 60, maxCooldownSeconds: 900, maxWaitSeconds: 24 * 3600, ...options.circuit },
+    defaultProviderPace: options.defaultProviderPace ?? UNPACED,
     now: settingsDeps.now,
   };
   return { deps, messages, blobs, smtp, provider, queue };
