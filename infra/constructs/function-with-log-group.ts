@@ -221,6 +221,15 @@ export class FunctionWithLogGroup extends LambdaFunction {
   }
 
   /** ses:SendEmail/SendRawEmail on one SES identity (the default sender domain). */
+  /**
+   * `ses:GetSendQuota`: the account's send rate, which paces the default provider. SES gives it
+   * no resource-level permission (Resource "*", covered by the role's IAM5 suppression above).
+   */
+  allowReadingSendQuota(): this {
+    this.addToRolePolicy(new PolicyStatement({ actions: ['ses:GetSendQuota'], resources: ['*'] }));
+    return this;
+  }
+
   allowSendingAs(identityName: string): this {
     const stack = Stack.of(this);
     this.addToRolePolicy(

@@ -89,7 +89,9 @@ export class SendPipeline extends Construct {
       .bindBucket({ bucket: props.mailBucket.bucket, read: [MAIL_PREFIXES.outbound, MAIL_PREFIXES.bodies] })
       // Retries with backoff are re-enqueued with a delay.
       .bindSendQueue(this.queue)
-      .allowSendingAs(props.senderIdentityName);
+      .allowSendingAs(props.senderIdentityName)
+      // The default provider's pace: SES's MaxSendRate (shared/outbound/send-pace.ts).
+      .allowReadingSendQuota();
     this.worker.addEventSource(
       new SqsEventSource(this.queue, {
         batchSize: props.batchSize ?? 5,

@@ -387,9 +387,10 @@ describe('least-privilege IAM', () => {
     }
   });
 
-  it('send worker: table, decrypt only, outbound attachments and bodies read, SES as the default sender, its queue (consume and re-enqueue)', () => {
+  it('send worker: table, decrypt only, outbound attachments and bodies read, SES as the default sender and its send quota, its queue (consume and re-enqueue)', () => {
     assert.deepEqual(statementsOfRole(synth, roleOf('sendWorker')), [
-      XRAY_AND_ENI,
+      // SES's send rate, for the account-wide pace: no resource-level permission, so beside X-Ray's.
+      { ...XRAY_AND_ENI, Action: [...XRAY_AND_ENI.Action.filter((action) => !action.startsWith('xray')), 'ses:GetSendQuota', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'] },
       logsStatement('sendWorker'),
       tableStatement(),
       { Action: 'kms:Decrypt', Effect: 'Allow', Resource: arnOf(ids.key) },
@@ -506,9 +507,10 @@ describe('HTTP API', () => {
       ['GET /v1/messages/unassigned', 'JWT'],
       ['GET /v1/messages/{messageId}', 'JWT'],
       ['POST /v1/messages/{messageId}/assign', 'JWT'],
+      ['POST /v1/messages/{messageId}/retry', 'JWT'],
       ['POST /v1/attachments', 'JWT'],
     ]));
-    assert.equal(routes.length, 21);
+    assert.equal(routes.length, 22);
   });
 
   it('answers CORS preflights itself for the allowed origins, with the same policy as the local server', () => {
