@@ -10,13 +10,11 @@ import { after, before, describe, it } from 'node:test';
 import { getScopeSettings, saveScopeSettings, testScopeSettings, type EmailSettingsDeps } from '../../shared/email-settings/email-settings-service';
 import type { SettingsStore } from '../../shared/email-settings/settings-store';
 import { toSettingsView } from '../../shared/email-settings/settings-view';
-import { newMessageId } from '../../shared/mail/message-id';
 import { deliverCandidateMail, type DeliverMailDeps } from '../../shared/messages/deliver-candidate-mail';
-import { newMessageRecord } from '../../shared/messages/model';
 import { SmtpSendError } from '../../shared/smtp/smtp-port';
 import type { SmtpResultCode } from '../../shared/smtp/types';
 import type { LocalDynamo } from '../../infra/local/local-dynamodb';
-import { inMemoryDeliverDeps, inMemorySettingsDeps, MESSAGE_ID_DOMAIN } from '../support/in-memory-mail-deps';
+import { inMemoryDeliverDeps, inMemorySettingsDeps, queuedOutboundMessage } from '../support/in-memory-mail-deps';
 import { startLocalTable } from '../support/local-table';
 
 const INBOUND_DOMAIN = 'inbound.recruiting.example';
@@ -52,21 +50,7 @@ function setup(options: { store?: SettingsStore; companyId?: string } = {}) {
       const ids: string[] = [];
       for (let i = 0; i < count; i++) {
         const id = `msg_${companyId}_${++counter}`;
-        await delivery.messages.create(
-          newMessageRecord({
-            id,
-            companyId,
-            scope: 'main',
-            direction: 'outbound',
-            status: 'queued',
-            createdAt: clock.toISOString(),
-            candidateId: 'cand-1',
-            to: [{ address: 'jane@candidate.example', name: null }],
-            subject: 'Your interview',
-            text: 'Hello',
-            messageIdHeader: newMessageId(MESSAGE_ID_DOMAIN),
-          }),
-        );
+        await delivery.messages.create(queuedOutboundMessage({ id, companyId, createdAt: clock.toISOString() }));
         ids.push(id);
       }
       return ids;

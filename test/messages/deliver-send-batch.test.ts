@@ -9,13 +9,11 @@ import '../support/quiet-logs';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { saveScopeSettings } from '../../shared/email-settings/email-settings-service';
-import { newMessageId } from '../../shared/mail/message-id';
 import { deliverCandidateMail } from '../../shared/messages/deliver-candidate-mail';
 import { type BatchRecord, deliverSendBatch } from '../../shared/messages/deliver-send-batch';
-import { newMessageRecord } from '../../shared/messages/model';
 import type { SendJob } from '../../shared/messages/send-job';
 import { SEND_RECORD_BUDGET_MS, SEND_WORKER_TIMEOUT_SECONDS } from '../../shared/messages/send-worker-budget';
-import { inMemoryDeliverDeps, inMemorySettingsDeps, MESSAGE_ID_DOMAIN } from '../support/in-memory-mail-deps';
+import { inMemoryDeliverDeps, inMemorySettingsDeps, queuedOutboundMessage } from '../support/in-memory-mail-deps';
 
 const SLOW_SECONDS = 70;
 
@@ -42,20 +40,7 @@ async function setup() {
   let counter = 0;
   const queueMail = async (companyId: string): Promise<BatchRecord> => {
     const id = `msg_${companyId}_${++counter}`;
-    await delivery.messages.create(
-      newMessageRecord({
-        id,
-        companyId,
-        scope: 'main',
-        direction: 'outbound',
-        status: 'queued',
-        createdAt: clock.toISOString(),
-        to: [{ address: 'jane@candidate.example', name: null }],
-        subject: 'Hello',
-        text: 'Hello',
-        messageIdHeader: newMessageId(MESSAGE_ID_DOMAIN),
-      }),
-    );
+    await delivery.messages.create(queuedOutboundMessage({ id, companyId, createdAt: clock.toISOString() }));
     return { id: `sqs-${id}`, body: JSON.stringify({ messageId: id } satisfies SendJob) };
   };
   /** One invocation with the worker's timeout, on the test's clock. */

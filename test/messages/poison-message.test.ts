@@ -9,12 +9,11 @@ import '../support/quiet-logs';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { AppError } from '../../shared/errors';
-import { newMessageId } from '../../shared/mail/message-id';
 import { deliverCandidateMail } from '../../shared/messages/deliver-candidate-mail';
-import { newMessageRecord, type MessageRecord } from '../../shared/messages/model';
+import type { MessageRecord } from '../../shared/messages/model';
 import { retryFailedMessage } from '../../shared/messages/retry-failed-message';
 import { sweepUnsettledMessages } from '../../shared/messages/sweep-unsettled-messages';
-import { inMemoryDeliverDeps, inMemorySettingsDeps, MESSAGE_ID_DOMAIN } from '../support/in-memory-mail-deps';
+import { inMemoryDeliverDeps, inMemorySettingsDeps, queuedOutboundMessage } from '../support/in-memory-mail-deps';
 
 const ATTACHMENT_KEY = 'outbound/acme/msg_poison/cv.pdf';
 
@@ -30,18 +29,11 @@ function setup() {
       clock = new Date(clock.getTime() + seconds * 1000);
     },
     async queued(fields: Partial<MessageRecord> = {}) {
-      const message = newMessageRecord({
+      const message = queuedOutboundMessage({
         id: 'msg_poison',
         companyId: 'acme',
-        scope: 'main',
-        direction: 'outbound',
-        status: 'queued',
         createdAt: clock.toISOString(),
-        candidateId: 'cand-1',
-        to: [{ address: 'jane@candidate.example', name: null }],
         subject: 'Your contract',
-        text: 'Attached.',
-        messageIdHeader: newMessageId(MESSAGE_ID_DOMAIN),
         idempotencyKey: 'contract-jane',
         // Announced, but the object is not (or no longer) in the bucket.
         attachments: [{ id: 'att-1', filename: 'cv.pdf', contentType: 'application/pdf', size: 10, key: ATTACHMENT_KEY, contentId: null, inline: false }],

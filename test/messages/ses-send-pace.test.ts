@@ -18,12 +18,11 @@ import { createSesSendRate } from '../../shared/adapters/ses-send-quota';
 import { saveScopeSettings } from '../../shared/email-settings/email-settings-service';
 import { newMessageId } from '../../shared/mail/message-id';
 import { deliverCandidateMail } from '../../shared/messages/deliver-candidate-mail';
-import { newMessageRecord } from '../../shared/messages/model';
 import { buildCandidateMail } from '../../shared/outbound/build-candidate-mail';
 import { DefaultProviderError, type DefaultProviderErrorCode } from '../../shared/outbound/default-provider';
 import { cachedRate, createSendPace, type PaceWindowStore } from '../../shared/outbound/send-pace';
 import { SmtpSendError } from '../../shared/smtp/smtp-port';
-import { inMemoryDeliverDeps, inMemorySettingsDeps, MESSAGE_ID_DOMAIN } from '../support/in-memory-mail-deps';
+import { inMemoryDeliverDeps, inMemorySettingsDeps, MESSAGE_ID_DOMAIN, queuedOutboundMessage } from '../support/in-memory-mail-deps';
 import { startLocalTable } from '../support/local-table';
 
 /** A stand-in for the SES query API on loopback: each request gets the next queued answer. */
@@ -182,9 +181,7 @@ describe('throttling and fallback storms', () => {
       const ids: string[] = [];
       for (let i = 0; i < count; i++) {
         const id = `msg_storm_${++counter}`;
-        await delivery.messages.create(
-          newMessageRecord({ id, companyId: 'acme', scope: 'main', direction: 'outbound', status: 'queued', createdAt: clock.now().toISOString(), to: [{ address: 'jane@candidate.example', name: null }], subject: 'Hi', text: 'Hi', messageIdHeader: newMessageId(MESSAGE_ID_DOMAIN) }),
-        );
+        await delivery.messages.create(queuedOutboundMessage({ id, companyId: 'acme', createdAt: clock.now().toISOString(), subject: 'Hi' }));
         ids.push(id);
       }
       return ids;

@@ -1,5 +1,7 @@
 import type { EmailSettingsDeps } from '../../shared/email-settings/email-settings-service';
 import type { DeliverMailDeps } from '../../shared/messages/deliver-candidate-mail';
+import { newMessageId } from '../../shared/mail/message-id';
+import { type MessageRecord, newMessageRecord } from '../../shared/messages/model';
 import type { SendJob } from '../../shared/messages/send-job';
 import { type SendPace, UNPACED } from '../../shared/outbound/send-pace';
 import { FakeSecretCipher } from './fake-secret-cipher';
@@ -69,4 +71,19 @@ export function inMemoryDeliverDeps(options: {
     now: settingsDeps.now,
   };
   return { deps, messages, blobs, smtp, provider, queue };
+}
+
+/** An outbound message as the messages API queues it (to a candidate, with our Message-ID); `fields` override. */
+export function queuedOutboundMessage(fields: Pick<MessageRecord, 'id' | 'companyId' | 'createdAt'> & Partial<MessageRecord>): MessageRecord {
+  return newMessageRecord({
+    scope: 'main',
+    direction: 'outbound',
+    status: 'queued',
+    candidateId: 'cand-1',
+    to: [{ address: 'jane@candidate.example', name: null }],
+    subject: 'Your interview',
+    text: 'Hello',
+    messageIdHeader: newMessageId(MESSAGE_ID_DOMAIN),
+    ...fields,
+  });
 }
