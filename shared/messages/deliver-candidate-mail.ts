@@ -119,7 +119,6 @@ export async function deliverCandidateMail(deps: DeliverMailDeps, messageId: str
 
 /** The claimed message through its route: the company's server, or the default provider. */
 async function deliverClaimed(deps: DeliverMailDeps, message: MessageRecord, claimed: MessageRecord, now: Date): Promise<DeliveryOutcome> {
-
   const scopeSettings = await getScopeSettings({ store: deps.settings, inboundDomain: deps.inboundDomain, now: deps.now }, message.companyId, message.scope);
   const main = await companySettingsBehind(deps.settings, message.companyId, message.scope, scopeSettings);
   const owner = claimed.fallbackReason ? null : smtpOwner(scopeSettings, main);
