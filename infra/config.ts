@@ -39,6 +39,9 @@ export const DEFAULT_CONTEXT = {
   apiThrottleBurstLimit: DEFAULT_API_THROTTLE.burstLimit,
   companyApiRateLimit: DEFAULT_COMPANY_API_RATE.ratePerSecond,
   companyApiBurstLimit: DEFAULT_COMPANY_API_RATE.burst,
+  sendWorkerMaxConcurrency: 50,
+  apiReservedConcurrency: 0,
+  inboundReservedConcurrency: 0,
 } as const;
 
 /** Every context key the app reads; an unknown key is most likely a typo and is reported. */
@@ -72,6 +75,9 @@ export const CONTEXT_KEYS = [
   'defaultProviderMaxComplaintRate',
   'defaultProviderMinSends',
   'defaultProviderWindowDays',
+  'sendWorkerMaxConcurrency',
+  'apiReservedConcurrency',
+  'inboundReservedConcurrency',
 ] as const;
 
 export type ContextKey = (typeof CONTEXT_KEYS)[number];
@@ -116,6 +122,11 @@ export interface DeploymentConfig {
   readonly corsAllowedOrigins: readonly string[];
   /** The per-company reputation guard of the default provider (env `DEFAULT_PROVIDER_*`). */
   readonly defaultProviderGuard: { readonly maxBounceRate: number; readonly maxComplaintRate: number; readonly minSends: number; readonly windowDays: number };
+  /**
+   * Lambda concurrency: the send worker's ceiling (its SQS event source's maximum concurrency),
+   * and the executions reserved for each API function and for the inbound function (0: none).
+   */
+  readonly concurrency: { readonly sendWorkerMax: number; readonly apiReserved: number; readonly inboundReserved: number };
   /** Settings that fell back to EXAMPLE_CONTEXT (the stack warns about each). */
   readonly examplesUsed: readonly string[];
 }
@@ -363,6 +374,10 @@ function settingsSchema(example: boolean) {
       }
       return value;
     }),
+    // SQS event sources take a maximum concurrency from 2 to 1000.
+    sendWorkerMaxConcurrency: setting((raw, ctx) => readInteger(ctx, 'sendWorkerMaxConcurrency', raw, 2, 1000) ?? DEFAULT_CONTEXT.sendWorkerMaxConcurrency),
+    apiReservedConcurrency: setting((raw, ctx) => readInteger(ctx, 'apiReservedConcurrency', raw, 0, 1000) ?? DEFAULT_CONTEXT.apiReservedConcurrency),
+    inboundReservedConcurrency: setting((raw, ctx) => readInteger(ctx, 'inboundReservedConcurrency', raw, 0, 1000) ?? DEFAULT_CONTEXT.inboundReservedConcurrency),
     corsAllowedOrigins: setting((raw, ctx) => {
       const cors = parseCorsOrigins(readText(ctx, 'corsAllowedOrigins', raw) ?? DEFAULT_CORS_ALLOWED_ORIGINS.join(','));
       for (const problem of cors.problems) report(ctx, 'corsAllowedOrigins', `corsAllowedOrigins: ${problem}`);
@@ -455,6 +470,11 @@ function toDeploymentConfig(settings: Settings, example: boolean): DeploymentCon
       maxComplaintRate: settings.defaultProviderMaxComplaintRate,
       minSends: settings.defaultProviderMinSends,
       windowDays: settings.defaultProviderWindowDays,
+    },
+    concurrency: {
+      sendWorkerMax: settings.sendWorkerMaxConcurrency,
+      apiReserved: settings.apiReservedConcurrency,
+      inboundReserved: settings.inboundReservedConcurrency,
     },
     example,
     activateReceiptRuleSet: settings.activateReceiptRuleSet,

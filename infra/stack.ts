@@ -150,6 +150,7 @@ export class RecruitingMailStack extends Stack {
       senderIdentityName: config.defaultSenderDomain,
       network: this.network.functionNetwork,
       functionDefaults,
+      maxConcurrency: config.concurrency.sendWorkerMax,
     });
 
     this.inbound = new InboundReceiving(this, 'InboundReceiving', {
@@ -247,6 +248,10 @@ export class RecruitingMailStack extends Stack {
       'sender-reputation': senderReputation,
       'data-lifecycle': this.dataLifecycle.api,
     };
+    // Headroom: whatever a burst of mail does to the worker (capped above), these keep their
+    // reserved share of the account's concurrency (when the operator reserves one).
+    for (const fn of Object.values(apiFunctions)) fn.reserveConcurrency(config.concurrency.apiReserved);
+    this.inbound.function.reserveConcurrency(config.concurrency.inboundReserved);
     this.functions = {
       platform,
       emailSettings,

@@ -193,6 +193,11 @@ export const DELIVERY_ERRORS = {
   DELIVERY_UNCERTAIN: { temporary: false, meaning: 'The message may have been delivered; it is not sent again.' },
   /** A bounce (DSN) for the message came back to the inbound address. */
   BOUNCED: { temporary: false, meaning: 'Delivery to the recipient failed after the server accepted the message.' },
+  /**
+   * Attempts that ended without any server's answer (an exception of ours, a worker that
+   * stopped): retried a few times, then `failed` with this code, until resent by hand.
+   */
+  DELIVERY_ERROR: { temporary: false, meaning: 'Delivery stopped on an error that is not a mail server\'s answer, too many times; resend it by hand.' },
 } as const satisfies Record<string, { temporary: boolean; meaning: string }>;
 export type DeliveryErrorCode = keyof typeof DELIVERY_ERRORS;
 

@@ -21,6 +21,7 @@ import { startLocalDataLifecycle } from './local-data-lifecycle';
 import { LOCAL_S3_CREDENTIALS, startLocalS3 } from './local-s3';
 import { LOCAL_SES_REGION, startLocalSes } from './local-ses';
 import { restoreLocalSesStore, saveLocalSesStore } from './local-ses-store-file';
+import { SEND_WORKER_TIMEOUT_SECONDS } from '../../shared/messages/send-worker-budget';
 
 export interface LocalBackendOptions {
   /** HTTP API port; 0 picks a free one (tests). */
@@ -143,6 +144,8 @@ async function startStandIns(options: LocalBackendOptions, stops: (() => Promise
   // Local mail servers usually have self-signed certificates; only inside the ranges above.
   defaultEnv('SMTP_TLS_ACCEPT_UNTRUSTED_IN_ALLOWED_CIDRS', 'true');
   defaultEnv('SEND_RETRY_BASE_SECONDS', String(options.retryBaseSeconds ?? 2));
+  // The local SES has no GetSendQuota: SES's starting rate for an account out of the sandbox.
+  defaultEnv('SES_MAX_SEND_RATE', '14');
   defaultEnv('POWERTOOLS_SERVICE_NAME', 'recruiting-mail-local');
   defaultEnv('LOG_LEVEL', 'WARN');
   defaultEnv('POWERTOOLS_METRICS_DISABLED', 'true');
@@ -161,7 +164,7 @@ async function startStandIns(options: LocalBackendOptions, stops: (() => Promise
   stops.push(() => sendQueue.stop());
 
   const { handler: sendWorker } = await import('../../functions/messages/send-worker');
-  sendQueue.attach((event: SQSEvent) => invokeLocally('local-send-worker', sendWorker, event, 60_000) as Promise<SQSBatchResponse>);
+  sendQueue.attach((event: SQSEvent) => invokeLocally('local-send-worker', sendWorker, event, SEND_WORKER_TIMEOUT_SECONDS * 1000) as Promise<SQSBatchResponse>);
 
   // Messages a crash left queued or sending: settled or back on the queue now, then on a timer.
   const sweeper = await startLocalOutboundSweeper({

@@ -26,6 +26,33 @@ function fromItem(item: Record<string, unknown>): ScopeSettings {
 const REMEMBERED_INBOUND_ADDRESSES = 1000;
 
 export function createDynamoSettingsStore(client = getDocumentClient(), table = tableName()): SettingsStore {
+  /**
+   * An update of the send health (status, failure, circuit) that applies only while the SMTP
+   * revision is still `revision`: a failure or a success is about the configuration it used.
+   */
+  const updateIfRevision = async (
+    companyId: string,
+    scope: string,
+    revision: number,
+    update: { UpdateExpression: string; ConditionExpression?: string; ExpressionAttributeNames?: Record<string, string>; ExpressionAttributeValues: Record<string, unknown> },
+  ): Promise<boolean> => {
+    try {
+      await client.send(
+        new UpdateCommand({
+          TableName: table,
+          Key: settingsItemKey(companyId, scope),
+          ...update,
+          ConditionExpression: ['smtp.revision = :revision', update.ConditionExpression].filter(Boolean).join(' AND '),
+          ExpressionAttributeValues: { ...update.ExpressionAttributeValues, ':revision': revision },
+        }),
+      );
+      return true;
+    } catch (error) {
+      // The admin changed the configuration meanwhile: the news is about one no longer active.
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  };
   // An inbound address belongs to its scope for good: reserved once (first writer wins), never
   // given to another (offboarding only retires it). So a warm container remembers whose it is for
   // a minute and files the next mail to it without a read. An address not found is not
@@ -70,22 +97,28 @@ export function createDynamoSettingsStore(client = getDocumentClient(), table = 
         throw error;
       }
     },
-    async markFailing(companyId, scope, revision, failure) {
-      try {
-        await client.send(
-          new UpdateCommand({
-            TableName: table,
-            Key: settingsItemKey(companyId, scope),
-            UpdateExpression: 'SET #status = :failing, failure = :failure, version = version + :one',
-            ConditionExpression: 'smtp.revision = :revision',
-            ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: { ':failing': 'failing', ':failure': failure, ':revision': revision, ':one': 1 },
-          }),
-        );
-      } catch (error) {
-        // The admin changed the configuration meanwhile: the failure is about one no longer active.
-        if (!isConditionFailure(error)) throw error;
-      }
+    async markFailing(companyId, scope, revision, failure, circuit) {
+      // Not `version`: the save's condition must not see the mark (a save during a burst of
+      // failures would answer CONFLICT every time).
+      await updateIfRevision(companyId, scope, revision, {
+        UpdateExpression: 'SET #status = :failing, failure = :failure, circuit = :circuit',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':failing': 'failing', ':failure': failure, ':circuit': circuit },
+      });
+    },
+    async claimCircuitProbe(companyId, scope, next, seenNextProbeAt) {
+      return updateIfRevision(companyId, scope, next.revision, {
+        UpdateExpression: 'SET circuit = :circuit',
+        ConditionExpression: 'circuit.revision = :revision AND circuit.nextProbeAt = :seen',
+        ExpressionAttributeValues: { ':circuit': next, ':seen': seenNextProbeAt },
+      });
+    },
+    async markRecovered(companyId, scope, revision) {
+      await updateIfRevision(companyId, scope, revision, {
+        UpdateExpression: 'SET #status = :verified, failure = :none REMOVE circuit',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':verified': 'verified', ':none': null },
+      });
     },
     reserveInboundAddress: (localPart, companyId, scope) =>
       putIfAbsent(client, table, { ...inboundItemKey(localPart), type: 'inbound-address', companyId, scope }),

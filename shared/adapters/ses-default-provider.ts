@@ -5,6 +5,7 @@
  */
 import { SendRawEmailCommand, SESClient, SESServiceException } from '@aws-sdk/client-ses';
 import {
+  DEFAULT_PROVIDER_TIMEOUTS,
   DefaultProviderError,
   type DefaultProvider,
   type DefaultProviderSendInput,
@@ -27,9 +28,6 @@ export interface SesDefaultProviderOptions {
   configurationSetName?: string;
 }
 
-// The SDK's defaults wait minutes on a dead connection; a Lambda has seconds.
-const CONNECTION_TIMEOUT_MS = 5_000;
-const REQUEST_TIMEOUT_MS = 30_000;
 
 /**
  * The Message-ID SES writes into the message it sends: `<MessageId@email.amazonses.com>` in
@@ -90,6 +88,10 @@ const NETWORK_CODES = new Set([
   'RequestTimeout',
 ]);
 
+// Codes that say "slow down" about the send rate (not the daily quota, which waits for hours).
+const THROTTLING_CODES = new Set(['Throttling', 'ThrottlingException', 'TooManyRequestsException', 'RequestThrottled']);
+const DAILY_QUOTA = /daily message quota/i;
+
 const errorField = (error: unknown, field: string): unknown =>
   typeof error === 'object' && error !== null ? (error as Record<string, unknown>)[field] : undefined;
 
@@ -107,6 +109,7 @@ export function translateSesError(error: unknown): DefaultProviderError {
     return new DefaultProviderError({
       code: temporary ? 'DEFAULT_PROVIDER_UNAVAILABLE' : 'DEFAULT_PROVIDER_REJECTED',
       temporary,
+      throttled: (THROTTLING_CODES.has(providerCode) || status === 429) && !DAILY_QUOTA.test(message),
       providerCode,
       httpStatus: status,
       message: `SES ${temporary ? 'is unavailable' : 'rejected the message'}: ${providerCode}: ${message}`,
@@ -145,7 +148,7 @@ export function createSesDefaultProvider(options: SesDefaultProviderOptions = {}
       ...(options.endpoint ? { endpoint: options.endpoint } : {}),
       ...(options.credentials ? { credentials: options.credentials } : {}),
       ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}),
-      requestHandler: { connectionTimeout: CONNECTION_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS },
+      requestHandler: { connectionTimeout: DEFAULT_PROVIDER_TIMEOUTS.connectMs, requestTimeout: DEFAULT_PROVIDER_TIMEOUTS.requestMs },
     }));
   let region: Promise<string> | undefined;
   const resolveRegion = (): Promise<string> => {

@@ -15,6 +15,39 @@ import { oauthSettingsOf } from './oauth-client-secrets';
 import { loadedOnFirstCall, onFirstUse } from '../on-first-use';
 import { assertSecretKeyConfigured } from './secret-key-configured';
 import { defaultProviderGateOf } from './sender-reputation-deps';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createDynamoPaceWindow } from '../adapters/dynamodb-send-pace-window';
+import { logger } from '../logger';
+import { cachedRate, createSendPace, type SendPace } from '../outbound/send-pace';
+
+/** How far ahead a send may reserve its slot of the default provider's pace and wait for it. */
+const PACE_LOOKAHEAD_SECONDS = 5;
+/** SES's quota changes rarely (an operator's request); it is read again after this long. */
+const SEND_RATE_CACHE_MS = 10 * 60_000;
+/** The rate when SES's cannot be read: the sandbox's, the lowest SES has. */
+const FALLBACK_SEND_RATE = 1;
+
+/**
+ * The default provider's pace: the rate as configured (`SES_MAX_SEND_RATE`), else SES's own
+ * `MaxSendRate`, read on the first send through SES and cached; the window in the table.
+ */
+function defaultProviderPaceOf(config: SendWorkerFunctionConfig): SendPace {
+  const configured = config.send.defaultProviderMaxSendRate;
+  const read = configured > 0 ? async () => configured : async () => (await import('../adapters/ses-send-quota')).createSesSendRate()();
+  const now = () => new Date();
+  return createSendPace({
+    window: createDynamoPaceWindow(undefined, config.storage.tableName),
+    maxSendRate: cachedRate(read, {
+      ttlMs: SEND_RATE_CACHE_MS,
+      fallback: FALLBACK_SEND_RATE,
+      now,
+      onError: (error) => logger.error('could not read the SES send rate; pacing at the last known (or the lowest) rate', { error: error as Error }),
+    }),
+    lookaheadSeconds: PACE_LOOKAHEAD_SECONDS,
+    now,
+    sleep: (ms) => sleep(ms),
+  });
+}
 
 /**
  * The delivery use case wired from the send worker's configuration, and `endBatch`, which the
@@ -55,9 +88,16 @@ export function deliverMailDeps(config: SendWorkerFunctionConfig): DeliverMailDe
     retry: {
       maxSmtpAttempts: config.send.maxSmtpAttempts,
       maxDefaultAttempts: config.send.maxDefaultAttempts,
+      maxInterruptedAttempts: config.send.maxInterruptedAttempts,
       baseDelaySeconds: config.send.baseDelaySeconds,
     },
     leaseSeconds: config.send.leaseSeconds,
+    circuit: {
+      cooldownSeconds: config.send.circuitCooldownSeconds,
+      maxCooldownSeconds: config.send.circuitMaxCooldownSeconds,
+      maxWaitSeconds: config.send.circuitMaxWaitSeconds,
+    },
+    defaultProviderPace: defaultProviderPaceOf(config),
     now: () => new Date(),
   };
 }

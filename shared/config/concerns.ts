@@ -56,10 +56,17 @@ export type MailDomainsConfig = ReturnType<typeof mailDomainsConfig>;
 export const sendConfig = readerOf(() => ({
   maxSmtpAttempts: ['SEND_MAX_SMTP_ATTEMPTS', integerOr(3)],
   maxDefaultAttempts: ['SEND_MAX_DEFAULT_ATTEMPTS', integerOr(5)],
+  maxInterruptedAttempts: ['SEND_MAX_INTERRUPTED_ATTEMPTS', integerOr(3)],
   baseDelaySeconds: ['SEND_RETRY_BASE_SECONDS', integerOr(30)],
   leaseSeconds: ['SEND_LEASE_SECONDS', integerOr(120)],
   queuedStaleSeconds: ['SEND_QUEUED_STALE_SECONDS', integerOr(1200)],
   queueUrl: ['SEND_QUEUE_URL', optionalString()],
+  // The circuit breaker of company servers (shared/outbound/circuit-breaker.ts).
+  circuitCooldownSeconds: ['SEND_CIRCUIT_COOLDOWN_SECONDS', integerOr(60)],
+  circuitMaxCooldownSeconds: ['SEND_CIRCUIT_MAX_COOLDOWN_SECONDS', integerOr(900)],
+  circuitMaxWaitSeconds: ['SEND_CIRCUIT_MAX_WAIT_SECONDS', integerOr(24 * 3600)],
+  // The default provider's pace (send-pace.ts): 0 reads SES's MaxSendRate (GetSendQuota).
+  defaultProviderMaxSendRate: ['SES_MAX_SEND_RATE', integerOr(0)],
 }));
 export type SendConfig = ReturnType<typeof sendConfig>;
 

@@ -1,3 +1,4 @@
+import { circuitView } from '../outbound/circuit-breaker';
 import { sendingRoute } from './company-fallback';
 import type { ScopeSettings } from './model';
 import { redirectView } from './redirect-check';
@@ -38,6 +39,7 @@ export function toSettingsView(settings: ScopeSettings, main: ScopeSettings | nu
     status: settings.status,
     lastTest: settings.lastTest,
     failure: settings.failure,
+    circuit: settings.smtp ? circuitView(settings) : null,
     route,
     inboundAddress: settings.inboundAddress,
     redirect: redirectView(settings.redirect, settings.address, settings.inboundAddress, now),

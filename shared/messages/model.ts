@@ -68,6 +68,12 @@ export interface MessageRecord {
   attempts: number;
   /** The attempts through the default provider, which has retries of its own. */
   defaultProviderAttempts: number;
+  /**
+   * Attempts that ended without any server's answer (an exception, a worker that stopped):
+   * capped, so that a message that can never be delivered ends `failed` instead of looping.
+   * Absent on records written before the cap.
+   */
+  interruptedAttempts?: number;
   smtpResponse: string | null;
   error: { code: MessageErrorCode; message: string; hint?: string } | null;
   sentAt: string | null;
@@ -118,6 +124,7 @@ export function newMessageRecord(base: Pick<MessageRecord, 'id' | 'companyId' | 
     fallbackReason: null,
     attempts: 0,
     defaultProviderAttempts: 0,
+    interruptedAttempts: 0,
     smtpResponse: null,
     error: null,
     sentAt: null,

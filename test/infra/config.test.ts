@@ -79,6 +79,18 @@ describe('deployment settings', () => {
     assert.ok(problems.every((problem) => problem.startsWith('corsAllowedOrigins: ')));
   });
 
+  it('Lambda concurrency: a ceiling for the send worker (SQS allows 2 to 1000), no reservation unless asked', () => {
+    assert.deepEqual(parseDeploymentConfig(REAL_CONTEXT).concurrency, { sendWorkerMax: 50, apiReserved: 0, inboundReserved: 0 });
+    assert.deepEqual(
+      parseDeploymentConfig({ ...REAL_CONTEXT, sendWorkerMaxConcurrency: '200', apiReservedConcurrency: '20', inboundReservedConcurrency: 10 }).concurrency,
+      { sendWorkerMax: 200, apiReserved: 20, inboundReserved: 10 },
+    );
+    assert.deepEqual(problemsOf({ ...REAL_CONTEXT, sendWorkerMaxConcurrency: '1', apiReservedConcurrency: '-1' }), [
+      'sendWorkerMaxConcurrency: expected a whole number from 2 to 1000, got "1"',
+      'apiReservedConcurrency: expected a whole number from 0 to 1000, got "-1"',
+    ]);
+  });
+
   it('parses -c strings: lists, numbers, policies', () => {
     const config = parseDeploymentConfig({
       ...REAL_CONTEXT,

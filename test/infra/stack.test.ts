@@ -12,6 +12,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { EXAMPLE_CONTEXT } from '../../infra/config';
 import { PROJECT_ROOT } from '../../infra/bundling/function-bundle';
 import { MailBucket } from '../../infra/constructs/mail-bucket';
+import { SEND_RECORD_BUDGET_MS, SEND_WORKER_TIMEOUT_SECONDS } from '../../shared/messages/send-worker-budget';
 import { arnOf, arnWithSuffix, statementsOfRole, synthStack } from './synth-stack';
 import type { SynthesizedStack } from './synth-stack';
 
@@ -66,7 +67,8 @@ let ids: {
 };
 
 before(() => {
-  synth = synthStack({ ...EXAMPLE_CONTEXT, alarmEmail: 'ops@example.com' });
+  // Reservations are off by default (config.test.ts); here they are asked for, to see them land.
+  synth = synthStack({ ...EXAMPLE_CONTEXT, alarmEmail: 'ops@example.com', apiReservedConcurrency: 20, inboundReservedConcurrency: 10 });
   const { stack } = synth;
   ids = {
     table: synth.logicalId(stack.table.table),
@@ -389,7 +391,23 @@ describe('send pipeline', () => {
       FunctionName: { Ref: synth.logicalId(synth.stack.functions.sendWorker) },
       BatchSize: 5,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: 50 },
     });
+  });
+
+  it('a burst cannot take the API and inbound functions\' concurrency: the worker has a ceiling, they keep their reservation', () => {
+    const reserved = (fn: keyof SynthesizedStack['stack']['functions']) =>
+      synth.json.Resources[synth.logicalId(synth.stack.functions[fn])]!.Properties.ReservedConcurrentExecutions as number | undefined;
+    for (const fn of ['platform', 'emailSettings', 'candidates', 'messages'] as const) assert.equal(reserved(fn), 20, fn);
+    assert.equal(reserved('inbound'), 10);
+    // The worker is capped by its event source, not by a reservation that would take from the others.
+    for (const fn of ['sendWorker', 'inboundReconciler', 'outboundSweeper'] as const) assert.equal(reserved(fn), undefined, fn);
+  });
+
+  it('the worker takes a record only with a worst-case delivery\'s time left, and its timeout holds one', () => {
+    const timeout = synth.json.Resources[synth.logicalId(synth.stack.functions.sendWorker)]!.Properties.Timeout as number;
+    assert.equal(timeout, SEND_WORKER_TIMEOUT_SECONDS);
+    assert.ok(timeout * 1000 >= SEND_RECORD_BUDGET_MS + 60_000, 'one worst-case record and more of the batch');
   });
 });
 
@@ -422,9 +440,10 @@ describe('least-privilege IAM', () => {
     }
   });
 
-  it('send worker: table, decrypt only, outbound attachments and bodies read, SES as the default sender, its queue (consume and re-enqueue)', () => {
+  it('send worker: table, decrypt only, outbound attachments and bodies read, SES as the default sender and its send quota, its queue (consume and re-enqueue)', () => {
     assert.deepEqual(statementsOfRole(synth, roleOf('sendWorker')), [
-      XRAY_AND_ENI,
+      // SES's send rate, for the account-wide pace: no resource-level permission, so beside X-Ray's.
+      { ...XRAY_AND_ENI, Action: [...XRAY_AND_ENI.Action.filter((action) => !action.startsWith('xray')), 'ses:GetSendQuota', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'] },
       logsStatement('sendWorker'),
       tableStatement(),
       { Action: 'kms:Decrypt', Effect: 'Allow', Resource: arnOf(ids.key) },
@@ -590,6 +609,7 @@ describe('HTTP API', () => {
       ['GET /v1/messages/unassigned', 'JWT'],
       ['GET /v1/messages/{messageId}', 'JWT'],
       ['POST /v1/messages/{messageId}/assign', 'JWT'],
+      ['POST /v1/messages/{messageId}/retry', 'JWT'],
       ['POST /v1/attachments', 'JWT'],
       ['GET /v1/suppressions', 'JWT'],
       ['DELETE /v1/suppressions/{address}', 'JWT'],
@@ -597,7 +617,7 @@ describe('HTTP API', () => {
       ['GET /v1/erasures/{erasureId}', 'JWT'],
       ['DELETE /v1/company', 'JWT'],
     ]));
-    assert.equal(routes.length, 26);
+    assert.equal(routes.length, 27);
   });
 
   it('answers CORS preflights itself for the allowed origins, with the same policy as the local server', () => {

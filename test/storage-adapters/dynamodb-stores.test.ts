@@ -10,6 +10,7 @@ import { newScopeSettings } from '../../shared/email-settings/email-settings-ser
 import type { ScopeSettings, StoredSmtp } from '../../shared/email-settings/model';
 import type { SettingsStore } from '../../shared/email-settings/settings-store';
 import { AppError } from '../../shared/errors';
+import type { StoredCircuit } from '../../shared/outbound/circuit-breaker';
 import type { MessagesStore } from '../../shared/messages/messages-store';
 import { type MessageRecord, newMessageRecord } from '../../shared/messages/model';
 import type { LocalDynamo } from '../../infra/local/local-dynamodb';
@@ -62,6 +63,14 @@ const smtp = (revision: number): StoredSmtp => ({
   revision,
 });
 
+const openCircuit = (revision: number): StoredCircuit => ({
+  revision,
+  state: 'open',
+  since: '2026-03-02T10:00:00.000Z',
+  nextProbeAt: '2026-03-02T10:01:00.000Z',
+  failures: 1,
+});
+
 describe('DynamoDB settings store', () => {
   it('creates a scope once and reads it back as stored', async () => {
     const companyId = company('acme');
@@ -99,26 +108,47 @@ describe('DynamoDB settings store', () => {
     await settings.create(scopeSettings(companyId, 'main', { mode: 'smtp', smtp: smtp(2), status: 'verified' }));
     const failure = { at: '2026-03-02T10:00:00.000Z', code: 'AUTH_FAILED' as const, message: 'Login refused', smtpResponse: '535 5.7.8 Error' };
 
-    await settings.markFailing(companyId, 'main', 1, failure);
+    await settings.markFailing(companyId, 'main', 1, failure, openCircuit(1));
     let stored = await settings.get(companyId, 'main');
     assert.equal(stored?.status, 'verified');
     assert.equal(stored?.failure, null);
+    assert.equal(stored?.circuit, undefined);
     assert.equal(stored?.version, 1);
 
-    await settings.markFailing(companyId, 'main', 2, failure);
+    await settings.markFailing(companyId, 'main', 2, failure, openCircuit(2));
     stored = await settings.get(companyId, 'main');
     assert.equal(stored?.status, 'failing');
     assert.deepEqual(stored?.failure, failure);
-    assert.equal(stored?.version, 2);
+    assert.deepEqual(stored?.circuit, openCircuit(2));
+    assert.equal(stored?.version, 1, 'the mark leaves the version alone: a save conditioned on it still succeeds');
     assert.deepEqual(stored?.smtp, smtp(2));
+  });
+
+  it('claims the probe of an open circuit once, and a recovery clears status, failure and circuit', async () => {
+    const companyId = company('acme');
+    await settings.create(scopeSettings(companyId, 'main', { mode: 'smtp', smtp: smtp(3), status: 'verified' }));
+    const failure = { at: '2026-03-02T10:00:00.000Z', code: 'CONNECTION_REFUSED' as const, message: 'refused', smtpResponse: null };
+    await settings.markFailing(companyId, 'main', 3, failure, openCircuit(3));
+    const probing = { ...openCircuit(3), state: 'half-open' as const, nextProbeAt: '2026-03-02T10:03:00.000Z' };
+    const seen = openCircuit(3).nextProbeAt;
+    const claims = await Promise.all([settings.claimCircuitProbe(companyId, 'main', probing, seen), settings.claimCircuitProbe(companyId, 'main', probing, seen)]);
+    assert.deepEqual(claims.sort(), [false, true], 'of two workers, one probes');
+    assert.equal(await settings.claimCircuitProbe(companyId, 'main', { ...probing, revision: 2 }, seen), false, 'another revision claims nothing');
+    assert.deepEqual((await settings.get(companyId, 'main'))?.circuit, probing);
+
+    await settings.markRecovered(companyId, 'main', 2);
+    assert.equal((await settings.get(companyId, 'main'))?.status, 'failing', 'a success of another revision changes nothing');
+    await settings.markRecovered(companyId, 'main', 3);
+    const stored = await settings.get(companyId, 'main');
+    assert.deepEqual([stored?.status, stored?.failure, stored?.circuit, stored?.version], ['verified', null, undefined, 1]);
   });
 
   it('markFailing leaves a scope without SMTP settings (or without a record) alone', async () => {
     const companyId = company('acme');
     await settings.create(scopeSettings(companyId, 'main'));
     const failure = { at: '2026-03-02T10:00:00.000Z', code: 'AUTH_FAILED' as const, message: 'x', smtpResponse: null };
-    await settings.markFailing(companyId, 'main', 1, failure);
-    await settings.markFailing(companyId, 'nowhere', 1, failure);
+    await settings.markFailing(companyId, 'main', 1, failure, openCircuit(1));
+    await settings.markFailing(companyId, 'nowhere', 1, failure, openCircuit(1));
     assert.equal((await settings.get(companyId, 'main'))?.status, 'unverified');
     assert.equal(await settings.get(companyId, 'nowhere'), null);
   });

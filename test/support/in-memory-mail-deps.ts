@@ -1,6 +1,9 @@
 import type { EmailSettingsDeps } from '../../shared/email-settings/email-settings-service';
 import type { DeliverMailDeps } from '../../shared/messages/deliver-candidate-mail';
+import { newMessageId } from '../../shared/mail/message-id';
+import { type MessageRecord, newMessageRecord } from '../../shared/messages/model';
 import type { SendJob } from '../../shared/messages/send-job';
+import { type SendPace, UNPACED } from '../../shared/outbound/send-pace';
 import { FakeSecretCipher } from './fake-secret-cipher';
 import { MemoryBlobStore } from './memory-blob-store';
 import { MemoryMessagesStore } from './memory-messages-store';
@@ -47,6 +50,8 @@ export function inMemoryDeliverDeps(options: {
   settingsDeps: ReturnType<typeof inMemorySettingsDeps>['settingsDeps'];
   retry?: Partial<DeliverMailDeps['retry']>;
   thresholds?: Partial<GuardThresholds>;
+  circuit?: Partial<DeliverMailDeps['circuit']>;
+  defaultProviderPace?: SendPace;
 }) {
   const { settingsDeps } = options;
   const messages = new MemoryMessagesStore();
@@ -68,9 +73,26 @@ export function inMemoryDeliverDeps(options: {
     inboundDomain: settingsDeps.inboundDomain,
     defaultFromAddress: DEFAULT_FROM,
     messageIdDomain: MESSAGE_ID_DOMAIN,
-    retry: { maxSmtpAttempts: 3, maxDefaultAttempts: 3, baseDelaySeconds: 30, ...options.retry },
+    retry: { maxSmtpAttempts: 3, maxDefaultAttempts: 3, maxInterruptedAttempts: 3, baseDelaySeconds: 30, ...options.retry },
     leaseSeconds: 120,
+    circuit: { cooldownSeconds: 60, maxCooldownSeconds: 900, maxWaitSeconds: 24 * 3600, ...options.circuit },
+    defaultProviderPace: options.defaultProviderPace ?? UNPACED,
     now: settingsDeps.now,
   };
   return { deps, messages, blobs, smtp, provider, queue, reputation, metrics };
+}
+
+/** An outbound message as the messages API queues it (to a candidate, with our Message-ID); `fields` override. */
+export function queuedOutboundMessage(fields: Pick<MessageRecord, 'id' | 'companyId' | 'createdAt'> & Partial<MessageRecord>): MessageRecord {
+  return newMessageRecord({
+    scope: 'main',
+    direction: 'outbound',
+    status: 'queued',
+    candidateId: 'cand-1',
+    to: [{ address: 'jane@candidate.example', name: null }],
+    subject: 'Your interview',
+    text: 'Hello',
+    messageIdHeader: newMessageId(MESSAGE_ID_DOMAIN),
+    ...fields,
+  });
 }
