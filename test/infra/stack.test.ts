@@ -143,7 +143,7 @@ describe('egress network', () => {
 describe('functions', () => {
   it('all run nodejs22.x on arm64 with active tracing, source maps and their own log group with retention', () => {
     const functions = Object.values(synth.stack.functions);
-    assert.equal(functions.length, 12);
+    assert.equal(functions.length, 13);
     for (const fn of functions) {
       const props = synth.json.Resources[synth.logicalId(fn)]!.Properties;
       assert.equal(props.Runtime, 'nodejs22.x');
@@ -632,7 +632,7 @@ describe('HTTP API', () => {
   });
 
   it('gives every API function each company\'s own limit (per warm container), far below the stage\'s', () => {
-    const api = ['platform', 'emailSettings', 'candidates', 'messages'] as const;
+    const api = ['platform', 'emailSettings', 'candidates', 'messages', 'suppressionsApi', 'dataLifecycle'] as const;
     for (const name of Object.keys(synth.stack.functions) as (keyof SynthesizedStack['stack']['functions'])[]) {
       const env = synth.json.Resources[synth.logicalId(synth.stack.functions[name])]!.Properties.Environment.Variables;
       const expected = (api as readonly string[]).includes(name) ? ['20', '40'] : [undefined, undefined];
