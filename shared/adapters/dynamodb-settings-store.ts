@@ -83,6 +83,21 @@ export function createDynamoSettingsStore(client = getDocumentClient(), table = 
         if (!isConditionFailure(error)) throw error;
       }
     },
+    async rememberSizeLimit(companyId, scope, revision, sizeLimit) {
+      try {
+        await client.send(
+          new UpdateCommand({
+            TableName: table,
+            Key: settingsItemKey(companyId, scope),
+            UpdateExpression: 'SET smtp.sizeLimit = :size',
+            ConditionExpression: 'smtp.revision = :revision',
+            ExpressionAttributeValues: { ':size': sizeLimit, ':revision': revision },
+          }),
+        );
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+      }
+    },
     reserveInboundAddress: (localPart, companyId, scope) =>
       putIfAbsent(client, table, { pk: inboundKey(localPart), sk: 'INBOUND', type: 'inbound-address', companyId, scope }),
     async findByInboundAddress(localPart) {

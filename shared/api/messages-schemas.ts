@@ -106,6 +106,11 @@ export const MessageBody = z
     provider: z.enum(['smtp', 'default']).nullable(),
     fallbackReason: z.string().nullable(),
     attempts: z.number().int(),
+    nextAttemptAt: z
+      .string()
+      .nullable()
+      .optional()
+      .openapi({ description: "A queued message waiting its turn (paced by its mailbox's limits, or retried): when it is next tried." }),
     smtpResponse: z.string().nullable(),
     error: z.object({ code: z.string(), message: z.string() }).nullable(),
     createdAt: z.string(),

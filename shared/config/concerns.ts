@@ -54,6 +54,17 @@ export const sendConfig = readerOf(() => ({
 }));
 export type SendConfig = ReturnType<typeof sendConfig>;
 
+/**
+ * The mailboxes' shared limits (capability 11): the length of the "minute" window (60; shorter
+ * only to test the same semantics quickly) and how long a connection lease lasts before a
+ * crashed worker's slot frees itself (longer than a whole send, SEND_TIMEOUTS.total).
+ */
+export const mailboxLimitsConfig = readerOf(() => ({
+  rateWindowSeconds: ['MAILBOX_RATE_WINDOW_SECONDS', integerOr(60)],
+  connectionLeaseSeconds: ['MAILBOX_CONNECTION_LEASE_SECONDS', integerOr(120)],
+}));
+export type MailboxLimitsConfig = ReturnType<typeof mailboxLimitsConfig>;
+
 /** How far back the inbound reconciler looks, and how long it leaves a fresh mail alone. */
 export const inboundReconcileConfig = readerOf(() => ({
   graceSeconds: ['INBOUND_RECONCILE_GRACE_SECONDS', integerOr(900)],

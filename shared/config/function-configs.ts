@@ -1,6 +1,7 @@
 import {
   apiAuthConfig,
   inboundReconcileConfig,
+  mailboxLimitsConfig,
   mailDomainsConfig,
   oauthEnvConfig,
   secretsConfig,
@@ -12,6 +13,7 @@ import {
   type ApiAuthConfig,
   type InboundReconcileConfig,
   type MailDomainsConfig,
+  type MailboxLimitsConfig,
   type OAuthEnvConfig,
   type SecretsConfig,
   type SendConfig,
@@ -57,12 +59,14 @@ export const messagesFunctionConfig = (env: Environment = process.env): Messages
 /** The send worker: everything the messages API has, plus SMTP, secrets and OAuth. */
 export interface SendWorkerFunctionConfig extends MessagesFunctionConfig {
   smtp: SmtpPolicyConfig;
+  mailboxLimits: MailboxLimitsConfig;
   secrets: SecretsConfig;
   oauth: OAuthEnvConfig;
 }
 export const sendWorkerFunctionConfig = (env: Environment = process.env): SendWorkerFunctionConfig => ({
   ...messagesFunctionConfig(env),
   smtp: smtpPolicyConfig(env),
+  mailboxLimits: mailboxLimitsConfig(env),
   secrets: secretsConfig(env),
   oauth: oauthEnvConfig(env),
 });

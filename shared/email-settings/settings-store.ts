@@ -10,6 +10,11 @@ export interface SettingsStore {
   replace(settings: ScopeSettings, expectedVersion: number): Promise<void>;
   /** Records a failure of sending through the scope's server, if its SMTP revision is still `revision`. */
   markFailing(companyId: string, scope: string, revision: number, failure: ScopeSettings['failure']): Promise<void>;
+  /**
+   * Remembers the largest message the scope's server announced (EHLO `SIZE`), if its SMTP
+   * revision is still `revision`. Not a change of the configuration: the version stays.
+   */
+  rememberSizeLimit(companyId: string, scope: string, revision: number, sizeLimit: number | null): Promise<void>;
   /** Reserves an inbound local part for a scope; false if it is taken. */
   reserveInboundAddress(localPart: string, companyId: string, scope: string): Promise<boolean>;
   findByInboundAddress(localPart: string): Promise<{ companyId: string; scope: string } | null>;

@@ -1,6 +1,7 @@
 import { sendingRoute } from './company-fallback';
 import type { ScopeSettings } from './model';
 import { redirectView } from './redirect-check';
+import { effectiveLimits } from './sending-limits';
 
 /** The API's view of a scope: never the password or its ciphertext; `route` says where mail goes now. */
 export function toSettingsView(settings: ScopeSettings, main: ScopeSettings | null, now = new Date()) {
@@ -20,6 +21,8 @@ export function toSettingsView(settings: ScopeSettings, main: ScopeSettings | nu
           fromAddress: smtp.fromAddress,
           fromName: smtp.fromName,
           passwordSet: smtp.passwordCiphertext !== null,
+          limits: effectiveLimits(smtp),
+          sizeLimit: smtp.sizeLimit ?? null,
           auth: smtp.auth ?? 'password',
           oauth: smtp.oauth
             ? {

@@ -47,6 +47,13 @@ export class MemorySettingsStore implements SettingsStore {
     this.records.set(this.key(companyId, scope), { ...current, status: 'failing', failure: copy(failure), version: current.version + 1 });
   }
 
+  async rememberSizeLimit(companyId: string, scope: string, revision: number, sizeLimit: number | null) {
+    await tick();
+    const current = this.records.get(this.key(companyId, scope));
+    if (!current?.smtp || current.smtp.revision !== revision) return;
+    this.records.set(this.key(companyId, scope), { ...current, smtp: { ...current.smtp, sizeLimit } });
+  }
+
   async reserveInboundAddress(localPart: string, companyId: string, scope: string) {
     await tick();
     const key = localPart.toLowerCase();
