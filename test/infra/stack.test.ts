@@ -484,13 +484,14 @@ describe('HTTP API', () => {
       ['GET /v1/candidates/{candidateId}', 'JWT'],
       ['DELETE /v1/candidates/{candidateId}', 'JWT'],
       ['POST /v1/candidates/{candidateId}/messages', 'JWT'],
+      ['POST /v1/messages/batch', 'JWT'],
       ['GET /v1/candidates/{candidateId}/messages', 'JWT'],
       ['GET /v1/messages/unassigned', 'JWT'],
       ['GET /v1/messages/{messageId}', 'JWT'],
       ['POST /v1/messages/{messageId}/assign', 'JWT'],
       ['POST /v1/attachments', 'JWT'],
     ]));
-    assert.equal(routes.length, 21);
+    assert.equal(routes.length, 22);
   });
 
   it('answers CORS preflights itself for the allowed origins, with the same policy as the local server', () => {
