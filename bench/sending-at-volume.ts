@@ -18,7 +18,7 @@ const MAILS = Number(process.env.BENCH_VOLUME_MAILS ?? 500);
 const WINDOW_SECONDS = 1;
 const PER_WINDOW = 50;
 const CONNECTIONS = 3;
-const BATCH = 100;
+const BATCH = 50;
 
 export async function benchSendingAtVolume(): Promise<void> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'recruiting-mail-bench-volume-'));
@@ -71,7 +71,7 @@ export async function benchSendingAtVolume(): Promise<void> {
     const requestsBefore = MAILBOX_LIMIT_REQUESTS.requests;
     const started = performance.now();
     const messages = Array.from({ length: MAILS }, (_, index) => ({ candidateId: `c-${index}`, idempotencyKey: `bench-${index}`, subject: 'Your application', text: 'Thank you for your application.' }));
-    // Batches of 100: in one process with dynalite and the workers, a batch of 500 outlasts the local function timeout.
+    // Batches of 50: in one process with dynalite and the workers, a batch of 500 outlasts the local function timeout.
     const items: { error?: unknown }[] = [];
     for (let index = 0; index < MAILS; index += BATCH) items.push(...(await call('POST', '/v1/messages/batch', { messages: messages.slice(index, index + BATCH) })).items);
     const accepted = performance.now();
