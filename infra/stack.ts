@@ -12,6 +12,7 @@ import type { ApiFunction } from '../functions/routes';
 import { SMTP_ALLOWED_PORTS } from '../shared/smtp-allowed-ports';
 import type { DeploymentConfig } from './config';
 import { Alarms } from './constructs/alarms';
+import { DataLifecycle } from './constructs/data-lifecycle';
 import { EgressNetwork } from './constructs/egress-network';
 import { FunctionWithLogGroup } from './constructs/function-with-log-group';
 import type { FunctionDefaults } from './constructs/function-with-log-group';
@@ -26,6 +27,7 @@ import { OperationsDashboard } from './constructs/operations-dashboard';
 import { OutboundSweeper } from './constructs/outbound-sweeper';
 import { SecretsKey } from './constructs/secrets-key';
 import { SendPipeline } from './constructs/send-pipeline';
+import { DefaultProviderEvents } from './constructs/default-provider-events';
 
 export interface RecruitingMailStackProps extends StackProps {
   readonly config: DeploymentConfig;
@@ -39,12 +41,14 @@ export class RecruitingMailStack extends Stack {
   readonly senderIdentity: MailDomainIdentity;
   readonly inboundIdentity?: MailDomainIdentity;
   readonly sendPipeline: SendPipeline;
+  readonly defaultProviderEvents: DefaultProviderEvents;
   readonly inbound: InboundReceiving;
   readonly inboundReconciler: InboundReconciler;
   readonly outboundSweeper: OutboundSweeper;
   readonly dashboard: OperationsDashboard;
   readonly api: HttpApi;
   readonly alarms: Alarms;
+  readonly dataLifecycle: DataLifecycle;
   readonly functions: {
     readonly platform: FunctionWithLogGroup;
     readonly emailSettings: FunctionWithLogGroup;
@@ -54,6 +58,11 @@ export class RecruitingMailStack extends Stack {
     readonly inbound: FunctionWithLogGroup;
     readonly inboundReconciler: FunctionWithLogGroup;
     readonly outboundSweeper: FunctionWithLogGroup;
+    readonly suppressionsApi: FunctionWithLogGroup;
+    readonly deliveryEvents: FunctionWithLogGroup;
+    readonly dataLifecycle: FunctionWithLogGroup;
+    readonly dataLifecycleWorker: FunctionWithLogGroup;
+    readonly erasureResume: FunctionWithLogGroup;
   };
 
   constructor(scope: Construct, id: string, props: RecruitingMailStackProps) {
@@ -93,8 +102,11 @@ export class RecruitingMailStack extends Stack {
     });
     this.table = new MailTable(this, 'MailTable', { removalPolicy: dataRemoval });
     this.secretsKey = new SecretsKey(this, 'SecretsKey', { removalPolicy: dataRemoval });
-    this.mailBucket = new MailBucket(this, 'MailBucket', { removalPolicy: dataRemoval });
-    this.senderIdentity = new MailDomainIdentity(this, 'DefaultSenderIdentity', { domain: config.defaultSenderDomain, customMailFrom: true });
+    this.mailBucket = new MailBucket(this, 'MailBucket', {
+      removalPolicy: dataRemoval,
+      corsAllowedOrigins: config.corsAllowedOrigins,
+      rawMailRetentionDays: config.rawMailRetentionDays,
+    });
     if (config.inboundDomain !== config.defaultSenderDomain) {
       this.inboundIdentity = new MailDomainIdentity(this, 'InboundIdentity', { domain: config.inboundDomain });
     }
@@ -113,8 +125,21 @@ export class RecruitingMailStack extends Stack {
         TENANT_CLAIM: config.tenantClaim,
         ROLES_CLAIM: config.rolesClaim,
         LOG_LEVEL: 'INFO',
+        ...defaultProviderEnvironment(config),
       },
     };
+
+    this.defaultProviderEvents = new DefaultProviderEvents(this, 'DefaultProviderEvents', {
+      configurationSetName: defaultProviderEnvironment(config).DEFAULT_PROVIDER_CONFIGURATION_SET,
+      table: this.table.table,
+      functionDefaults,
+    });
+    // Its default configuration set: even a send that names none publishes the events.
+    this.senderIdentity = new MailDomainIdentity(this, 'DefaultSenderIdentity', {
+      domain: config.defaultSenderDomain,
+      customMailFrom: true,
+      configurationSet: this.defaultProviderEvents.configurationSet,
+    });
 
     this.sendPipeline = new SendPipeline(this, 'SendPipeline', {
       table: this.table.table,
@@ -125,6 +150,7 @@ export class RecruitingMailStack extends Stack {
       senderIdentityName: config.defaultSenderDomain,
       network: this.network.functionNetwork,
       functionDefaults,
+      maxConcurrency: config.concurrency.sendWorkerMax,
     });
 
     this.inbound = new InboundReceiving(this, 'InboundReceiving', {
@@ -169,6 +195,8 @@ export class RecruitingMailStack extends Stack {
       .bindTable({ table: this.table.table, accessMode: 'readWrite' })
       .bindKey({ key: this.secretsKey.key, accessMode: 'encryptDecrypt' })
       .allowSendingAs(config.defaultSenderDomain);
+    this.defaultProviderEvents.allowSendingThrough(emailSettings);
+    this.defaultProviderEvents.allowSendingThrough(this.sendPipeline.worker);
 
     const candidates = new FunctionWithLogGroup(this, 'CandidatesApi', {
       entry: 'functions/candidates/api.ts',
@@ -196,18 +224,34 @@ export class RecruitingMailStack extends Stack {
         write: [MAIL_PREFIXES.outbound, MAIL_PREFIXES.bodies, MAIL_PREFIXES.uploads],
       });
 
+    const senderReputation = new FunctionWithLogGroup(this, 'SuppressionsApi', {
+      entry: 'functions/sender-reputation/api.ts',
+      description: "The default provider's suppressed addresses per company",
+      serviceName: 'suppressions',
+      defaults: functionDefaults,
+    });
+    senderReputation.bindTable({ table: this.table.table, accessMode: 'readWrite', indexNames: [] });
+
     if (config.oauth) {
       const oauthClients = new OAuthClients(this, 'OAuthClients', { ...config.oauth, removalPolicy: dataRemoval });
       oauthClients.bind(emailSettings);
       oauthClients.bind(this.sendPipeline.worker);
     }
 
+    this.dataLifecycle = new DataLifecycle(this, 'DataLifecycle', { table: this.table.table, mailBucket: this.mailBucket, functionDefaults });
+
     const apiFunctions: Record<ApiFunction, FunctionWithLogGroup> = {
       platform,
       'email-settings': emailSettings,
       candidates,
       messages,
+      'sender-reputation': senderReputation,
+      'data-lifecycle': this.dataLifecycle.api,
     };
+    // Headroom: whatever a burst of mail does to the worker (capped above), these keep their
+    // reserved share of the account's concurrency (when the operator reserves one).
+    for (const fn of Object.values(apiFunctions)) fn.reserveConcurrency(config.concurrency.apiReserved);
+    this.inbound.function.reserveConcurrency(config.concurrency.inboundReserved);
     this.functions = {
       platform,
       emailSettings,
@@ -217,12 +261,18 @@ export class RecruitingMailStack extends Stack {
       inbound: this.inbound.function,
       inboundReconciler: this.inboundReconciler.function,
       outboundSweeper: this.outboundSweeper.function,
+      suppressionsApi: senderReputation,
+      deliveryEvents: this.defaultProviderEvents.function,
+      dataLifecycle: this.dataLifecycle.api,
+      dataLifecycleWorker: this.dataLifecycle.worker,
+      erasureResume: this.dataLifecycle.resume,
     };
 
     this.api = new HttpApi(this, 'HttpApi', {
       jwtIssuer: config.jwtIssuer,
       jwtAudience: config.jwtAudience,
       throttle: config.apiThrottle,
+      companyRate: config.companyApiRate,
       corsAllowedOrigins: config.corsAllowedOrigins,
       logRetention: config.logRetention,
       logRemovalPolicy: dataRemoval,
@@ -239,6 +289,10 @@ export class RecruitingMailStack extends Stack {
     for (const [name, fn] of Object.entries(this.functions)) this.alarms.onFunctionErrors(capitalize(name), fn);
     this.alarms.onDeadLetters('SendQueue', this.sendPipeline.deadLetterQueue);
     this.alarms.onDeadLetters('InboundFailures', this.inbound.deadLetterQueue);
+    this.alarms.onDeadLetters('DeliveryEvents', this.defaultProviderEvents.deadLetterQueue);
+    this.alarms.onSesAccountReputation({ bounceRate: config.defaultProviderGuard.maxBounceRate, complaintRate: config.defaultProviderGuard.maxComplaintRate });
+    this.alarms.track(this.defaultProviderEvents.pausedAlarm(this.alarms, 'DefaultProviderPaused'));
+    this.alarms.onDeadLetters('DataLifecycleJobs', this.dataLifecycle.deadLetterQueue);
     this.alarms.onQueueBacklog('SendQueue', this.sendPipeline.queue, Duration.minutes(15));
     this.alarms.track(this.inboundReconciler.alarmOnFinds(this.alarms, 'InboundReconcilerFinds'));
     this.dashboard = new OperationsDashboard(this, 'Operations', {
@@ -282,8 +336,21 @@ export class RecruitingMailStack extends Stack {
     output('TableName', this.table.table.tableName, 'DynamoDB table');
     output('SendDeadLetterQueueUrl', this.sendPipeline.deadLetterQueue.queueUrl, 'Messages the send worker gave up on');
     output('InboundDeadLetterQueueUrl', this.inbound.deadLetterQueue.queueUrl, 'SES events the inbound function failed on (replay them)');
+    output('DefaultProviderConfigurationSet', this.defaultProviderEvents.configurationSet.configurationSetName, 'SES configuration set of the default provider (its events update messages, suppressions and the guard)');
+    output('DeliveryEventsDeadLetterQueueUrl', this.defaultProviderEvents.deadLetterQueue.queueUrl, 'SES delivery events that could not be applied (malformed, or failing); inspect and replay');
     output('AlarmTopicArn', this.alarms.topic.topicArn, 'SNS topic of all alarms');
   }
+}
+
+/** The default provider's configuration set and the reputation guard's thresholds, for every function. */
+function defaultProviderEnvironment(config: DeploymentConfig) {
+  return {
+    DEFAULT_PROVIDER_CONFIGURATION_SET: `${config.stackName}-default-provider`,
+    DEFAULT_PROVIDER_MAX_BOUNCE_RATE: String(config.defaultProviderGuard.maxBounceRate),
+    DEFAULT_PROVIDER_MAX_COMPLAINT_RATE: String(config.defaultProviderGuard.maxComplaintRate),
+    DEFAULT_PROVIDER_MIN_SENDS: String(config.defaultProviderGuard.minSends),
+    DEFAULT_PROVIDER_WINDOW_DAYS: String(config.defaultProviderGuard.windowDays),
+  };
 }
 
 function capitalize(text: string): string {

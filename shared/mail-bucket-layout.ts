@@ -17,7 +17,13 @@ export const MAIL_PREFIXES = {
   inboundFiled: 'inbound-filed/',
   /** Envelopes the local listener keeps beside raw mail (SES's event carries them on AWS). */
   inboundEnvelopes: 'inbound-envelopes/',
+  /** Candidate exports (zip), one day (see shared/data-lifecycle). */
+  exports: 'exports/',
 } as const;
+
+/** The prefixes under which every object belongs to one company (`<prefix><company id>/…`): offboarding empties them. */
+export const companyPrefixes = (companyId: string): string[] =>
+  [MAIL_PREFIXES.bodies, MAIL_PREFIXES.outbound, MAIL_PREFIXES.uploads, MAIL_PREFIXES.exports].map((prefix) => `${prefix}${companyId}/`);
 
 /** Where a message's bodies (text and safe html, as JSON) are kept. */
 export const bodyKey = (companyId: string, messageId: string): string => `${MAIL_PREFIXES.bodies}${companyId}/${messageId}.json`;

@@ -12,6 +12,7 @@ import { announceAttachmentUpload } from '../../shared/messages/attachment-uploa
 import { messageView } from '../../shared/messages/message-view';
 import type { MessageRecord, Page } from '../../shared/messages/model';
 import { queueCandidateMail } from '../../shared/messages/queue-candidate-mail';
+import { retryFailedMessage } from '../../shared/messages/retry-failed-message';
 import { getCompanyMessage, listCandidateMessages, listUnassignedMessages } from '../../shared/messages/read-messages';
 
 const deps = queueMailDeps(messagesFunctionConfig());
@@ -50,6 +51,10 @@ export const handlers: OperationHandlers<typeof ops> = {
   assign: async ({ caller, params, body }) => ({
     status: 200,
     body: await messageView(await assignMessage(deps, caller.companyId, params.messageId, body), deps.blobs),
+  }),
+  retry: async ({ caller, params }) => ({
+    status: 202,
+    body: await messageView(await retryFailedMessage(deps, caller.companyId, params.messageId), null),
   }),
   announceAttachment: async ({ caller, body }) => ({
     status: 201,

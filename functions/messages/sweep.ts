@@ -22,9 +22,10 @@ async function sweep(event: Partial<SweepLimits> | null): Promise<SweepReport> {
     // Above the longest retry delay (900 s), so that a message waiting for its retry is left alone.
     queuedStaleSeconds: event?.queuedStaleSeconds ?? config.send.queuedStaleSeconds,
     batch: event?.batch ?? 500,
+    maxInterruptedAttempts: event?.maxInterruptedAttempts ?? config.send.maxInterruptedAttempts,
   };
   const report = await sweepUnsettledMessages(deps, limits);
-  for (const outcome of ['requeued', 'uncertain', 'enqueued'] as const) {
+  for (const outcome of ['requeued', 'uncertain', 'enqueued', 'gave-up'] as const) {
     metrics.count('OutboundSwept', report.settled.filter((settled) => settled.outcome === outcome).length, { outcome });
   }
   metrics.publish();

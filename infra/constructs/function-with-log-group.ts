@@ -10,7 +10,7 @@ import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IVpc, ISecurityGroup, SubnetSelection } from 'aws-cdk-lib/aws-ec2';
 import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
-import { Architecture, Code, Function as LambdaFunction, Runtime, RuntimeFamily, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, CfnFunction, Code, Function as LambdaFunction, Runtime, RuntimeFamily, Tracing } from 'aws-cdk-lib/aws-lambda';
 import type { IDestination } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
@@ -151,6 +151,15 @@ export class FunctionWithLogGroup extends LambdaFunction {
     ]);
   }
 
+  /**
+   * Reserves `count` concurrent executions for this function (none when 0 or undefined): they
+   * stay available whatever other functions do, and they are also its maximum.
+   */
+  reserveConcurrency(count: number | undefined): this {
+    if (count) (this.node.defaultChild as CfnFunction).reservedConcurrentExecutions = count;
+    return this;
+  }
+
   /** TABLE_NAME plus the item actions of `accessMode` on the table and its GSIs by name. */
   bindTable({ table, accessMode, indexNames = ['gsi1'] }: { table: ITable; accessMode: TableAccessMode; indexNames?: string[] }): this {
     this.addEnvironment('TABLE_NAME', table.tableName);
@@ -212,6 +221,15 @@ export class FunctionWithLogGroup extends LambdaFunction {
   }
 
   /** ses:SendEmail/SendRawEmail on one SES identity (the default sender domain). */
+  /**
+   * `ses:GetSendQuota`: the account's send rate, which paces the default provider. SES gives it
+   * no resource-level permission (Resource "*", covered by the role's IAM5 suppression above).
+   */
+  allowReadingSendQuota(): this {
+    this.addToRolePolicy(new PolicyStatement({ actions: ['ses:GetSendQuota'], resources: ['*'] }));
+    return this;
+  }
+
   allowSendingAs(identityName: string): this {
     const stack = Stack.of(this);
     this.addToRolePolicy(

@@ -8,16 +8,22 @@
  */
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
+import { BlockPublicAccess, Bucket, BucketEncryption, HttpMethods, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
+import { uploadCorsRules } from '../../shared/http/cors-policy';
 import { MAIL_PREFIXES } from '../../shared/mail-bucket-layout';
 import { UPLOAD_RETENTION_DAYS, UPLOADS_PREFIX } from '../../shared/messages/attachment-uploads';
+import { EXPORT_RETENTION_DAYS } from '../../shared/data-lifecycle/export-limits';
 
 export { MAIL_PREFIXES };
 
 export interface MailBucketProps {
   readonly removalPolicy: RemovalPolicy;
+  /** Browser origins allowed to PUT presigned uploads: the API's CORS origins (shared/http/cors-policy.ts). */
+  readonly corsAllowedOrigins: readonly string[];
+  /** Days raw inbound mail and its marks are kept (replay, reconciling), then expire. @default 30 */
+  readonly rawMailRetentionDays?: number;
 }
 
 export class MailBucket extends Construct {
@@ -53,7 +59,22 @@ export class MailBucket extends Construct {
         { abortIncompleteMultipartUploadAfter: Duration.days(1) },
         // A message copies what it uses; an upload never used expires (and its announcement too).
         { id: 'ExpireUnusedUploads', prefix: UPLOADS_PREFIX, expiration: Duration.days(UPLOAD_RETENTION_DAYS) },
+        // Personal data kept no longer than needed: the raw mail (the filed message keeps its
+        // text, html and attachments), and its marks with it.
+        ...[MAIL_PREFIXES.inbound, MAIL_PREFIXES.inboundFiled, MAIL_PREFIXES.inboundEnvelopes].map((prefix) => ({
+          id: `ExpireRawMail-${prefix.replace(/\/$/, '')}`,
+          prefix,
+          expiration: Duration.days(props.rawMailRetentionDays ?? 30),
+        })),
+        { id: 'ExpireExports', prefix: MAIL_PREFIXES.exports, expiration: Duration.days(EXPORT_RETENTION_DAYS) },
       ],
+      // A browser frontend uploads large attachments straight here (a presigned PUT).
+      cors: uploadCorsRules(props.corsAllowedOrigins).map((rule) => ({
+        allowedOrigins: rule.allowedOrigins,
+        allowedMethods: rule.allowedMethods.map((method) => HttpMethods[method]),
+        allowedHeaders: rule.allowedHeaders,
+        maxAge: rule.maxAgeSeconds,
+      })),
       removalPolicy: props.removalPolicy,
       autoDeleteObjects: destroy,
     });

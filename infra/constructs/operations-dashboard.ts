@@ -74,6 +74,23 @@ export class OperationsDashboard extends Construct {
       }),
     );
 
+    this.dashboard.addWidgets(
+      new GraphWidget({
+        title: 'Default provider: permanent bounces and complaints, by company',
+        left: [all('delivery-events', 'DefaultProviderBounces', ['company'], 'bounces'), all('delivery-events', 'DefaultProviderComplaints', ['company'], 'complaints')],
+        width: 12,
+      }),
+      new GraphWidget({
+        title: "Default provider: companies paused by the reputation guard, and the account's own SES reputation",
+        left: [all('delivery-events', 'DefaultProviderPaused', ['company'], 'paused'), all('send-worker', 'DefaultProviderPaused', ['company'], 'paused')],
+        right: [
+          new Metric({ namespace: 'AWS/SES', metricName: 'Reputation.BounceRate', statistic: 'Maximum', period: Duration.hours(1), label: 'account bounce rate' }),
+          new Metric({ namespace: 'AWS/SES', metricName: 'Reputation.ComplaintRate', statistic: 'Maximum', period: Duration.hours(1), label: 'account complaint rate' }),
+        ],
+        width: 12,
+      }),
+    );
+
     const window = Duration.minutes(15);
     const rate = new MathExpression({
       expression: 'IF(sent >= 10, fallbacks / sent, 0)',

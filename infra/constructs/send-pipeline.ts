@@ -14,6 +14,7 @@ import { Construct } from 'constructs';
 import { newDeadLetterQueue } from './dead-letter-queue';
 import { FunctionWithLogGroup } from './function-with-log-group';
 import type { FunctionDefaults, FunctionNetwork, KeyAccessMode } from './function-with-log-group';
+import { SEND_WORKER_TIMEOUT_SECONDS } from '../../shared/messages/send-worker-budget';
 import { MAIL_PREFIXES } from './mail-bucket';
 import type { MailBucket } from './mail-bucket';
 
@@ -35,12 +36,18 @@ export interface SendPipelineProps {
   readonly maxReceiveCount?: number;
   /** @default 5 */
   readonly batchSize?: number;
+  /**
+   * The ceiling of concurrent worker invocations the queue starts (SQS event source
+   * `maxConcurrency`, 2 to 1000): a burst waits in the queue instead of taking the account's
+   * concurrency from the API and inbound functions.
+   */
+  readonly maxConcurrency: number;
   /** @default entry `functions/messages/send-worker.ts` */
   readonly entry?: string;
 }
 
-/** Worker timeout: a slow server plus a fallback through SES, with attachments. */
-const WORKER_TIMEOUT = Duration.seconds(90);
+/** Worker timeout: a slow server plus a fallback through SES, and the rest of the batch (send-worker-budget.ts). */
+const WORKER_TIMEOUT = Duration.seconds(SEND_WORKER_TIMEOUT_SECONDS);
 
 export class SendPipeline extends Construct {
   readonly queue: Queue;
@@ -82,11 +89,14 @@ export class SendPipeline extends Construct {
       .bindBucket({ bucket: props.mailBucket.bucket, read: [MAIL_PREFIXES.outbound, MAIL_PREFIXES.bodies] })
       // Retries with backoff are re-enqueued with a delay.
       .bindSendQueue(this.queue)
-      .allowSendingAs(props.senderIdentityName);
+      .allowSendingAs(props.senderIdentityName)
+      // The default provider's pace: SES's MaxSendRate (shared/outbound/send-pace.ts).
+      .allowReadingSendQuota();
     this.worker.addEventSource(
       new SqsEventSource(this.queue, {
         batchSize: props.batchSize ?? 5,
         reportBatchItemFailures: true,
+        maxConcurrency: props.maxConcurrency,
       }),
     );
   }

@@ -10,16 +10,18 @@ import { SMTP_ALLOWED_PORTS } from '../../shared/smtp-allowed-ports';
 import { LOCAL_SEND_QUEUE } from '../../shared/composition/send-queue';
 import { intEnv, optionalEnv } from '../../shared/config';
 import { DEFAULT_CORS_ALLOWED_ORIGINS, parseCorsOrigins } from '../../shared/http/cors-policy';
-import { localLambdaContext } from './lambda-context';
+import { invokeLocally, prepareLocalInvocations } from './lambda-context';
 import { ensureTable, startLocalDynamo } from './local-dynamodb';
 import { type ApiLambda, startLocalHttpApi } from './local-http-api';
 import { startLocalInboundReconciler } from './local-inbound-reconciler';
 import { startLocalInboundSmtp } from './local-inbound-smtp';
 import { type LocalCompanySmtp, startCompanyMailboxForwarding, startLocalCompanySmtp } from './local-company-smtp';
 import { startLocalOutboundSweeper } from './local-outbound-sweeper';
+import { startLocalDataLifecycle } from './local-data-lifecycle';
 import { LOCAL_S3_CREDENTIALS, startLocalS3 } from './local-s3';
 import { LOCAL_SES_REGION, startLocalSes } from './local-ses';
 import { restoreLocalSesStore, saveLocalSesStore } from './local-ses-store-file';
+import { SEND_WORKER_TIMEOUT_SECONDS } from '../../shared/messages/send-worker-budget';
 
 export interface LocalBackendOptions {
   /** HTTP API port; 0 picks a free one (tests). */
@@ -50,8 +52,12 @@ export interface LocalBackend {
   sesStoreUrl: string;
   dataDir: string;
   sendQueue: InProcessQueue;
+  /** Erasure (and export) jobs. */
+  dataLifecycleQueue: InProcessQueue;
   /** Asynchronous invocations of the inbound function (SES's Event invocation). */
   inboundInvocations: InProcessQueue;
+  /** The SES events of default-provider sends (the EventBridge rule's SQS queue on AWS). */
+  deliveryEvents: InProcessQueue;
   inboundSmtpPort: number;
   /** The stand-in for the company's own mail server. */
   companySmtp: LocalCompanySmtp;
@@ -91,6 +97,8 @@ export async function startLocalBackend(options: LocalBackendOptions): Promise<L
 }
 
 async function startStandIns(options: LocalBackendOptions, stops: (() => Promise<void> | void)[]): Promise<LocalBackend> {
+  // Before the first AWS SDK request (ensureTable): each function's invocations keep their own context.
+  await prepareLocalInvocations();
   const dataDir = resolve(options.dataDir);
   if (options.fresh) rmSync(dataDir, { recursive: true, force: true });
   mkdirSync(dataDir, { recursive: true });
@@ -98,7 +106,8 @@ async function startStandIns(options: LocalBackendOptions, stops: (() => Promise
   const dynamo = await startLocalDynamo({ path: options.inMemory ? undefined : join(dataDir, 'dynamodb') });
   stops.push(dynamo.stop);
   await ensureTable(dynamo.endpoint, TABLE_NAME);
-  const s3 = await startLocalS3({ directory: join(dataDir, 's3'), bucket: BUCKET });
+  const corsAllowedOrigins = localCorsOrigins();
+  const s3 = await startLocalS3({ directory: join(dataDir, 's3'), bucket: BUCKET, corsAllowedOrigins });
   stops.push(s3.stop);
   const ses = await startLocalSes({ port: options.sesPort });
   stops.push(ses.stop);
@@ -135,10 +144,14 @@ async function startStandIns(options: LocalBackendOptions, stops: (() => Promise
   // Local mail servers usually have self-signed certificates; only inside the ranges above.
   defaultEnv('SMTP_TLS_ACCEPT_UNTRUSTED_IN_ALLOWED_CIDRS', 'true');
   defaultEnv('SEND_RETRY_BASE_SECONDS', String(options.retryBaseSeconds ?? 2));
+  // The local SES has no GetSendQuota: SES's starting rate for an account out of the sandbox.
+  defaultEnv('SES_MAX_SEND_RATE', '14');
   defaultEnv('POWERTOOLS_SERVICE_NAME', 'recruiting-mail-local');
   defaultEnv('LOG_LEVEL', 'WARN');
   defaultEnv('POWERTOOLS_METRICS_DISABLED', 'true');
   defaultEnv('INBOUND_RECONCILE_GRACE_SECONDS', '60');
+  // The local SES publishes the events of sends through a configuration set (its mailbox simulator).
+  defaultEnv('DEFAULT_PROVIDER_CONFIGURATION_SET', 'recruiting-mail-local');
 
   const deadLetters = join(dataDir, 'dead-letters');
   mkdirSync(deadLetters, { recursive: true });
@@ -159,6 +172,10 @@ async function startStandIns(options: LocalBackendOptions, stops: (() => Promise
   });
   stops.push(sweeper.stop);
 
+  // Erasures (and their resume sweep at start: what a crash interrupted finishes now).
+  const dataLifecycle = await startLocalDataLifecycle({ deadLetters, intervalSeconds: intEnv('ERASURE_SWEEP_INTERVAL_SECONDS', 300), log: (line) => process.stderr.write(`${line}\n`) });
+  stops.push(dataLifecycle.stop);
+
   // Lambda's asynchronous invocation: two retries, then the on-failure destination.
   const inboundInvocations = new InProcessQueue('inbound', {
     maxReceiveCount: 3,
@@ -167,10 +184,23 @@ async function startStandIns(options: LocalBackendOptions, stops: (() => Promise
   });
   stops.push(() => inboundInvocations.stop());
   const { handler: inboundHandler } = await import('../../functions/inbound/receive');
-  const invokeInbound = (event: SESEvent) => inboundHandler(event, localLambdaContext('local-inbound', 60_000));
+  const invokeInbound = (event: SESEvent) => invokeLocally('local-inbound', inboundHandler, event, 60_000);
   inboundInvocations.attach(async (event: SQSEvent) => {
     for (const record of event.Records) await invokeInbound(JSON.parse(record.body) as SESEvent);
   });
+
+  // SES event publishing: the stand-in's events of each send reach the same handler as on AWS,
+  // through a queue like the deployed one (retries, then the dead letters).
+  const deliveryEvents = new InProcessQueue('delivery-events', {
+    maxReceiveCount: 3,
+    visibilityTimeoutMs: 1000,
+    onDeadLetter: (body, error) => appendFileSync(join(deadLetters, 'delivery-events.jsonl'), `${JSON.stringify({ at: new Date().toISOString(), body, error })}\n`),
+  });
+  stops.push(() => deliveryEvents.stop());
+  const { handler: deliveryEventsHandler } = await import('../../functions/sender-reputation/delivery-events');
+  deliveryEvents.attach((event: SQSEvent) => invokeLocally('local-delivery-events', deliveryEventsHandler, event, 60_000) as Promise<SQSBatchResponse>);
+  // SES publishes within seconds of a send, not before the send call returned.
+  ses.onEvents((event) => deliveryEvents.send(event, 1));
 
   const settingsStore = createDynamoSettingsStore();
   const inboundSmtp = await startLocalInboundSmtp({
@@ -209,7 +239,7 @@ async function startStandIns(options: LocalBackendOptions, stops: (() => Promise
       'outbound-sweeper': (payload) => sweeper.run((payload ?? {}) as object),
     },
     localControls: companySmtpControls(companySmtp),
-    corsAllowedOrigins: localCorsOrigins(),
+    corsAllowedOrigins,
     throttle: { rateLimit: intEnv('API_THROTTLE_RATE_LIMIT', DEFAULT_API_THROTTLE.rateLimit), burstLimit: intEnv('API_THROTTLE_BURST_LIMIT', DEFAULT_API_THROTTLE.burstLimit) },
   });
   stops.push(api.stop);
@@ -219,18 +249,22 @@ async function startStandIns(options: LocalBackendOptions, stops: (() => Promise
     sesStoreUrl: ses.storeUrl,
     dataDir,
     sendQueue,
+    dataLifecycleQueue: dataLifecycle.queue,
     inboundInvocations,
+    deliveryEvents,
     inboundSmtpPort: inboundSmtp.port,
     companySmtp,
     idle: async () => {
-      // Filing can queue nothing, delivery nothing inbound; two rounds settle both.
-      for (let round = 0; round < 2; round++) await Promise.all([sendQueue.idle(), inboundInvocations.idle()]);
+      // Filing can queue nothing, delivery nothing inbound, a send queues its SES events, an erasure cancels sends: three rounds settle all.
+      for (let round = 0; round < 3; round++) await Promise.all([sendQueue.idle(), inboundInvocations.idle(), deliveryEvents.idle(), dataLifecycle.queue.idle()]);
     },
     describe: () => [
       `  DynamoDB          ${dynamo.endpoint}   (dynalite, table ${TABLE_NAME})`,
       `  S3                ${s3.endpoint}   (s3rver, bucket ${BUCKET}, files under ${join(dataDir, 's3')})`,
       `  SES (default)     ${ses.endpoint}   (aws-ses-v2-local; what it "sent": ${ses.storeUrl})`,
       `  Send queue        in-process (dead letters: ${join(deadLetters, 'send.jsonl')})`,
+      `  SES events        in-process, with SES's mailbox simulator (bounce@simulator.amazonses.com…; dead letters: ${join(deadLetters, 'delivery-events.jsonl')})`,
+      `  Erasure jobs      in-process (dead letters: ${join(deadLetters, 'data-lifecycle.jsonl')})`,
       `  Inbound (SES)     smtp://127.0.0.1:${inboundSmtp.port}   (mail to *@${options.inboundDomain}; failed filings: ${join(deadLetters, 'inbound.jsonl')})`,
       `  Company SMTP      smtp://127.0.0.1:${companySmtp.port}   (stand-in for ACME's own server: STARTTLS, self-signed; login ${companySmtp.login.username} / ${companySmtp.login.password})`,
       `                    received mail: ${companySmtp.receivedDir}; ${companySmtp.running() ? 'on' : 'OFF'} (switch: curl -X POST ${api.url}/local/company-smtp/off | /on)`,
@@ -257,7 +291,7 @@ async function sendWorkerInstances(count: number): Promise<((event: SQSEvent) =>
   for (let instance = 1; instance <= Math.max(1, count); instance++) {
     const url = `${new URL('../../functions/messages/send-worker.ts', import.meta.url).href}?instance=${instance}`;
     const { handler } = (await import(url)) as SendWorkerModule;
-    instances.push((event) => handler(event, localLambdaContext('local-send-worker', 60_000)) as Promise<SQSBatchResponse>);
+    instances.push((event) => invokeLocally('local-send-worker', handler, event, SEND_WORKER_TIMEOUT_SECONDS * 1000) as Promise<SQSBatchResponse>);
   }
   return instances;
 }
@@ -280,16 +314,20 @@ function companySmtpControls(companySmtp: LocalCompanySmtp): Record<string, () =
 }
 
 async function importApiHandlers(): Promise<Record<ApiFunction, ApiLambda>> {
-  const [platform, emailSettings, candidates, messages] = await Promise.all([
+  const [platform, emailSettings, candidates, messages, senderReputation, dataLifecycle] = await Promise.all([
     import('../../functions/platform/api'),
     import('../../functions/email-settings/api'),
     import('../../functions/candidates/api'),
     import('../../functions/messages/api'),
+    import('../../functions/sender-reputation/api'),
+    import('../../functions/data-lifecycle/api'),
   ]);
   return {
     platform: platform.handler as unknown as ApiLambda,
     'email-settings': emailSettings.handler as unknown as ApiLambda,
     candidates: candidates.handler as unknown as ApiLambda,
     messages: messages.handler as unknown as ApiLambda,
+    'sender-reputation': senderReputation.handler as unknown as ApiLambda,
+    'data-lifecycle': dataLifecycle.handler as unknown as ApiLambda,
   };
 }

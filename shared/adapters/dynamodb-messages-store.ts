@@ -8,12 +8,13 @@ import { TABLE_LAYOUT } from '../table-layout';
 import { getDocumentClient, getItem, isConditionFailure, putIfAbsent, tableName } from './dynamodb';
 import { ENTITY_ID_PATTERN } from '../entity-id';
 
-const messageKey = (id: string) => ({ pk: `MESSAGE#${id}`, sk: 'MESSAGE' });
-const conversationKey = (companyId: string, candidateId: string | null) =>
+/** The key of a message item (also written by the delivery-event updates, dynamodb-message-deliveries.ts). */
+export const messageKey = (id: string) => ({ pk: `MESSAGE#${id}`, sk: 'MESSAGE' });
+export const conversationKey = (companyId: string, candidateId: string | null) =>
   candidateId === null ? `COMPANY#${companyId}#UNASSIGNED` : `COMPANY#${companyId}#CANDIDATE#${candidateId}`;
 
 /** Quarantined mail (a virus verdict) is kept apart: it is neither filed nor unassigned. */
-const listKey = (message: Pick<MessageRecord, 'companyId' | 'candidateId' | 'status'>) =>
+export const listKey = (message: Pick<MessageRecord, 'companyId' | 'candidateId' | 'status'>) =>
   message.status === 'quarantined' ? `COMPANY#${message.companyId}#QUARANTINE` : conversationKey(message.companyId, message.candidateId);
 
 /** The GSI keys follow the filing: assigning a message is one update of `gsi1pk`. */
@@ -33,7 +34,7 @@ function indexKeys(message: Pick<MessageRecord, 'companyId' | 'candidateId' | 'c
 const UNSETTLED_SHARDS = 4;
 /** An index item without its message is dropped only this long after the message's creation time. */
 const ORPHAN_GRACE_MS = 15 * 60_000;
-const unsettledKey = (message: Pick<MessageRecord, 'id' | 'createdAt'>) => ({
+export const unsettledKey = (message: Pick<MessageRecord, 'id' | 'createdAt'>) => ({
   pk: `UNSETTLED-OUTBOUND#${createHash('sha256').update(message.id).digest()[0]! % UNSETTLED_SHARDS}`,
   sk: `${message.createdAt}#${message.id}`,
 });
@@ -183,7 +184,7 @@ export function createDynamoMessagesStore(client = getDocumentClient(), table = 
  * A Message-ID header as part of a sort key (at most 1024 bytes): as is when short, else its
  * SHA-256, so that a hostile mail's endless Message-ID or References cannot fail the filing.
  */
-function messageIdKeyPart(header: string): string {
+export function messageIdKeyPart(header: string): string {
   const normalized = messageIdKey(header);
   return Buffer.byteLength(normalized, 'utf8') <= 900 ? normalized : `sha256:${createHash('sha256').update(normalized).digest('hex')}`;
 }

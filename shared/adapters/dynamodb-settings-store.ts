@@ -1,6 +1,6 @@
 import { PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { ScopeSettings } from '../email-settings/model';
-import type { SettingsStore } from '../email-settings/settings-store';
+import { INBOUND_OWNER_MEMORY_SECONDS, type SettingsStore } from '../email-settings/settings-store';
 import { AppError } from '../errors';
 import { getDocumentClient, getItem, isConditionFailure, putIfAbsent, tableName } from './dynamodb';
 
@@ -9,6 +9,9 @@ const settingsKey = (scope: string) => `SETTINGS#${scope}`;
 /** The key of a scope's settings item (the OAuth token store writes rotated tokens into it). */
 export const settingsItemKey = (companyId: string, scope: string) => ({ pk: companyKey(companyId), sk: settingsKey(scope) });
 const inboundKey = (localPart: string) => `INBOUND#${localPart.toLowerCase()}`;
+/** The reservation item of an inbound address (offboarding turns it into a tombstone, see data-lifecycle). */
+export const inboundItemKey = (localPart: string) => ({ pk: inboundKey(localPart), sk: 'INBOUND' });
+
 
 function toItem(settings: ScopeSettings) {
   return { ...settingsItemKey(settings.companyId, settings.scope), type: 'settings', ...settings };
@@ -23,10 +26,38 @@ function fromItem(item: Record<string, unknown>): ScopeSettings {
 const REMEMBERED_INBOUND_ADDRESSES = 1000;
 
 export function createDynamoSettingsStore(client = getDocumentClient(), table = tableName()): SettingsStore {
+  /**
+   * An update of the send health (status, failure, circuit) that applies only while the SMTP
+   * revision is still `revision`: a failure or a success is about the configuration it used.
+   */
+  const updateIfRevision = async (
+    companyId: string,
+    scope: string,
+    revision: number,
+    update: { UpdateExpression: string; ConditionExpression?: string; ExpressionAttributeNames?: Record<string, string>; ExpressionAttributeValues: Record<string, unknown> },
+  ): Promise<boolean> => {
+    try {
+      await client.send(
+        new UpdateCommand({
+          TableName: table,
+          Key: settingsItemKey(companyId, scope),
+          ...update,
+          ConditionExpression: ['smtp.revision = :revision', update.ConditionExpression].filter(Boolean).join(' AND '),
+          ExpressionAttributeValues: { ...update.ExpressionAttributeValues, ':revision': revision },
+        }),
+      );
+      return true;
+    } catch (error) {
+      // The admin changed the configuration meanwhile: the news is about one no longer active.
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  };
   // An inbound address belongs to its scope for good: reserved once (first writer wins), never
-  // changed or deleted. So a warm container remembers whose it is and files the next mail to it
-  // without a read. An address not found is not remembered: it may be reserved a moment later.
-  const inboundOwners = new Map<string, { companyId: string; scope: string }>();
+  // given to another (offboarding only retires it). So a warm container remembers whose it is for
+  // a minute and files the next mail to it without a read. An address not found is not
+  // remembered: it may be reserved a moment later.
+  const inboundOwners = new Map<string, { companyId: string; scope: string; until: number }>();
   return {
     async get(companyId, scope) {
       const item = await getItem(client, table, settingsItemKey(companyId, scope), { consistent: true });
@@ -66,22 +97,28 @@ export function createDynamoSettingsStore(client = getDocumentClient(), table = 
         throw error;
       }
     },
-    async markFailing(companyId, scope, revision, failure) {
-      try {
-        await client.send(
-          new UpdateCommand({
-            TableName: table,
-            Key: settingsItemKey(companyId, scope),
-            UpdateExpression: 'SET #status = :failing, failure = :failure, version = version + :one',
-            ConditionExpression: 'smtp.revision = :revision',
-            ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: { ':failing': 'failing', ':failure': failure, ':revision': revision, ':one': 1 },
-          }),
-        );
-      } catch (error) {
-        // The admin changed the configuration meanwhile: the failure is about one no longer active.
-        if (!isConditionFailure(error)) throw error;
-      }
+    async markFailing(companyId, scope, revision, failure, circuit) {
+      // Not `version`: the save's condition must not see the mark (a save during a burst of
+      // failures would answer CONFLICT every time).
+      await updateIfRevision(companyId, scope, revision, {
+        UpdateExpression: 'SET #status = :failing, failure = :failure, circuit = :circuit',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':failing': 'failing', ':failure': failure, ':circuit': circuit },
+      });
+    },
+    async claimCircuitProbe(companyId, scope, next, seenNextProbeAt) {
+      return updateIfRevision(companyId, scope, next.revision, {
+        UpdateExpression: 'SET circuit = :circuit',
+        ConditionExpression: 'circuit.revision = :revision AND circuit.nextProbeAt = :seen',
+        ExpressionAttributeValues: { ':circuit': next, ':seen': seenNextProbeAt },
+      });
+    },
+    async markRecovered(companyId, scope, revision) {
+      await updateIfRevision(companyId, scope, revision, {
+        UpdateExpression: 'SET #status = :verified, failure = :none REMOVE circuit',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':verified': 'verified', ':none': null },
+      });
     },
     async rememberSizeLimit(companyId, scope, revision, sizeLimit) {
       try {
@@ -99,16 +136,18 @@ export function createDynamoSettingsStore(client = getDocumentClient(), table = 
       }
     },
     reserveInboundAddress: (localPart, companyId, scope) =>
-      putIfAbsent(client, table, { pk: inboundKey(localPart), sk: 'INBOUND', type: 'inbound-address', companyId, scope }),
+      putIfAbsent(client, table, { ...inboundItemKey(localPart), type: 'inbound-address', companyId, scope }),
     async findByInboundAddress(localPart) {
       const key = inboundKey(localPart);
       const known = inboundOwners.get(key);
-      if (known) return { ...known };
+      if (known && known.until > Date.now()) return { companyId: known.companyId, scope: known.scope };
       const item = await getItem(client, table, { pk: key, sk: 'INBOUND' });
-      if (!item) return null;
+      // A retired address (its company offboarded) stays reserved and belongs to no one.
+      if (!item || item.type !== 'inbound-address') return null;
       const owner = { companyId: String(item.companyId), scope: String(item.scope) };
+      inboundOwners.delete(key);
       if (inboundOwners.size >= REMEMBERED_INBOUND_ADDRESSES) inboundOwners.delete(inboundOwners.keys().next().value!);
-      inboundOwners.set(key, owner);
+      inboundOwners.set(key, { ...owner, until: Date.now() + INBOUND_OWNER_MEMORY_SECONDS * 1000 });
       return { ...owner };
     },
   };

@@ -5,6 +5,7 @@
  */
 import { SendRawEmailCommand, SESClient, SESServiceException } from '@aws-sdk/client-ses';
 import {
+  DEFAULT_PROVIDER_TIMEOUTS,
   DefaultProviderError,
   type DefaultProvider,
   type DefaultProviderSendInput,
@@ -23,11 +24,10 @@ export interface SesDefaultProviderOptions {
   credentials?: { accessKeyId: string; secretAccessKey: string };
   /** SDK attempts per send (default 3); the delivery queue retries on top of this. */
   maxAttempts?: number;
+  /** The configuration set whose event destination publishes the sends' delivery events. */
+  configurationSetName?: string;
 }
 
-// The SDK's defaults wait minutes on a dead connection; a Lambda has seconds.
-const CONNECTION_TIMEOUT_MS = 5_000;
-const REQUEST_TIMEOUT_MS = 30_000;
 
 /**
  * The Message-ID SES writes into the message it sends: `<MessageId@email.amazonses.com>` in
@@ -88,6 +88,10 @@ const NETWORK_CODES = new Set([
   'RequestTimeout',
 ]);
 
+// Codes that say "slow down" about the send rate (not the daily quota, which waits for hours).
+const THROTTLING_CODES = new Set(['Throttling', 'ThrottlingException', 'TooManyRequestsException', 'RequestThrottled']);
+const DAILY_QUOTA = /daily message quota/i;
+
 const errorField = (error: unknown, field: string): unknown =>
   typeof error === 'object' && error !== null ? (error as Record<string, unknown>)[field] : undefined;
 
@@ -105,6 +109,7 @@ export function translateSesError(error: unknown): DefaultProviderError {
     return new DefaultProviderError({
       code: temporary ? 'DEFAULT_PROVIDER_UNAVAILABLE' : 'DEFAULT_PROVIDER_REJECTED',
       temporary,
+      throttled: (THROTTLING_CODES.has(providerCode) || status === 429) && !DAILY_QUOTA.test(message),
       providerCode,
       httpStatus: status,
       message: `SES ${temporary ? 'is unavailable' : 'rejected the message'}: ${providerCode}: ${message}`,
@@ -143,7 +148,7 @@ export function createSesDefaultProvider(options: SesDefaultProviderOptions = {}
       ...(options.endpoint ? { endpoint: options.endpoint } : {}),
       ...(options.credentials ? { credentials: options.credentials } : {}),
       ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}),
-      requestHandler: { connectionTimeout: CONNECTION_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS },
+      requestHandler: { connectionTimeout: DEFAULT_PROVIDER_TIMEOUTS.connectMs, requestTimeout: DEFAULT_PROVIDER_TIMEOUTS.requestMs },
     }));
   let region: Promise<string> | undefined;
   const resolveRegion = (): Promise<string> => {
@@ -152,7 +157,7 @@ export function createSesDefaultProvider(options: SesDefaultProviderOptions = {}
   };
 
   return {
-    async send({ raw, envelope }: DefaultProviderSendInput): Promise<DefaultProviderSendResult> {
+    async send({ raw, envelope, tags }: DefaultProviderSendInput): Promise<DefaultProviderSendResult> {
       let providerMessageId: string | undefined;
       try {
         const output = await client.send(
@@ -162,6 +167,8 @@ export function createSesDefaultProvider(options: SesDefaultProviderOptions = {}
             Source: envelope.from,
             Destinations: envelope.to,
             RawMessage: { Data: raw },
+            ConfigurationSetName: options.configurationSetName,
+            Tags: tags?.map((tag) => ({ Name: tag.name, Value: tag.value })),
           }),
         );
         providerMessageId = output.MessageId;

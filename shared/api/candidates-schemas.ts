@@ -9,6 +9,11 @@ export const PutCandidateBody = z
     emails: z.array(emailAddress).min(1).max(20).openapi({ description: 'The first is the primary address (default recipient).' }),
     name: singleLine(200).optional(),
     scope: scopeId.optional().openapi({ description: 'The sub-company the candidate belongs to (default `main`).' }),
+    closedAt: z.iso
+      .datetime({ offset: true })
+      .nullable()
+      .optional()
+      .openapi({ description: 'When the application was closed (rejected, withdrawn): retention counts from here. `null` reopens; absent keeps the stored value.' }),
   })
   .strict()
   .openapi('PutCandidate');
@@ -19,6 +24,7 @@ export const CandidateBody = z
     name: z.string().nullable(),
     emails: z.array(z.string()),
     scope: z.string(),
+    closedAt: z.string().nullable(),
     createdAt: z.string(),
     updatedAt: z.string(),
   })

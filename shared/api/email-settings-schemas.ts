@@ -1,5 +1,6 @@
 import { OAUTH_FLOWS, OAUTH_PROVIDERS, SMTP_RESULT_CODES, SMTP_SECURITY, SMTP_STAGES } from '../smtp/types';
 import { emailAddress, scopeId, singleLine } from './common-schemas';
+import { DefaultProviderStatusBody } from './sender-reputation-schemas';
 import './zod';
 import * as z from 'zod';
 
@@ -141,6 +142,17 @@ export const EmailSettingsBody = z
       .object({ at: z.string(), code: z.string(), message: z.string(), smtpResponse: z.string().nullable() })
       .nullable()
       .openapi({ description: 'Set when sending through this server failed with a configuration-type error.' }),
+    circuit: z
+      .object({
+        state: z.enum(['closed', 'open', 'half-open']),
+        since: z.string().nullable(),
+        nextProbeAt: z.string().nullable(),
+      })
+      .nullable()
+      .openapi('SmtpCircuit', {
+        description:
+          "The circuit breaker of this scope's SMTP server (null without one). `open` after a configuration-type failure: mail goes the fallback route (or waits when `fallbackToDefault` is false) until `nextProbeAt`, when one message tries the server again; `half-open` while it does. A delivery the server accepts closes it and brings `status` back to `verified`, as do a passing test and a save.",
+      }),
     route: z
       .enum(['smtp', 'company', 'default'])
       .openapi({ description: "Where this scope's mail goes now: its own server, the company's (main) server, or the default provider." }),
@@ -153,6 +165,10 @@ export const EmailSettingsBody = z
         hint: z.string().nullable(),
       })
       .openapi('RedirectStatus'),
+    warnings: z.array(SettingsAdvice).openapi({
+      description: 'Advice about the settings as saved, e.g. `FROM_DIFFERS_FROM_ADDRESS` when an OAuth2 sign-in made another account the From address.',
+    }),
+    defaultProvider: DefaultProviderStatusBody,
     updatedAt: z.string().nullable(),
   })
   .openapi('EmailSettings');

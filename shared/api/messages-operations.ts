@@ -65,6 +65,15 @@ export const messagesOperations = defineOperations('messages', {
       409: { description: '`CONFLICT`: only inbound messages can be assigned (outbound mail belongs to the candidate it was sent to)' },
     },
   },
+  retry: {
+    id: 'retryMessage', method: 'POST', path: '/v1/messages/{messageId}/retry', access: 'member',
+    summary: 'Send a failed outbound message again: the same message (id, Message-ID, idempotency key) goes back to `queued`, its attempts counted from zero',
+    params: MessageParams,
+    responses: {
+      202: withJsonBody('Queued again (or, while it is queued or sending, the message as it is)', MessageBody),
+      409: { description: '`CONFLICT`: an inbound message, or one that was sent or may have been delivered (`DELIVERY_UNCERTAIN`): it is never sent twice' },
+    },
+  },
   announceAttachment: {
     id: 'createAttachmentUpload', method: 'POST', path: '/v1/attachments', access: 'member',
     summary: 'A presigned upload for a large attachment: PUT the file to `uploadUrl` with `headers`, then name `attachmentId` in a message',

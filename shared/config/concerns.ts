@@ -1,6 +1,8 @@
 import * as z from 'zod/mini';
+import { DEFAULT_COMPANY_API_RATE } from '../http/api-throttle';
 import { SMTP_ALLOWED_PORTS } from '../smtp-allowed-ports';
-import { booleanOr, integerOr, lazySchema, listOr, optionalString, readConfig, readerOf, requiredString, stringOr } from './env-fields';
+import { DEFAULT_PROVIDER_GUARD } from './default-provider-guard';
+import { booleanOr, integerOr, lazySchema, listOr, numberOr, optionalString, readConfig, readerOf, requiredString, stringOr } from './env-fields';
 
 /**
  * One reader per concern, each naming the environment variables it reads (beside the field of
@@ -16,6 +18,13 @@ export const apiAuthConfig = readerOf(() => ({
   rolesClaim: ['ROLES_CLAIM', stringOr('roles')],
 }));
 export type ApiAuthConfig = ReturnType<typeof apiAuthConfig>;
+
+/** How many requests a company may make per second and at once, per warm container (shared/http/company-rate-limit.ts). */
+export const companyApiRateConfig = readerOf(() => ({
+  ratePerSecond: ['COMPANY_API_RATE_LIMIT', integerOr(DEFAULT_COMPANY_API_RATE.ratePerSecond, 1)],
+  burst: ['COMPANY_API_BURST_LIMIT', integerOr(DEFAULT_COMPANY_API_RATE.burst, 1)],
+}));
+export type CompanyApiRateConfig = ReturnType<typeof companyApiRateConfig>;
 
 /** The outbound SMTP policy as written (the destination guard checks ports and ranges). */
 export const smtpPolicyConfig = readerOf(() => ({
@@ -47,10 +56,17 @@ export type MailDomainsConfig = ReturnType<typeof mailDomainsConfig>;
 export const sendConfig = readerOf(() => ({
   maxSmtpAttempts: ['SEND_MAX_SMTP_ATTEMPTS', integerOr(3)],
   maxDefaultAttempts: ['SEND_MAX_DEFAULT_ATTEMPTS', integerOr(5)],
+  maxInterruptedAttempts: ['SEND_MAX_INTERRUPTED_ATTEMPTS', integerOr(3)],
   baseDelaySeconds: ['SEND_RETRY_BASE_SECONDS', integerOr(30)],
   leaseSeconds: ['SEND_LEASE_SECONDS', integerOr(120)],
   queuedStaleSeconds: ['SEND_QUEUED_STALE_SECONDS', integerOr(1200)],
   queueUrl: ['SEND_QUEUE_URL', optionalString()],
+  // The circuit breaker of company servers (shared/outbound/circuit-breaker.ts).
+  circuitCooldownSeconds: ['SEND_CIRCUIT_COOLDOWN_SECONDS', integerOr(60)],
+  circuitMaxCooldownSeconds: ['SEND_CIRCUIT_MAX_COOLDOWN_SECONDS', integerOr(900)],
+  circuitMaxWaitSeconds: ['SEND_CIRCUIT_MAX_WAIT_SECONDS', integerOr(24 * 3600)],
+  // The default provider's pace (send-pace.ts): 0 reads SES's MaxSendRate (GetSendQuota).
+  defaultProviderMaxSendRate: ['SES_MAX_SEND_RATE', integerOr(0)],
 }));
 export type SendConfig = ReturnType<typeof sendConfig>;
 
@@ -65,12 +81,39 @@ export const mailboxLimitsConfig = readerOf(() => ({
 }));
 export type MailboxLimitsConfig = ReturnType<typeof mailboxLimitsConfig>;
 
+/**
+ * The default provider's configuration set (its events feed the delivery-event function) and
+ * the per-company reputation guard's thresholds (DESIGN section 10; CDK context keys
+ * `defaultProviderMaxBounceRate`, `defaultProviderMaxComplaintRate`, `defaultProviderMinSends`,
+ * `defaultProviderWindowDays`).
+ */
+export const defaultProviderConfig = readerOf(() => ({
+  configurationSet: ['DEFAULT_PROVIDER_CONFIGURATION_SET', optionalString()],
+  maxBounceRate: ['DEFAULT_PROVIDER_MAX_BOUNCE_RATE', numberOr(DEFAULT_PROVIDER_GUARD.maxBounceRate)],
+  maxComplaintRate: ['DEFAULT_PROVIDER_MAX_COMPLAINT_RATE', numberOr(DEFAULT_PROVIDER_GUARD.maxComplaintRate)],
+  minSends: ['DEFAULT_PROVIDER_MIN_SENDS', integerOr(DEFAULT_PROVIDER_GUARD.minSends)],
+  windowDays: ['DEFAULT_PROVIDER_WINDOW_DAYS', integerOr(DEFAULT_PROVIDER_GUARD.windowDays)],
+}));
+export type DefaultProviderConfig = ReturnType<typeof defaultProviderConfig>;
+
 /** How far back the inbound reconciler looks, and how long it leaves a fresh mail alone. */
 export const inboundReconcileConfig = readerOf(() => ({
   graceSeconds: ['INBOUND_RECONCILE_GRACE_SECONDS', integerOr(900)],
   windowSeconds: ['INBOUND_RECONCILE_WINDOW_SECONDS', integerOr(3 * 24 * 3600)],
 }));
 export type InboundReconcileConfig = ReturnType<typeof inboundReconcileConfig>;
+
+/**
+ * The data lifecycle (erasure, export, retention): its job queue (SQS on AWS, in-process when
+ * unset), how long offboarding waits after retiring the inbound addresses, and how long an
+ * unfinished erasure may stand still before the sweep queues it again.
+ */
+export const dataLifecycleConfig = readerOf(() => ({
+  queueUrl: ['DATA_LIFECYCLE_QUEUE_URL', optionalString()],
+  offboardingSettleSeconds: ['OFFBOARDING_SETTLE_SECONDS', integerOr(120)], // at least INBOUND_OWNER_MEMORY_SECONDS (60) on AWS
+  erasureStaleSeconds: ['ERASURE_STALE_SECONDS', integerOr(900)],
+}));
+export type DataLifecycleConfig = ReturnType<typeof dataLifecycleConfig>;
 
 /** Where secrets come from: KMS and Secrets Manager on AWS, a key file in local mode. */
 export const secretsConfig = readerOf(() => ({

@@ -1,5 +1,9 @@
 import {
   apiAuthConfig,
+  companyApiRateConfig,
+  defaultProviderConfig,
+  dataLifecycleConfig,
+  type DataLifecycleConfig,
   inboundReconcileConfig,
   mailboxLimitsConfig,
   mailDomainsConfig,
@@ -11,6 +15,8 @@ import {
   storageConfig,
   tableNameConfig,
   type ApiAuthConfig,
+  type CompanyApiRateConfig,
+  type DefaultProviderConfig,
   type InboundReconcileConfig,
   type MailDomainsConfig,
   type MailboxLimitsConfig,
@@ -29,11 +35,12 @@ import {
  */
 type Environment = Record<string, string | undefined>;
 
-/** Every API function: who the caller is. */
+/** Every API function: who the caller is, and how often a company may call. */
 export interface ApiFunctionConfig {
   auth: ApiAuthConfig;
+  companyRate: CompanyApiRateConfig;
 }
-export const apiFunctionConfig = (env: Environment = process.env): ApiFunctionConfig => ({ auth: apiAuthConfig(env) });
+export const apiFunctionConfig = (env: Environment = process.env): ApiFunctionConfig => ({ auth: apiAuthConfig(env), companyRate: companyApiRateConfig(env) });
 
 /** The platform API: what it reports (egress IPs). */
 export interface PlatformFunctionConfig extends ApiFunctionConfig {
@@ -62,6 +69,7 @@ export interface SendWorkerFunctionConfig extends MessagesFunctionConfig {
   mailboxLimits: MailboxLimitsConfig;
   secrets: SecretsConfig;
   oauth: OAuthEnvConfig;
+  defaultProvider: DefaultProviderConfig;
 }
 export const sendWorkerFunctionConfig = (env: Environment = process.env): SendWorkerFunctionConfig => ({
   ...messagesFunctionConfig(env),
@@ -69,6 +77,7 @@ export const sendWorkerFunctionConfig = (env: Environment = process.env): SendWo
   mailboxLimits: mailboxLimitsConfig(env),
   secrets: secretsConfig(env),
   oauth: oauthEnvConfig(env),
+  defaultProvider: defaultProviderConfig(env),
 });
 
 /** The sweeper: leases and staleness, and the queue it requeues to. */
@@ -86,6 +95,7 @@ export interface EmailSettingsFunctionConfig {
   smtpTestLimits: SmtpTestLimitsConfig;
   secrets: SecretsConfig;
   oauth: OAuthEnvConfig;
+  defaultProvider: DefaultProviderConfig;
 }
 export const emailSettingsFunctionConfig = (env: Environment = process.env): EmailSettingsFunctionConfig => ({
   tableName: tableNameConfig(env),
@@ -94,6 +104,17 @@ export const emailSettingsFunctionConfig = (env: Environment = process.env): Ema
   smtpTestLimits: smtpTestLimitsConfig(env),
   secrets: secretsConfig(env),
   oauth: oauthEnvConfig(env),
+  defaultProvider: defaultProviderConfig(env),
+});
+
+/** The delivery-event function and the suppressions API: the table and the guard's thresholds. */
+export interface SenderReputationFunctionConfig {
+  tableName: string;
+  defaultProvider: DefaultProviderConfig;
+}
+export const senderReputationFunctionConfig = (env: Environment = process.env): SenderReputationFunctionConfig => ({
+  tableName: tableNameConfig(env),
+  defaultProvider: defaultProviderConfig(env),
 });
 
 /** Inbound filing (receive) and the reconciler. */
@@ -106,4 +127,14 @@ export const inboundFunctionConfig = (env: Environment = process.env): InboundFu
   storage: storageConfig(env),
   mail: mailDomainsConfig(env),
   reconcile: inboundReconcileConfig(env),
+});
+
+/** The data lifecycle's API, worker and scheduled functions. */
+export interface DataLifecycleFunctionConfig {
+  storage: StorageConfig;
+  lifecycle: DataLifecycleConfig;
+}
+export const dataLifecycleFunctionConfig = (env: Environment = process.env): DataLifecycleFunctionConfig => ({
+  storage: storageConfig(env),
+  lifecycle: dataLifecycleConfig(env),
 });

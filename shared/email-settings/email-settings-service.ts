@@ -152,6 +152,7 @@ export async function saveVerifiedSmtp(
     status: 'verified',
     lastTest: lastTestOf(test, now),
     failure: null,
+    circuit: null,
     updatedAt: now,
     version: current.version + 1,
   };
@@ -214,6 +215,8 @@ export async function testScopeSettings(
       smtp: test.sizeLimit !== null ? { ...latest.smtp!, sizeLimit: test.sizeLimit } : latest.smtp,
       lastTest: lastTestOf(test, now),
       failure: test.ok ? null : latest.failure,
+      // A passing test of the saved settings closes their circuit breaker too.
+      circuit: test.ok ? null : latest.circuit,
       updatedAt: now,
       version: latest.version + 1,
     };
@@ -305,7 +308,7 @@ export async function enforceTestRate(deps: EmailSettingsDeps, companyId: string
 }
 
 function withoutSmtp(settings: ScopeSettings): ScopeSettings {
-  return { ...settings, mode: 'default', smtp: null, status: 'unverified', lastTest: null, failure: null };
+  return { ...settings, mode: 'default', smtp: null, status: 'unverified', lastTest: null, failure: null, circuit: null };
 }
 
 function lastTestOf(test: SmtpTestResult, at: string) {

@@ -1,4 +1,5 @@
 import type { SendFailureCode } from '../error-catalogue';
+import type { StoredCircuit } from '../outbound/circuit-breaker';
 import type { OAuthFlow, OAuthProvider, SmtpLimits, SmtpResultCode, SmtpSecurity, SmtpStage } from '../smtp/types';
 
 export type SettingsMode = 'default' | 'smtp';
@@ -79,6 +80,8 @@ export interface ScopeSettings {
   status: SettingsStatus;
   lastTest: LastTest | null;
   failure: SendFailure | null;
+  /** The circuit breaker of the SMTP server (circuit-breaker.ts); absent or of another revision: closed. */
+  circuit?: StoredCircuit | null;
   inboundAddress: string;
   redirect: RedirectState;
   createdAt: string;

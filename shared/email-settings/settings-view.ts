@@ -1,7 +1,9 @@
+import { circuitView } from '../outbound/circuit-breaker';
 import { sendingRoute } from './company-fallback';
 import type { ScopeSettings } from './model';
 import { redirectView } from './redirect-check';
 import { effectiveLimits } from './sending-limits';
+import { savedSettingsAdvice } from './saved-settings-advice';
 
 /** The API's view of a scope: never the password or its ciphertext; `route` says where mail goes now. */
 export function toSettingsView(settings: ScopeSettings, main: ScopeSettings | null, now = new Date()) {
@@ -40,9 +42,11 @@ export function toSettingsView(settings: ScopeSettings, main: ScopeSettings | nu
     status: settings.status,
     lastTest: settings.lastTest,
     failure: settings.failure,
+    circuit: settings.smtp ? circuitView(settings) : null,
     route,
     inboundAddress: settings.inboundAddress,
     redirect: redirectView(settings.redirect, settings.address, settings.inboundAddress, now),
+    warnings: savedSettingsAdvice(settings),
     updatedAt: settings.updatedAt,
   } as const;
 }

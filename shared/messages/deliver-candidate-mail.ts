@@ -8,15 +8,22 @@ import { logger } from '../logger';
 import { storedAddress } from '../mail/mail-address';
 import { OWN_MAIL_HEADER } from '../mail/own-mail-header';
 import { buildCandidateMail, type CandidateMailInput } from '../outbound/build-candidate-mail';
+import { circuitDecision, closeCircuitAfterSuccess, currentCircuit, openedCircuit, type CircuitPolicy } from '../outbound/circuit-breaker';
 import { type DefaultProvider, isDefaultProviderError } from '../outbound/default-provider';
 import { forDefaultProvider } from '../outbound/default-sender';
 import type { SecretCipher } from '../secrets/secret-cipher';
+import type { DefaultProviderGate } from '../sender-reputation/default-provider-gate';
+import { sentMailTags } from '../sender-reputation/message-tags';
 import { isSmtpSendError, type SmtpMessage, type SmtpSendResult } from '../smtp/smtp-port';
 import type { SmtpResultCode, SmtpServerSettings } from '../smtp/types';
+import { isSmtpResultCode } from '../error-catalogue';
 import { loadBody } from './message-body';
 import type { MessagesStore } from './messages-store';
 import type { MessageRecord } from './model';
 import { INTERRUPTED_TRANSMISSION, leaseExpired } from './sending-lease';
+import { interruptedAttempt, reasonOf, WORKER_STOPPED } from './interrupted-attempts';
+import { fullJitterDelaySeconds } from '../outbound/backoff';
+import type { SendPace } from '../outbound/send-pace';
 import type { SendJob } from './send-job';
 import { mailboxKey, takeSendingSlot, type MailboxLimitsDeps } from '../outbound/mailbox-limits';
 import { fallsBack, quotaUsedUp, retriesSameServer, turnsSettingsFailing } from '../outbound/smtp-failure-policy';
@@ -30,6 +37,8 @@ export interface DeliverMailDeps {
   blobs: BlobStore;
   sendSmtp: (settings: SmtpServerSettings, message: SmtpMessage) => Promise<SmtpSendResult>;
   defaultProvider: DefaultProvider;
+  /** Suppressed recipients and a paused company fail before any call to the default provider. */
+  defaultProviderGate: DefaultProviderGate;
   queue: JobQueue<SendJob>;
   inboundDomain: string;
   defaultFromAddress: string;
@@ -39,12 +48,21 @@ export interface DeliverMailDeps {
     maxSmtpAttempts: number;
     /** Attempts through the default provider while it is unavailable. */
     maxDefaultAttempts: number;
+    /** Attempts that end without any server's answer (interrupted-attempts.ts), before the message fails. */
+    maxInterruptedAttempts: number;
     baseDelaySeconds: number;
   };
   /** How long a worker may hold a message before another may look at it again. */
   leaseSeconds: number;
   /** The mailboxes' limits shared by every worker (capability 11); without it, none are held. */
   mailboxLimits?: MailboxLimitsDeps;
+  /**
+   * The circuit breaker of company servers (circuit-breaker.ts), and how long a message may wait
+   * for a server whose circuit is open when it may not fall back.
+   */
+  circuit: CircuitPolicy & { maxWaitSeconds: number };
+  /** The account-wide pace of the default provider (its send rate), shared by every worker. */
+  defaultProviderPace: SendPace;
   now: () => Date;
 }
 
@@ -81,7 +99,8 @@ export class WorkerBusyError extends Error {
  */
 export async function deliverCandidateMail(deps: DeliverMailDeps, messageId: string): Promise<DeliveryOutcome> {
   const message = await deps.messages.get(messageId);
-  if (!message || message.direction !== 'outbound' || message.status === 'sent' || message.status === 'failed') return 'skipped';
+  // A cancelled message (its candidate was erased) is never sent.
+  if (!message || message.direction !== 'outbound' || message.status === 'sent' || message.status === 'failed' || message.status === 'cancelled') return 'skipped';
 
   const now = deps.now();
   if (message.status === 'sending') {
@@ -91,22 +110,48 @@ export async function deliverCandidateMail(deps: DeliverMailDeps, messageId: str
       return 'failed';
     }
   }
+  // The worker that held it stopped before the attempt ended: that attempt counts against the cap.
+  const stopped = message.status === 'sending' ? interruptedAttempt(message, WORKER_STOPPED, deps.retry.maxInterruptedAttempts) : null;
+  if (stopped?.exhausted) {
+    const failed = await deps.messages.update(
+      message.id,
+      { ...stopped.changes, status: 'failed', transmitting: false, sendingSince: null, updatedAt: now.toISOString() },
+      ['sending'],
+      message.attempts,
+    );
+    return failed ? 'failed' : 'skipped';
+  }
 
   // Compare-and-set on what this worker saw: of two workers taking the same message, one wins.
   const claimed = await deps.messages.update(
     message.id,
-    { status: 'sending', sendingSince: now.toISOString(), transmitting: false, attempts: message.attempts + 1, updatedAt: now.toISOString() },
+    { ...stopped?.changes, status: 'sending', sendingSince: now.toISOString(), transmitting: false, attempts: message.attempts + 1, updatedAt: now.toISOString() },
     [message.status],
     message.attempts,
   );
   if (!claimed) return 'skipped';
+  try {
+    return await deliverClaimed(deps, message, claimed, now);
+  } catch (error) {
+    return settleInterruptedAttempt(deps, claimed, error);
+  }
+}
 
+/** The claimed message through its route: the company's server, or the default provider. */
+async function deliverClaimed(deps: DeliverMailDeps, message: MessageRecord, claimed: MessageRecord, now: Date): Promise<DeliveryOutcome> {
   const scopeSettings = await getScopeSettings({ store: deps.settings, inboundDomain: deps.inboundDomain, now: deps.now }, message.companyId, message.scope);
   const main = await companySettingsBehind(deps.settings, message.companyId, message.scope, scopeSettings);
   const owner = claimed.fallbackReason ? null : smtpOwner(scopeSettings, main);
   const mail = await commonMailInput(deps, claimed);
 
   if (!owner) return sendThroughDefault(deps, claimed, mail, scopeSettings, main, claimed.fallbackReason);
+
+  const circuit = await circuitDecision(deps.settings, owner, now, deps.circuit);
+  if (circuit.kind === 'stay-away') {
+    const reason = isSmtpResultCode(owner.failure?.code ?? '') ? (owner.failure!.code as SmtpResultCode) : 'UNKNOWN';
+    if (owner.fallbackToDefault) return sendThroughDefault(deps, claimed, mail, scopeSettings, main, reason);
+    return waitForOpenCircuit(deps, claimed, owner, circuit.retryAt);
+  }
 
   const smtp = await decryptSaved(deps, owner);
   const mailbox = mailboxKey(smtp);
@@ -132,6 +177,7 @@ export async function deliverCandidateMail(deps: DeliverMailDeps, messageId: str
     const result = await deps.sendSmtp(smtp, { ...built, beforeData });
     await finish(deps, claimed.id, 'sent', { provider: 'smtp', smtpResponse: result.response, sentAt: deps.now().toISOString() });
     await rememberSizeLimit(deps, owner, result.sizeLimit);
+    await closeCircuitAfterSuccess(deps.settings, owner);
     return 'sent';
   } catch (error) {
     // Every connection slot of the mailbox is held by other workers: wait a moment on the queue.
@@ -159,12 +205,10 @@ export async function deliverCandidateMail(deps: DeliverMailDeps, messageId: str
     // A configuration-type failure, or a server that kept answering 4xx: the admin must act.
     // One message's problem (its size, its content, an unexplained refusal) or a limit never.
     if (turnsSettingsFailing(error.code)) {
-      await deps.settings.markFailing(owner.companyId, owner.scope, owner.smtp!.revision, {
-        at: deps.now().toISOString(),
-        code: error.code,
-        message: error.message,
-        smtpResponse: error.smtpResponse,
-      });
+      const failedAt = deps.now();
+      const failure = { at: failedAt.toISOString(), code: error.code, message: error.message, smtpResponse: error.smtpResponse };
+      const revision = owner.smtp!.revision;
+      await deps.settings.markFailing(owner.companyId, owner.scope, revision, failure, openedCircuit(currentCircuit(owner), revision, failedAt, deps.circuit));
     }
     if (quotaUsedUp(error.code)) {
       // The server counts differently than we do: no more slots for this mailbox today.
@@ -198,18 +242,28 @@ async function sendThroughDefault(
   });
   const built = await buildCandidateMail(input);
   const from = storedAddress(input.from);
+  const refusal = await deps.defaultProviderGate.refusal(message.companyId, built.envelope.to);
+  if (refusal) {
+    await finish(deps, message.id, 'failed', { provider: 'default', fallbackReason, from, error: refusal });
+    return 'failed';
+  }
+  // Before `transmitting`: a message waiting for its turn has not been handed to anyone.
+  const slot = await deps.defaultProviderPace.take(built.envelope.to.length);
+  if (!slot.granted) return retryThrottled(deps, message, slot.retryAfterSeconds, { provider: 'default', fallbackReason, from });
   const defaultProviderAttempts = message.defaultProviderAttempts + 1;
   await deps.messages.update(message.id, { transmitting: true, provider: 'default', fallbackReason, from, defaultProviderAttempts });
   try {
-    const result = await deps.defaultProvider.send(built);
+    const result = await deps.defaultProvider.send({ ...built, tags: sentMailTags({ companyId: message.companyId, kind: 'candidate-mail', messageId: message.id }) });
     await finish(deps, message.id, 'sent', { provider: 'default', providerMessageIdHeader: result.messageIdHeader, sentAt: deps.now().toISOString() });
     await deps.messages.indexMessageIdHeader(message.companyId, result.messageIdHeader, message.id);
     return 'sent';
   } catch (error) {
     if (!isDefaultProviderError(error)) throw error;
     const reason = { code: error.code, message: error.message };
+    if (error.throttled) return retryThrottled(deps, message, 0, { error: reason });
     if (error.temporary && defaultProviderAttempts < deps.retry.maxDefaultAttempts) {
-      return retryLater(deps, message, defaultProviderAttempts, { error: reason });
+      // Full jitter: the messages of one failure wave do not all come back at the same moment.
+      return retryLater(deps, message, defaultProviderAttempts, { error: reason }, fullJitterDelaySeconds(deps.retry.baseDelaySeconds, defaultProviderAttempts));
     }
     await finish(deps, message.id, 'failed', { error: reason });
     return 'failed';
@@ -241,9 +295,71 @@ async function commonMailInput(deps: DeliverMailDeps, message: MessageRecord): P
   };
 }
 
+/**
+ * The company's server is failing and this message may not fall back: it waits for the probe
+ * (not counted as an attempt), up to `circuit.maxWaitSeconds` after it was queued; then it fails
+ * with the server's failure.
+ */
+async function waitForOpenCircuit(deps: DeliverMailDeps, message: MessageRecord, owner: ScopeSettings, retryAt: Date): Promise<DeliveryOutcome> {
+  const now = deps.now();
+  const failure = owner.failure ?? { code: 'UNKNOWN' as const, message: 'The company server is failing.' };
+  const waitedSeconds = (now.getTime() - Date.parse(message.createdAt)) / 1000;
+  if (waitedSeconds >= deps.circuit.maxWaitSeconds) {
+    await finish(deps, message.id, 'failed', {
+      error: { code: failure.code, message: `The company's mail server kept failing for ${Math.round(waitedSeconds / 60)} min while this message waited (fallback to the default provider is off): ${failure.message}` },
+    });
+    return 'failed';
+  }
+  // Spread over a quarter of the wait, so that the waiting messages do not all come back at once.
+  const waitSeconds = Math.max(1, Math.ceil((retryAt.getTime() - now.getTime()) / 1000));
+  const delay = Math.min(900, waitSeconds + Math.floor(Math.random() * Math.ceil(waitSeconds / 4)));
+  const waiting = { code: failure.code, message: `Waiting for the company's mail server, which is failing: ${failure.message}` };
+  await deps.messages.update(
+    message.id,
+    { status: 'queued', attempts: message.attempts - 1, transmitting: false, sendingSince: null, error: waiting, updatedAt: now.toISOString() },
+    ['sending'],
+  );
+  await deps.queue.enqueue({ messageId: message.id }, delay);
+  return 'retrying';
+}
+
+/**
+ * The default provider said "slow down" (SES `Throttling`), or its pace has no slot soon enough:
+ * not a failed attempt. Back to the queue after `minDelaySeconds` plus full jitter over the
+ * message's attempts, so that the throttled messages spread out instead of coming back together.
+ */
+async function retryThrottled(deps: DeliverMailDeps, message: MessageRecord, minDelaySeconds: number, changes: Partial<MessageRecord>): Promise<DeliveryOutcome> {
+  const delay = Math.min(900, minDelaySeconds + fullJitterDelaySeconds(deps.retry.baseDelaySeconds, message.attempts));
+  return retryLater(deps, message, message.attempts, { ...changes, defaultProviderAttempts: message.defaultProviderAttempts }, delay);
+}
+
+/**
+ * An attempt of ours ended on an exception, not on a server's answer: counted against
+ * `maxInterruptedAttempts` (interrupted-attempts.ts), then back to the queue with backoff, or
+ * `failed` at the cap. A message that may have reached a server, or that another step already
+ * settled, is left as it is and the error goes to the queue, as before.
+ */
+async function settleInterruptedAttempt(deps: DeliverMailDeps, claimed: MessageRecord, error: unknown): Promise<DeliveryOutcome> {
+  const current = await deps.messages.get(claimed.id);
+  if (!current || current.status !== 'sending' || current.transmitting) throw error;
+  logger.error('a delivery attempt stopped on an error', { messageId: claimed.id, error: error as Error });
+  const attempt = interruptedAttempt(current, reasonOf(error), deps.retry.maxInterruptedAttempts);
+  if (attempt.exhausted) {
+    await finish(deps, claimed.id, 'failed', attempt.changes);
+    return 'failed';
+  }
+  const delay = fullJitterDelaySeconds(deps.retry.baseDelaySeconds, attempt.changes.interruptedAttempts!);
+  return retryLater(deps, current, attempt.changes.interruptedAttempts!, attempt.changes, delay);
+}
+
 /** Back to the queue with exponential backoff over the tries of the route that failed. */
-async function retryLater(deps: DeliverMailDeps, message: MessageRecord, tries: number, changes: Partial<MessageRecord>): Promise<DeliveryOutcome> {
-  const delay = Math.min(900, deps.retry.baseDelaySeconds * 2 ** (tries - 1));
+async function retryLater(
+  deps: DeliverMailDeps,
+  message: MessageRecord,
+  tries: number,
+  changes: Partial<MessageRecord>,
+  delay = Math.min(900, deps.retry.baseDelaySeconds * 2 ** (tries - 1)),
+): Promise<DeliveryOutcome> {
   const nextAttemptAt = new Date(deps.now().getTime() + delay * 1000).toISOString();
   await deps.messages.update(message.id, { ...changes, status: 'queued', transmitting: false, sendingSince: null, nextAttemptAt, updatedAt: deps.now().toISOString() }, ['sending']);
   await deps.queue.enqueue({ messageId: message.id }, delay);

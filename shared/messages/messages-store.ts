@@ -38,6 +38,6 @@ export interface MessagesStore {
   listUnsettledOutbound(limit: number): Promise<MessageRecord[]>;
 }
 
-/** Whether an outbound message still has work to do. */
+/** Whether an outbound message still has work to do (`cancelled` has none: it is never sent). */
 export const isUnsettledOutbound = (message: Pick<MessageRecord, 'direction' | 'status'>): boolean =>
-  message.direction === 'outbound' && message.status !== 'sent' && message.status !== 'failed';
+  message.direction === 'outbound' && message.status !== 'sent' && message.status !== 'failed' && message.status !== 'cancelled';

@@ -1,5 +1,6 @@
 import type { MessageErrorCode, SmtpResultCode } from '../error-catalogue';
 import type { StoredMailAddress } from '../mail/mail-address';
+import type { MessageDelivery } from '../sender-reputation/message-delivery';
 
 export interface StoredAttachment {
   id: string;
@@ -15,7 +16,8 @@ export interface StoredAttachment {
 export const MATCH_KINDS = ['from', 'forwarded', 'attachment', 'header', 'thread', 'learned', 'manual'] as const;
 export type MatchKind = (typeof MATCH_KINDS)[number];
 
-export const OUTBOUND_STATUSES = ['queued', 'sending', 'sent', 'failed'] as const;
+/** `cancelled`: the candidate's data was erased before the mail went out; it is never sent. */
+export const OUTBOUND_STATUSES = ['queued', 'sending', 'sent', 'failed', 'cancelled'] as const;
 export const INBOUND_STATUSES = ['received', 'quarantined', 'ignored'] as const;
 export type MessageStatus = (typeof OUTBOUND_STATUSES)[number] | (typeof INBOUND_STATUSES)[number];
 
@@ -25,6 +27,11 @@ export interface Verdicts {
   spf: string | null;
   dkim: string | null;
   dmarc: string | null;
+  /**
+   * Ours, beside SES's: why the mail could not be parsed or filed (null or absent when it was).
+   * Such a mail is unassigned with its raw mail kept, and filed in place when delivered again.
+   */
+  parseError?: string | null;
 }
 
 /** One item per message, inbound or outbound; filing is a key (`candidateId`) an update can change. */
@@ -61,8 +68,14 @@ export interface MessageRecord {
   attempts: number;
   /** The attempts through the default provider, which has retries of its own. */
   defaultProviderAttempts: number;
+  /**
+   * Attempts that ended without any server's answer (an exception, a worker that stopped):
+   * capped, so that a message that can never be delivered ends `failed` instead of looping.
+   * Absent on records written before the cap.
+   */
+  interruptedAttempts?: number;
   smtpResponse: string | null;
-  error: { code: MessageErrorCode; message: string } | null;
+  error: { code: MessageErrorCode; message: string; hint?: string } | null;
   sentAt: string | null;
   /** Set while a worker holds the message; a stale lease means the attempt died mid-way. */
   sendingSince: string | null;
@@ -76,6 +89,8 @@ export interface MessageRecord {
   /** The UTC day the message's recipients were counted against its mailbox's day budget. */
   quotaDay?: string | null;
   bounce: { recipient: string | null; status: string | null; diagnostic: string | null; at: string } | null;
+  /** What the default provider's delivery events said (shared/sender-reputation); absent until one came. */
+  delivery?: MessageDelivery | null;
 
   // Inbound filing.
   receivedAt: string | null;
@@ -85,6 +100,8 @@ export interface MessageRecord {
   originalSender: StoredMailAddress | null;
   rawKey: string | null;
   evidence: string[];
+  /** What of the mail is only in the raw mail (parts past the cap, long address lists cut), one line each. */
+  omissions: string[];
 }
 
 export interface Page<T> {
@@ -113,6 +130,7 @@ export function newMessageRecord(base: Pick<MessageRecord, 'id' | 'companyId' | 
     fallbackReason: null,
     attempts: 0,
     defaultProviderAttempts: 0,
+    interruptedAttempts: 0,
     smtpResponse: null,
     error: null,
     sentAt: null,
@@ -127,6 +145,7 @@ export function newMessageRecord(base: Pick<MessageRecord, 'id' | 'companyId' | 
     originalSender: null,
     rawKey: null,
     evidence: [],
+    omissions: [],
     ...base,
   };
 }

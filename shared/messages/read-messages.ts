@@ -22,8 +22,9 @@ export async function listCandidateMessages(
   candidateId: string,
   page: { cursor?: string; limit?: number },
 ): Promise<Page<MessageRecord>> {
-  // No existence check: a removed candidate's conversation stays readable, and the index key
-  // carries the company, so nothing of another company can be listed.
+  // A removed (unlisted) candidate's conversation stays readable; an anonymized one's is gone.
+  // The index key carries the company, so nothing of another company can be listed.
+  if (await deps.candidates.isErased(companyId, candidateId)) throw notFound('Candidate');
   return deps.messages.listByCandidate(companyId, candidateId, { cursor: page.cursor, limit: page.limit ?? 25 });
 }
 

@@ -4,7 +4,10 @@
  * update; an enqueue failed after the message was stored) and settles them without ever
  * sending one twice:
  * - `sending` past its lease, not yet handed to a server (`transmitting` false): the server
- *   never got the data, so it goes back to `queued` and onto the queue;
+ *   never got the data, so it goes back to `queued` and onto the queue; that attempt counts as
+ *   interrupted (interrupted-attempts.ts), and at the cap the message ends `failed` instead, so
+ *   that a message that stops its worker every time does not loop through the dead-letter
+ *   queue and back here forever;
  * - `sending` past its lease while it was being transmitted: it may have been delivered, so it
  *   ends `failed` with `DELIVERY_UNCERTAIN`, never sent again;
  * - `queued` without progress for longer than any retry delay: enqueued again (the worker's
@@ -14,6 +17,7 @@ import type { JobQueue } from '../job-queue';
 import { logger } from '../logger';
 import type { MessagesStore } from './messages-store';
 import type { MessageRecord } from './model';
+import { interruptedAttempt, WORKER_STOPPED } from './interrupted-attempts';
 import { INTERRUPTED_TRANSMISSION, leaseExpired } from './sending-lease';
 import type { SendJob } from './send-job';
 
@@ -30,9 +34,11 @@ export interface SweepLimits {
   queuedStaleSeconds: number;
   /** Messages looked at per run. */
   batch: number;
+  /** Interrupted attempts before a message fails (`SEND_MAX_INTERRUPTED_ATTEMPTS`). */
+  maxInterruptedAttempts: number;
 }
 
-export type SweepOutcome = 'requeued' | 'uncertain' | 'enqueued';
+export type SweepOutcome = 'requeued' | 'uncertain' | 'enqueued' | 'gave-up';
 
 export interface SweepReport {
   examined: number;
@@ -68,7 +74,12 @@ async function settle(deps: SweepDeps, limits: SweepLimits, message: MessageReco
       );
       return failed ? 'uncertain' : null;
     }
-    const requeued = await deps.messages.update(message.id, { status: 'queued', sendingSince: null, updatedAt: at }, ['sending'], message.attempts);
+    const stopped = interruptedAttempt(message, WORKER_STOPPED, limits.maxInterruptedAttempts);
+    if (stopped.exhausted) {
+      const failed = await deps.messages.update(message.id, { ...stopped.changes, status: 'failed', sendingSince: null, updatedAt: at }, ['sending'], message.attempts);
+      return failed ? 'gave-up' : null;
+    }
+    const requeued = await deps.messages.update(message.id, { ...stopped.changes, status: 'queued', sendingSince: null, updatedAt: at }, ['sending'], message.attempts);
     if (!requeued) return null;
     await deps.queue.enqueue({ messageId: message.id });
     return 'requeued';

@@ -8,6 +8,14 @@ export interface DefaultProviderSendInput {
   /** The complete RFC 5322 message, as built by `buildCandidateMail`. */
   raw: Buffer;
   envelope: { from: string; to: string[] };
+  /** Provider message tags (SES `Tags`), which its delivery events carry back. */
+  tags?: DefaultProviderTag[];
+}
+
+/** One message tag; names and values of ASCII letters, digits, `_` and `-` only. */
+export interface DefaultProviderTag {
+  name: string;
+  value: string;
 }
 
 export interface DefaultProviderSendResult {
@@ -19,6 +27,12 @@ export interface DefaultProviderSendResult {
    */
   messageIdHeader: string;
 }
+
+/**
+ * How long one send to the default provider may take: the connection, then the request (the
+ * SDK's defaults wait minutes on a dead connection; a Lambda has seconds).
+ */
+export const DEFAULT_PROVIDER_TIMEOUTS = { connectMs: 5_000, requestMs: 30_000 } as const;
 
 export interface DefaultProvider {
   send(input: DefaultProviderSendInput): Promise<DefaultProviderSendResult>;
@@ -38,6 +52,11 @@ export { DEFAULT_PROVIDER_ERROR_CODES, type DefaultProviderErrorCode } from '../
 export class DefaultProviderError extends Error {
   readonly code: DefaultProviderErrorCode;
   readonly temporary: boolean;
+  /**
+   * The provider asked to slow down (SES `Throttling` on its send rate): the message is retried
+   * with jitter and the attempt is not counted as a failed one.
+   */
+  readonly throttled: boolean;
   /** The provider's own name for the failure (`MessageRejected`, `Throttling`, `ECONNREFUSED`…). */
   readonly providerCode: string;
   readonly httpStatus: number | null;
@@ -45,6 +64,7 @@ export class DefaultProviderError extends Error {
   constructor(options: {
     code: DefaultProviderErrorCode;
     temporary: boolean;
+    throttled?: boolean;
     providerCode: string;
     httpStatus?: number | null;
     message: string;
@@ -54,6 +74,7 @@ export class DefaultProviderError extends Error {
     this.name = 'DefaultProviderError';
     this.code = options.code;
     this.temporary = options.temporary;
+    this.throttled = options.throttled ?? false;
     this.providerCode = options.providerCode;
     this.httpStatus = options.httpStatus ?? null;
   }

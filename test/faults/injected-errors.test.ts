@@ -127,14 +127,16 @@ describe('fault suite: errors injected at the adapter boundary', () => {
     // The table refuses the final update once the server took the message.
     const updateFails = failing<MessagesStore>(messages, 'update', (_id: string, changes: { status?: string }) => changes.status === 'sent');
     await assert.rejects(deliverCandidateMail({ ...deps, messages: updateFails }, 'msg_after_send'), /injected/);
-    // Storage refuses the attachment before any server is contacted.
-    await assert.rejects(deliverCandidateMail({ ...deps, blobs: failing<BlobStore>(blobs, 'getBuffer', () => true) }, 'msg_before_send'), /injected/);
+    // Storage refuses the attachment before any server is contacted: an interrupted attempt,
+    // back on the queue with backoff (interrupted-attempts.ts).
+    assert.equal(await deliverCandidateMail({ ...deps, blobs: failing<BlobStore>(blobs, 'getBuffer', () => true) }, 'msg_before_send'), 'retrying');
     assert.equal(messages.messages.get('msg_after_send')!.status, 'sending');
-    assert.equal(messages.messages.get('msg_before_send')!.status, 'sending');
+    assert.equal(messages.messages.get('msg_before_send')!.status, 'queued');
+    assert.equal(messages.messages.get('msg_before_send')!.error?.code, 'DELIVERY_ERROR');
 
     clock = new Date(clock.getTime() + 600_000);
-    const report = await sweepUnsettledMessages({ messages, queue, now }, { leaseSeconds: 120, queuedStaleSeconds: 1200, batch: 100 });
-    assert.deepEqual(Object.fromEntries(report.settled.map((s) => [s.messageId, s.outcome])), { msg_after_send: 'uncertain', msg_before_send: 'requeued' });
+    const report = await sweepUnsettledMessages({ messages, queue, now }, { leaseSeconds: 120, queuedStaleSeconds: 1200, batch: 100, maxInterruptedAttempts: 3 });
+    assert.deepEqual(Object.fromEntries(report.settled.map((s) => [s.messageId, s.outcome])), { msg_after_send: 'uncertain' });
     for (const { job } of queue.jobs) await deliverCandidateMail(deps, job.messageId);
     const delivered = smtp.accepted.map((attempt) => attempt.message.envelope.to.join(',') + ' ' + /Subject: (\S+)/.exec(String(attempt.message.raw))?.[1]);
     process.stdout.write(`# injected errors, outbound: accepted 2, sent ${[...messages.messages.values()].filter((m) => m.status === 'sent').length}, uncertain 1, deliveries ${delivered.length}\n`);

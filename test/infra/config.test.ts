@@ -79,6 +79,18 @@ describe('deployment settings', () => {
     assert.ok(problems.every((problem) => problem.startsWith('corsAllowedOrigins: ')));
   });
 
+  it('Lambda concurrency: a ceiling for the send worker (SQS allows 2 to 1000), no reservation unless asked', () => {
+    assert.deepEqual(parseDeploymentConfig(REAL_CONTEXT).concurrency, { sendWorkerMax: 50, apiReserved: 0, inboundReserved: 0 });
+    assert.deepEqual(
+      parseDeploymentConfig({ ...REAL_CONTEXT, sendWorkerMaxConcurrency: '200', apiReservedConcurrency: '20', inboundReservedConcurrency: 10 }).concurrency,
+      { sendWorkerMax: 200, apiReserved: 20, inboundReserved: 10 },
+    );
+    assert.deepEqual(problemsOf({ ...REAL_CONTEXT, sendWorkerMaxConcurrency: '1', apiReservedConcurrency: '-1' }), [
+      'sendWorkerMaxConcurrency: expected a whole number from 2 to 1000, got "1"',
+      'apiReservedConcurrency: expected a whole number from 0 to 1000, got "-1"',
+    ]);
+  });
+
   it('parses -c strings: lists, numbers, policies', () => {
     const config = parseDeploymentConfig({
       ...REAL_CONTEXT,
@@ -94,6 +106,23 @@ describe('deployment settings', () => {
     assert.equal(config.logRetention, RetentionDays.THREE_MONTHS);
     assert.equal(config.dataRemovalPolicy, RemovalPolicy.DESTROY);
     assert.deepEqual(config.examplesUsed, []);
+  });
+
+  it("the default provider's guard: the documented defaults, -c strings, and out-of-range values refused", () => {
+    assert.deepEqual(parseDeploymentConfig(REAL_CONTEXT).defaultProviderGuard, { maxBounceRate: 0.04, maxComplaintRate: 0.0008, minSends: 50, windowDays: 7 });
+    const given = parseDeploymentConfig({
+      ...REAL_CONTEXT,
+      defaultProviderMaxBounceRate: '0.03',
+      defaultProviderMaxComplaintRate: '0.0005',
+      defaultProviderMinSends: '200',
+      defaultProviderWindowDays: '14',
+    });
+    assert.deepEqual(given.defaultProviderGuard, { maxBounceRate: 0.03, maxComplaintRate: 0.0005, minSends: 200, windowDays: 14 });
+    const problems = problemsOf({ ...REAL_CONTEXT, defaultProviderMaxBounceRate: '4%', defaultProviderMaxComplaintRate: '1.5', defaultProviderMinSends: '0', defaultProviderWindowDays: 'week' });
+    assert.deepEqual(
+      problems.map((problem) => problem.split(':')[0]),
+      ['defaultProviderMaxBounceRate', 'defaultProviderMaxComplaintRate', 'defaultProviderMinSends', 'defaultProviderWindowDays'],
+    );
   });
 
   it('reports every problem at once, naming the setting and what was given', () => {

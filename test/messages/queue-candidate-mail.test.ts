@@ -23,8 +23,8 @@ async function setup() {
   const uploads = new MemoryUploadStore(blobs);
   const deps: QueueMailDeps = { candidates, messages, blobs, uploads, queue, messageIdDomain: MESSAGE_ID_DOMAIN, now: () => new Date('2026-03-02T09:00:00Z') };
   const at = '2026-03-01T08:00:00.000Z';
-  await candidates.put({ companyId: 'acme', id: 'cand-1', name: 'Jane Doe', emails: ['jane@candidate.example', 'jane.doe@old-mail.example'], scope: 'berlin', createdAt: at, updatedAt: at });
-  await candidates.put({ companyId: 'globex', id: 'cand-9', name: 'Hank', emails: ['hank@candidate.example'], scope: 'main', createdAt: at, updatedAt: at });
+  await candidates.put({ companyId: 'acme', id: 'cand-1', name: 'Jane Doe', emails: ['jane@candidate.example', 'jane.doe@old-mail.example'], scope: 'berlin', closedAt: null, createdAt: at, updatedAt: at, version: 1 }, null);
+  await candidates.put({ companyId: 'globex', id: 'cand-9', name: 'Hank', emails: ['hank@candidate.example'], scope: 'main', closedAt: null, createdAt: at, updatedAt: at, version: 1 }, null);
   return { deps, candidates, messages, blobs, uploads, queue };
 }
 

@@ -9,7 +9,7 @@ import { RecordingJobQueue } from '../support/recording-job-queue';
 
 const NOW = new Date('2026-11-27T12:00:00Z');
 const ago = (seconds: number) => new Date(NOW.getTime() - seconds * 1000).toISOString();
-const limits = { leaseSeconds: 120, queuedStaleSeconds: 1200, batch: 100 };
+const limits = { leaseSeconds: 120, queuedStaleSeconds: 1200, batch: 100, maxInterruptedAttempts: 3 };
 
 function outbound(id: string, fields: Partial<MessageRecord>): MessageRecord {
   return newMessageRecord({ id, companyId: 'acme', scope: 'main', direction: 'outbound', status: 'queued', createdAt: ago(3600), attempts: 1, ...fields });

@@ -26,10 +26,15 @@ describe('configuration from the environment', () => {
     assert.deepEqual(sendConfig({}), {
       maxSmtpAttempts: 3,
       maxDefaultAttempts: 5,
+      maxInterruptedAttempts: 3,
       baseDelaySeconds: 30,
       leaseSeconds: 120,
       queuedStaleSeconds: 1200,
       queueUrl: undefined,
+      circuitCooldownSeconds: 60,
+      circuitMaxCooldownSeconds: 900,
+      circuitMaxWaitSeconds: 86400,
+      defaultProviderMaxSendRate: 0,
     });
     const smtp = smtpPolicyConfig({});
     assert.deepEqual(smtp.allowedPorts, ['25', '465', '587', '2525']);

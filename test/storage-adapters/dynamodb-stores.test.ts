@@ -10,6 +10,7 @@ import { newScopeSettings } from '../../shared/email-settings/email-settings-ser
 import type { ScopeSettings, StoredSmtp } from '../../shared/email-settings/model';
 import type { SettingsStore } from '../../shared/email-settings/settings-store';
 import { AppError } from '../../shared/errors';
+import type { StoredCircuit } from '../../shared/outbound/circuit-breaker';
 import type { MessagesStore } from '../../shared/messages/messages-store';
 import { type MessageRecord, newMessageRecord } from '../../shared/messages/model';
 import type { LocalDynamo } from '../../infra/local/local-dynamodb';
@@ -62,6 +63,14 @@ const smtp = (revision: number): StoredSmtp => ({
   revision,
 });
 
+const openCircuit = (revision: number): StoredCircuit => ({
+  revision,
+  state: 'open',
+  since: '2026-03-02T10:00:00.000Z',
+  nextProbeAt: '2026-03-02T10:01:00.000Z',
+  failures: 1,
+});
+
 describe('DynamoDB settings store', () => {
   it('creates a scope once and reads it back as stored', async () => {
     const companyId = company('acme');
@@ -99,26 +108,47 @@ describe('DynamoDB settings store', () => {
     await settings.create(scopeSettings(companyId, 'main', { mode: 'smtp', smtp: smtp(2), status: 'verified' }));
     const failure = { at: '2026-03-02T10:00:00.000Z', code: 'AUTH_FAILED' as const, message: 'Login refused', smtpResponse: '535 5.7.8 Error' };
 
-    await settings.markFailing(companyId, 'main', 1, failure);
+    await settings.markFailing(companyId, 'main', 1, failure, openCircuit(1));
     let stored = await settings.get(companyId, 'main');
     assert.equal(stored?.status, 'verified');
     assert.equal(stored?.failure, null);
+    assert.equal(stored?.circuit, undefined);
     assert.equal(stored?.version, 1);
 
-    await settings.markFailing(companyId, 'main', 2, failure);
+    await settings.markFailing(companyId, 'main', 2, failure, openCircuit(2));
     stored = await settings.get(companyId, 'main');
     assert.equal(stored?.status, 'failing');
     assert.deepEqual(stored?.failure, failure);
-    assert.equal(stored?.version, 2);
+    assert.deepEqual(stored?.circuit, openCircuit(2));
+    assert.equal(stored?.version, 1, 'the mark leaves the version alone: a save conditioned on it still succeeds');
     assert.deepEqual(stored?.smtp, smtp(2));
+  });
+
+  it('claims the probe of an open circuit once, and a recovery clears status, failure and circuit', async () => {
+    const companyId = company('acme');
+    await settings.create(scopeSettings(companyId, 'main', { mode: 'smtp', smtp: smtp(3), status: 'verified' }));
+    const failure = { at: '2026-03-02T10:00:00.000Z', code: 'CONNECTION_REFUSED' as const, message: 'refused', smtpResponse: null };
+    await settings.markFailing(companyId, 'main', 3, failure, openCircuit(3));
+    const probing = { ...openCircuit(3), state: 'half-open' as const, nextProbeAt: '2026-03-02T10:03:00.000Z' };
+    const seen = openCircuit(3).nextProbeAt;
+    const claims = await Promise.all([settings.claimCircuitProbe(companyId, 'main', probing, seen), settings.claimCircuitProbe(companyId, 'main', probing, seen)]);
+    assert.deepEqual(claims.sort(), [false, true], 'of two workers, one probes');
+    assert.equal(await settings.claimCircuitProbe(companyId, 'main', { ...probing, revision: 2 }, seen), false, 'another revision claims nothing');
+    assert.deepEqual((await settings.get(companyId, 'main'))?.circuit, probing);
+
+    await settings.markRecovered(companyId, 'main', 2);
+    assert.equal((await settings.get(companyId, 'main'))?.status, 'failing', 'a success of another revision changes nothing');
+    await settings.markRecovered(companyId, 'main', 3);
+    const stored = await settings.get(companyId, 'main');
+    assert.deepEqual([stored?.status, stored?.failure, stored?.circuit, stored?.version], ['verified', null, undefined, 1]);
   });
 
   it('markFailing leaves a scope without SMTP settings (or without a record) alone', async () => {
     const companyId = company('acme');
     await settings.create(scopeSettings(companyId, 'main'));
     const failure = { at: '2026-03-02T10:00:00.000Z', code: 'AUTH_FAILED' as const, message: 'x', smtpResponse: null };
-    await settings.markFailing(companyId, 'main', 1, failure);
-    await settings.markFailing(companyId, 'nowhere', 1, failure);
+    await settings.markFailing(companyId, 'main', 1, failure, openCircuit(1));
+    await settings.markFailing(companyId, 'nowhere', 1, failure, openCircuit(1));
     assert.equal((await settings.get(companyId, 'main'))?.status, 'unverified');
     assert.equal(await settings.get(companyId, 'nowhere'), null);
   });
@@ -158,8 +188,8 @@ describe('DynamoDB settings store', () => {
 describe('DynamoDB candidates store', () => {
   it('puts, reads and deletes a candidate', async () => {
     const companyId = company('acme');
-    const candidate = { companyId, id: 'cand-1', name: 'Jane', emails: ['jane@candidate.example'], scope: 'main', createdAt: 'x', updatedAt: 'y' };
-    await candidates.put(candidate);
+    const candidate = { companyId, id: 'cand-1', name: 'Jane', emails: ['jane@candidate.example'], scope: 'main', closedAt: null, createdAt: 'x', updatedAt: 'y', version: 1 };
+    assert.equal(await candidates.put(candidate, null), true);
     assert.deepEqual(await candidates.get(companyId, 'cand-1'), candidate);
     assert.equal(await candidates.get(company('globex'), 'cand-1'), null);
     await candidates.delete(companyId, 'cand-1');
@@ -181,6 +211,55 @@ describe('DynamoDB candidates store', () => {
     // Removing what is not there is harmless.
     await candidates.unindexAddress(companyId, 'never@indexed.example', 'cand-1');
     assert.deepEqual(await candidates.idsByAddress(companyId, 'never@indexed.example'), []);
+  });
+
+  it('writes a candidate only over the version it read', async () => {
+    const companyId = company('acme');
+    const first = { companyId, id: 'cand-v', name: 'Jane', emails: ['jane@candidate.example'], scope: 'main', closedAt: null, createdAt: 'x', updatedAt: 'y', version: 1 };
+    assert.equal(await candidates.put(first, null), true);
+    assert.equal(await candidates.put({ ...first, version: 1 }, null), false, 'a create over an existing candidate loses');
+    assert.equal(await candidates.put({ ...first, name: 'B', version: 2 }, 1), true);
+    assert.equal(await candidates.put({ ...first, name: 'A', version: 2 }, 1), false, 'the second writer of version 1 loses');
+    assert.equal((await candidates.get(companyId, 'cand-v'))?.name, 'B');
+  });
+
+  it('keeps one index item per address–candidate pair, so removing one leaves the others', async () => {
+    const companyId = company('acme');
+    await candidates.indexAddress(companyId, 'pair@family.example', 'cand-1');
+    await candidates.indexAddress(companyId, 'pair@family.example', 'cand-2');
+    // An address that another one prefixes (`#` is legal in a local part) stays apart.
+    await candidates.indexAddress(companyId, 'pair@family.example#x', 'cand-3');
+    const { ScanCommand } = await import('@aws-sdk/lib-dynamodb');
+    const { getDocumentClient } = await import('../../shared/adapters/dynamodb');
+    const out = await getDocumentClient().send(new ScanCommand({ TableName: process.env.TABLE_NAME, FilterExpression: 'pk = :pk AND begins_with(sk, :a)', ExpressionAttributeValues: { ':pk': `COMPANY#${companyId}`, ':a': 'ADDRESS#pair@' } }));
+    assert.deepEqual((out.Items ?? []).map((item) => item.sk).sort(), ['ADDRESS#pair@family.example#cand-1', 'ADDRESS#pair@family.example#cand-2', 'ADDRESS#pair@family.example#x#cand-3']);
+    assert.deepEqual(await candidates.idsByAddress(companyId, 'pair@family.example'), ['cand-1', 'cand-2']);
+    assert.deepEqual(await candidates.idsByAddress(companyId, 'pair@family.example#x'), ['cand-3']);
+  });
+
+  it('lists closed candidates by closing time from the sparse index, and forgets a reopened one', async () => {
+    const companyId = company('acme');
+    const base = { companyId, name: null, emails: ['c@candidate.example'], scope: 'main', createdAt: 'x', updatedAt: 'y', version: 1 };
+    await candidates.put({ ...base, id: 'closed-old', closedAt: '2026-01-01T00:00:00.000Z' }, null);
+    await candidates.put({ ...base, id: 'closed-new', closedAt: '2026-03-01T00:00:00.000Z' }, null);
+    await candidates.put({ ...base, id: 'open', closedAt: null }, null);
+    assert.deepEqual(await candidates.closedBefore(companyId, '2026-02-01T00:00:00.000Z', 10), ['closed-old']);
+    assert.deepEqual(await candidates.closedBefore(companyId, '2026-04-01T00:00:00.000Z', 10), ['closed-old', 'closed-new']);
+    await candidates.put({ ...base, id: 'closed-old', closedAt: null, version: 2 }, 1);
+    assert.deepEqual(await candidates.closedBefore(companyId, '2026-04-01T00:00:00.000Z', 10), ['closed-new']);
+    assert.deepEqual(await candidates.closedBefore(company('globex'), '2026-04-01T00:00:00.000Z', 10), []);
+  });
+
+  it('leaves a tombstone that reads as no candidate and refuses the id', async () => {
+    const companyId = company('acme');
+    const candidate = { companyId, id: 'cand-t', name: 'Gone', emails: ['gone@candidate.example'], scope: 'main', closedAt: null, createdAt: 'x', updatedAt: 'y', version: 1 };
+    await candidates.put(candidate, null);
+    await candidates.writeTombstone(companyId, 'cand-t', 'era_1', '2026-03-01T00:00:00.000Z');
+    assert.equal(await candidates.get(companyId, 'cand-t'), null);
+    assert.equal(await candidates.isErased(companyId, 'cand-t'), true);
+    assert.equal(await candidates.put(candidate, null), false);
+    await candidates.delete(companyId, 'cand-t');
+    assert.equal(await candidates.isErased(companyId, 'cand-t'), true, 'DELETE does not remove the tombstone');
   });
 
   it('remembers learned addresses per company, the latest assignment winning', async () => {

@@ -1,5 +1,6 @@
 import type { ScopeSettings } from '../../shared/email-settings/model';
 import type { SettingsStore } from '../../shared/email-settings/settings-store';
+import type { StoredCircuit } from '../../shared/outbound/circuit-breaker';
 import { AppError } from '../../shared/errors';
 import { copy, tick } from './tick';
 
@@ -39,12 +40,32 @@ export class MemorySettingsStore implements SettingsStore {
     this.records.set(key, copy(settings));
   }
 
-  async markFailing(companyId: string, scope: string, revision: number, failure: ScopeSettings['failure']) {
+  async markFailing(companyId: string, scope: string, revision: number, failure: ScopeSettings['failure'], circuit: StoredCircuit) {
     await tick();
     this.markFailingCalls.push({ companyId, scope, revision, failure: copy(failure) });
+    this.updateIfRevision(companyId, scope, revision, (current) => ({ ...current, status: 'failing', failure: copy(failure), circuit: copy(circuit) }));
+  }
+
+  async claimCircuitProbe(companyId: string, scope: string, next: StoredCircuit, seenNextProbeAt: string) {
+    await tick();
+    return this.updateIfRevision(companyId, scope, next.revision, (current) =>
+      current.circuit?.revision === next.revision && current.circuit.nextProbeAt === seenNextProbeAt ? { ...current, circuit: copy(next) } : null,
+    );
+  }
+
+  async markRecovered(companyId: string, scope: string, revision: number) {
+    await tick();
+    this.updateIfRevision(companyId, scope, revision, ({ circuit: _circuit, ...current }) => ({ ...current, status: 'verified', failure: null }));
+  }
+
+  /** As the adapter's conditions: only while the SMTP revision is `revision`; `change` null means its own condition failed. */
+  private updateIfRevision(companyId: string, scope: string, revision: number, change: (current: ScopeSettings) => ScopeSettings | null): boolean {
     const current = this.records.get(this.key(companyId, scope));
-    if (!current || current.smtp?.revision !== revision) return;
-    this.records.set(this.key(companyId, scope), { ...current, status: 'failing', failure: copy(failure), version: current.version + 1 });
+    if (!current || current.smtp?.revision !== revision) return false;
+    const next = change(current);
+    if (!next) return false;
+    this.records.set(this.key(companyId, scope), next);
+    return true;
   }
 
   async rememberSizeLimit(companyId: string, scope: string, revision: number, sizeLimit: number | null) {

@@ -1,0 +1,22 @@
+import { dataLifecycleOperations as ops } from '../../shared/api/data-lifecycle-operations';
+import { dataLifecycleDeps } from '../../shared/composition/data-lifecycle-deps';
+import { dataLifecycleFunctionConfig } from '../../shared/config/function-configs';
+import { erasureView } from '../../shared/data-lifecycle/erasure-model';
+import { anonymizeCandidate, getErasure, offboardCompany } from '../../shared/data-lifecycle/start-erasure';
+import type { OperationHandlers } from '../../shared/http/api-handler';
+
+const deps = dataLifecycleDeps(dataLifecycleFunctionConfig());
+
+const accepted = (erasureId: string) => ({ location: `/v1/erasures/${erasureId}` });
+
+export const handlers: OperationHandlers<typeof ops> = {
+  anonymize: async ({ caller, params, body }) => {
+    const erasure = await anonymizeCandidate(deps, caller.companyId, params.candidateId, body);
+    return { status: 202, body: erasureView(erasure), headers: accepted(erasure.erasureId) };
+  },
+  getErasure: async ({ caller, params }) => ({ status: 200, body: erasureView(await getErasure(deps, caller.companyId, params.erasureId)) }),
+  offboard: async ({ caller, body }) => {
+    const erasure = await offboardCompany(deps, caller.companyId, body.confirm);
+    return { status: 202, body: erasureView(erasure), headers: accepted(erasure.erasureId) };
+  },
+};

@@ -1,0 +1,143 @@
+import { DeleteCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { CompanyEraser } from '../data-lifecycle/company-eraser';
+import type { MessageItemsEraser } from '../data-lifecycle/lifecycle-stores';
+import { messageIdKey } from '../mail/message-id';
+import { TABLE_LAYOUT } from '../table-layout';
+import { getDocumentClient, isConditionFailure, tableName, type ItemKey } from './dynamodb';
+import { erasureItemKey } from './dynamodb-erasure-store';
+import { listKey, messageIdKeyPart, messageKey, unsettledKey } from './dynamodb-messages-store';
+import { inboundItemKey } from './dynamodb-settings-store';
+
+type Client = ReturnType<typeof getDocumentClient>;
+
+/** Deletes an item only while `field` still names `value` (an index entry another message took over stays). */
+async function deleteIfNames(client: Client, table: string, key: ItemKey, field: string, value: string): Promise<void> {
+  try {
+    await client.send(
+      new DeleteCommand({ TableName: table, Key: key, ConditionExpression: '#f = :v', ExpressionAttributeNames: { '#f': field }, ExpressionAttributeValues: { ':v': value } }),
+    );
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+  }
+}
+
+/** The table side of erasing messages, with the messages store's key layout. */
+export function createDynamoMessageItemsEraser(client = getDocumentClient(), table = tableName()): MessageItemsEraser {
+  return {
+    async eraseMessageItems(message) {
+      const company = `COMPANY#${message.companyId}`;
+      const headers = [message.messageIdHeader, message.providerMessageIdHeader].filter((header): header is string => !!header);
+      // Outbound Message-IDs (ours, and SES's) point at the message for threading and bounces.
+      for (const header of headers) await deleteIfNames(client, table, { pk: company, sk: `MESSAGE-ID#${messageIdKeyPart(header)}` }, 'messageId', message.id);
+      if (message.idempotencyKey) await deleteIfNames(client, table, { pk: company, sk: `IDEMPOTENCY#${message.idempotencyKey}` }, 'messageId', message.id);
+      if (message.direction === 'outbound') await client.send(new DeleteCommand({ TableName: table, Key: unsettledKey(message) }));
+      if (message.direction === 'inbound' && message.messageIdHeader) {
+        // The inbound duplicate claim is keyed by the Message-ID and a fingerprint of the mail:
+        // found by its Message-ID prefix and this message's id. (A Message-ID too long for a key
+        // is stored as a SHA-256 only, which names nobody.)
+        const prefix = `INBOUND-MESSAGE-ID#${message.scope}#${messageIdKey(message.messageIdHeader)}#`;
+        let start: Record<string, unknown> | undefined;
+        do {
+          const out = await client.send(
+            new QueryCommand({
+              TableName: table,
+              KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+              FilterExpression: 'messageId = :id',
+              ExpressionAttributeValues: { ':pk': company, ':prefix': prefix, ':id': message.id },
+              ExclusiveStartKey: start,
+            }),
+          );
+          for (const item of out.Items ?? []) await client.send(new DeleteCommand({ TableName: table, Key: { pk: item.pk, sk: item.sk } }));
+          start = out.LastEvaluatedKey;
+        } while (start);
+      }
+      // Last: until it goes, the message stays listed and its erasure is done again after a crash.
+      await client.send(new DeleteCommand({ TableName: table, Key: messageKey(message.id) }));
+    },
+  };
+}
+
+/** The table side of offboarding: the company's partition, its lists and its inbound addresses. */
+export function createDynamoCompanyEraser(
+  deleteCompanyObjects: CompanyEraser['deleteCompanyObjects'],
+  client = getDocumentClient(),
+  table = tableName(),
+): CompanyEraser {
+  const company = (companyId: string) => `COMPANY#${companyId}`;
+  return {
+    async candidateIdsAfter(companyId, after, limit) {
+      const out = await client.send(
+        new QueryCommand({
+          TableName: table,
+          KeyConditionExpression: after ? 'pk = :pk AND sk BETWEEN :after AND :end' : 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: after
+            ? { ':pk': company(companyId), ':after': `CANDIDATE#${after}\u0000`, ':end': 'CANDIDATE#\uffff' }
+            : { ':pk': company(companyId), ':prefix': 'CANDIDATE#' },
+          Limit: limit,
+          ConsistentRead: true,
+        }),
+      );
+      return (out.Items ?? []).map((item) => String(item.sk).slice('CANDIDATE#'.length));
+    },
+    async quarantinedMessageIds(companyId, limit) {
+      const out = await client.send(
+        new QueryCommand({
+          TableName: table,
+          IndexName: TABLE_LAYOUT.gsi1.name,
+          KeyConditionExpression: 'gsi1pk = :pk',
+          ExpressionAttributeValues: { ':pk': listKey({ companyId, candidateId: null, status: 'quarantined' }) },
+          Limit: limit,
+        }),
+      );
+      return (out.Items ?? []).map((item) => String(item.pk).slice('MESSAGE#'.length));
+    },
+    async inboundLocalParts(companyId) {
+      const found: string[] = [];
+      let start: Record<string, unknown> | undefined;
+      do {
+        const out = await client.send(
+          new QueryCommand({
+            TableName: table,
+            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+            ExpressionAttributeValues: { ':pk': company(companyId), ':prefix': 'SETTINGS#' },
+            ProjectionExpression: 'inboundAddress',
+            ExclusiveStartKey: start,
+            ConsistentRead: true,
+          }),
+        );
+        for (const item of out.Items ?? []) if (typeof item.inboundAddress === 'string') found.push(item.inboundAddress.split('@')[0]!.toLowerCase());
+        start = out.LastEvaluatedKey;
+      } while (start);
+      return found;
+    },
+    async retireInboundAddress(localPart) {
+      await client.send(
+        new UpdateCommand({
+          TableName: table,
+          Key: inboundItemKey(localPart),
+          // Reserved for good; whose it was is forgotten with the company.
+          UpdateExpression: 'SET #type = :retired REMOVE companyId, #scope',
+          ExpressionAttributeNames: { '#type': 'type', '#scope': 'scope' },
+          ExpressionAttributeValues: { ':retired': 'inbound-address-retired' },
+        }),
+      );
+    },
+    async deleteCompanyItems(companyId, limit, keepErasureId) {
+      const keep = erasureItemKey(companyId, keepErasureId).sk;
+      const out = await client.send(
+        new QueryCommand({
+          TableName: table,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': company(companyId) },
+          ProjectionExpression: 'pk, sk',
+          Limit: limit + 1,
+          ConsistentRead: true,
+        }),
+      );
+      const doomed = (out.Items ?? []).filter((item) => item.sk !== keep).slice(0, limit);
+      await Promise.all(doomed.map((item) => client.send(new DeleteCommand({ TableName: table, Key: { pk: item.pk, sk: item.sk } }))));
+      return doomed.length;
+    },
+    deleteCompanyObjects,
+  };
+}

@@ -1,0 +1,38 @@
+import { entityId } from './common-schemas';
+import './zod';
+import * as z from 'zod';
+import { ERASURE_STATUSES } from '../data-lifecycle/erasure-model';
+
+export const AnonymizeBody = z
+  .object({
+    includeUnassigned: z.boolean().optional().openapi({ description: 'Also erase unassigned mail from or to any of the candidate’s addresses.' }),
+  })
+  .strict()
+  .openapi('Anonymize');
+
+export const ErasureParams = z.object({ erasureId: entityId });
+
+const counts = z.object({
+  messages: z.number().int().openapi({ description: 'Messages erased (items with their bodies, attachments and raw mail).' }),
+  objects: z.number().int().openapi({ description: 'Objects deleted from the mail bucket.' }),
+});
+
+/** An erasure as shown: status, counts and times; never a name, an address or a subject. */
+export const ErasureBody = z
+  .object({
+    erasureId: z.string(),
+    kind: z.enum(['candidate', 'company']),
+    candidateId: z.string().nullable(),
+    includeUnassigned: z.boolean(),
+    status: z.enum(ERASURE_STATUSES),
+    counts,
+    createdAt: z.string(),
+    startedAt: z.string().nullable(),
+    finishedAt: z.string().nullable(),
+  })
+  .openapi('Erasure');
+
+export const OffboardBody = z
+  .object({ confirm: z.string().max(128).openapi({ description: 'The company id of the token, to confirm that every item and object of the company goes.' }) })
+  .strict()
+  .openapi('Offboard');
