@@ -122,6 +122,18 @@ export const SMTP_RESULTS = {
     message: 'The server is limiting how much mail this account may send right now.',
     hint: 'Wait a while and try again.',
   },
+  SENDER_QUOTA_EXCEEDED: {
+    message: 'The mailbox has used up what its provider lets it send in a day.',
+    hint: 'Nothing is broken: mail goes through the default provider until the quota resets (or waits for it when fallback is off). To send more through this mailbox, ask your provider for a higher limit or spread the mail over more mailboxes.',
+  },
+  SENDER_THROTTLED: {
+    message: 'The provider throttles this mailbox after too many errors and refuses mail from it for everyone.',
+    hint: 'An administrator must act: Microsoft 365 keeps refusing the mailbox (550 5.2.251 to 5.2.255) until the cause (many invalid recipients or failed logins) is fixed and the mailbox is released in the Microsoft 365 admin center or by Microsoft support.',
+  },
+  MESSAGE_TOO_LARGE: {
+    message: 'The message is larger than the mail server accepts.',
+    hint: 'Send smaller attachments (or a link to the file) through this server, or ask your IT to raise the server\'s message size limit. The configuration itself is fine.',
+  },
   TEMPORARY_FAILURE: {
     message: 'The server reported a temporary problem.',
     hint: 'Try again in a few minutes.',

@@ -1,4 +1,9 @@
 import { messagesOperations as ops } from '../../shared/api/messages-operations';
+import { BatchMessage } from '../../shared/api/messages-schemas';
+import { AppError } from '../../shared/errors';
+import { issuesFromZod } from '../../shared/http/responses';
+import { queueMailBatch } from '../../shared/messages/queue-mail-batch';
+import { sizeWarnings } from '../../shared/messages/size-warning';
 import { queueMailDeps } from '../../shared/composition/messages-deps';
 import { messagesFunctionConfig } from '../../shared/config/function-configs';
 import type { OperationHandlers } from '../../shared/http/api-handler';
@@ -20,7 +25,16 @@ const pageView = async (page: Page<MessageRecord>) => ({
 export const handlers: OperationHandlers<typeof ops> = {
   send: async ({ caller, params, body, headers }) => {
     const message = await queueCandidateMail(deps, caller.companyId, params.candidateId, body, headers['idempotency-key']);
-    return { status: 202, body: await messageView(message, null), headers: { location: `/v1/messages/${message.id}` } };
+    const warnings = await sizeWarnings(deps.settings, message);
+    return { status: 202, body: { ...(await messageView(message, null)), ...(warnings.length ? { warnings } : {}) }, headers: { location: `/v1/messages/${message.id}` } };
+  },
+  batch: async ({ caller, body }) => {
+    // Each message is checked on its own: one invalid message gets its error, the others go.
+    const entries = body.messages.map((raw, index) => {
+      const parsed = BatchMessage.safeParse(raw);
+      return parsed.success ? { message: parsed.data } : { error: new AppError('VALIDATION_FAILED', 'Invalid message', issuesFromZod(parsed.error, `messages.${index}`)) };
+    });
+    return { status: 202, body: { items: await queueMailBatch(deps, caller.companyId, entries) } };
   },
   conversation: async ({ caller, params, query }) => ({
     status: 200,

@@ -163,8 +163,7 @@ async function startStandIns(options: LocalBackendOptions, stops: (() => Promise
   registerInProcessQueue(sendQueue);
   stops.push(() => sendQueue.stop());
 
-  const { handler: sendWorker } = await import('../../functions/messages/send-worker');
-  sendQueue.attach((event: SQSEvent) => invokeLocally('local-send-worker', sendWorker, event, SEND_WORKER_TIMEOUT_SECONDS * 1000) as Promise<SQSBatchResponse>);
+  sendQueue.attachPollers(await sendWorkerInstances(intEnv('SEND_WORKER_INSTANCES', 3)), SEND_BATCH_SIZE);
 
   // Messages a crash left queued or sending: settled or back on the queue now, then on a timer.
   const sweeper = await startLocalOutboundSweeper({
@@ -274,6 +273,27 @@ async function startStandIns(options: LocalBackendOptions, stops: (() => Promise
       for (const stop of stops.reverse()) await stop();
     },
   };
+}
+
+/** Records per send-worker invocation, as the SQS event source's batch size on AWS. */
+const SEND_BATCH_SIZE = 5;
+
+type SendWorkerModule = typeof import('../../functions/messages/send-worker');
+
+/**
+ * The send worker as `count` separate instances, as Lambda runs containers side by side: each
+ * is its own copy of the handler module (imported under its own URL), so each has its own
+ * connection pool and caches, and only what they share through the table (the mailboxes'
+ * limits) holds them together.
+ */
+async function sendWorkerInstances(count: number): Promise<((event: SQSEvent) => Promise<SQSBatchResponse>)[]> {
+  const instances: ((event: SQSEvent) => Promise<SQSBatchResponse>)[] = [];
+  for (let instance = 1; instance <= Math.max(1, count); instance++) {
+    const url = `${new URL('../../functions/messages/send-worker.ts', import.meta.url).href}?instance=${instance}`;
+    const { handler } = (await import(url)) as SendWorkerModule;
+    instances.push((event) => invokeLocally('local-send-worker', handler, event, SEND_WORKER_TIMEOUT_SECONDS * 1000) as Promise<SQSBatchResponse>);
+  }
+  return instances;
 }
 
 /** CORS_ALLOWED_ORIGINS (comma-separated), as the CDK context `corsAllowedOrigins` on AWS. */

@@ -120,6 +120,21 @@ export function createDynamoSettingsStore(client = getDocumentClient(), table = 
         ExpressionAttributeValues: { ':verified': 'verified', ':none': null },
       });
     },
+    async rememberSizeLimit(companyId, scope, revision, sizeLimit) {
+      try {
+        await client.send(
+          new UpdateCommand({
+            TableName: table,
+            Key: settingsItemKey(companyId, scope),
+            UpdateExpression: 'SET smtp.sizeLimit = :size',
+            ConditionExpression: 'smtp.revision = :revision',
+            ExpressionAttributeValues: { ':size': sizeLimit, ':revision': revision },
+          }),
+        );
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+      }
+    },
     reserveInboundAddress: (localPart, companyId, scope) =>
       putIfAbsent(client, table, { ...inboundItemKey(localPart), type: 'inbound-address', companyId, scope }),
     async findByInboundAddress(localPart) {

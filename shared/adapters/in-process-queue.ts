@@ -22,9 +22,18 @@ export interface InProcessQueueOptions {
  * Local mode's SQS: the same JSON bodies, delivered to the same worker handler as SQS-shaped
  * events, with delays, redelivery of failed records and a dead-letter hand-off. Lives in the
  * process so that `npm start` needs no queue server.
+ *
+ * Two ways to consume: `attach` hands every message to one consumer as soon as it is due, all
+ * at once (Lambda's asynchronous invocation); `attachPollers` gives the due messages to several
+ * consumers that each take a batch at a time and come back for more when done, as separate
+ * Lambda containers polling SQS do (the send worker).
  */
 export class InProcessQueue {
   private consumer: Consumer | null = null;
+  private pollers: { consume: Consumer; busy: boolean }[] = [];
+  private batchSize = 1;
+  /** Due messages waiting for a free poller. */
+  private readonly ready: Delivery[] = [];
   private readonly timers = new Set<NodeJS.Timeout>();
   private inFlight = 0;
   private idleWaiters: (() => void)[] = [];
@@ -38,42 +47,73 @@ export class InProcessQueue {
     this.consumer = consumer;
   }
 
+  /** Several consumers, each handling one batch (up to `batchSize` records) at a time. */
+  attachPollers(consumers: Consumer[], batchSize: number): void {
+    this.pollers = consumers.map((consume) => ({ consume, busy: false }));
+    this.batchSize = Math.max(1, batchSize);
+  }
+
   send(body: string, delaySeconds = 0): void {
     this.schedule({ id: randomUUID(), body, receiveCount: 0 }, delaySeconds * 1000);
   }
 
   /** Resolves when nothing is scheduled or running (tests and benchmarks wait on this). */
   idle(): Promise<void> {
-    if (this.timers.size === 0 && this.inFlight === 0) return Promise.resolve();
+    if (this.isIdle()) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   stop(): void {
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
+    this.ready.splice(0);
     this.notifyIdle();
+  }
+
+  private isIdle(): boolean {
+    return this.timers.size === 0 && this.inFlight === 0 && this.ready.length === 0;
   }
 
   private schedule(delivery: Delivery, delayMs: number) {
     const timer = setTimeout(() => {
       this.timers.delete(timer);
-      void this.deliver(delivery);
+      if (this.pollers.length > 0) {
+        this.ready.push(delivery);
+        this.poll();
+      } else {
+        void this.deliver([delivery], this.consumer);
+      }
     }, delayMs);
     this.timers.add(timer);
   }
 
-  private async deliver(delivery: Delivery) {
-    if (!this.consumer) throw new Error(`No consumer attached to queue ${this.name}`);
-    this.inFlight++;
-    delivery.receiveCount++;
-    let failure: string | null = null;
-    try {
-      const response = await this.consumer({ Records: [toRecord(this.name, delivery)] });
-      if (response?.batchItemFailures?.some((item) => item.itemIdentifier === delivery.id)) failure = 'reported as a batch item failure';
-    } catch (error) {
-      failure = (error as Error).message;
+  /** Every free poller takes the next batch of due messages. */
+  private poll() {
+    for (const poller of this.pollers) {
+      if (poller.busy || this.ready.length === 0) continue;
+      poller.busy = true;
+      const batch = this.ready.splice(0, this.batchSize);
+      void this.deliver(batch, poller.consume).finally(() => {
+        poller.busy = false;
+        this.poll();
+      });
     }
-    if (failure !== null) {
+  }
+
+  private async deliver(deliveries: Delivery[], consumer: Consumer | null) {
+    if (!consumer) throw new Error(`No consumer attached to queue ${this.name}`);
+    this.inFlight++;
+    for (const delivery of deliveries) delivery.receiveCount++;
+    const failures = new Map<string, string>();
+    try {
+      const response = await consumer({ Records: deliveries.map((delivery) => toRecord(this.name, delivery)) });
+      for (const item of response?.batchItemFailures ?? []) failures.set(item.itemIdentifier, 'reported as a batch item failure');
+    } catch (error) {
+      for (const delivery of deliveries) failures.set(delivery.id, (error as Error).message);
+    }
+    for (const delivery of deliveries) {
+      const failure = failures.get(delivery.id);
+      if (failure === undefined) continue;
       if (delivery.receiveCount >= this.options.maxReceiveCount) this.options.onDeadLetter(delivery.body, failure);
       else this.schedule(delivery, this.options.visibilityTimeoutMs);
     }
@@ -82,7 +122,7 @@ export class InProcessQueue {
   }
 
   private notifyIdle() {
-    if (this.timers.size > 0 || this.inFlight > 0) return;
+    if (!this.isIdle()) return;
     const waiters = this.idleWaiters;
     this.idleWaiters = [];
     for (const resolve of waiters) resolve();

@@ -13,6 +13,22 @@ const hostname = z
   .regex(/^[A-Za-z0-9._:[\]-]+$/, 'must be a host name or IP address')
   .openapi({ example: 'smtp.office365.com' });
 
+const limit = (max: number, what: string) =>
+  z.number().int().min(1).max(max).nullable().optional().openapi({ description: `${what}; null = no limit of ours. Omitted: the provider's preset.` });
+
+export const SmtpLimitsInput = z
+  .object({
+    maxConnections: limit(100, 'Connections to this mailbox at once, across every worker'),
+    perMinute: limit(100_000, 'Messages a minute (a sliding window)'),
+    perDay: limit(10_000_000, 'Recipients a day (UTC day)'),
+  })
+  .strict()
+  .openapi('SmtpLimitsInput');
+
+const SmtpLimitsView = z
+  .object({ maxConnections: z.number().int().nullable(), perMinute: z.number().int().nullable(), perDay: z.number().int().nullable() })
+  .openapi('SmtpLimits', { description: 'Sending limits of the mailbox, held across every worker; null = no limit of ours.' });
+
 export const SmtpSettingsInput = z
   .object({
     host: hostname,
@@ -22,6 +38,9 @@ export const SmtpSettingsInput = z
     password: z.string().max(1024).optional().openapi({ description: 'Write-only. Omit to keep the stored password (same host and username only).' }),
     fromAddress: emailAddress.optional().openapi({ description: 'Defaults to the scope address.' }),
     fromName: singleLine(100).optional(),
+    limits: SmtpLimitsInput.optional().openapi({
+      description: 'Sending limits; preset from the provider (Microsoft 365 3/30/10,000, Google Workspace none/60/2,000, Gmail 500 a day; others 3/30/10,000).',
+    }),
   })
   .strict()
   .openapi('SmtpSettingsInput');
@@ -72,6 +91,11 @@ export const SmtpTestResultBody = z
     egressIps: z.array(z.string()),
     transcript: z.array(z.string()),
     warnings: z.array(SettingsAdvice),
+    sizeLimit: z
+      .number()
+      .int()
+      .nullable()
+      .openapi({ description: 'The largest message the server takes, in bytes, as its EHLO `SIZE` announced; null when it named no limit.' }),
   })
   .openapi('SmtpTestResult');
 
@@ -105,6 +129,8 @@ export const EmailSettingsBody = z
         fromAddress: z.string(),
         fromName: z.string().nullable(),
         passwordSet: z.boolean(),
+        limits: SmtpLimitsView,
+        sizeLimit: z.number().int().nullable().openapi({ description: 'The largest message the server last announced (EHLO `SIZE`), in bytes.' }),
         auth: z.enum(['password', 'oauth2']).openapi({ description: '`oauth2`: SASL XOAUTH2 with a Microsoft or Google sign-in (see `oauth`).' }),
         oauth: OAuthView.nullable(),
       })

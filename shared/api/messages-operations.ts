@@ -1,6 +1,17 @@
 import { CandidateParams } from './candidates-schemas';
 import { pageQuery } from './common-schemas';
-import { AnnounceAttachmentBody, AssignMessageBody, AttachmentUploadBody, MessageBody, MessagePage, MessageParams, SendMessageBody, SendMessageHeaders } from './messages-schemas';
+import {
+  AnnounceAttachmentBody,
+  AssignMessageBody,
+  AttachmentUploadBody,
+  MessageBody,
+  MessagePage,
+  MessageParams,
+  SendBatchBody,
+  SendBatchResult,
+  SendMessageBody,
+  SendMessageHeaders,
+} from './messages-schemas';
 import { defineOperations, withJsonBody } from './operation';
 
 /**
@@ -23,6 +34,12 @@ export const messagesOperations = defineOperations('messages', {
       202: withJsonBody('Queued (or, for a repeated Idempotency-Key, the first message as it is now)', MessageBody),
       409: { description: 'The Idempotency-Key was used with a different body' },
     },
+  },
+  batch: {
+    id: 'sendMessageBatch', method: 'POST', path: '/v1/messages/batch', access: 'member',
+    summary: 'Up to 500 messages at once, each as a single send with its `candidateId` and `idempotencyKey`; more than 500 is a 400',
+    body: SendBatchBody, maxBodyBytes: SEND_BODY_LIMIT,
+    responses: { 202: withJsonBody('Each message queued, or its own error, in order', SendBatchResult) },
   },
   conversation: {
     ...pageOfMessages, id: 'listCandidateMessages', path: '/v1/candidates/{candidateId}/messages', access: 'member',

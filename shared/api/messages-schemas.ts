@@ -45,8 +45,7 @@ export const AttachmentUploadBody = z
   })
   .openapi('AttachmentUpload');
 
-export const SendMessageBody = z
-  .object({
+const sendMessageFields = {
     subject: z.string().max(MAX_SUBJECT_LENGTH),
     text: z.string().max(1_000_000).optional(),
     html: z.string().max(2_000_000).optional(),
@@ -61,12 +60,46 @@ export const SendMessageBody = z
       .max(MAX_ATTACHMENTS)
       .openapi({ description: `Up to ${MAX_ATTACHMENTS_TOTAL_BYTES / 1024 / 1024} MB in all: small files inline (base64), larger ones uploaded first (\`POST /v1/attachments\`) and named by \`attachmentId\`.` })
       .optional(),
+};
+
+const textOrHtml = (body: { text?: string; html?: string }, ctx: z.RefinementCtx) => {
+  if (body.text === undefined && body.html === undefined) ctx.addIssue({ code: 'custom', path: ['text'], message: 'text and/or html is required' });
+};
+
+export const SendMessageBody = z.object(sendMessageFields).strict().superRefine(textOrHtml).openapi('SendMessage');
+
+const idempotencyKey = z.string().regex(/^[\x21-\x7e]{1,128}$/, 'must be 1-128 visible ASCII characters');
+
+/** One message of a batch (capability 11): a single send plus its candidate and its own idempotency key. */
+export const BatchMessage = z
+  .object({ ...sendMessageFields, candidateId: entityId, idempotencyKey })
+  .strict()
+  .superRefine(textOrHtml)
+  .openapi('BatchMessage');
+
+/** Messages per batch request. */
+export const MAX_BATCH_MESSAGES = 500;
+
+export const SendBatchBody = z
+  .object({
+    messages: z
+      .array(z.unknown())
+      .min(1)
+      .max(MAX_BATCH_MESSAGES)
+      .openapi({ description: `Up to ${MAX_BATCH_MESSAGES} messages, each a \`BatchMessage\`; one that is not valid gets its own error in the answer.` }),
   })
   .strict()
-  .superRefine((body, ctx) => {
-    if (body.text === undefined && body.html === undefined) ctx.addIssue({ code: 'custom', path: ['text'], message: 'text and/or html is required' });
+  .openapi('SendBatch');
+
+const ErrorBody = z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() });
+
+export const SendBatchResult = z
+  .object({
+    items: z.array(
+      z.union([z.object({ id: z.string(), status: z.enum(OUTBOUND_STATUSES) }), z.object({ error: ErrorBody })]).openapi('BatchItemResult'),
+    ),
   })
-  .openapi('SendMessage');
+  .openapi('SendBatchResult', { description: 'One item per message, in the order sent: the message (`id`, `status`) or why it was not queued.' });
 
 export const AssignMessageBody = z
   .object({
@@ -107,6 +140,15 @@ export const MessageBody = z
     provider: z.enum(['smtp', 'default']).nullable(),
     fallbackReason: z.string().nullable(),
     attempts: z.number().int(),
+    warnings: z
+      .array(z.object({ code: z.string(), message: z.string() }))
+      .optional()
+      .openapi({ description: "Only in a send's `202`: e.g. `MESSAGE_TOO_LARGE` when the message is bigger than the scope's server last announced it takes." }),
+    nextAttemptAt: z
+      .string()
+      .nullable()
+      .optional()
+      .openapi({ description: "A queued message waiting its turn (paced by its mailbox's limits, or retried): when it is next tried." }),
     smtpResponse: z.string().nullable(),
     error: z.object({ code: z.string(), message: z.string(), hint: z.string().optional() }).nullable(),
     createdAt: z.string(),

@@ -1,5 +1,7 @@
 import { createDynamoMessagesStore } from '../adapters/dynamodb-messages-store';
 import { createDynamoSettingsStore } from '../adapters/dynamodb-settings-store';
+import { createDynamoMailboxRateWindows } from '../adapters/dynamodb-mailbox-limits';
+import { rateWindowOf } from '../outbound/mailbox-limits';
 import { createPowertoolsMetrics } from '../adapters/powertools-metrics';
 import type { BlobStore } from '../blob-store';
 import type { SendWorkerFunctionConfig } from '../config/function-configs';
@@ -92,6 +94,7 @@ export function deliverMailDeps(config: SendWorkerFunctionConfig): DeliverMailDe
       baseDelaySeconds: config.send.baseDelaySeconds,
     },
     leaseSeconds: config.send.leaseSeconds,
+    mailboxLimits: { windows: createDynamoMailboxRateWindows(undefined, table), window: rateWindowOf(config.mailboxLimits.rateWindowSeconds) },
     circuit: {
       cooldownSeconds: config.send.circuitCooldownSeconds,
       maxCooldownSeconds: config.send.circuitMaxCooldownSeconds,

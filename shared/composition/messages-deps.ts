@@ -1,5 +1,6 @@
 import { createDynamoCandidatesStore } from '../adapters/dynamodb-candidates-store';
 import { createDynamoMessagesStore } from '../adapters/dynamodb-messages-store';
+import { createDynamoSettingsStore } from '../adapters/dynamodb-settings-store';
 import type { BlobStore } from '../blob-store';
 import type { MessagesFunctionConfig } from '../config/function-configs';
 import type { JobQueue } from '../job-queue';
@@ -19,6 +20,8 @@ export function queueMailDeps(config: MessagesFunctionConfig) {
   return {
     candidates: createDynamoCandidatesStore(undefined, table),
     messages: createDynamoMessagesStore(undefined, table),
+    /** Read only, for the size warning of a send's answer. */
+    settings: createDynamoSettingsStore(undefined, table),
     blobs: loadedOnFirstCall<BlobStore>(async () => (await import('../adapters/s3-blob-store')).createS3BlobStore(bucket)),
     uploads: loadedOnFirstCall<UploadStore>(async () => (await import('../adapters/s3-attachment-uploads')).createS3UploadStore(bucket)),
     queue: loadedOnFirstCall<JobQueue<SendJob>>(async () => (await import('./send-queue')).sendQueueOf(config.send)),

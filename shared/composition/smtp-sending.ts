@@ -6,6 +6,7 @@ import type { SendSmtp } from '../smtp/smtp-port';
 import { sendViaSmtp } from '../smtp/send-via-smtp';
 import { SmtpConnectionPool } from '../smtp/smtp-connection-pool';
 import { oauthDeps } from './oauth-deps';
+import { createDynamoConnectionLeases } from '../adapters/dynamodb-mailbox-limits';
 import { secretCipherOf } from './secret-cipher-from-env';
 import { smtpOptionsOf } from './smtp-options';
 
@@ -21,14 +22,16 @@ export function smtpSending(config: SendWorkerFunctionConfig, oauth: OAuthSettin
   const smtp = smtpOptionsOf(config.smtp);
   const cipher = secretCipherOf(config.secrets);
   const { oauthTokens } = oauthDeps({ ...config, tableName: config.storage.tableName }, cipher, oauth);
-  let pool = new SmtpConnectionPool({});
+  // The mailboxes' connection semaphore, shared with every other worker (capability 11).
+  const leases = createDynamoConnectionLeases({ leaseSeconds: config.mailboxLimits.connectionLeaseSeconds }, undefined, config.storage.tableName);
+  let pool = new SmtpConnectionPool({ leases });
   return {
     cipher,
     // OAuth2 settings get their access token here (cached across warm invocations).
     sendSmtp: sendWithOAuth(oauthTokens, (settings, message) => sendViaSmtp(settings, message, { ...smtp, pool })),
     async endBatch() {
       const finished = pool;
-      pool = new SmtpConnectionPool({});
+      pool = new SmtpConnectionPool({ leases });
       await finished.close();
     },
   };

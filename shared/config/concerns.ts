@@ -71,6 +71,17 @@ export const sendConfig = readerOf(() => ({
 export type SendConfig = ReturnType<typeof sendConfig>;
 
 /**
+ * The mailboxes' shared limits (capability 11): the length of the "minute" window (60; shorter
+ * only to test the same semantics quickly) and how long a connection lease lasts before a
+ * crashed worker's slot frees itself (longer than a whole send, SEND_TIMEOUTS.total).
+ */
+export const mailboxLimitsConfig = readerOf(() => ({
+  rateWindowSeconds: ['MAILBOX_RATE_WINDOW_SECONDS', integerOr(60)],
+  connectionLeaseSeconds: ['MAILBOX_CONNECTION_LEASE_SECONDS', integerOr(120)],
+}));
+export type MailboxLimitsConfig = ReturnType<typeof mailboxLimitsConfig>;
+
+/**
  * The default provider's configuration set (its events feed the delivery-event function) and
  * the per-company reputation guard's thresholds (DESIGN section 10; CDK context keys
  * `defaultProviderMaxBounceRate`, `defaultProviderMaxComplaintRate`, `defaultProviderMinSends`,

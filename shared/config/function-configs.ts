@@ -5,6 +5,7 @@ import {
   dataLifecycleConfig,
   type DataLifecycleConfig,
   inboundReconcileConfig,
+  mailboxLimitsConfig,
   mailDomainsConfig,
   oauthEnvConfig,
   secretsConfig,
@@ -18,6 +19,7 @@ import {
   type DefaultProviderConfig,
   type InboundReconcileConfig,
   type MailDomainsConfig,
+  type MailboxLimitsConfig,
   type OAuthEnvConfig,
   type SecretsConfig,
   type SendConfig,
@@ -64,6 +66,7 @@ export const messagesFunctionConfig = (env: Environment = process.env): Messages
 /** The send worker: everything the messages API has, plus SMTP, secrets and OAuth. */
 export interface SendWorkerFunctionConfig extends MessagesFunctionConfig {
   smtp: SmtpPolicyConfig;
+  mailboxLimits: MailboxLimitsConfig;
   secrets: SecretsConfig;
   oauth: OAuthEnvConfig;
   defaultProvider: DefaultProviderConfig;
@@ -71,6 +74,7 @@ export interface SendWorkerFunctionConfig extends MessagesFunctionConfig {
 export const sendWorkerFunctionConfig = (env: Environment = process.env): SendWorkerFunctionConfig => ({
   ...messagesFunctionConfig(env),
   smtp: smtpPolicyConfig(env),
+  mailboxLimits: mailboxLimitsConfig(env),
   secrets: secretsConfig(env),
   oauth: oauthEnvConfig(env),
   defaultProvider: defaultProviderConfig(env),

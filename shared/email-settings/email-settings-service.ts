@@ -4,7 +4,9 @@ import type { OAuthAccessTokens } from '../oauth/oauth-access-tokens';
 import type { SecretCipher } from '../secrets/secret-cipher';
 import { redactDeep, secretForms } from '../smtp/redact-secrets';
 import type { OAuthTestCredentials } from '../smtp/test-smtp-settings';
-import type { SmtpServerSettings, SmtpTestResult } from '../smtp/types';
+import type { SmtpLimits, SmtpServerSettings, SmtpTestResult } from '../smtp/types';
+import { effectiveLimits, limitsToStore } from './sending-limits';
+import { keepsStatus } from '../outbound/smtp-failure-policy';
 import { newInboundLocalPart } from './inbound-address';
 import { MAIN_SCOPE, type ScopeSettings, type StoredSmtp } from './model';
 import { storedPasswordReuseRefusal } from './stored-password-reuse';
@@ -18,6 +20,8 @@ export interface SmtpSettingsInput {
   password?: string;
   fromAddress?: string;
   fromName?: string;
+  /** Missing fields: the same mailbox's current limits, else the provider's preset. */
+  limits?: Partial<SmtpLimits>;
 }
 
 export interface SaveSettingsInput {
@@ -125,6 +129,8 @@ export async function saveScopeSettings(
     auth: 'password',
     oauth: null,
     revision: (current.smtp?.revision ?? 0) + 1,
+    limits: limitsToStore(input.smtp!.limits, candidate, current.smtp, test.transcript.join('\n')),
+    sizeLimit: test.sizeLimit,
   };
   return saveVerifiedSmtp(deps, current, smtp, test, now, { address, displayName, fallbackToDefault });
 }
@@ -204,7 +210,9 @@ export async function testScopeSettings(
     if (latest.smtp?.revision !== current.smtp.revision) return test;
     const next: ScopeSettings = {
       ...latest,
-      status: test.ok ? 'verified' : 'failing',
+      // "Slow down" and quota answers say nothing about the configuration.
+      status: test.ok ? 'verified' : keepsStatus(test.code) ? latest.status : 'failing',
+      smtp: test.sizeLimit !== null ? { ...latest.smtp!, sizeLimit: test.sizeLimit } : latest.smtp,
       lastTest: lastTestOf(test, now),
       failure: test.ok ? null : latest.failure,
       // A passing test of the saved settings closes their circuit breaker too.
@@ -233,6 +241,7 @@ export async function decryptSaved(deps: Pick<EmailSettingsDeps, 'cipher'>, sett
       username: account,
       fromAddress: smtp.fromAddress,
       fromName: smtp.fromName ?? undefined,
+      limits: effectiveLimits(smtp),
       auth: 'oauth2',
       oauth: { companyId: settings.companyId, scope: settings.scope, revision: smtp.revision, provider, flow, account, tenantId, refreshTokenCiphertext, tokenVersion },
     };
@@ -248,6 +257,7 @@ export async function decryptSaved(deps: Pick<EmailSettingsDeps, 'cipher'>, sett
     password,
     fromAddress: smtp.fromAddress,
     fromName: smtp.fromName ?? undefined,
+    limits: effectiveLimits(smtp),
   };
 }
 

@@ -1,6 +1,6 @@
 import type { SendFailureCode } from '../error-catalogue';
 import type { StoredCircuit } from '../outbound/circuit-breaker';
-import type { OAuthFlow, OAuthProvider, SmtpResultCode, SmtpSecurity, SmtpStage } from '../smtp/types';
+import type { OAuthFlow, OAuthProvider, SmtpLimits, SmtpResultCode, SmtpSecurity, SmtpStage } from '../smtp/types';
 
 export type SettingsMode = 'default' | 'smtp';
 export type SettingsStatus = 'unverified' | 'verified' | 'failing';
@@ -21,6 +21,10 @@ export interface StoredSmtp {
   oauth?: StoredOAuth | null;
   /** Grows with every change of the configuration; send failures name the revision they saw. */
   revision: number;
+  /** Sending limits of the mailbox (capability 11); none stored means the provider's preset. */
+  limits?: SmtpLimits;
+  /** The largest message the server last announced (EHLO `SIZE`), seen by a test or a send. */
+  sizeLimit?: number | null;
 }
 
 export type { OAuthFlow, OAuthProvider };

@@ -14,6 +14,11 @@ export interface SettingsStore extends CircuitStore {
    * revision is still `revision`. Leaves the version alone: a save in progress is not refused.
    */
   markFailing(companyId: string, scope: string, revision: number, failure: ScopeSettings['failure'], circuit: StoredCircuit): Promise<void>;
+  /**
+   * Remembers the largest message the scope's server announced (EHLO `SIZE`), if its SMTP
+   * revision is still `revision`. Not a change of the configuration: the version stays.
+   */
+  rememberSizeLimit(companyId: string, scope: string, revision: number, sizeLimit: number | null): Promise<void>;
   /** Reserves an inbound local part for a scope; false if it is taken. */
   reserveInboundAddress(localPart: string, companyId: string, scope: string): Promise<boolean>;
   /** The owner of an inbound address (none once retired); may answer from up to INBOUND_OWNER_MEMORY_SECONDS old memory. */

@@ -2,6 +2,7 @@ import { circuitView } from '../outbound/circuit-breaker';
 import { sendingRoute } from './company-fallback';
 import type { ScopeSettings } from './model';
 import { redirectView } from './redirect-check';
+import { effectiveLimits } from './sending-limits';
 import { savedSettingsAdvice } from './saved-settings-advice';
 
 /** The API's view of a scope: never the password or its ciphertext; `route` says where mail goes now. */
@@ -22,6 +23,8 @@ export function toSettingsView(settings: ScopeSettings, main: ScopeSettings | nu
           fromAddress: smtp.fromAddress,
           fromName: smtp.fromName,
           passwordSet: smtp.passwordCiphertext !== null,
+          limits: effectiveLimits(smtp),
+          sizeLimit: smtp.sizeLimit ?? null,
           auth: smtp.auth ?? 'password',
           oauth: smtp.oauth
             ? {

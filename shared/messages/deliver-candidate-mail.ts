@@ -25,6 +25,10 @@ import { interruptedAttempt, reasonOf, WORKER_STOPPED } from './interrupted-atte
 import { fullJitterDelaySeconds } from '../outbound/backoff';
 import type { SendPace } from '../outbound/send-pace';
 import type { SendJob } from './send-job';
+import { mailboxKey, takeSendingSlot, type MailboxLimitsDeps } from '../outbound/mailbox-limits';
+import { fallsBack, quotaUsedUp, retriesSameServer, turnsSettingsFailing } from '../outbound/smtp-failure-policy';
+import { MailboxBusyError } from '../smtp/connection-leases';
+import { connectionWaitUntil, waitForTurn } from './wait-for-turn';
 
 export interface DeliverMailDeps {
   messages: MessagesStore;
@@ -50,6 +54,8 @@ export interface DeliverMailDeps {
   };
   /** How long a worker may hold a message before another may look at it again. */
   leaseSeconds: number;
+  /** The mailboxes' limits shared by every worker (capability 11); without it, none are held. */
+  mailboxLimits?: MailboxLimitsDeps;
   /**
    * The circuit breaker of company servers (circuit-breaker.ts), and how long a message may wait
    * for a server whose circuit is open when it may not fall back.
@@ -60,13 +66,22 @@ export interface DeliverMailDeps {
   now: () => Date;
 }
 
-export type DeliveryOutcome = 'sent' | 'failed' | 'retrying' | 'skipped';
+/** `paced`: back on the queue until its mailbox may send it (not an attempt). */
+export type DeliveryOutcome = 'sent' | 'failed' | 'retrying' | 'paced' | 'skipped';
 
 /** 4xx answers: the same server may take the message later, so it is retried before any fallback. */
 const RETRY_SAME_SERVER = new Set<SmtpResultCode>(['RATE_LIMITED', 'TEMPORARY_FAILURE']);
 
-/** A rejected recipient is the candidate's address, not the company's server: no fallback. */
-const NO_FALLBACK = new Set<SmtpResultCode>(['RECIPIENT_REJECTED']);
+/** Without fallback, a mailbox over its provider's quota is tried again this much later. */
+const QUOTA_RETRY_MS = 3600 * 1000;
+
+/** The server's EHLO SIZE, stored on the settings when it differs from what they remember. */
+async function rememberSizeLimit(deps: DeliverMailDeps, owner: ScopeSettings, sizeLimit: number | null | undefined): Promise<void> {
+  if (sizeLimit === undefined || !owner.smtp || (owner.smtp.sizeLimit ?? null) === sizeLimit) return;
+  await deps.settings.rememberSizeLimit(owner.companyId, owner.scope, owner.smtp.revision, sizeLimit).catch((error: unknown) => {
+    logger.warn('could not remember the server size limit', { error: error as Error });
+  });
+}
 
 export class WorkerBusyError extends Error {
   constructor(messageId: string) {
@@ -139,8 +154,20 @@ async function deliverClaimed(deps: DeliverMailDeps, message: MessageRecord, cla
   }
 
   const smtp = await decryptSaved(deps, owner);
+  const mailbox = mailboxKey(smtp);
+  // The day's quota is used up (ours, or the server said so): fall back, or wait for it.
+  const overQuota = async (until: Date, quotaDay: string | null): Promise<DeliveryOutcome> => {
+    if (!owner.fallbackToDefault) return waitForTurn(deps, claimed, until, { rateSlotAt: null, quotaDay });
+    await deps.messages.update(claimed.id, { transmitting: false, fallbackReason: 'SENDER_QUOTA_EXCEEDED' });
+    return sendThroughDefault(deps, claimed, mail, scopeSettings, main, 'SENDER_QUOTA_EXCEEDED');
+  };
+  const slot = deps.mailboxLimits
+    ? await takeSendingSlot(deps.mailboxLimits, { ...claimed, rateSlotAt: claimed.rateSlotAt ?? null, quotaDay: claimed.quotaDay ?? null, recipients: claimed.to.length + claimed.cc.length }, mailbox, smtp.limits!, now)
+    : ({ kind: 'go', quotaDay: null } as const);
+  if (slot.kind === 'wait') return waitForTurn(deps, claimed, slot.until, slot.held);
+  if (slot.kind === 'day-used-up') return overQuota(slot.resetsAt, claimed.quotaDay ?? null);
   const built = await buildCandidateMail({ ...mail, from: { address: smtp.fromAddress, name: smtp.fromName } });
-  await deps.messages.update(claimed.id, { provider: 'smtp', from: storedAddress({ address: smtp.fromAddress, name: smtp.fromName }) });
+  await deps.messages.update(claimed.id, { provider: 'smtp', from: storedAddress({ address: smtp.fromAddress, name: smtp.fromName }), rateSlotAt: null, quotaDay: slot.quotaDay });
   // Marked only once the server asked for the data (not while waiting for a connection): a
   // crash before that leaves a message the sweeper may put back on the queue.
   const beforeData = async () => {
@@ -149,10 +176,14 @@ async function deliverClaimed(deps: DeliverMailDeps, message: MessageRecord, cla
   try {
     const result = await deps.sendSmtp(smtp, { ...built, beforeData });
     await finish(deps, claimed.id, 'sent', { provider: 'smtp', smtpResponse: result.response, sentAt: deps.now().toISOString() });
+    await rememberSizeLimit(deps, owner, result.sizeLimit);
     await closeCircuitAfterSuccess(deps.settings, owner);
     return 'sent';
   } catch (error) {
+    // Every connection slot of the mailbox is held by other workers: wait a moment on the queue.
+    if (error instanceof MailboxBusyError) return waitForTurn(deps, claimed, connectionWaitUntil(deps.now()), { rateSlotAt: null, quotaDay: slot.quotaDay });
     if (!isSmtpSendError(error)) throw error;
+    await rememberSizeLimit(deps, owner, error.sizeLimit);
     const reason = { code: error.code, message: error.message };
     if (error.dataSent) {
       await finish(deps, claimed.id, 'failed', {
@@ -162,20 +193,29 @@ async function deliverClaimed(deps: DeliverMailDeps, message: MessageRecord, cla
       return 'failed';
     }
     const smtpAttempts = claimed.attempts - claimed.defaultProviderAttempts;
-    if (RETRY_SAME_SERVER.has(error.code) && smtpAttempts < deps.retry.maxSmtpAttempts) {
+    if (retriesSameServer(error.code, smtpAttempts, deps.retry.maxSmtpAttempts, deps.now().getTime() - Date.parse(claimed.createdAt))) {
       return retryLater(deps, claimed, smtpAttempts, { smtpResponse: error.smtpResponse, error: reason });
     }
     // What the server says about one recipient (550 5.1.1, or a 451 that outlasted the retries)
     // is about the candidate's address, not the company's configuration: no fallback.
-    if (NO_FALLBACK.has(error.code) || (error.stage === 'rcpt' && RETRY_SAME_SERVER.has(error.code))) {
+    if (!fallsBack(error.code) || (error.stage === 'rcpt' && RETRY_SAME_SERVER.has(error.code))) {
       await finish(deps, claimed.id, 'failed', { smtpResponse: error.smtpResponse, error: reason });
       return 'failed';
     }
     // A configuration-type failure, or a server that kept answering 4xx: the admin must act.
-    const failedAt = deps.now();
-    const failure = { at: failedAt.toISOString(), code: error.code, message: error.message, smtpResponse: error.smtpResponse };
-    const revision = owner.smtp!.revision;
-    await deps.settings.markFailing(owner.companyId, owner.scope, revision, failure, openedCircuit(currentCircuit(owner), revision, failedAt, deps.circuit));
+    // One message's problem (its size, its content, an unexplained refusal) or a limit never.
+    if (turnsSettingsFailing(error.code)) {
+      const failedAt = deps.now();
+      const failure = { at: failedAt.toISOString(), code: error.code, message: error.message, smtpResponse: error.smtpResponse };
+      const revision = owner.smtp!.revision;
+      await deps.settings.markFailing(owner.companyId, owner.scope, revision, failure, openedCircuit(currentCircuit(owner), revision, failedAt, deps.circuit));
+    }
+    if (quotaUsedUp(error.code)) {
+      // The server counts differently than we do: no more slots for this mailbox today.
+      if (deps.mailboxLimits && smtp.limits?.perDay != null) await deps.mailboxLimits.windows.spendDay(mailbox, deps.now().getTime(), smtp.limits.perDay);
+      await deps.messages.update(claimed.id, { smtpResponse: error.smtpResponse });
+      return overQuota(new Date(deps.now().getTime() + QUOTA_RETRY_MS), slot.quotaDay);
+    }
     if (!owner.fallbackToDefault) {
       await finish(deps, claimed.id, 'failed', { smtpResponse: error.smtpResponse, error: reason });
       return 'failed';
@@ -320,7 +360,8 @@ async function retryLater(
   changes: Partial<MessageRecord>,
   delay = Math.min(900, deps.retry.baseDelaySeconds * 2 ** (tries - 1)),
 ): Promise<DeliveryOutcome> {
-  await deps.messages.update(message.id, { ...changes, status: 'queued', transmitting: false, sendingSince: null, updatedAt: deps.now().toISOString() }, ['sending']);
+  const nextAttemptAt = new Date(deps.now().getTime() + delay * 1000).toISOString();
+  await deps.messages.update(message.id, { ...changes, status: 'queued', transmitting: false, sendingSince: null, nextAttemptAt, updatedAt: deps.now().toISOString() }, ['sending']);
   await deps.queue.enqueue({ messageId: message.id }, delay);
   return 'retrying';
 }

@@ -35,6 +35,7 @@ export async function messageView(message: MessageRecord, blobs: BlobStore | nul
     provider: message.provider,
     fallbackReason: message.fallbackReason,
     attempts: message.attempts,
+    nextAttemptAt: message.status === 'queued' ? (message.nextAttemptAt ?? null) : null,
     smtpResponse: message.smtpResponse,
     error: message.error,
     createdAt: message.createdAt,

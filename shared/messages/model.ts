@@ -82,6 +82,12 @@ export interface MessageRecord {
   /** Set just before the message is handed to a server: a died attempt may have delivered it. */
   transmitting: boolean;
   idempotencyKey: string | null;
+  /** When a message waiting on the queue (paced by its mailbox's limits, or retried) is next tried. */
+  nextAttemptAt?: string | null;
+  /** The mailbox's send slot a paced message reserved (mailbox-limits.ts). */
+  rateSlotAt?: string | null;
+  /** The UTC day the message's recipients were counted against its mailbox's day budget. */
+  quotaDay?: string | null;
   bounce: { recipient: string | null; status: string | null; diagnostic: string | null; at: string } | null;
   /** What the default provider's delivery events said (shared/sender-reputation); absent until one came. */
   delivery?: MessageDelivery | null;

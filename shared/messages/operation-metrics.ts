@@ -13,7 +13,7 @@ import type { MessageRecord } from './model';
  * (`OAUTH_REAUTHORIZE_REQUIRED`: revoked or expired refresh token, missing consent...).
  */
 export function countDelivery(metrics: OpsMetrics, outcome: DeliveryOutcome, message: MessageRecord | null): void {
-  if (outcome === 'skipped' || !message) return;
+  if (outcome === 'skipped' || outcome === 'paced' || !message) return;
   const provider = message.provider ?? 'none';
   const ended = outcome === 'failed' && message.error?.code === 'DELIVERY_UNCERTAIN' ? 'uncertain' : outcome;
   metrics.count('Sends', 1, { provider, outcome: ended });

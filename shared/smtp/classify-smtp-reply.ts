@@ -23,7 +23,9 @@ export type SmtpFailure =
   /** EHLO listed no AUTH, or no mechanism this client can use. */
   | { kind: 'auth_not_offered'; stage: SmtpStage; mechanisms: string[] }
   /** EHLO listed no STARTTLS although `security: starttls`. */
-  | { kind: 'starttls_not_offered'; stage: SmtpStage };
+  | { kind: 'starttls_not_offered'; stage: SmtpStage }
+  /** The message is larger than the server announced in EHLO `SIZE`: refused before MAIL FROM. */
+  | { kind: 'too_large'; stage: SmtpStage; sizeLimit: number; messageSize: number };
 
 export interface FailureContext {
   host: string;
@@ -33,6 +35,10 @@ export interface FailureContext {
   serverText?: string;
   /** A TLS handshake on the same port succeeded after the plain connection got no greeting. */
   speaksImplicitTls?: boolean;
+  /** The largest message the server announced in EHLO (`SIZE`), when it did. */
+  sizeLimit?: number | null;
+  /** The size of the message being sent, when there is one. */
+  messageSize?: number;
 }
 
 export interface SmtpClassification {
@@ -96,14 +102,17 @@ const has = (text: string, pattern: RegExp) => pattern.test(text);
  */
 interface ReplyRule {
   stages?: readonly SmtpStage[];
+  /** A further condition that must hold as well (e.g. the 3-digit code together with the enhanced one). */
+  only?: (reply: ParsedReply) => boolean;
   codes?: readonly number[];
   enhanced?: readonly string[];
   text?: RegExp;
-  verdict: Verdict | ((reply: ParsedReply) => Verdict);
+  verdict: Verdict | ((reply: ParsedReply, context: FailureContext) => Verdict);
 }
 
 function applies(rule: ReplyRule, stage: SmtpStage, reply: ParsedReply): boolean {
   if (rule.stages && !rule.stages.includes(stage)) return false;
+  if (rule.only && !rule.only(reply)) return false;
   if (!rule.codes && !rule.enhanced && !rule.text) return true;
   const enhanced = reply.enhanced ?? '';
   return (
@@ -113,11 +122,11 @@ function applies(rule: ReplyRule, stage: SmtpStage, reply: ParsedReply): boolean
   );
 }
 
-function firstVerdict(rules: readonly ReplyRule[], stage: SmtpStage, reply: ParsedReply): Verdict {
+function firstVerdict(rules: readonly ReplyRule[], stage: SmtpStage, reply: ParsedReply, context: FailureContext): Verdict {
   const rule = rules.find((candidate) => applies(candidate, stage, reply));
   // Both tables end with a rule that applies to everything.
   const verdict = rule?.verdict ?? { code: 'UNKNOWN' };
-  return typeof verdict === 'function' ? verdict(reply) : verdict;
+  return typeof verdict === 'function' ? verdict(reply, context) : verdict;
 }
 
 /** Permanent (5xx and unexpected) replies; the order matters (most specific first). */
@@ -148,6 +157,21 @@ const PERMANENT_REPLY_RULES: readonly ReplyRule[] = [
       hint: 'Sign in to the mailbox once in a browser, then use an app password (Google Account > Security > App passwords) here.',
     },
   },
+  // Daily quotas: Microsoft 365 `554 5.2.0 ...SubmissionQuotaExceededException`, Gmail `550 5.4.5
+  // Daily user sending limit exceeded`. The mailbox is fine; it has sent its day's worth.
+  {
+    enhanced: ['5.4.5'],
+    text: /SubmissionQuotaExceeded|daily (user )?sending (quota|limit)|sending (quota|limit) exceeded/i,
+    verdict: { code: 'SENDER_QUOTA_EXCEEDED' },
+  },
+  // Microsoft 365 uses 5.2.251-5.2.255 for a mailbox it throttles after continuous errors, and
+  // 5.2.252 also for "SendAsDenied": the text decides (send-as wording means a permission).
+  {
+    enhanced: ['5.2.251', '5.2.252', '5.2.253', '5.2.254', '5.2.255'],
+    verdict: ({ text }) => (SEND_AS_TEXT.test(text) ? { code: 'SENDER_NOT_ALLOWED' } : { code: 'SENDER_THROTTLED' }),
+  },
+  // Too large: `552 5.3.4` (message too big for the system), `5.2.3` (exceeds an administrative limit).
+  { enhanced: ['5.3.4', '5.2.3'], text: /message (size|length) exceeds|message too (big|large)|exceeds (the )?(fixed |maximum )*(message )?size/i, verdict: tooLarge },
   // Sender / send-as permission.
   {
     enhanced: ['5.7.60', '5.2.252'],
@@ -160,8 +184,6 @@ const PERMANENT_REPLY_RULES: readonly ReplyRule[] = [
     text: /relay access denied|TenantAttribution|relaying denied|relay not permitted|unable to relay|relaying not allowed/i,
     verdict: { code: 'RELAY_DENIED' },
   },
-  // Gmail's daily quota is a 5xx but still a rate limit (4xx throttling is in the other table).
-  { enhanced: ['5.4.5'], verdict: { code: 'RATE_LIMITED', temporary: true } },
   // TLS negotiation problems reported by the server.
   {
     text: /must issue a STARTTLS|STARTTLS first|STARTTLS is required|encryption required|requires TLS/i,
@@ -221,6 +243,26 @@ const PERMANENT_REPLY_RULES: readonly ReplyRule[] = [
   { verdict: ({ code }) => (code >= 200 && code < 400 ? { code: 'PROTOCOL_ERROR' } : { code: 'UNKNOWN' }) },
 ];
 
+const SEND_AS_TEXT = /SendAs|send as|on behalf|not owned by user/i;
+
+const megabytes = (bytes: number) => `${(bytes / 1_000_000).toFixed(1)} MB`;
+
+/**
+ * MESSAGE_TOO_LARGE, stating the server's limit: the one it announced in EHLO, else one its
+ * refusal names (`... exceeds fixed limit 10240000`).
+ */
+function tooLarge(reply: ParsedReply | null, context: FailureContext): Verdict {
+  const named = reply ? /(\d{5,})/.exec(reply.text) : null;
+  const limit = context.sizeLimit ?? (named ? Number(named[1]) : null);
+  const size = context.messageSize ? ` (${megabytes(context.messageSize)})` : '';
+  const limitText = limit ? `: it accepts at most ${limit} bytes (${megabytes(limit)})` : '';
+  return {
+    code: 'MESSAGE_TOO_LARGE',
+    message: `The message${size} is larger than the mail server accepts${limitText}.`,
+    hint: `${limit ? `Keep messages through this server under ${megabytes(limit)} (attachments grow by about a third when sent)` : 'Send smaller attachments through this server'}, or ask your IT to raise the server's message size limit. The configuration itself is fine.`,
+  };
+}
+
 const LOGIN_DELAY_HINT =
   'Mail servers answer logins late on purpose after failed attempts (Dovecot waits up to 15 s; Microsoft 365 and Gmail throttle too). Wait a few minutes, then test again with the correct password. If it happens on the first try, ask your IT whether the authentication service is overloaded.';
 
@@ -245,6 +287,9 @@ const TEMPORARY_REPLY_RULES: readonly ReplyRule[] = [
     text: /too many|\brate\b|throttl|limit exceeded|quota|concurrent connections|try again later/i,
     verdict: { code: 'RATE_LIMITED', temporary: true },
   },
+  // `421 4.7.0` closes the session to slow a sender down (Gmail, Microsoft 365); a 454 4.7.0 at
+  // AUTH or STARTTLS is the server's own trouble (below).
+  { enhanced: ['4.7.0'], only: ({ code }) => code === 421, verdict: { code: 'RATE_LIMITED', temporary: true } },
   // Postfix answers `454 4.7.0 Temporary authentication failure` when its authentication
   // service (Dovecot) is slow, typically while it delays logins after failed attempts.
   {
@@ -273,9 +318,9 @@ const TEMPORARY_REPLY_RULES: readonly ReplyRule[] = [
 ];
 
 /** The verdict for a server reply: the first rule of its table that applies. */
-function classifyReply(stage: SmtpStage, reply: ParsedReply): Verdict {
+function classifyReply(stage: SmtpStage, reply: ParsedReply, context: FailureContext): Verdict {
   const transient = reply.code >= 400 && reply.code < 500;
-  return firstVerdict(transient ? TEMPORARY_REPLY_RULES : PERMANENT_REPLY_RULES, stage, reply);
+  return firstVerdict(transient ? TEMPORARY_REPLY_RULES : PERMANENT_REPLY_RULES, stage, reply, context);
 }
 
 const CERT_ERRORS = new Set([
@@ -337,7 +382,7 @@ function classifyFailure(failure: SmtpFailure, context: FailureContext): Verdict
     case 'reply': {
       const parsed = parseSmtpReply(failure.reply);
       if (!parsed) return { code: 'PROTOCOL_ERROR' };
-      return classifyReply(failure.stage, parsed);
+      return classifyReply(failure.stage, parsed, context);
     }
     case 'malformed_reply': {
       if (failure.stage === 'greeting' && /^(\+OK|\* OK|HTTP\/|SSH-)/.test(failure.reply)) {
@@ -362,6 +407,8 @@ function classifyFailure(failure: SmtpFailure, context: FailureContext): Verdict
       return { code: 'AUTH_UNAVAILABLE' };
     case 'starttls_not_offered':
       return { code: 'STARTTLS_UNAVAILABLE' };
+    case 'too_large':
+      return tooLarge(null, { ...context, sizeLimit: failure.sizeLimit, messageSize: failure.messageSize });
     case 'timeout':
       return classifyTimeout(failure.stage, context);
     case 'closed':

@@ -4,7 +4,7 @@
  * data so that `GET /v1/email-providers` can return it as it is.
  */
 import type { SmtpResultCode } from '../error-catalogue';
-import type { SmtpSecurity } from './types';
+import type { SmtpLimits, SmtpSecurity } from './types';
 
 export type ProviderId = 'google' | 'microsoft365' | 'other';
 
@@ -49,7 +49,9 @@ export const PROVIDER_PRESETS: readonly ProviderPreset[] = [
       SENDER_NOT_ALLOWED:
         'Gmail only sends as addresses added under Settings > Accounts > "Send mail as". Add the From address there, or use the mailbox address itself.',
       RATE_LIMITED:
-        'Google is limiting this account (daily sending limits or too many logins). Wait a while and try again; see "Gmail sending limits in Google Workspace".',
+        'Google is slowing this account down (too many messages or logins in a short time). Mail is retried automatically; see "Gmail sending limits in Google Workspace".',
+      SENDER_QUOTA_EXCEEDED:
+        'Google\'s daily sending limit for this account is used up (550 5.4.5: 2,000 messages a day on Google Workspace, 500 on a consumer Gmail account). It resets within 24 hours; until then mail goes through the default provider (or waits, when fallback is off).',
       AUTH_DISABLED:
         'Your Google Workspace admin has turned off SMTP/IMAP access or app passwords for this user. Ask them to allow it in the Admin console (Security > Less secure apps / app passwords).',
     },
@@ -78,7 +80,11 @@ export const PROVIDER_PRESETS: readonly ProviderPreset[] = [
       RELAY_DENIED:
         'Microsoft 365 refused to relay the message for this sender (550 5.7.64 TenantAttribution). Use smtp.office365.com on port 587 with a mailbox login, not the mail.protection.outlook.com endpoint.',
       RATE_LIMITED:
-        'Microsoft 365 is throttling this mailbox (sending limits or too many concurrent connections). Try again later.',
+        'Microsoft 365 is slowing this mailbox down (more than 3 connections at once or 30 messages a minute). Mail is retried automatically.',
+      SENDER_QUOTA_EXCEEDED:
+        'The mailbox has reached Microsoft 365\'s daily limit (10,000 recipients a day, 554 5.2.0 SubmissionQuotaExceeded). It resets within 24 hours; until then mail goes through the default provider (or waits, when fallback is off).',
+      SENDER_THROTTLED:
+        'Microsoft 365 has throttled this mailbox after continuous errors (550 5.2.251-5.2.255) and refuses its mail. A Microsoft 365 admin must find the cause (e.g. many invalid recipients) and release the mailbox in the Exchange admin center (Restricted entities) or through Microsoft support.',
     },
     documentationUrl:
       'https://learn.microsoft.com/exchange/clients-and-mobile-in-exchange-online/authenticated-client-smtp-submission',
@@ -96,6 +102,29 @@ export const PROVIDER_PRESETS: readonly ProviderPreset[] = [
     documentationUrl: null,
   },
 ];
+
+/**
+ * Sending limits per provider (DESIGN capability 11): Microsoft 365 SMTP AUTH allows 3
+ * connections at once, 30 messages a minute and 10,000 recipients a day; Google Workspace
+ * 2,000 messages a day with no connection limit of its own (60 a minute keeps clear of its
+ * "unusual rate" throttling), a consumer Gmail account 500. Unknown servers get Microsoft's
+ * numbers: the strictest common submission server, so a default never gets a mailbox refused.
+ */
+export const PROVIDER_LIMITS = {
+  microsoft365: { maxConnections: 3, perMinute: 30, perDay: 10_000 },
+  google: { maxConnections: null, perMinute: 60, perDay: 2_000 },
+  gmail: { maxConnections: null, perMinute: 60, perDay: 500 },
+  other: { maxConnections: 3, perMinute: 30, perDay: 10_000 },
+} as const satisfies Record<ProviderId | 'gmail', SmtpLimits>;
+
+const CONSUMER_GMAIL = /@(gmail|googlemail)\.com$/i;
+
+/** The preset limits for a server and login: by provider, consumer Gmail by its address. */
+export function presetLimits(host: string, username: string | null | undefined, serverText?: string): SmtpLimits {
+  const provider = detectProvider(host, serverText);
+  if (provider === 'google' && CONSUMER_GMAIL.test((username ?? '').trim())) return { ...PROVIDER_LIMITS.gmail };
+  return { ...PROVIDER_LIMITS[provider] };
+}
 
 const GOOGLE_HOST = /(^|\.)(gmail|googlemail|google)\.com\.?$/i;
 const MICROSOFT_HOST = /(^|\.)(office365\.com|outlook\.com|office\.com|microsoft\.com|hotmail\.com|live\.com)\.?$/i;

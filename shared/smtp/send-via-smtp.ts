@@ -21,6 +21,7 @@ import { checkDestination, type HostResolver } from './destination-guard';
 import { redactDeep, redactText } from './redact-secrets';
 import { defaultClientName } from './smtp-client-name';
 import { SmtpConnectionPool, type PooledConnection } from './smtp-connection-pool';
+import { mailboxKey } from '../outbound/mailbox-limits';
 import { SmtpSendError, type SmtpMessage, type SmtpSendResult } from './smtp-port';
 import { preflight, settingsSecrets } from './smtp-preflight';
 import { SEND_TIMEOUTS, withTimeouts, type SmtpTimeouts } from './smtp-timeouts';
@@ -50,6 +51,8 @@ type NodemailerError = Error & {
 interface Progress {
   stage: SmtpStage;
   dataSent: boolean;
+  /** The largest message the server announced in EHLO (`SIZE`), once connected. */
+  sizeLimit?: number | null;
 }
 
 /** What every step of one send needs. */
@@ -93,7 +96,8 @@ async function sendPooled(context: SendContext, pool: SmtpConnectionPool): Promi
   const key = SmtpConnectionPool.keyOf(context.settings);
   for (let attempt = 0; ; attempt += 1) {
     const progress: Progress = { stage: 'policy', dataSent: false };
-    const { pooled, reused } = await pool.acquire(key, () => openConnection(context, progress));
+    const slot = { mailbox: mailboxKey(context.settings), maxConnections: context.settings.limits?.maxConnections ?? null };
+    const { pooled, reused } = await pool.acquire(key, () => openConnection(context, progress), slot);
     try {
       const result = await deliverMessage(context, pooled.connection, progress);
       pool.release(key, pooled, true);
@@ -112,7 +116,13 @@ async function sendPooled(context: SendContext, pool: SmtpConnectionPool): Promi
 function sendError(context: SendContext, failure: SmtpFailure, progress: Progress, smtpResponse: string | null): SmtpSendError {
   const { settings, secrets } = context;
   // Redacted before classifying: the classifier may quote or cut the server's text.
-  const classification = classifySmtpFailure(redactDeep(failure, secrets), { host: settings.host, port: settings.port, security: settings.security });
+  const classification = classifySmtpFailure(redactDeep(failure, secrets), {
+    host: settings.host,
+    port: settings.port,
+    security: settings.security,
+    sizeLimit: progress.sizeLimit ?? null,
+    messageSize: rawSize(context.message),
+  });
   return new SmtpSendError({
     code: classification.code,
     stage: failure.stage,
@@ -123,8 +133,14 @@ function sendError(context: SendContext, failure: SmtpFailure, progress: Progres
     // retried, a 554 SendAsDenied is the server's verdict): only silence leaves it unknown.
     dataSent: progress.dataSent && smtpResponse === null,
     temporary: classification.temporary,
+    sizeLimit: progress.sizeLimit ?? null,
   });
 }
+
+const rawSize = (message: SmtpMessage): number => (typeof message.raw === 'string' ? Buffer.byteLength(message.raw, 'utf8') : message.raw.length);
+
+/** nodemailer keeps the EHLO `SIZE` it read in a field of its own (0 when none was announced). */
+const announcedSize = (connection: SMTPConnection): number | null => (connection as unknown as { _maxAllowedSize?: number })._maxAllowedSize || null;
 
 /** Preflight, destination guard, connection (TLS as configured) and login. */
 async function openConnection(context: SendContext, progress: Progress): Promise<SMTPConnection> {
@@ -183,6 +199,7 @@ async function openConnection(context: SendContext, progress: Progress): Promise
 async function deliverMessage(context: SendContext, connection: SMTPConnection, progress: Progress): Promise<SmtpSendResult> {
   const { message, secrets, deadlineAt } = context;
   progress.stage = 'mail_from';
+  progress.sizeLimit = announcedSize(connection);
   const raw = typeof message.raw === 'string' ? Buffer.from(message.raw, 'utf8') : message.raw;
   // Reading the stream starts only after the server's 354, and its end means every byte
   // was handed to the socket: from then on a missing reply leaves the outcome unknown.
@@ -220,6 +237,7 @@ async function deliverMessage(context: SendContext, connection: SMTPConnection, 
       messageId: info.serverMessageId ?? messageIdOf(raw),
       acceptedRecipients: info.accepted,
       rejectedRecipients: info.rejected,
+      sizeLimit: progress.sizeLimit ?? null,
     };
   } catch (error) {
     throw hookError ?? fromNodemailer(context, error as NodemailerError, progress);
@@ -242,8 +260,13 @@ function fromNodemailer(context: SendContext, error: NodemailerError, progress: 
   const stage = stageOf(error, progress);
   const response = typeof error.response === 'string' && /^\d{3}/.test(error.response) ? error.response : null;
   let failure: SmtpFailure;
+  const tooLarge = error.code === 'EMESSAGE' ? /larger than allowed (\d+)/.exec(error.message) : null;
   if (response) {
     failure = { kind: 'reply', stage, reply: response };
+  } else if (tooLarge) {
+    // nodemailer refuses before MAIL FROM what exceeds the server's EHLO SIZE.
+    progress.sizeLimit = Number(tooLarge[1]);
+    failure = { kind: 'too_large', stage: 'mail_from', sizeLimit: Number(tooLarge[1]), messageSize: rawSize(context.message) };
   } else if (error.code === 'ETIMEDOUT') {
     failure = { kind: 'timeout', stage };
   } else if (error.code === 'ECONNECTION' && /closed/i.test(error.message)) {

@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import type SMTPConnection from 'nodemailer/lib/smtp-connection';
+import { MailboxBusyError, type ConnectionLease, type ConnectionLeases } from './connection-leases';
 import type { SmtpServerSettings } from './types';
 
 export interface SmtpPoolOptions {
@@ -15,6 +16,19 @@ export interface SmtpPoolOptions {
   maxMessagesPerConnection?: number;
   /** How long an unused connection stays open (servers drop idle sessions after 30-300 s). */
   idleTimeoutMs?: number;
+  /**
+   * The mailboxes' connection semaphore shared with every other worker: each connection to a
+   * limited mailbox holds a lease, so this pool never has more open than it holds leases for.
+   */
+  leases?: ConnectionLeases;
+  /** A connection is reused only while its lease has this long left (a whole send); default 65 s. */
+  minLeaseLeftMs?: number;
+}
+
+/** The mailbox a connection sends as, and how many connections it may have across all workers. */
+export interface MailboxSlot {
+  mailbox: string;
+  maxConnections: number | null;
 }
 
 export interface PooledConnection {
@@ -23,6 +37,8 @@ export interface PooledConnection {
   /** False once the server or an error closed it. */
   usable: boolean;
   idleTimer?: NodeJS.Timeout;
+  /** The mailbox's connection slot it holds, freed when it closes. */
+  lease?: ConnectionLease;
 }
 
 interface Bucket {
@@ -36,12 +52,18 @@ export class SmtpConnectionPool {
   private readonly maxConnections: number;
   private readonly maxMessages: number;
   private readonly idleTimeoutMs: number;
+  private readonly leases: ConnectionLeases | undefined;
+  private readonly minLeaseLeftMs: number;
+  private readonly pendingReleases = new Set<Promise<void>>();
+  private leasesOpen = 0;
   private closed = false;
 
   constructor(options: SmtpPoolOptions = {}) {
     this.maxConnections = options.maxConnectionsPerKey ?? 3;
     this.maxMessages = options.maxMessagesPerConnection ?? 100;
     this.idleTimeoutMs = options.idleTimeoutMs ?? 5000;
+    this.leases = options.leases;
+    this.minLeaseLeftMs = options.minLeaseLeftMs ?? 65_000;
   }
 
   /** The pool key of a server and login; a changed password makes a new key. */
@@ -55,25 +77,46 @@ export class SmtpConnectionPool {
    * An idle connection for the key, or a new one from `open` when fewer than the maximum are
    * in use; otherwise waits for one to be released.
    */
-  async acquire(key: string, open: () => Promise<SMTPConnection>): Promise<{ pooled: PooledConnection; reused: boolean }> {
+  async acquire(key: string, open: () => Promise<SMTPConnection>, slot?: MailboxSlot): Promise<{ pooled: PooledConnection; reused: boolean }> {
     if (this.closed) throw new Error('The SMTP connection pool is closed');
     const bucket = this.bucket(key);
+    const limited = this.leases && slot && slot.maxConnections !== null ? { leases: this.leases, mailbox: slot.mailbox, max: slot.maxConnections } : null;
+    const maxHere = Math.min(this.maxConnections, limited?.max ?? Infinity);
     for (;;) {
       const idle = bucket.idle.pop();
       if (idle) {
         clearTimeout(idle.idleTimer);
         if (!idle.usable || idle.connection.destroyed) continue;
+        if (idle.lease && idle.lease.expiresAtMs - Date.now() < this.minLeaseLeftMs) {
+          // Its lease would run out during the send: close it and take a fresh one.
+          this.discard(key, idle);
+          continue;
+        }
         bucket.busy += 1;
         return { pooled: idle, reused: true };
       }
-      if (bucket.busy < this.maxConnections) {
+      if (bucket.busy < maxHere) {
         bucket.busy += 1;
+        let lease: ConnectionLease | undefined;
         try {
+          if (limited) {
+            lease = (await limited.leases.acquire(limited.mailbox, limited.max)) ?? undefined;
+            if (!lease) {
+              this.settle(key, bucket);
+              // Other workers hold every slot: wait for one of ours if we have any, else give way.
+              if (bucket.busy === 0) throw new MailboxBusyError(limited.max);
+              await new Promise<void>((resolve) => bucket.waiters.push(resolve));
+              continue;
+            }
+            this.leasesOpen += 1;
+          }
           const connection = await open();
-          const pooled: PooledConnection = { connection, messages: 0, usable: true };
+          const pooled: PooledConnection = { connection, messages: 0, usable: true, lease };
           connection.once('end', () => this.discard(key, pooled));
           return { pooled, reused: false };
         } catch (error) {
+          if (error instanceof MailboxBusyError) throw error;
+          if (lease) this.freeLease(lease);
           this.settle(key, bucket);
           throw error;
         }
@@ -93,6 +136,7 @@ export class SmtpConnectionPool {
     } else {
       pooled.usable = false;
       closeQuietly(pooled.connection);
+      this.takeLease(pooled);
     }
     this.settle(key, bucket);
   }
@@ -105,9 +149,31 @@ export class SmtpConnectionPool {
         clearTimeout(pooled.idleTimer);
         pooled.usable = false;
         closeQuietly(pooled.connection);
+        this.takeLease(pooled);
       }
       for (const wake of bucket.waiters.splice(0)) wake();
     }
+    await Promise.all([...this.pendingReleases]);
+  }
+
+  /** Connection leases this pool holds now (one per open connection to a limited mailbox). */
+  leasesHeld(): number {
+    return this.leasesOpen;
+  }
+
+  /** Frees the connection's lease once (the connection is closing). */
+  private takeLease(pooled: PooledConnection): void {
+    const lease = pooled.lease;
+    if (!lease) return;
+    pooled.lease = undefined;
+    this.freeLease(lease);
+  }
+
+  private freeLease(lease: ConnectionLease): void {
+    this.leasesOpen -= 1;
+    const release = this.leases!.release(lease).catch(() => undefined);
+    this.pendingReleases.add(release);
+    void release.finally(() => this.pendingReleases.delete(release));
   }
 
   /** Open connections per key (idle and busy), for tests and benchmarks. */
@@ -147,6 +213,7 @@ export class SmtpConnectionPool {
       if (bucket.busy === 0 && bucket.idle.length === 0 && bucket.waiters.length === 0) this.buckets.delete(key);
     }
     closeQuietly(pooled.connection);
+    this.takeLease(pooled);
   }
 }
 

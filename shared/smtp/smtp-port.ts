@@ -24,6 +24,8 @@ export interface SmtpSendResult {
   messageId?: string;
   acceptedRecipients: string[];
   rejectedRecipients: string[];
+  /** The largest message the server announced in EHLO (`SIZE`); null when it named none. */
+  sizeLimit?: number | null;
 }
 
 /** Sends one message with the given settings; a failure throws `SmtpSendError`. */
@@ -43,6 +45,8 @@ export class SmtpSendError extends Error {
   /** Whether the same attempt may succeed later (4xx, dropped connection). */
   readonly temporary: boolean;
   readonly hint: string;
+  /** The largest message the server announced in EHLO (`SIZE`), when the connection got that far. */
+  readonly sizeLimit: number | null;
 
   constructor(fields: {
     code: SmtpResultCode;
@@ -52,6 +56,7 @@ export class SmtpSendError extends Error {
     smtpResponse: string | null;
     dataSent: boolean;
     temporary: boolean;
+    sizeLimit?: number | null;
   }) {
     super(fields.message);
     this.name = 'SmtpSendError';
@@ -61,6 +66,7 @@ export class SmtpSendError extends Error {
     this.dataSent = fields.dataSent;
     this.temporary = fields.temporary;
     this.hint = fields.hint;
+    this.sizeLimit = fields.sizeLimit ?? null;
   }
 }
 

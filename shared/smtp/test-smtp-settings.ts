@@ -62,15 +62,19 @@ export interface OAuthTestCredentials {
 interface Ehlo {
   extensions: Set<string>;
   authMechanisms: string[];
+  /** The largest message the server takes (`SIZE 10240000`), when it says so; `SIZE 0` means no limit. */
+  sizeLimit: number | null;
 }
 
 function parseEhlo(reply: SmtpReply): Ehlo {
   const extensions = new Set<string>();
   let authMechanisms: string[] = [];
+  let sizeLimit: number | null = null;
   for (const line of reply.lines.slice(1)) {
     const words = line.slice(4).trim().split(/\s+/);
     const keyword = (words[0] ?? '').toUpperCase();
     extensions.add(keyword);
+    if (keyword === 'SIZE' && /^\d+$/.test(words[1] ?? '')) sizeLimit = Number(words[1]) || null;
     // Old servers announce "AUTH=LOGIN PLAIN" as well as or instead of "AUTH LOGIN PLAIN".
     if (keyword === 'AUTH' || keyword.startsWith('AUTH=')) {
       extensions.add('AUTH');
@@ -78,7 +82,7 @@ function parseEhlo(reply: SmtpReply): Ehlo {
       authMechanisms = [...new Set([...authMechanisms, ...first, ...words.slice(1).map((w) => w.toUpperCase())])];
     }
   }
-  return { extensions, authMechanisms };
+  return { extensions, authMechanisms, sizeLimit };
 }
 
 class Deadline {
@@ -92,7 +96,7 @@ class Deadline {
   }
 }
 
-type Verdict = Omit<SmtpTestResult, 'durationMs' | 'egressIps' | 'warnings' | 'transcript'>;
+type Verdict = Omit<SmtpTestResult, 'durationMs' | 'egressIps' | 'warnings' | 'transcript' | 'sizeLimit'>;
 
 export async function testSmtpSettings(given: SmtpServerSettings, options: TestSmtpOptions): Promise<SmtpTestResult> {
   const clock = options.clock ?? Date.now;
@@ -101,7 +105,7 @@ export async function testSmtpSettings(given: SmtpServerSettings, options: TestS
   let settings = given;
   if (options.oauth) {
     const token = await obtainAccessToken(given, options.oauth, transcript);
-    if (!token.ok) return { ...token.verdict, durationMs: Math.max(0, Math.round(clock() - startedAt)), egressIps: options.egressIps, transcript, warnings: [] };
+    if (!token.ok) return { ...token.verdict, durationMs: Math.max(0, Math.round(clock() - startedAt)), egressIps: options.egressIps, transcript, warnings: [], sizeLimit: null };
     settings = token.settings;
   }
   const secrets = settingsSecrets(settings);
@@ -225,6 +229,7 @@ async function runSmtpTest(
   const clock = options.clock ?? Date.now;
   const { warnings, refusal } = preflight(settings, options.policy);
 
+  let conversation: Conversation | null = null;
   const finish = (result: Verdict): SmtpTestResult =>
     redactDeep(
       {
@@ -233,6 +238,7 @@ async function runSmtpTest(
         egressIps: options.egressIps,
         transcript,
         warnings,
+        sizeLimit: conversation?.ehlo.sizeLimit ?? null,
       },
       secrets,
     );
@@ -253,7 +259,6 @@ async function runSmtpTest(
 
   await options.beforeConnect?.({ address: destination.address, port: settings.port });
   let session: SmtpProbeSession | null = null;
-  let conversation: Conversation | null = null;
   try {
     session = await SmtpProbeSession.connect(destination.address, settings.port, deadline.budget(timeouts.connect), (text) =>
       redactText(text, secrets),
@@ -266,7 +271,7 @@ async function runSmtpTest(
       session,
       tls: { host: destination.servername ?? destination.address, ...smtpTlsOptions(destination, options.policy, options.tlsCa) },
       serverText: '',
-      ehlo: { extensions: new Set(), authMechanisms: [] },
+      ehlo: { extensions: new Set(), authMechanisms: [], sizeLimit: null },
       to: options.sendTestMessage?.to.trim() ?? settings.fromAddress.trim(),
       lastReply: null,
     };
@@ -290,7 +295,9 @@ async function runSmtpTest(
       session?.destroy();
       throw error;
     }
-    return finish(await failedTest(error, { settings, options, secrets, timeouts, deadline, destination, session, serverText: conversation?.serverText ?? '', transcript, warnings }));
+    return finish(
+      await failedTest(error, { settings, options, secrets, timeouts, deadline, destination, session, serverText: conversation?.serverText ?? '', sizeLimit: conversation?.ehlo.sizeLimit ?? null, transcript, warnings }),
+    );
   }
 }
 
@@ -306,6 +313,7 @@ async function failedTest(
     destination: CheckedDestination;
     session: SmtpProbeSession | null;
     serverText: string;
+    sizeLimit: number | null;
     transcript: string[];
     warnings: SettingsAdvice[];
   },
@@ -336,6 +344,7 @@ async function failedTest(
     security: settings.security,
     serverText: redactText(serverText, secrets),
     speaksImplicitTls,
+    sizeLimit: at.sizeLimit,
   });
   // Without a test message the only recipient is the from address itself.
   const ownAddressRefused = classification.code === 'RECIPIENT_REJECTED' && !options.sendTestMessage;
@@ -384,6 +393,8 @@ function describeFailure(failure: SmtpFailure, timeouts: SmtpTimeouts): string {
       return 'the server does not offer STARTTLS';
     case 'reply':
       return `stopped at ${failure.stage}`;
+    case 'too_large':
+      return `the message (${failure.messageSize} bytes) is larger than the server's SIZE ${failure.sizeLimit}`;
   }
 }
 

@@ -27,6 +27,16 @@ export type SmtpStage = (typeof SMTP_STAGES)[number];
 // The result codes, with their message and hint, are in the error catalogue.
 export { SMTP_RESULT_CODES, type SmtpResultCode } from '../error-catalogue';
 
+/**
+ * How much one sending mailbox may do (capability 11): connections at once, messages a minute,
+ * recipients a day. `null` is no limit of ours (the server's own still applies).
+ */
+export interface SmtpLimits {
+  maxConnections: number | null;
+  perMinute: number | null;
+  perDay: number | null;
+}
+
 /** What is needed to talk to a company's mail server. `password` is plaintext only in memory. */
 export interface SmtpServerSettings {
   host: string;
@@ -42,6 +52,8 @@ export interface SmtpServerSettings {
   accessToken?: string;
   /** Which stored OAuth2 connection gives the access token (saved `oauth2` settings). */
   oauth?: OAuthIdentity;
+  /** The mailbox's sending limits, held across every worker (saved settings; none in a test). */
+  limits?: SmtpLimits;
 }
 
 export const OAUTH_PROVIDERS = ['microsoft', 'google'] as const;
@@ -95,6 +107,8 @@ export interface SmtpTestResult {
   transcript: string[];
   /** Pre-connection advice that did not stop the test (e.g. port 2525 rarely supported). */
   warnings: SettingsAdvice[];
+  /** The largest message the server takes, as its EHLO announced (`SIZE`); null when it named none. */
+  sizeLimit: number | null;
 }
 
 /** A known-bad or doubtful choice, found before any connection (DESIGN section 1). */

@@ -71,7 +71,9 @@ describe('fault suite: SIGKILL mid-send', () => {
       address: LOGIN,
       mode: 'smtp',
       fallbackToDefault: false,
-      smtp: { host: '127.0.0.1', port: server.port, security: 'starttls', username: LOGIN, password: PASSWORD },
+      // No mailbox limits: the killed process's connection leases free themselves only after
+      // MAILBOX_CONNECTION_LEASE_SECONDS, and its reserved slots would pace the rest, both past this test's wait.
+      smtp: { host: '127.0.0.1', port: server.port, security: 'starttls', username: LOGIN, password: PASSWORD, limits: { maxConnections: null, perMinute: null } },
     });
     await call(running, 'PUT', '/v1/candidates/cand-send', token, { emails: ['candidate@crash-send.example'], name: 'Candidate' });
 

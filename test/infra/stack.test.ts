@@ -605,6 +605,7 @@ describe('HTTP API', () => {
       ['GET /v1/candidates/{candidateId}', 'JWT'],
       ['DELETE /v1/candidates/{candidateId}', 'JWT'],
       ['POST /v1/candidates/{candidateId}/messages', 'JWT'],
+      ['POST /v1/messages/batch', 'JWT'],
       ['GET /v1/candidates/{candidateId}/messages', 'JWT'],
       ['GET /v1/messages/unassigned', 'JWT'],
       ['GET /v1/messages/{messageId}', 'JWT'],
@@ -617,7 +618,7 @@ describe('HTTP API', () => {
       ['GET /v1/erasures/{erasureId}', 'JWT'],
       ['DELETE /v1/company', 'JWT'],
     ]));
-    assert.equal(routes.length, 27);
+    assert.equal(routes.length, 28);
   });
 
   it('answers CORS preflights itself for the allowed origins, with the same policy as the local server', () => {

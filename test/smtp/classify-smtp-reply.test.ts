@@ -31,7 +31,22 @@ const cases: Array<[string, SmtpStage, string, FailureContext, SmtpResultCode]> 
   ['Gmail receiving rate', 'rcpt', '450 4.2.1 The user you are trying to contact is receiving mail at a rate that prevents additional messages from being delivered.', gmail, 'RATE_LIMITED'],
   ['too many recipients', 'rcpt', '452 4.5.3 Your message has too many recipients.', gmail, 'RATE_LIMITED'],
   ['Gmail unsolicited rate', 'data', '421 4.7.28 Our system has detected an unusual rate of unsolicited mail originating from your IP address.', gmail, 'RATE_LIMITED'],
-  ['Gmail daily quota', 'mail_from', '550 5.4.5 Daily user sending limit exceeded.', gmail, 'RATE_LIMITED'],
+  ['Gmail daily quota', 'mail_from', '550 5.4.5 Daily user sending limit exceeded.', gmail, 'SENDER_QUOTA_EXCEEDED'],
+  ['Gmail daily quota after DATA', 'data', '550-5.4.5 Daily user sending limit exceeded. For more information, go to\n550 5.4.5  https://support.google.com/a/answer/166852', gmail, 'SENDER_QUOTA_EXCEEDED'],
+  ['Microsoft daily quota after DATA', 'data', '554 5.2.0 STOREDRV.Submission.Exception:SubmissionQuotaExceededException; Failed to process message due to a permanent exception', microsoft, 'SENDER_QUOTA_EXCEEDED'],
+  ['Microsoft daily quota at RCPT', 'rcpt', '554 5.2.0 STOREDRV.Submission.Exception:SubmissionQuotaExceededException', microsoft, 'SENDER_QUOTA_EXCEEDED'],
+  ['Microsoft 4th connection', 'mail_from', '432 4.3.2 STOREDRV.ClientSubmit; sender thread limit exceeded [Hostname=BN9PR03MB1234]', microsoft, 'RATE_LIMITED'],
+  ['Microsoft 4th connection at greeting', 'greeting', '432 4.3.2 STOREDRV.ClientSubmit; sender thread limit exceeded', microsoft, 'RATE_LIMITED'],
+  ['421 4.7.0 at RCPT', 'rcpt', '421 4.7.0 Temporary System Problem. Try again later.', microsoft, 'RATE_LIMITED'],
+  ['451 4.7.28 at MAIL', 'mail_from', '451 4.7.28 Our system has detected an unusual rate of mail from this account', gmail, 'RATE_LIMITED'],
+  ['452 4.5.3 after DATA', 'data', '452 4.5.3 Too many recipients', gmail, 'RATE_LIMITED'],
+  ['Microsoft continuous-error throttling 5.2.251', 'mail_from', '550 5.2.251 Sender throttled due to continuous invalid recipients errors', microsoft, 'SENDER_THROTTLED'],
+  ['Microsoft continuous-error throttling 5.2.252', 'data', '550 5.2.252 Sender throttled due to continuous errors; message rejected', microsoft, 'SENDER_THROTTLED'],
+  ['Microsoft continuous-error throttling 5.2.255', 'rcpt', '550 5.2.255 Sender throttled; wait for the administrator to release it', microsoft, 'SENDER_THROTTLED'],
+  ['Postfix message too large after DATA', 'data', '552 5.3.4 Message size exceeds fixed limit', postfix, 'MESSAGE_TOO_LARGE'],
+  ['Exchange message too large', 'mail_from', '552 5.3.4 Requested action not taken; message size exceeds fixed maximum message size', microsoft, 'MESSAGE_TOO_LARGE'],
+  ['content refused as spam', 'data', '550 5.7.1 Message rejected as spam by Content Filtering', postfix, 'UNKNOWN'],
+  ['mailbox full is not too large', 'rcpt', '552 5.2.2 <x@acme.test>: Recipient mailbox full', postfix, 'RECIPIENT_REJECTED'],
   ['greylisting', 'rcpt', '450 4.7.1 <x@y.test>: Recipient address rejected: Greylisted, please come back later', postfix, 'TEMPORARY_FAILURE'],
   ['other 4xx', 'mail_from', '451 4.3.0 Local error in processing', postfix, 'TEMPORARY_FAILURE'],
   ['user unknown', 'rcpt', '550 5.1.1 <nobody@acme.test>: Recipient address rejected: User unknown in virtual mailbox table', postfix, 'RECIPIENT_REJECTED'],
@@ -49,6 +64,31 @@ const cases: Array<[string, SmtpStage, string, FailureContext, SmtpResultCode]> 
   ['Microsoft not authenticated', 'mail_from', '530 5.7.57 Client not authenticated to send mail. [BN9PR03CA0123.namprd03.prod.outlook.com]', microsoft, 'AUTH_FAILED'],
   ['refused in greeting', 'greeting', '554 5.7.1 Service unavailable; Client host [203.0.113.5] blocked', postfix, 'CONNECTION_REFUSED'],
 ];
+
+describe('classifySmtpFailure: sizes and SendAs', () => {
+  it('MESSAGE_TOO_LARGE states the limit the server announced, and nodemailer\'s refusal before sending is classified alike', () => {
+    const after = classifySmtpFailure(reply('data', '552 5.3.4 Message size exceeds fixed limit'), { ...postfix, sizeLimit: 10240000, messageSize: 11_000_000 });
+    assert.equal(after.code, 'MESSAGE_TOO_LARGE');
+    assert.match(after.message, /10240000 bytes/);
+    assert.match(after.hint, /10\.2 MB/);
+    const before = classifySmtpFailure({ kind: 'too_large', stage: 'mail_from', sizeLimit: 10240000, messageSize: 11_000_000 }, postfix);
+    assert.equal(before.code, 'MESSAGE_TOO_LARGE');
+    assert.match(before.message, /11\.0 MB.*10240000 bytes/);
+    assert.equal(before.temporary, false);
+  });
+
+  it('5.2.252 is SendAsDenied (a permission) when its text says so, throttling otherwise', () => {
+    assert.equal(classifySmtpFailure(reply('data', '554 5.2.252 SendAsDenied; a@b not allowed to send as c@d'), microsoft).code, 'SENDER_NOT_ALLOWED');
+    assert.equal(classifySmtpFailure(reply('data', '550 5.2.252 Sender throttled due to continuous errors'), microsoft).code, 'SENDER_THROTTLED');
+  });
+
+  it('quota and throttling codes carry the provider\'s hint', () => {
+    assert.match(classifySmtpFailure(reply('data', '554 5.2.0 STOREDRV.Submission.Exception:SubmissionQuotaExceededException'), microsoft).hint, /10,000 recipients/);
+    assert.match(classifySmtpFailure(reply('mail_from', '550 5.4.5 Daily user sending limit exceeded.'), gmail).hint, /2,000/);
+    assert.match(classifySmtpFailure(reply('mail_from', '550 5.2.251 Sender throttled'), microsoft).hint, /admin/);
+    assert.equal(classifySmtpFailure(reply('mail_from', '432 4.3.2 STOREDRV.ClientSubmit; sender thread limit exceeded'), microsoft).temporary, true);
+  });
+});
 
 describe('classifySmtpFailure: replies', () => {
   for (const [name, stage, text, context, expected] of cases) {

@@ -68,6 +68,13 @@ export class MemorySettingsStore implements SettingsStore {
     return true;
   }
 
+  async rememberSizeLimit(companyId: string, scope: string, revision: number, sizeLimit: number | null) {
+    await tick();
+    const current = this.records.get(this.key(companyId, scope));
+    if (!current?.smtp || current.smtp.revision !== revision) return;
+    this.records.set(this.key(companyId, scope), { ...current, smtp: { ...current.smtp, sizeLimit } });
+  }
+
   async reserveInboundAddress(localPart: string, companyId: string, scope: string) {
     await tick();
     const key = localPart.toLowerCase();

@@ -39,6 +39,7 @@ export class RecordingSmtpTester {
       egressIps: ['203.0.113.10'],
       transcript: ['S: 220 mail.acme.example ESMTP', 'C: AUTH PLAIN <redacted>', 'S: 235 2.7.0 Authentication successful'],
       warnings: [],
+      sizeLimit: null,
     };
     return failure ? { ...base, ok: false, hint: 'Check the password', ...failure } : base;
   };
