@@ -97,7 +97,9 @@ const corpusPresent = existsSync(join(CORPUS, 'eml'));
 
 describe('the real-world corpus through npm start', { skip: corpusPresent ? false : 'no ../shared/corpora (a fresh clone has none)' }, () => {
   it('stays up through every corpus mail and a mutated copy of each; every accepted mail is findable', async () => {
+    const startedAt = Date.now();
     const backend = await npmStart();
+    const readyAt = Date.now();
     const headers = { authorization: `Bearer ${backend.token}`, 'content-type': 'application/json' };
     const api = async (method: string, path: string, body?: unknown) => {
       const response = await fetch(`${backend.apiUrl}${path}`, { method, headers, body: body ? JSON.stringify(body) : undefined });
@@ -132,6 +134,7 @@ describe('the real-world corpus through npm start', { skip: corpusPresent ? fals
       }
     });
 
+    const sentAt = Date.now();
     // Filing is asynchronous (SES's Event invocation): wait for every accepted mail's outcome line.
     const endsAt = Date.now() + 120_000;
     let lines = filingLines(backend.output());
@@ -140,6 +143,7 @@ describe('the real-world corpus through npm start', { skip: corpusPresent ? fals
       await new Promise((resolve) => setTimeout(resolve, 500));
       lines = filingLines(backend.output());
     }
+    const filedAt = Date.now();
     const unfiled = accepted.filter((mail) => !lines.has(mail.rawKey));
     assert.deepEqual(unfiled.map((mail) => mail.name), [], `no filing outcome (failed filings end in .data/dead-letters): ${backend.output().slice(-3000)}`);
 
@@ -177,7 +181,11 @@ describe('the real-world corpus through npm start', { skip: corpusPresent ? fals
       assert.equal(raw.status, 200, `${id}: the raw mail downloads`);
       await raw.arrayBuffer();
     }
-    process.stdout.write(`# corpus through npm start: sent ${mails.length}, accepted ${accepted.length}, refused ${refused.length}; ${JSON.stringify(Object.fromEntries(results))}\n`);
+    const seconds = (from: number, to: number) => ((to - from) / 1000).toFixed(0);
+    process.stdout.write(
+      `# corpus through npm start: sent ${mails.length}, accepted ${accepted.length}, refused ${refused.length}; ${JSON.stringify(Object.fromEntries(results))}; ` +
+        `start ${seconds(startedAt, readyAt)} s, sending ${seconds(readyAt, sentAt)} s, filing after that ${seconds(sentAt, filedAt)} s\n`,
+    );
     assert.equal(accepted.length + refused.length, mails.length);
   });
 });
