@@ -104,6 +104,8 @@ class MessageParse {
   private sinkError: unknown;
   private settled = false;
   private omittedParts = 0;
+  // Set by run(): the mail being read, and how the run fails.
+  private source: Readable | Buffer = Buffer.alloc(0);
   private rejectRun: (error: unknown) => void = () => undefined;
 
   constructor(
@@ -121,43 +123,44 @@ class MessageParse {
 
   run(source: Readable | Buffer): Promise<MessageParseResult> {
     return new Promise<MessageParseResult>((resolve, reject) => {
+      this.source = source;
       this.rejectRun = reject;
       try {
-        this.collectParserOutput(() => this.finish(source, resolve, reject), source);
+        this.collectParserOutput(() => this.finish(source, resolve, reject));
         this.feed(source, reject);
       } catch (error) {
-        this.fail(source, error);
+        this.fail(error);
       }
     });
   }
 
   /** `handler` as an event callback that cannot throw: a throw fails this mail's parse, nothing else. */
-  private guarded<A extends unknown[]>(source: Readable | Buffer, handler: (...args: A) => void): (...args: A) => void {
+  private guarded<A extends unknown[]>(handler: (...args: A) => void): (...args: A) => void {
     return (...args: A) => {
       try {
         handler(...args);
       } catch (error) {
-        this.fail(source, error);
+        this.fail(error);
       }
     };
   }
 
   /** Stops the run on a fault in the mail (or in how it was read): rejects once with UnparseableMail. */
-  private fail(source: Readable | Buffer, error: unknown): void {
+  private fail(error: unknown): void {
     if (this.settled) return;
     this.settled = true;
     this.parser.destroy();
     for (const tee of this.openTees.keys()) tee.destroy();
-    if (!Buffer.isBuffer(source)) source.destroy();
+    if (!Buffer.isBuffer(this.source)) this.source.destroy();
     // Uploads in flight end with their destroyed stream; the mail is failed already.
     void Promise.allSettled(this.pendingStores);
     this.rejectRun(UnparseableMail.from(error));
   }
 
   /** Keeps the header section, the raw header lines and the text; sends each attachment on. */
-  private collectParserOutput(finish: () => void, source: Readable | Buffer): void {
+  private collectParserOutput(finish: () => void): void {
     const { parser } = this;
-    const guarded = <A extends unknown[]>(handler: (...args: A) => void) => this.guarded(source, handler);
+    const guarded = <A extends unknown[]>(handler: (...args: A) => void) => this.guarded(handler);
     parser.on(
       'headers',
       guarded((parsed: Headers) => {
@@ -177,7 +180,7 @@ class MessageParse {
           this.text = data;
           return;
         }
-        this.storeAttachment(data, source);
+        this.storeAttachment(data);
       }),
     );
     parser.on(
@@ -197,7 +200,7 @@ class MessageParse {
       return;
     }
     const guard = this.headerGuard.stream();
-    guard.on('error', (error: Error) => this.fail(source, error));
+    guard.on('error', (error: Error) => this.fail(error));
     source.on('error', (error: Error) => {
       if (this.settled) return;
       this.settled = true;
@@ -209,15 +212,15 @@ class MessageParse {
   }
 
   /** Streams one attachment to the sink (or drains it), keeping its metadata and, if retained, its first bytes. */
-  private storeAttachment(attachment: AttachmentStream, source: Readable | Buffer): void {
+  private storeAttachment(attachment: AttachmentStream): void {
     if (this.attachments.length >= this.limits.maxStoredParts) {
-      this.readPast(attachment, source);
+      this.readPast(attachment);
       return;
     }
     const contentType = safeMediaType(attachment.contentType);
     const index = this.attachments.length;
     const retention = this.retentionFor(contentType, index);
-    const stream = this.metered(attachment, index, retention?.capture ?? null, source);
+    const stream = this.metered(attachment, index, retention?.capture ?? null);
 
     const filename = safeFilename(attachment.filename);
     const contentId = safeText(attachment.cid);
@@ -258,11 +261,11 @@ class MessageParse {
   }
 
   /** A part past the cap: read to its end and counted, not stored (it stays in the raw mail). */
-  private readPast(attachment: AttachmentStream, source: Readable | Buffer): void {
+  private readPast(attachment: AttachmentStream): void {
     this.omittedParts++;
     const content = attachment.content;
     let released = false;
-    const release = this.guarded(source, () => {
+    const release = this.guarded(() => {
       if (released) return;
       released = true;
       attachment.release?.();
@@ -286,7 +289,7 @@ class MessageParse {
   }
 
   /** The attachment's decoded bytes through a counter (and the capture) into the stream the sink reads. */
-  private metered(attachment: AttachmentStream, index: number, capture: CappedCapture | null, source: Readable | Buffer): MeteredStream {
+  private metered(attachment: AttachmentStream, index: number, capture: CappedCapture | null): MeteredStream {
     let size = 0;
     const tee = new PassThrough();
     const counter = new Transform({
@@ -298,7 +301,7 @@ class MessageParse {
     });
     this.openTees.set(tee, counter);
     let released = false;
-    const release = this.guarded(source, (): void => {
+    const release = this.guarded((): void => {
       if (released) return;
       released = true;
       this.openTees.delete(tee);
@@ -306,13 +309,13 @@ class MessageParse {
     });
     attachment.content.on(
       'error',
-      this.guarded(source, (error: Error) => {
+      this.guarded((error: Error) => {
         this.defects.push(`attachment ${index} could not be decoded: ${safeText(error?.message) ?? 'unknown'}`);
         tee.end();
         release();
       }),
     );
-    counter.on('error', (error: Error) => this.fail(source, error));
+    counter.on('error', (error: Error) => this.fail(error));
     attachment.content.pipe(counter).pipe(tee);
     tee.on('end', release);
     tee.on('close', release);

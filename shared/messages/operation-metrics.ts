@@ -26,7 +26,7 @@ export function countDelivery(metrics: OpsMetrics, outcome: DeliveryOutcome, mes
   if (outcome !== 'retrying' && oauthCode) metrics.count('OAuthTokenFailures', 1, { code: oauthCode });
 }
 
-/** `InboundFilings` by result (filed, unassigned, quarantined, duplicate, ignored_loop) and `InboundMatches` by `match.by`. */
+/** `InboundFilings` by result (filed, unassigned, quarantined, parse_error, duplicate, ignored_loop) and `InboundMatches` by `match.by`. */
 export function countFilings(metrics: OpsMetrics, outcomes: FilingOutcome[]): void {
   for (const outcome of outcomes) {
     metrics.count('InboundFilings', 1, { result: outcome.result });

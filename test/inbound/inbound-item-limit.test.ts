@@ -2,7 +2,8 @@
  * An inbound mail that would not fit one DynamoDB item (400 KB) is filed anyway, against
  * dynalite, which enforces the limit: long address lists and References are cut (and the cut
  * named on the message), the body goes to the bucket when the item cannot hold it, and a mail
- * of thousands of parts stores the first 100 (the rest stays in the raw mail, said on the message).
+ * of thousands of parts stores the first 100 (the rest stays in the raw mail, said on the message);
+ * and a set-aside message is replaced in place on the table as deployed.
  * Without the caps the first mail's item is refused by dynalite (`ValidationException: Item size
  * has exceeded the maximum allowed size`): before, on every retry; now it would be set aside.
  */
@@ -79,5 +80,21 @@ describe('inbound mail near the item limit (dynalite)', () => {
     // The parser itself gives up after about 1,000 parts (mailsplit's limit): that is named too.
     assert.ok(message.omissions.some((line) => line.endsWith(`attachments past the first ${DEFAULT_MAX_STORED_PARTS} are only in the raw mail`)), JSON.stringify(message.omissions));
     assert.ok(message.omissions.includes('not parsed: parse error: Max allowed child nodes exceeded'), JSON.stringify(message.omissions));
+  });
+
+  it('a set-aside message is replaced in place when the mail is filed again (the table as deployed)', async () => {
+    const rawKey = 'inbound/replaced';
+    await stores.deps.blobs.put(rawKey, Buffer.from('From: again@sender.example\r\nSubject: filed again\r\nMessage-ID: <again-1@sender.example>\r\n\r\nbody\r\n'), 'message/rfc822');
+    const delivery = { rawKey, recipients: [stores.company.inboundAddress], verdicts: PASS, receivedAt: new Date().toISOString() };
+    // A fault in the filing's own code (the classifier meets a domain that is not a string).
+    const [setAside] = await fileInboundMail({ ...stores.deps, ourDomains: [42 as unknown as string] }, delivery);
+    assert.equal(setAside.result, 'parse_error');
+    const [filed] = await fileInboundMail(stores.deps, delivery);
+    assert.deepEqual([filed.result, (filed as { messageId: string }).messageId], ['unassigned', (setAside as { messageId: string }).messageId]);
+    const message = await stores.deps.messages.get((filed as { messageId: string }).messageId);
+    assert.equal(message?.verdicts?.parseError ?? null, null);
+    assert.equal(message?.subject, 'filed again');
+    const listed = (await stores.deps.messages.listUnassigned(stores.company.id, { limit: 100 })).items.filter((item) => item.subject === 'filed again');
+    assert.equal(listed.length, 1, 'listed once');
   });
 });
