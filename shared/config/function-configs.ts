@@ -1,5 +1,6 @@
 import {
   apiAuthConfig,
+  inboundImapConfig,
   inboundReconcileConfig,
   mailDomainsConfig,
   oauthEnvConfig,
@@ -10,6 +11,7 @@ import {
   storageConfig,
   tableNameConfig,
   type ApiAuthConfig,
+  type InboundImapConfig,
   type InboundReconcileConfig,
   type MailDomainsConfig,
   type OAuthEnvConfig,
@@ -82,6 +84,7 @@ export interface EmailSettingsFunctionConfig {
   smtpTestLimits: SmtpTestLimitsConfig;
   secrets: SecretsConfig;
   oauth: OAuthEnvConfig;
+  imap: InboundImapConfig;
 }
 export const emailSettingsFunctionConfig = (env: Environment = process.env): EmailSettingsFunctionConfig => ({
   tableName: tableNameConfig(env),
@@ -90,6 +93,7 @@ export const emailSettingsFunctionConfig = (env: Environment = process.env): Ema
   smtpTestLimits: smtpTestLimitsConfig(env),
   secrets: secretsConfig(env),
   oauth: oauthEnvConfig(env),
+  imap: inboundImapConfig(env),
 });
 
 /** Inbound filing (receive) and the reconciler. */
@@ -102,4 +106,19 @@ export const inboundFunctionConfig = (env: Environment = process.env): InboundFu
   storage: storageConfig(env),
   mail: mailDomainsConfig(env),
   reconcile: inboundReconcileConfig(env),
+});
+
+/** The mailbox poll dispatcher (lists IMAP mailboxes, fans out) and the poll function (reads one mailbox, files its mail). */
+export interface InboundMailboxFunctionConfig extends InboundFunctionConfig {
+  smtp: SmtpPolicyConfig;
+  secrets: SecretsConfig;
+  oauth: OAuthEnvConfig;
+  imap: InboundImapConfig;
+}
+export const inboundMailboxFunctionConfig = (env: Environment = process.env): InboundMailboxFunctionConfig => ({
+  ...inboundFunctionConfig(env),
+  smtp: smtpPolicyConfig(env),
+  secrets: secretsConfig(env),
+  oauth: oauthEnvConfig(env),
+  imap: inboundImapConfig(env),
 });
