@@ -282,7 +282,7 @@ async function resolveCandidate(
  * (`destinationsPerMinute`), since scanning means many destinations while an admin tries the
  * same server again and again. Tests refused before connecting count for neither.
  */
-export async function enforceTestRate(deps: EmailSettingsDeps, companyId: string, destination: { address: string; port: number }): Promise<void> {
+export async function enforceTestRate(deps: Pick<EmailSettingsDeps, 'rateLimiter' | 'testsPerMinute' | 'destinationsPerMinute'>, companyId: string, destination: { address: string; port: number }): Promise<void> {
   const limited = (what: string, retryAfterSeconds: number) =>
     new AppError('RATE_LIMITED', `At most ${what} a minute per company; try again in ${retryAfterSeconds} s`, { retryAfterSeconds });
   const tests = await deps.rateLimiter.consume(`smtp-test#${companyId}`, deps.testsPerMinute, 60);

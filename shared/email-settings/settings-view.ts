@@ -1,5 +1,6 @@
 import { sendingRoute } from './company-fallback';
 import type { ScopeSettings } from './model';
+import { inboundView } from '../inbound-mailbox/inbound-view';
 import { redirectView } from './redirect-check';
 
 /** The API's view of a scope: never the password or its ciphertext; `route` says where mail goes now. */
@@ -40,6 +41,7 @@ export function toSettingsView(settings: ScopeSettings, main: ScopeSettings | nu
     route,
     inboundAddress: settings.inboundAddress,
     redirect: redirectView(settings.redirect, settings.address, settings.inboundAddress, now),
+    inbound: inboundView(settings),
     updatedAt: settings.updatedAt,
   } as const;
 }
