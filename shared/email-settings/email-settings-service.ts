@@ -222,7 +222,7 @@ export async function decryptSaved(deps: Pick<EmailSettingsDeps, 'cipher'>, sett
   const smtp = settings.smtp!;
   if (smtp.auth === 'oauth2' && smtp.oauth) {
     // The token is fetched by whoever connects (send-with-oauth, the test): nothing to decrypt here.
-    const { provider, flow, account, tenantId, refreshTokenCiphertext, tokenVersion } = smtp.oauth;
+    const { provider, flow, account, tenantId, refreshTokenCiphertext, tokenVersion, inbound } = smtp.oauth;
     return {
       host: smtp.host,
       port: smtp.port,
@@ -231,7 +231,7 @@ export async function decryptSaved(deps: Pick<EmailSettingsDeps, 'cipher'>, sett
       fromAddress: smtp.fromAddress,
       fromName: smtp.fromName ?? undefined,
       auth: 'oauth2',
-      oauth: { companyId: settings.companyId, scope: settings.scope, revision: smtp.revision, provider, flow, account, tenantId, refreshTokenCiphertext, tokenVersion },
+      oauth: { companyId: settings.companyId, scope: settings.scope, revision: smtp.revision, provider, flow, account, tenantId, refreshTokenCiphertext, tokenVersion, inbound: inbound === true },
     };
   }
   const password = smtp.passwordCiphertext

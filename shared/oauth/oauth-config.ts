@@ -14,6 +14,8 @@ import type { OAuthProvider } from '../email-settings/model';
 import type { SmtpSecurity } from '../smtp/types';
 
 export const MICROSOFT_DELEGATED_SCOPES = 'openid email offline_access https://outlook.office.com/SMTP.Send';
+/** Reading the mailbox over IMAP too (capability 12); app-only, `.default` covers IMAP.AccessAsApp. */
+export const MICROSOFT_IMAP_SCOPE = 'https://outlook.office.com/IMAP.AccessAsUser.All';
 export const MICROSOFT_APP_SCOPE = 'https://outlook.office365.com/.default';
 export const GOOGLE_SCOPES = 'openid email https://mail.google.com/';
 
