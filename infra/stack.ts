@@ -9,6 +9,7 @@ import { NagSuppressions } from 'cdk-nag';
 import type { Construct } from 'constructs';
 import { API_ROUTES } from '../functions/routes';
 import type { ApiFunction } from '../functions/routes';
+import { IMAP_ALLOWED_PORTS } from '../shared/imap-allowed-ports';
 import { SMTP_ALLOWED_PORTS } from '../shared/smtp-allowed-ports';
 import type { DeploymentConfig } from './config';
 import { Alarms } from './constructs/alarms';
@@ -16,6 +17,7 @@ import { EgressNetwork } from './constructs/egress-network';
 import { FunctionWithLogGroup } from './constructs/function-with-log-group';
 import type { FunctionDefaults } from './constructs/function-with-log-group';
 import { HttpApi, HttpMethod } from './constructs/http-api';
+import { InboundMailboxPolling } from './constructs/inbound-mailbox-polling';
 import { InboundReceiving } from './constructs/inbound-receiving';
 import { InboundReconciler } from './constructs/inbound-reconciler';
 import { MAIL_PREFIXES, MailBucket } from './constructs/mail-bucket';
@@ -41,6 +43,7 @@ export class RecruitingMailStack extends Stack {
   readonly sendPipeline: SendPipeline;
   readonly inbound: InboundReceiving;
   readonly inboundReconciler: InboundReconciler;
+  readonly mailboxPolling: InboundMailboxPolling;
   readonly outboundSweeper: OutboundSweeper;
   readonly dashboard: OperationsDashboard;
   readonly api: HttpApi;
@@ -54,6 +57,8 @@ export class RecruitingMailStack extends Stack {
     readonly inbound: FunctionWithLogGroup;
     readonly inboundReconciler: FunctionWithLogGroup;
     readonly outboundSweeper: FunctionWithLogGroup;
+    readonly mailboxPollDispatcher: FunctionWithLogGroup;
+    readonly mailboxPoller: FunctionWithLogGroup;
   };
 
   constructor(scope: Construct, id: string, props: RecruitingMailStackProps) {
@@ -87,6 +92,7 @@ export class RecruitingMailStack extends Stack {
       natGateways: config.natGateways,
       eipAllocationIds: config.egressEipAllocationIds,
       smtpPorts: SMTP_ALLOWED_PORTS,
+      imapPorts: IMAP_ALLOWED_PORTS,
       logRetention: config.logRetention,
       logRemovalPolicy: dataRemoval,
       customResourceLogGroup: customResourceLogs,
@@ -148,6 +154,15 @@ export class RecruitingMailStack extends Stack {
       functionDefaults,
     });
 
+    this.mailboxPolling = new InboundMailboxPolling(this, 'InboundMailboxPolling', {
+      table: this.table.table,
+      secretsKey: this.secretsKey.key,
+      secretsKeyAccess: config.oauth ? 'encryptDecrypt' : 'decrypt',
+      mailBucket: this.mailBucket,
+      network: this.network.functionNetwork,
+      functionDefaults,
+    });
+
     const platform = new FunctionWithLogGroup(this, 'PlatformApi', {
       entry: 'functions/platform/api.ts',
       description: 'Health, OpenAPI document, egress IPs, provider presets',
@@ -200,6 +215,7 @@ export class RecruitingMailStack extends Stack {
       const oauthClients = new OAuthClients(this, 'OAuthClients', { ...config.oauth, removalPolicy: dataRemoval });
       oauthClients.bind(emailSettings);
       oauthClients.bind(this.sendPipeline.worker);
+      oauthClients.bind(this.mailboxPolling.poller);
     }
 
     const apiFunctions: Record<ApiFunction, FunctionWithLogGroup> = {
@@ -217,6 +233,8 @@ export class RecruitingMailStack extends Stack {
       inbound: this.inbound.function,
       inboundReconciler: this.inboundReconciler.function,
       outboundSweeper: this.outboundSweeper.function,
+      mailboxPollDispatcher: this.mailboxPolling.dispatcher,
+      mailboxPoller: this.mailboxPolling.poller,
     };
 
     this.api = new HttpApi(this, 'HttpApi', {
@@ -239,6 +257,7 @@ export class RecruitingMailStack extends Stack {
     for (const [name, fn] of Object.entries(this.functions)) this.alarms.onFunctionErrors(capitalize(name), fn);
     this.alarms.onDeadLetters('SendQueue', this.sendPipeline.deadLetterQueue);
     this.alarms.onDeadLetters('InboundFailures', this.inbound.deadLetterQueue);
+    this.alarms.onDeadLetters('MailboxPolls', this.mailboxPolling.deadLetterQueue);
     this.alarms.onQueueBacklog('SendQueue', this.sendPipeline.queue, Duration.minutes(15));
     this.alarms.track(this.inboundReconciler.alarmOnFinds(this.alarms, 'InboundReconcilerFinds'));
     this.dashboard = new OperationsDashboard(this, 'Operations', {

@@ -122,3 +122,13 @@ export const inboundMailboxFunctionConfig = (env: Environment = process.env): In
   oauth: oauthEnvConfig(env),
   imap: inboundImapConfig(env),
 });
+
+/** The poll dispatcher on AWS: the index it lists and the queue it fills (locally it polls in-process, with the poller's configuration). */
+export interface MailboxDispatchFunctionConfig {
+  tableName: string;
+  imap: InboundImapConfig;
+}
+export const mailboxDispatchFunctionConfig = (env: Environment = process.env): MailboxDispatchFunctionConfig => ({
+  tableName: tableNameConfig(env),
+  imap: inboundImapConfig(env),
+});
