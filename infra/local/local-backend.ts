@@ -13,6 +13,7 @@ import { DEFAULT_CORS_ALLOWED_ORIGINS, parseCorsOrigins } from '../../shared/htt
 import { localLambdaContext } from './lambda-context';
 import { ensureTable, startLocalDynamo } from './local-dynamodb';
 import { type ApiLambda, startLocalHttpApi } from './local-http-api';
+import { startLocalInboundMailboxPoller } from './local-inbound-mailbox-poller';
 import { startLocalInboundReconciler } from './local-inbound-reconciler';
 import { startLocalInboundSmtp } from './local-inbound-smtp';
 import { type LocalCompanySmtp, startCompanyMailboxForwarding, startLocalCompanySmtp } from './local-company-smtp';
@@ -200,6 +201,14 @@ async function startStandIns(options: LocalBackendOptions, stops: (() => Promise
   });
   stops.push(reconciler.stop);
 
+  // Company mailboxes read over IMAP (capability 12): polled at start, then on a timer.
+  delete process.env.INBOUND_IMAP_POLL_QUEUE_URL;
+  const mailboxPoller = await startLocalInboundMailboxPoller({
+    intervalSeconds: intEnv('INBOUND_IMAP_POLL_SECONDS', 60),
+    log: (line) => process.stderr.write(`${line}\n`),
+  });
+  stops.push(mailboxPoller.stop);
+
   const api = await startLocalHttpApi({
     port: options.port,
     jwtSecret: options.jwtSecret,
@@ -208,6 +217,7 @@ async function startStandIns(options: LocalBackendOptions, stops: (() => Promise
       inbound: (payload) => invokeInbound(payload as SESEvent),
       'inbound-reconciler': (payload) => reconciler.run((payload ?? {}) as object),
       'outbound-sweeper': (payload) => sweeper.run((payload ?? {}) as object),
+      'inbound-mailbox-poller': () => mailboxPoller.run({}),
     },
     localControls: companySmtpControls(companySmtp),
     corsAllowedOrigins: localCorsOrigins(),

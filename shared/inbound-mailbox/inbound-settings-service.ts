@@ -81,16 +81,21 @@ export async function saveInboundSettings(deps: InboundSettingsDeps, companyId: 
     backfillDays: candidate.backfillDays,
     revision: (current.inbound?.imap?.revision ?? 0) + 1,
   };
+  // A token refresh during the test may have stored a rotated refresh token: build on that record.
+  const latest = (await deps.store.get(companyId, scope)) ?? current;
+  if (JSON.stringify(latest.inbound ?? null) !== JSON.stringify(current.inbound ?? null)) {
+    throw new AppError('CONFLICT', 'The inbound settings were changed by another request meanwhile; reload and try again');
+  }
   // Listed before it is saved: the poller drops an entry whose scope turns out not to be IMAP.
   await deps.mailboxes.register({ companyId, scope });
   const next: ScopeSettings = {
-    ...current,
+    ...latest,
     inbound: { mode: 'imap', imap, updatedAt: now },
     inboundPoll: { revision: imap.revision, lastPollAt: null, status: 'active', failure: null },
     updatedAt: now,
-    version: current.version + 1,
+    version: latest.version + 1,
   };
-  await deps.store.replace(next, current.version);
+  await deps.store.replace(next, latest.version);
   return { saved: true, settings: next, test };
 }
 
