@@ -13,7 +13,8 @@ import { DEFAULT_CORS_ALLOWED_ORIGINS, parseCorsOrigins } from '../../shared/htt
 import { localLambdaContext } from './lambda-context';
 import { ensureTable, startLocalDynamo } from './local-dynamodb';
 import { type ApiLambda, startLocalHttpApi } from './local-http-api';
-import { startLocalInboundMailboxPoller } from './local-inbound-mailbox-poller';
+import { IMAP_ALLOWED_PORTS } from '../../shared/imap-allowed-ports';
+import { LOCAL_IMAP_PORTS, startLocalInboundMailboxPoller } from './local-inbound-mailbox-poller';
 import { startLocalInboundReconciler } from './local-inbound-reconciler';
 import { startLocalInboundSmtp } from './local-inbound-smtp';
 import { type LocalCompanySmtp, startCompanyMailboxForwarding, startLocalCompanySmtp } from './local-company-smtp';
@@ -133,6 +134,8 @@ async function startStandIns(options: LocalBackendOptions, stops: (() => Promise
   defaultEnv('SMTP_ALLOWED_PRIVATE_CIDRS', '127.0.0.0/8,::1/128');
   // The usual submission ports, and the company mail server stand-in's (unprivileged) one.
   defaultEnv('SMTP_ALLOWED_PORTS', [...SMTP_ALLOWED_PORTS, companySmtp.port].join(','));
+  // The usual IMAP ports, and those of the local mailbox of `npm run imap:local`.
+  defaultEnv('IMAP_ALLOWED_PORTS', [...IMAP_ALLOWED_PORTS, ...LOCAL_IMAP_PORTS].join(','));
   // Local mail servers usually have self-signed certificates; only inside the ranges above.
   defaultEnv('SMTP_TLS_ACCEPT_UNTRUSTED_IN_ALLOWED_CIDRS', 'true');
   defaultEnv('SEND_RETRY_BASE_SECONDS', String(options.retryBaseSeconds ?? 2));

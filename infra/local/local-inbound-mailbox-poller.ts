@@ -1,6 +1,9 @@
 import type { DispatchReport } from '../../shared/inbound-mailbox/dispatch-mailbox-polls';
 import { type LocalSchedule, type LocalScheduledFunction, startLocalScheduledFunction } from './local-scheduled-function';
 
+/** The ports of the local mailbox `npm run imap:local` starts (STARTTLS, implicit TLS). */
+export const LOCAL_IMAP_PORTS = [1143, 1993] as const;
+
 /**
  * Plays the mailbox poll schedule (EventBridge every minute on AWS): the dispatcher runs at
  * start and every `intervalSeconds` (INBOUND_IMAP_POLL_SECONDS); without a poll queue it polls

@@ -43,7 +43,7 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-export async function startDovecot(options: { users: DovecotUser[]; introspectionUrl?: string }): Promise<DovecotServer> {
+export async function startDovecot(options: { users: DovecotUser[]; introspectionUrl?: string; ports?: { port: number; tlsPort: number } }): Promise<DovecotServer> {
   const dovecot = ensureDebianPackage('/usr/sbin/dovecot', ['dovecot-imapd']);
   const dir = mkdtempSync(join(tmpdir(), 'dovecot-test-'));
   chmodSync(dir, 0o755);
@@ -60,7 +60,7 @@ export async function startDovecot(options: { users: DovecotUser[]; introspectio
     })
     .join('\n');
   writeFileSync(join(dir, 'passwd'), `${passwd}\n`);
-  const [port, tlsPort] = [await freePort(), await freePort()];
+  const [port, tlsPort] = options.ports ? [options.ports.port, options.ports.tlsPort] : [await freePort(), await freePort()];
   const oauth = options.introspectionUrl
     ? [
         `passdb {`,
