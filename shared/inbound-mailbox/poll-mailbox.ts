@@ -179,9 +179,11 @@ async function openMailbox(deps: PollMailboxDeps, settings: ScopeSettings, serve
     const stage = destination.stage === 'policy' ? 'policy' : 'dns';
     throw new MailboxRefused({ stage, code: destination.code as ImapVerdict['code'], message: destination.message, hint: destination.hint });
   }
-  let login: { user: string; password?: string; accessToken?: string } = { user: server.username, password: server.password };
-  if (server.auth === 'oauth2') {
-    const oauth = await scopeOAuthLogin(deps, settings);
+  if (server.auth !== 'oauth2') {
+    return deps.connect(imapTargetOf(destination, server, deps.route, { user: server.username, password: server.password }, 20_000));
+  }
+  const withToken = async (forceRefresh: boolean) => {
+    const oauth = await scopeOAuthLogin(deps, settings, { forceRefresh });
     if (!oauth) {
       throw new MailboxRefused({
         stage: 'oauth',
@@ -190,10 +192,16 @@ async function openMailbox(deps: PollMailboxDeps, settings: ScopeSettings, serve
         hint: explainImapResult('OAUTH_REAUTHORIZE_REQUIRED').hint,
       });
     }
-    const credentials = await oauth.obtain();
-    login = { user: credentials.user, accessToken: credentials.accessToken };
+    const { user, accessToken } = await oauth.obtain();
+    return deps.connect(imapTargetOf(destination, server, deps.route, { user, accessToken }, 20_000));
+  };
+  try {
+    return await withToken(false);
+  } catch (error) {
+    // A cached token the server refuses (revoked, or the provider's clock ran ahead): once more with a fresh one.
+    if (isImapFailure(error) && error.stage === 'auth') return withToken(true);
+    throw error;
   }
-  return deps.connect(imapTargetOf(destination, server, deps.route, login, 20_000));
 }
 
 /**

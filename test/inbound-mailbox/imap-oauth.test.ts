@@ -118,15 +118,7 @@ describe('a mailbox read with the scope\'s OAuth2 connection', () => {
     await client.connect();
     await client.append('INBOX', Buffer.from(`From: Lin <lin@candidates.test>\r\nTo: ${MAILBOX}\r\nSubject: Bewerbung\r\nMessage-ID: <lin-1@candidates.test>\r\nDate: ${new Date().toUTCString()}\r\n\r\nHallo\r\n`));
     await client.logout();
-    const blobs = new MemoryBlobStore();
-    const { createDynamoCandidatesStore } = await import('../../shared/adapters/dynamodb-candidates-store');
-    const { createDynamoMessagesStore } = await import('../../shared/adapters/dynamodb-messages-store');
-    const messages = createDynamoMessagesStore();
-    const filing = { settings: deps.store, candidates: createDynamoCandidatesStore(), messages, blobs, inboundDomain: 'inbound.test.local', ourDomains: ['inbound.test.local'], now };
-    const outcome = await pollMailbox(
-      { settings: deps.store, mailboxes: deps.mailboxes, blobs, file: (delivery) => fileInboundMail(filing, delivery), cipher: deps.cipher, oauthTokens: deps.oauthTokens, connect: connectWithImapflow, route, limits: { maxMessages: 10, maxSeconds: 30, leaseSeconds: 60 }, now },
-      { companyId: 'contoso', scope: 'main' },
-    );
+    const { messages, outcome } = await poll();
     assert.deepEqual(outcome.result === 'polled' ? outcome.outcomes : outcome, ['unassigned']);
     const unassigned = await messages.listUnassigned('contoso', { limit: 10 });
     assert.equal(unassigned.items[0]?.subject, 'Bewerbung');
@@ -141,8 +133,28 @@ describe('a mailbox read with the scope\'s OAuth2 connection', () => {
     assert.equal(test.stage, 'auth');
     assert.equal(test.ok, false);
     assert.ok(!JSON.stringify(test).includes('revoked-or-forged-token'), 'the token never appears in the answer');
+
+    // The poller's cached token is refused now; the forced refresh finds the sign-in revoked.
+    const { outcome } = await poll();
+    assert.deepEqual(outcome, { result: 'failing', code: 'OAUTH_REAUTHORIZE_REQUIRED' });
+    const settings = await deps.store.get('contoso', 'main');
+    assert.equal(settings?.inboundPoll?.status, 'failing');
+    assert.equal(settings?.status, 'verified', 'sending is not touched');
   });
 });
+
+async function poll() {
+  const blobs = new MemoryBlobStore();
+  const { createDynamoCandidatesStore } = await import('../../shared/adapters/dynamodb-candidates-store');
+  const { createDynamoMessagesStore } = await import('../../shared/adapters/dynamodb-messages-store');
+  const messages = createDynamoMessagesStore();
+  const filing = { settings: deps.store, candidates: createDynamoCandidatesStore(), messages, blobs, inboundDomain: 'inbound.test.local', ourDomains: ['inbound.test.local'], now };
+  const outcome = await pollMailbox(
+    { settings: deps.store, mailboxes: deps.mailboxes, blobs, file: (delivery) => fileInboundMail(filing, delivery), cipher: deps.cipher, oauthTokens: deps.oauthTokens, connect: connectWithImapflow, route, limits: { maxMessages: 10, maxSeconds: 30, leaseSeconds: 60 }, now },
+    { companyId: 'contoso', scope: 'main' },
+  );
+  return { messages, outcome };
+}
 
 async function tokenFor(): Promise<string> {
   const settings = await deps.store.get('contoso', 'main');
