@@ -104,8 +104,11 @@ function readerOf(client: ImapFlow): MailboxReader {
     uidsAfter: (uid) =>
       guarded('folder', async () => ascending(await client.search({ uid: `${uid + 1}:*` }, { uid: true })).filter((found) => found > uid)),
     uidsSince: (date) => guarded('folder', async () => ascending(await client.search({ since: date }, { uid: true }))),
-    fetchRaw: (uid) =>
+    fetchRaw: (uid, maxBytes) =>
       guarded('folder', async () => {
+        const sized = await client.fetchOne(String(uid), { size: true }, { uid: true });
+        if (!sized) return null;
+        if ((sized.size ?? 0) > maxBytes) return { tooLarge: sized.size ?? 0 };
         const message = await client.fetchOne(String(uid), { source: true }, { uid: true });
         return message && message.source ? Buffer.from(message.source) : null;
       }),

@@ -34,8 +34,11 @@ export interface MailboxReader {
   uidsAfter(uid: number): Promise<number[]>;
   /** UIDs of mail received on or after the day of `date` (SEARCH SINCE), ascending. */
   uidsSince(date: Date): Promise<number[]>;
-  /** The raw message of a UID (BODY.PEEK[]: not marked \Seen); null when it is gone. */
-  fetchRaw(uid: number): Promise<Buffer | null>;
+  /**
+   * The raw message of a UID (BODY.PEEK[]: not marked \Seen); null when it is gone, its size
+   * when it is larger than `maxBytes` (not fetched).
+   */
+  fetchRaw(uid: number, maxBytes: number): Promise<Buffer | { tooLarge: number } | null>;
   close(): Promise<void>;
 }
 

@@ -57,6 +57,8 @@ export type PollOutcome =
   | { result: 'polled'; fetched: number; outcomes: FilingOutcome['result'][]; more: boolean };
 
 const DAY_MS = 24 * 3600 * 1000;
+/** As much as SES receives (40 MB): larger mail stays in the mailbox, unfiled, and is logged. */
+const MAX_MAIL_BYTES = 40 * 1024 * 1024;
 
 export async function pollMailbox(deps: PollMailboxDeps, mailbox: MailboxRef): Promise<PollOutcome> {
   const settings = await deps.settings.get(mailbox.companyId, mailbox.scope);
@@ -150,8 +152,10 @@ async function readNewMail(
     let done = 0;
     for (const uid of pending) {
       if (fetched >= deps.limits.maxMessages || Date.now() - startedAt > deps.limits.maxSeconds * 1000) break;
-      const raw = await reader.fetchRaw(uid);
-      if (raw) {
+      const raw = await reader.fetchRaw(uid, MAX_MAIL_BYTES);
+      if (raw && !Buffer.isBuffer(raw)) {
+        logger.warn('mail in the mailbox is too large to file; left there', { companyId: mailbox.companyId, scope: mailbox.scope, uid, size: raw.tooLarge });
+      } else if (raw) {
         const filed = await storeAndFile(deps, settings, raw);
         outcomes.push(...filed.map((outcome) => outcome.result));
         fetched++;
