@@ -9,6 +9,7 @@ import { NagSuppressions } from 'cdk-nag';
 import type { Construct } from 'constructs';
 import { API_ROUTES } from '../functions/routes';
 import type { ApiFunction } from '../functions/routes';
+import { IMAP_ALLOWED_PORTS } from '../shared/imap-allowed-ports';
 import { SMTP_ALLOWED_PORTS } from '../shared/smtp-allowed-ports';
 import type { DeploymentConfig } from './config';
 import { Alarms } from './constructs/alarms';
@@ -17,6 +18,7 @@ import { EgressNetwork } from './constructs/egress-network';
 import { FunctionWithLogGroup } from './constructs/function-with-log-group';
 import type { FunctionDefaults } from './constructs/function-with-log-group';
 import { HttpApi, HttpMethod } from './constructs/http-api';
+import { InboundMailboxPolling } from './constructs/inbound-mailbox-polling';
 import { InboundReceiving } from './constructs/inbound-receiving';
 import { InboundReconciler } from './constructs/inbound-reconciler';
 import { MAIL_PREFIXES, MailBucket } from './constructs/mail-bucket';
@@ -44,6 +46,7 @@ export class RecruitingMailStack extends Stack {
   readonly defaultProviderEvents: DefaultProviderEvents;
   readonly inbound: InboundReceiving;
   readonly inboundReconciler: InboundReconciler;
+  readonly mailboxPolling: InboundMailboxPolling;
   readonly outboundSweeper: OutboundSweeper;
   readonly dashboard: OperationsDashboard;
   readonly api: HttpApi;
@@ -63,6 +66,8 @@ export class RecruitingMailStack extends Stack {
     readonly dataLifecycle: FunctionWithLogGroup;
     readonly dataLifecycleWorker: FunctionWithLogGroup;
     readonly erasureResume: FunctionWithLogGroup;
+    readonly mailboxPollDispatcher: FunctionWithLogGroup;
+    readonly mailboxPoller: FunctionWithLogGroup;
   };
 
   constructor(scope: Construct, id: string, props: RecruitingMailStackProps) {
@@ -96,6 +101,7 @@ export class RecruitingMailStack extends Stack {
       natGateways: config.natGateways,
       eipAllocationIds: config.egressEipAllocationIds,
       smtpPorts: SMTP_ALLOWED_PORTS,
+      imapPorts: IMAP_ALLOWED_PORTS,
       logRetention: config.logRetention,
       logRemovalPolicy: dataRemoval,
       customResourceLogGroup: customResourceLogs,
@@ -174,6 +180,15 @@ export class RecruitingMailStack extends Stack {
       functionDefaults,
     });
 
+    this.mailboxPolling = new InboundMailboxPolling(this, 'InboundMailboxPolling', {
+      table: this.table.table,
+      secretsKey: this.secretsKey.key,
+      secretsKeyAccess: config.oauth ? 'encryptDecrypt' : 'decrypt',
+      mailBucket: this.mailBucket,
+      network: this.network.functionNetwork,
+      functionDefaults,
+    });
+
     const platform = new FunctionWithLogGroup(this, 'PlatformApi', {
       entry: 'functions/platform/api.ts',
       description: 'Health, OpenAPI document, egress IPs, provider presets',
@@ -236,6 +251,7 @@ export class RecruitingMailStack extends Stack {
       const oauthClients = new OAuthClients(this, 'OAuthClients', { ...config.oauth, removalPolicy: dataRemoval });
       oauthClients.bind(emailSettings);
       oauthClients.bind(this.sendPipeline.worker);
+      oauthClients.bind(this.mailboxPolling.poller);
     }
 
     this.dataLifecycle = new DataLifecycle(this, 'DataLifecycle', { table: this.table.table, mailBucket: this.mailBucket, functionDefaults });
@@ -266,6 +282,8 @@ export class RecruitingMailStack extends Stack {
       dataLifecycle: this.dataLifecycle.api,
       dataLifecycleWorker: this.dataLifecycle.worker,
       erasureResume: this.dataLifecycle.resume,
+      mailboxPollDispatcher: this.mailboxPolling.dispatcher,
+      mailboxPoller: this.mailboxPolling.poller,
     };
 
     this.api = new HttpApi(this, 'HttpApi', {
@@ -293,6 +311,7 @@ export class RecruitingMailStack extends Stack {
     this.alarms.onSesAccountReputation({ bounceRate: config.defaultProviderGuard.maxBounceRate, complaintRate: config.defaultProviderGuard.maxComplaintRate });
     this.alarms.track(this.defaultProviderEvents.pausedAlarm(this.alarms, 'DefaultProviderPaused'));
     this.alarms.onDeadLetters('DataLifecycleJobs', this.dataLifecycle.deadLetterQueue);
+    this.alarms.onDeadLetters('MailboxPolls', this.mailboxPolling.deadLetterQueue);
     this.alarms.onQueueBacklog('SendQueue', this.sendPipeline.queue, Duration.minutes(15));
     this.alarms.track(this.inboundReconciler.alarmOnFinds(this.alarms, 'InboundReconcilerFinds'));
     this.dashboard = new OperationsDashboard(this, 'Operations', {

@@ -26,6 +26,7 @@ export const API_ERRORS = {
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   SMTP_TEST_FAILED: 422,
+  IMAP_TEST_FAILED: 422,
   RATE_LIMITED: 429,
   INTERNAL: 500,
   SERVICE_UNAVAILABLE: 503,
@@ -164,6 +165,68 @@ export const SMTP_RESULT_CODES = Object.keys(SMTP_RESULTS) as [SmtpResultCode, .
 
 const SMTP_RESULT_CODE_SET: ReadonlySet<string> = new Set(SMTP_RESULT_CODES);
 export const isSmtpResultCode = (code: string): code is SmtpResultCode => SMTP_RESULT_CODE_SET.has(code);
+
+/**
+ * Result codes of reading a company mailbox over IMAP (DESIGN capability 12) beyond those it
+ * shares with the SMTP test (`IMAP_REUSED_CODES`): the inbound test's `code` and a failing
+ * mailbox's `failure.code`. Microsoft 365 and Gmail answer these situations in their own words;
+ * the hints name the admin's step.
+ */
+export const IMAP_RESULTS = {
+  IMAP_DISABLED: {
+    message: 'The server accepted the sign-in but IMAP access is turned off for this mailbox.',
+    hint: 'Microsoft 365: an Exchange admin runs `Set-CASMailbox -Identity <mailbox> -ImapEnabled $true` (Exchange Online PowerShell). Gmail: Settings > See all settings > Forwarding and POP/IMAP > Enable IMAP; Google Workspace: the admin allows IMAP access in the Admin console (Apps > Google Workspace > Gmail > End user access).',
+  },
+  IMAP_MAILBOX_ACCESS_DENIED: {
+    message: 'The app signed in, but Exchange does not let it open this mailbox.',
+    hint: 'For the app flow an Exchange admin registers the app\'s service principal (`New-ServicePrincipal -AppId <client id> -ObjectId <enterprise app object id>`) and grants it the mailbox (`Add-MailboxPermission -Identity <mailbox> -User <service principal id> -AccessRights FullAccess`); the app needs the `IMAP.AccessAsApp` application permission of Office 365 Exchange Online with admin consent. IMAP must also be enabled for the mailbox (`Set-CASMailbox -ImapEnabled $true`).',
+  },
+  IMAP_FOLDER_NOT_FOUND: {
+    message: 'The folder does not exist in this mailbox.',
+    hint: 'Check the folder name (usually INBOX); names of other folders are case-sensitive and sub-folders are written with the server\'s separator, e.g. INBOX/Bewerbungen or INBOX.Bewerbungen.',
+  },
+} as const satisfies Record<string, Explained>;
+export type ImapOnlyResultCode = keyof typeof IMAP_RESULTS;
+/** The SMTP test's codes that mean the same for IMAP (connection, TLS, login, OAuth). */
+export const IMAP_REUSED_CODES = [
+  'OK',
+  'DESTINATION_BLOCKED',
+  'PORT_NOT_ALLOWED',
+  'DNS_NOT_FOUND',
+  'CONNECTION_REFUSED',
+  'CONNECTION_TIMEOUT',
+  'GREETING_TIMEOUT',
+  'TLS_MISMATCH',
+  'TLS_CERTIFICATE_INVALID',
+  'STARTTLS_UNAVAILABLE',
+  'AUTH_UNAVAILABLE',
+  'AUTH_FAILED',
+  'AUTH_DISABLED',
+  'TEMPORARY_FAILURE',
+  'PROTOCOL_ERROR',
+  'UNKNOWN',
+  'OAUTH_NOT_CONFIGURED',
+  'OAUTH_CONSENT_REQUIRED',
+  'OAUTH_REAUTHORIZE_REQUIRED',
+] as const satisfies readonly SmtpResultCode[];
+export type ImapResultCode = (typeof IMAP_REUSED_CODES)[number] | ImapOnlyResultCode;
+export const IMAP_RESULT_CODES = [...IMAP_REUSED_CODES, ...(Object.keys(IMAP_RESULTS) as ImapOnlyResultCode[])] as [ImapResultCode, ...ImapResultCode[]];
+
+/** The plain-language message and generic hint of an IMAP result code. */
+export const explainImapResult = (code: ImapResultCode): Explained =>
+  code in IMAP_RESULTS ? IMAP_RESULTS[code as ImapOnlyResultCode] : SMTP_RESULTS[code as SmtpResultCode];
+
+/**
+ * Why the redirect check failed, when we know it (the check's `redirect.code`): the company's
+ * mail system refused to forward the test mail.
+ */
+export const REDIRECT_RESULTS = {
+  FORWARDING_BLOCKED: {
+    message: 'The company\'s mail system refused to forward the test mail to the inbound address (550 5.7.520: external forwarding is not allowed).',
+    hint: 'Microsoft 365 blocks automatic forwarding to outside addresses by default. An admin allows it in Microsoft 365 Defender > Policies & rules > Threat policies > Anti-spam > Anti-spam outbound policy: set "Automatic forwarding rules" to "On - Forwarding is enabled" (best in a custom policy for this mailbox only). Or read the mailbox instead of forwarding: PUT /v1/email-settings/{scope}/inbound with `mode: imap`, which needs no forwarding rule.',
+  },
+} as const satisfies Record<string, Explained>;
+export type RedirectResultCode = keyof typeof REDIRECT_RESULTS;
 
 /**
  * Warnings found before any connection (DESIGN section 1), reported beside a test's result.

@@ -5,6 +5,11 @@
 export const MAIL_PREFIXES = {
   /** Raw messages stored by the SES receipt rule. */
   inbound: 'inbound/',
+  /**
+   * Raw messages read from company mailboxes over IMAP (key derived from scope and Message-ID);
+   * inside `inbound/`, so the reconciler and every reader of raw mail see them too.
+   */
+  inboundImap: 'inbound/imap/',
   /** Attachments of inbound mail, streamed out by the inbound function. */
   attachments: 'attachments/',
   /** Message bodies (text and safe html, as JSON) of inbound and outbound mail. */

@@ -17,6 +17,7 @@ import { toSettingsView } from '../../shared/email-settings/settings-view';
 import type { OperationHandlers } from '../../shared/http/api-handler';
 import { guardDeps } from '../../shared/composition/sender-reputation-deps';
 import { defaultProviderView } from '../../shared/sender-reputation/reputation-guard';
+import { saveInboundSettings, testInboundSettings } from '../../shared/inbound-mailbox/inbound-settings-service';
 
 const config = emailSettingsFunctionConfig();
 const deps = emailSettingsDeps(config);
@@ -70,6 +71,19 @@ export const handlers: OperationHandlers<typeof ops> = {
   }),
   oauthComplete: async ({ caller, params, body }) =>
     saveAnswer(caller.companyId, await completeOAuthConnect(deps, caller.companyId, params.scope, params.provider, body)),
+  putInbound: async ({ caller, params, body }) => {
+    const outcome = await saveInboundSettings(deps, caller.companyId, params.scope, body);
+    const settings = await view(caller.companyId, outcome.settings);
+    if (outcome.saved) return { status: 200, body: { ...settings, test: outcome.test } };
+    return {
+      status: 422,
+      body: { error: { code: 'IMAP_TEST_FAILED', message: `The mailbox was not saved: ${outcome.test.message}` }, test: outcome.test, settings },
+    };
+  },
+  inboundTest: async ({ caller, params, body }) => ({
+    status: 200,
+    body: await testInboundSettings(deps, caller.companyId, params.scope, body),
+  }),
   redirectTest: async ({ caller, params }) => {
     // Only this route builds a mail (nodemailer's composer): loaded when it runs.
     const { sendRedirectTest } = await import('../../shared/email-settings/send-redirect-test');

@@ -34,6 +34,8 @@ export interface EgressNetworkProps {
   readonly eipAllocationIds: readonly string[];
   /** TCP ports functions may open to customers' mail servers. */
   readonly smtpPorts: readonly number[];
+  /** TCP ports functions may open to customers' IMAP servers (reading mailboxes). @default none */
+  readonly imapPorts?: readonly number[];
   readonly logRetention: RetentionDays;
   readonly logRemovalPolicy: RemovalPolicy;
   /** Log group of the AwsCustomResource provider (shared by the stack's custom resources). */
@@ -129,6 +131,9 @@ export class EgressNetwork extends Construct {
     });
     for (const port of props.smtpPorts) {
       this.smtpClientSecurityGroup.addEgressRule(Peer.anyIpv4(), Port.tcp(port), `SMTP to customers' servers on ${port}`);
+    }
+    for (const port of props.imapPorts ?? []) {
+      this.smtpClientSecurityGroup.addEgressRule(Peer.anyIpv4(), Port.tcp(port), `IMAP to customers' servers on ${port}`);
     }
     this.smtpClientSecurityGroup.addEgressRule(Peer.anyIpv4(), Port.tcp(443), 'HTTPS to AWS APIs (KMS, SES, SQS, X-Ray; DynamoDB and S3 via gateway endpoints)');
 

@@ -13,6 +13,8 @@ import { DEFAULT_CORS_ALLOWED_ORIGINS, parseCorsOrigins } from '../../shared/htt
 import { invokeLocally, prepareLocalInvocations } from './lambda-context';
 import { ensureTable, startLocalDynamo } from './local-dynamodb';
 import { type ApiLambda, startLocalHttpApi } from './local-http-api';
+import { IMAP_ALLOWED_PORTS } from '../../shared/imap-allowed-ports';
+import { LOCAL_IMAP_PORTS, startLocalInboundMailboxPoller } from './local-inbound-mailbox-poller';
 import { startLocalInboundReconciler } from './local-inbound-reconciler';
 import { startLocalInboundSmtp } from './local-inbound-smtp';
 import { type LocalCompanySmtp, startCompanyMailboxForwarding, startLocalCompanySmtp } from './local-company-smtp';
@@ -141,6 +143,8 @@ async function startStandIns(options: LocalBackendOptions, stops: (() => Promise
   defaultEnv('SMTP_ALLOWED_PRIVATE_CIDRS', '127.0.0.0/8,::1/128');
   // The usual submission ports, and the company mail server stand-in's (unprivileged) one.
   defaultEnv('SMTP_ALLOWED_PORTS', [...SMTP_ALLOWED_PORTS, companySmtp.port].join(','));
+  // The usual IMAP ports, and those of the local mailbox of `npm run imap:local`.
+  defaultEnv('IMAP_ALLOWED_PORTS', [...IMAP_ALLOWED_PORTS, ...LOCAL_IMAP_PORTS].join(','));
   // Local mail servers usually have self-signed certificates; only inside the ranges above.
   defaultEnv('SMTP_TLS_ACCEPT_UNTRUSTED_IN_ALLOWED_CIDRS', 'true');
   defaultEnv('SEND_RETRY_BASE_SECONDS', String(options.retryBaseSeconds ?? 2));
@@ -229,6 +233,14 @@ async function startStandIns(options: LocalBackendOptions, stops: (() => Promise
   });
   stops.push(reconciler.stop);
 
+  // Company mailboxes read over IMAP (capability 12): polled at start, then on a timer.
+  delete process.env.INBOUND_IMAP_POLL_QUEUE_URL;
+  const mailboxPoller = await startLocalInboundMailboxPoller({
+    intervalSeconds: intEnv('INBOUND_IMAP_POLL_SECONDS', 60),
+    log: (line) => process.stderr.write(`${line}\n`),
+  });
+  stops.push(mailboxPoller.stop);
+
   const api = await startLocalHttpApi({
     port: options.port,
     jwtSecret: options.jwtSecret,
@@ -237,6 +249,7 @@ async function startStandIns(options: LocalBackendOptions, stops: (() => Promise
       inbound: (payload) => invokeInbound(payload as SESEvent),
       'inbound-reconciler': (payload) => reconciler.run((payload ?? {}) as object),
       'outbound-sweeper': (payload) => sweeper.run((payload ?? {}) as object),
+      'inbound-mailbox-poller': () => mailboxPoller.run({}),
     },
     localControls: companySmtpControls(companySmtp),
     corsAllowedOrigins,

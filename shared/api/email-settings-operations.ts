@@ -13,7 +13,10 @@ import {
   OAuthParams,
   StartOAuthBody,
   StartOAuthResult,
+  SaveInboundFailedBody,
+  SaveInboundSucceededBody,
 } from './email-settings-schemas';
+import { ImapTestResultBody, PutInboundBody, TestInboundBody } from './inbound-mailbox-schemas';
 import { defineOperations, withJsonBody } from './operation';
 
 const SETTINGS_BODY_LIMIT = 16 * 1024;
@@ -95,6 +98,24 @@ export const emailSettingsOperations = defineOperations('email-settings', {
       429: { description: 'Too many redirect tests; retry after `Retry-After` seconds' },
       503: { description: '`SERVICE_UNAVAILABLE`: the default provider did not take the test mail; `redirect.status` is `failed` with the reason in our words (the provider\'s own text is logged, not returned)' },
     },
+  },
+  putInbound: {
+    id: 'putInboundSettings', method: 'PUT', path: '/v1/email-settings/{scope}/inbound', access: 'admin',
+    summary: 'How inbound mail arrives: `forward` (a forwarding rule) or `imap` (we read the mailbox); an IMAP mailbox is tested first and becomes active only if the test passes',
+    params: ScopeParams, body: PutInboundBody, maxBodyBytes: SETTINGS_BODY_LIMIT,
+    responses: {
+      200: withJsonBody('Saved and active', SaveInboundSucceededBody),
+      ...changedMeanwhile,
+      422: withJsonBody('The test failed; the previous inbound mode stays active', SaveInboundFailedBody),
+      ...tooManyTests,
+      ...noInboundAddress,
+    },
+  },
+  inboundTest: {
+    id: 'testInboundSettings', method: 'POST', path: '/v1/email-settings/{scope}/inbound-test', access: 'admin',
+    summary: 'Sign in to the IMAP mailbox stage by stage and open the folder: the saved mailbox (empty body) or an unsaved one',
+    params: ScopeParams, body: TestInboundBody, maxBodyBytes: SETTINGS_BODY_LIMIT,
+    responses: { 200: withJsonBody('The test answer, whether ok or not', ImapTestResultBody), ...tooManyTests, ...noInboundAddress },
   },
   oauthStart: {
     ...oauthStep, id: 'startOAuthConnect', path: '/v1/email-settings/{scope}/oauth/{provider}/start', body: StartOAuthBody,

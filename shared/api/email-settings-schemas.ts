@@ -1,6 +1,7 @@
 import { OAUTH_FLOWS, OAUTH_PROVIDERS, SMTP_RESULT_CODES, SMTP_SECURITY, SMTP_STAGES } from '../smtp/types';
 import { emailAddress, scopeId, singleLine } from './common-schemas';
 import { DefaultProviderStatusBody } from './sender-reputation-schemas';
+import { ImapTestResultBody, InboundView } from './inbound-mailbox-schemas';
 import './zod';
 import * as z from 'zod';
 
@@ -160,6 +161,7 @@ export const EmailSettingsBody = z
     redirect: z
       .object({
         status: z.enum(['unverified', 'pending', 'verified', 'failed']),
+        code: z.enum(['FORWARDING_BLOCKED']).nullable().openapi({ description: 'Why it failed, when known: `FORWARDING_BLOCKED` (the mail system refused to forward, 5.7.520).' }),
         sentAt: z.string().nullable(),
         verifiedAt: z.string().nullable(),
         hint: z.string().nullable(),
@@ -169,6 +171,7 @@ export const EmailSettingsBody = z
       description: 'Advice about the settings as saved, e.g. `FROM_DIFFERS_FROM_ADDRESS` when an OAuth2 sign-in made another account the From address.',
     }),
     defaultProvider: DefaultProviderStatusBody,
+    inbound: InboundView,
     updatedAt: z.string().nullable(),
   })
   .openapi('EmailSettings');
@@ -182,6 +185,16 @@ export const SaveFailedBody = z
     settings: EmailSettingsBody.openapi({ description: 'The settings that stay active.' }),
   })
   .openapi('SaveEmailSettingsFailed');
+
+export const SaveInboundFailedBody = z
+  .object({
+    error: z.object({ code: z.literal('IMAP_TEST_FAILED'), message: z.string() }),
+    test: ImapTestResultBody,
+    settings: EmailSettingsBody.openapi({ description: 'The settings that stay active (the previous inbound mode).' }),
+  })
+  .openapi('SaveInboundSettingsFailed');
+
+export const SaveInboundSucceededBody = EmailSettingsBody.extend({ test: ImapTestResultBody.nullable() }).openapi('SaveInboundSettingsResult');
 
 export const SaveSucceededBody = EmailSettingsBody.extend({ test: SmtpTestResultBody.nullable() }).openapi('SaveEmailSettingsResult');
 
@@ -209,6 +222,7 @@ export const StartOAuthBody = z
     tenantId: singleLine(100).optional().openapi({ description: "App flow: the customer's Microsoft tenant (id or domain)." }),
     mailbox: emailAddress.optional().openapi({ description: 'App flow: the shared mailbox to send as.' }),
     loginHint: singleLine(320).optional(),
+    inbound: z.boolean().optional().openapi({ description: 'Also ask for reading the mailbox over IMAP (Microsoft IMAP.AccessAsUser.All; the app flow\'s `.default` covers IMAP.AccessAsApp; Google\'s scope covers IMAP already).' }),
   })
   .strict()
   .openapi('StartOAuth');

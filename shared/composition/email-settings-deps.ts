@@ -12,6 +12,9 @@ import { oauthDeps } from './oauth-deps';
 import { loadedOnFirstCall } from '../on-first-use';
 import { assertSecretKeyConfigured } from './secret-key-configured';
 import { smtpOptionsOf } from './smtp-options';
+import { createDynamoInboundMailboxStore } from '../adapters/dynamodb-inbound-mailbox-store';
+import type { InboundSettingsDeps } from '../inbound-mailbox/inbound-settings-service';
+import { imapRouteOf } from './imap-route';
 
 /**
  * The email-settings use cases wired to the adapters the function's configuration names. What
@@ -19,8 +22,9 @@ import { smtpOptionsOf } from './smtp-options';
  * connection), KMS for passwords, SES for the redirect test. A missing key still stops the
  * function at start-up.
  */
-export function emailSettingsDeps(config: EmailSettingsFunctionConfig): EmailSettingsDeps & RedirectTestDeps & OAuthConnectDeps {
+export function emailSettingsDeps(config: EmailSettingsFunctionConfig): EmailSettingsDeps & RedirectTestDeps & OAuthConnectDeps & InboundSettingsDeps {
   const smtp = smtpOptionsOf(config.smtp);
+  const imapRoute = imapRouteOf(config.smtp, config.imap);
   const egressIps = config.smtp.egressIps;
   assertSecretKeyConfigured(config.secrets);
   const cipher = loadedOnFirstCall<SecretCipher>(async () => (await import('./secret-cipher-from-env')).secretCipherOf(config.secrets));
@@ -31,6 +35,15 @@ export function emailSettingsDeps(config: EmailSettingsFunctionConfig): EmailSet
     rateLimiter: createDynamoRateLimiter(undefined, config.tableName),
     testSmtp: async (settings, { sendTestMessage, beforeConnect, oauth }) =>
       (await import('../smtp/test-smtp-settings')).testSmtpSettings(settings, { ...smtp, egressIps, sendTestMessage, beforeConnect, oauth }),
+    // The inbound test loads imapflow only when it runs.
+    testImap: async (settings, { beforeConnect, oauth }) => {
+      const [{ testImapSettings }, { connectWithImapflow }] = await Promise.all([
+        import('../inbound-mailbox/test-imap-settings'),
+        import('../inbound-mailbox/imapflow-mailbox-reader'),
+      ]);
+      return testImapSettings(settings, { ...imapRoute, connect: connectWithImapflow, egressIps, beforeConnect, oauth });
+    },
+    mailboxes: createDynamoInboundMailboxStore(undefined, config.tableName),
     inboundDomain: config.mail.inboundDomain,
     testsPerMinute: config.smtpTestLimits.testsPerMinute,
     destinationsPerMinute: config.smtpTestLimits.destinationsPerMinute,

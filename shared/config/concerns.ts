@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { DEFAULT_COMPANY_API_RATE } from '../http/api-throttle';
+import { IMAP_ALLOWED_PORTS } from '../imap-allowed-ports';
 import { SMTP_ALLOWED_PORTS } from '../smtp-allowed-ports';
 import { DEFAULT_PROVIDER_GUARD } from './default-provider-guard';
 import { booleanOr, integerOr, lazySchema, listOr, numberOr, optionalString, readConfig, readerOf, requiredString, stringOr } from './env-fields';
@@ -36,6 +37,21 @@ export const smtpPolicyConfig = readerOf(() => ({
   egressIps: ['EGRESS_IPS', listOr([])],
 }));
 export type SmtpPolicyConfig = ReturnType<typeof smtpPolicyConfig>;
+
+/**
+ * Reading company mailboxes over IMAP (capability 12): the ports the destination guard allows
+ * (the private ranges, plaintext and certificate rules are the SMTP policy's), how a poll run is
+ * bounded, the lease that keeps one poller per mailbox, and the poll queue (SQS on AWS).
+ */
+export const inboundImapConfig = readerOf(() => ({
+  allowedPorts: ['IMAP_ALLOWED_PORTS', listOr(IMAP_ALLOWED_PORTS.map(String))],
+  pollSeconds: ['INBOUND_IMAP_POLL_SECONDS', integerOr(60)],
+  maxMessagesPerRun: ['INBOUND_IMAP_MAX_MESSAGES_PER_RUN', integerOr(50)],
+  maxSecondsPerRun: ['INBOUND_IMAP_MAX_SECONDS_PER_RUN', integerOr(40)],
+  leaseSeconds: ['INBOUND_IMAP_LEASE_SECONDS', integerOr(120)],
+  pollQueueUrl: ['INBOUND_IMAP_POLL_QUEUE_URL', optionalString()],
+}));
+export type InboundImapConfig = ReturnType<typeof inboundImapConfig>;
 
 /** How often a company may press the test button. */
 export const smtpTestLimitsConfig = readerOf(() => ({
@@ -160,6 +176,8 @@ export const oauthEnvConfig = readerOf(() => ({
   googleAuthUrl: ['OAUTH_GOOGLE_AUTH_URL', stringOr('https://accounts.google.com/o/oauth2/v2/auth')],
   googleTokenUrl: ['OAUTH_GOOGLE_TOKEN_URL', stringOr('https://oauth2.googleapis.com/token')],
   googleSmtp: ['OAUTH_GOOGLE_SMTP', stringOr('smtp.gmail.com:465:ssl')],
+  microsoftImap: ['OAUTH_MICROSOFT_IMAP', stringOr('outlook.office365.com:993:ssl')],
+  googleImap: ['OAUTH_GOOGLE_IMAP', stringOr('imap.gmail.com:993:ssl')],
   redirectUris: ['OAUTH_REDIRECT_URIS', listOr([])],
 }));
 export type OAuthEnvConfig = ReturnType<typeof oauthEnvConfig>;

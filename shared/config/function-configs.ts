@@ -4,6 +4,7 @@ import {
   defaultProviderConfig,
   dataLifecycleConfig,
   type DataLifecycleConfig,
+  inboundImapConfig,
   inboundReconcileConfig,
   mailboxLimitsConfig,
   mailDomainsConfig,
@@ -17,6 +18,7 @@ import {
   type ApiAuthConfig,
   type CompanyApiRateConfig,
   type DefaultProviderConfig,
+  type InboundImapConfig,
   type InboundReconcileConfig,
   type MailDomainsConfig,
   type MailboxLimitsConfig,
@@ -96,6 +98,7 @@ export interface EmailSettingsFunctionConfig {
   secrets: SecretsConfig;
   oauth: OAuthEnvConfig;
   defaultProvider: DefaultProviderConfig;
+  imap: InboundImapConfig;
 }
 export const emailSettingsFunctionConfig = (env: Environment = process.env): EmailSettingsFunctionConfig => ({
   tableName: tableNameConfig(env),
@@ -105,6 +108,7 @@ export const emailSettingsFunctionConfig = (env: Environment = process.env): Ema
   secrets: secretsConfig(env),
   oauth: oauthEnvConfig(env),
   defaultProvider: defaultProviderConfig(env),
+  imap: inboundImapConfig(env),
 });
 
 /** The delivery-event function and the suppressions API: the table and the guard's thresholds. */
@@ -137,4 +141,29 @@ export interface DataLifecycleFunctionConfig {
 export const dataLifecycleFunctionConfig = (env: Environment = process.env): DataLifecycleFunctionConfig => ({
   storage: storageConfig(env),
   lifecycle: dataLifecycleConfig(env),
+});
+
+/** The mailbox poll dispatcher (lists IMAP mailboxes, fans out) and the poll function (reads one mailbox, files its mail). */
+export interface InboundMailboxFunctionConfig extends InboundFunctionConfig {
+  smtp: SmtpPolicyConfig;
+  secrets: SecretsConfig;
+  oauth: OAuthEnvConfig;
+  imap: InboundImapConfig;
+}
+export const inboundMailboxFunctionConfig = (env: Environment = process.env): InboundMailboxFunctionConfig => ({
+  ...inboundFunctionConfig(env),
+  smtp: smtpPolicyConfig(env),
+  secrets: secretsConfig(env),
+  oauth: oauthEnvConfig(env),
+  imap: inboundImapConfig(env),
+});
+
+/** The poll dispatcher on AWS: the index it lists and the queue it fills (locally it polls in-process, with the poller's configuration). */
+export interface MailboxDispatchFunctionConfig {
+  tableName: string;
+  imap: InboundImapConfig;
+}
+export const mailboxDispatchFunctionConfig = (env: Environment = process.env): MailboxDispatchFunctionConfig => ({
+  tableName: tableNameConfig(env),
+  imap: inboundImapConfig(env),
 });

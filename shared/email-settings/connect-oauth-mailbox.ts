@@ -34,6 +34,8 @@ export interface StartOAuthInput {
   tenantId?: string;
   mailbox?: string;
   loginHint?: string;
+  /** Also ask for the IMAP scopes, to read the mailbox (capability 12). */
+  inbound?: boolean;
 }
 
 export type CompleteOAuthInput = { code: string; state: string } | { state: string; tenant: string; adminConsent: true };
@@ -87,12 +89,13 @@ export async function startOAuthConnect(
     nonce,
     tenantId: input.tenantId ?? null,
     mailbox: input.mailbox ?? null,
+    inbound: input.inbound === true,
     expiresAt,
   });
   const url =
     flow === 'app'
       ? adminConsentUrl(client, { tenant: input.tenantId ?? 'organizations', redirectUri: input.redirectUri, state })
-      : authorizationUrl(client, { redirectUri: input.redirectUri, state, nonce, codeVerifier: codeVerifier!, loginHint: input.loginHint });
+      : authorizationUrl(client, { redirectUri: input.redirectUri, state, nonce, codeVerifier: codeVerifier!, loginHint: input.loginHint, inbound: input.inbound === true });
   return { authorizationUrl: url, state, expiresAt };
 }
 
@@ -123,7 +126,7 @@ export async function completeOAuthConnect(
       return { user: record.mailbox!, accessToken: token.accessToken };
     }
     const codeVerifier = await deps.cipher.decrypt(record.codeVerifierCiphertext!, pkceContext(companyId, scope));
-    const token = await exchangeCode(client, { code: input.code, redirectUri: record.redirectUri, codeVerifier });
+    const token = await exchangeCode(client, { code: input.code, redirectUri: record.redirectUri, codeVerifier, inbound: record.inbound === true });
     const { account, tenantId } = accountFromIdToken(client, token.idToken, { nonce: record.nonce, now: deps.now() });
     if (!token.refreshToken) {
       throw new OAuthError({
@@ -167,6 +170,7 @@ export async function completeOAuthConnect(
       connectedAt: now,
       refreshTokenCiphertext: got.refreshToken ? await deps.cipher.encrypt(got.refreshToken, refreshTokenContext(companyId, scope)) : null,
       tokenVersion: 1,
+      inbound: record.inbound === true,
     },
     revision: (current.smtp?.revision ?? 0) + 1,
   };

@@ -233,7 +233,7 @@ export async function decryptSaved(deps: Pick<EmailSettingsDeps, 'cipher'>, sett
   const smtp = settings.smtp!;
   if (smtp.auth === 'oauth2' && smtp.oauth) {
     // The token is fetched by whoever connects (send-with-oauth, the test): nothing to decrypt here.
-    const { provider, flow, account, tenantId, refreshTokenCiphertext, tokenVersion } = smtp.oauth;
+    const { provider, flow, account, tenantId, refreshTokenCiphertext, tokenVersion, inbound } = smtp.oauth;
     return {
       host: smtp.host,
       port: smtp.port,
@@ -243,7 +243,7 @@ export async function decryptSaved(deps: Pick<EmailSettingsDeps, 'cipher'>, sett
       fromName: smtp.fromName ?? undefined,
       limits: effectiveLimits(smtp),
       auth: 'oauth2',
-      oauth: { companyId: settings.companyId, scope: settings.scope, revision: smtp.revision, provider, flow, account, tenantId, refreshTokenCiphertext, tokenVersion },
+      oauth: { companyId: settings.companyId, scope: settings.scope, revision: smtp.revision, provider, flow, account, tenantId, refreshTokenCiphertext, tokenVersion, inbound: inbound === true },
     };
   }
   const password = smtp.passwordCiphertext
@@ -295,7 +295,7 @@ async function resolveCandidate(
  * (`destinationsPerMinute`), since scanning means many destinations while an admin tries the
  * same server again and again. Tests refused before connecting count for neither.
  */
-export async function enforceTestRate(deps: EmailSettingsDeps, companyId: string, destination: { address: string; port: number }): Promise<void> {
+export async function enforceTestRate(deps: Pick<EmailSettingsDeps, 'rateLimiter' | 'testsPerMinute' | 'destinationsPerMinute'>, companyId: string, destination: { address: string; port: number }): Promise<void> {
   const limited = (what: string, retryAfterSeconds: number) =>
     new AppError('RATE_LIMITED', `At most ${what} a minute per company; try again in ${retryAfterSeconds} s`, { retryAfterSeconds });
   const tests = await deps.rateLimiter.consume(`smtp-test#${companyId}`, deps.testsPerMinute, 60);

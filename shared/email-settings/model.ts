@@ -1,4 +1,5 @@
-import type { SendFailureCode } from '../error-catalogue';
+import type { RedirectResultCode, SendFailureCode } from '../error-catalogue';
+import type { InboundPollState, StoredInbound } from '../inbound-mailbox/model';
 import type { StoredCircuit } from '../outbound/circuit-breaker';
 import type { OAuthFlow, OAuthProvider, SmtpLimits, SmtpResultCode, SmtpSecurity, SmtpStage } from '../smtp/types';
 
@@ -17,7 +18,7 @@ export interface StoredSmtp {
   passwordCiphertext: string | null;
   /** How the login works; records written before OAuth2 existed have none (`password`). */
   auth?: 'password' | 'oauth2';
-  /** The OAuth2 connection, for `auth: oauth2` (capability 7). */
+  /** The OAuth2 connection, for `auth: oauth2` (capability 7); also the login of an `oauth2` IMAP mailbox. */
   oauth?: StoredOAuth | null;
   /** Grows with every change of the configuration; send failures name the revision they saw. */
   revision: number;
@@ -42,6 +43,8 @@ export interface StoredOAuth {
   refreshTokenCiphertext: string | null;
   /** Grows with every refresh token written back, so an older one never replaces a newer. */
   tokenVersion: number;
+  /** Granted with the IMAP scopes too (`inbound: true` at the start), so the mailbox can be read. */
+  inbound?: boolean;
 }
 
 export interface LastTest {
@@ -65,6 +68,8 @@ export interface RedirectState {
   sentAt: string | null;
   verifiedAt: string | null;
   hint: string | null;
+  /** Why it failed, when known (`FORWARDING_BLOCKED`); records written before it have none. */
+  code?: RedirectResultCode | null;
 }
 
 /** Everything stored for one scope (`main` or a sub-company) of one company. */
@@ -86,6 +91,10 @@ export interface ScopeSettings {
   redirect: RedirectState;
   createdAt: string;
   updatedAt: string | null;
+  /** How inbound mail arrives (capability 12); absent means `forward`. */
+  inbound?: StoredInbound | null;
+  /** The mailbox poller's last finding (written by the poller, never by a save). */
+  inboundPoll?: InboundPollState | null;
   /** Optimistic-concurrency counter of the whole record. */
   version: number;
 }

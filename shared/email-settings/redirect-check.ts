@@ -27,10 +27,11 @@ export function findRedirectToken(mail: ParsedInboundMail, expected: string | nu
 export function redirectView(redirect: RedirectState, address: string | null, inboundAddress: string, now: Date) {
   const overdue = redirect.status === 'pending' && redirect.sentAt !== null && now.getTime() - Date.parse(redirect.sentAt) > REDIRECT_TIMEOUT_MS;
   if (!overdue) {
-    return { status: redirect.status, sentAt: redirect.sentAt, verifiedAt: redirect.verifiedAt, hint: redirect.hint };
+    return { status: redirect.status, code: redirect.code ?? null, sentAt: redirect.sentAt, verifiedAt: redirect.verifiedAt, hint: redirect.hint };
   }
   return {
     status: 'failed' as const,
+    code: null,
     sentAt: redirect.sentAt,
     verifiedAt: redirect.verifiedAt,
     hint: [

@@ -1,6 +1,7 @@
 import { circuitView } from '../outbound/circuit-breaker';
 import { sendingRoute } from './company-fallback';
 import type { ScopeSettings } from './model';
+import { inboundView } from '../inbound-mailbox/inbound-view';
 import { redirectView } from './redirect-check';
 import { effectiveLimits } from './sending-limits';
 import { savedSettingsAdvice } from './saved-settings-advice';
@@ -47,6 +48,7 @@ export function toSettingsView(settings: ScopeSettings, main: ScopeSettings | nu
     inboundAddress: settings.inboundAddress,
     redirect: redirectView(settings.redirect, settings.address, settings.inboundAddress, now),
     warnings: savedSettingsAdvice(settings),
+    inbound: inboundView(settings),
     updatedAt: settings.updatedAt,
   } as const;
 }

@@ -10,7 +10,7 @@ import type { StoredSmtp } from './model';
  * 465 is a usual fix. Returns why not, or null when the stored password may be used.
  */
 export function storedPasswordReuseRefusal(
-  saved: StoredSmtp | null | undefined,
+  saved: Pick<StoredSmtp, 'host' | 'username' | 'passwordCiphertext'> | null | undefined,
   submitted: { host: string; username: string; security: SmtpServerSettings['security'] },
 ): { message: string; detail: string } | null {
   if (!saved?.passwordCiphertext) {

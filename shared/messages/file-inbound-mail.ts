@@ -17,6 +17,7 @@ import { logger } from '../logger';
 import { storedAddress } from '../mail/mail-address';
 import { bodyKey, MAIL_PREFIXES } from '../mail-bucket-layout';
 import { findRedirectToken } from '../email-settings/redirect-check';
+import { isForwardingBlockedBounce, markForwardingBlocked } from '../email-settings/forwarding-block';
 import { filedMarkKey } from './inbound-filing-marks';
 import { bodyFields } from './message-body';
 import type { MessagesStore } from './messages-store';
@@ -33,6 +34,11 @@ export interface InboundDelivery {
   recipients: string[];
   verdicts: Verdicts;
   receivedAt: string;
+  /**
+   * Read from the company mailbox over IMAP (capability 12) rather than forwarded to us: such a
+   * mail says nothing about the forwarding, so the redirect test mail in it verifies nothing.
+   */
+  readFromMailbox?: boolean;
 }
 
 export interface FileInboundDeps {
@@ -211,8 +217,13 @@ async function fileForScope(
   const { companyId, scope, messageId } = target;
   const evidence: string[] = [];
 
-  const redirectToken = settings ? findRedirectToken(mail, settings.redirect.token) : null;
+  const foundToken = settings ? findRedirectToken(mail, settings.redirect.token) : null;
   const classification = classifyInboundMail(mail, { ourDomains: deps.ourDomains });
+  // The test mail's bounce may name the forwarding block; the test mail itself proves the
+  // forwarding only when it was forwarded to us, not read from the mailbox.
+  const bounce = classification.kind === 'bounce' ? classification.bounce : undefined;
+  const forwardingBlocked = foundToken !== null && classification.kind === 'bounce' && isForwardingBlockedBounce(bounce?.status, bounce?.diagnostic, mail.text);
+  const redirectToken = classification.kind !== 'bounce' && !delivery.readFromMailbox ? foundToken : null;
   if (classification.kind === 'loop' && !redirectToken) {
     logger.info('ignored our own mail coming back', { messageId, reasons: classification.reasons });
     return { companyId, scope, result: 'ignored_loop' };
@@ -226,7 +237,10 @@ async function fileForScope(
   let match: MessageRecord['match'] = null;
   let candidateId: string | null = null;
   let originalSender: MessageRecord['originalSender'] = null;
-  if (redirectToken && settings) {
+  if (forwardingBlocked && settings && foundToken) {
+    evidence.push('redirect check: the company mail system refused to forward the test mail (5.7.520)');
+    await markForwardingBlocked(deps.settings, settings, foundToken, deps.now());
+  } else if (redirectToken && settings) {
     evidence.push('redirect check: the test mail came back through the company forwarding');
     await markRedirectVerified(deps, settings);
   } else if (virus) {

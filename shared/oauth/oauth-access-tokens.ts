@@ -48,7 +48,7 @@ export function createOAuthAccessTokens(deps: OAuthAccessTokensDeps): OAuthAcces
         throw new OAuthError({ code: 'OAUTH_REAUTHORIZE_REQUIRED', provider: identity.provider, message: 'No sign-in is stored for this mailbox.' });
       }
       const refreshToken = await deps.cipher.decrypt(identity.refreshTokenCiphertext, refreshTokenContext(identity.companyId, identity.scope));
-      token = await refreshAccessToken(client, refreshToken);
+      token = await refreshAccessToken(client, refreshToken, identity.inbound === true);
       if (token.refreshToken && token.refreshToken !== refreshToken) {
         const ciphertext = await deps.cipher.encrypt(token.refreshToken, refreshTokenContext(identity.companyId, identity.scope));
         // false: another worker stored a newer token from the same one; theirs stays.

@@ -12,7 +12,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { decodeJwt } from 'jose';
 import type { OAuthProvider } from '../email-settings/model';
 import type { SmtpResultCode } from '../smtp/types';
-import { GOOGLE_SCOPES, MICROSOFT_APP_SCOPE, MICROSOFT_DELEGATED_SCOPES, type ProviderClient } from './oauth-config';
+import { GOOGLE_SCOPES, MICROSOFT_APP_SCOPE, MICROSOFT_DELEGATED_SCOPES, MICROSOFT_IMAP_SCOPE, type ProviderClient } from './oauth-config';
 
 const TOKEN_TIMEOUT_MS = 10_000;
 
@@ -53,19 +53,21 @@ export const randomToken = (bytes = 32): string => randomBytes(bytes).toString('
 
 export const codeChallengeOf = (verifier: string): string => createHash('sha256').update(verifier).digest('base64url');
 
-export const delegatedScopes = (provider: OAuthProvider): string => (provider === 'microsoft' ? MICROSOFT_DELEGATED_SCOPES : GOOGLE_SCOPES);
+/** With `inbound`, Microsoft's IMAP scope too (Google's mail.google.com covers IMAP already). */
+export const delegatedScopes = (provider: OAuthProvider, inbound = false): string =>
+  provider === 'microsoft' ? (inbound ? `${MICROSOFT_DELEGATED_SCOPES} ${MICROSOFT_IMAP_SCOPE}` : MICROSOFT_DELEGATED_SCOPES) : GOOGLE_SCOPES;
 
 /** The URL the user's browser is sent to (authorization code with PKCE S256). */
 export function authorizationUrl(
   client: ProviderClient,
-  input: { redirectUri: string; state: string; nonce: string; codeVerifier: string; loginHint?: string },
+  input: { redirectUri: string; state: string; nonce: string; codeVerifier: string; loginHint?: string; inbound?: boolean },
 ): string {
   const url = new URL(client.authorizeUrl('common'));
   const params: Record<string, string> = {
     client_id: client.clientId,
     response_type: 'code',
     redirect_uri: input.redirectUri,
-    scope: delegatedScopes(client.provider),
+    scope: delegatedScopes(client.provider, input.inbound),
     state: input.state,
     nonce: input.nonce,
     code_challenge: codeChallengeOf(input.codeVerifier),
@@ -89,23 +91,23 @@ export function adminConsentUrl(client: ProviderClient, input: { tenant: string;
   return url.toString();
 }
 
-export async function exchangeCode(client: ProviderClient, input: { code: string; redirectUri: string; codeVerifier: string }): Promise<TokenResponse> {
+export async function exchangeCode(client: ProviderClient, input: { code: string; redirectUri: string; codeVerifier: string; inbound?: boolean }): Promise<TokenResponse> {
   return tokenRequest(client, client.tokenUrl('common'), {
     grant_type: 'authorization_code',
     code: input.code,
     redirect_uri: input.redirectUri,
     code_verifier: input.codeVerifier,
-    ...(client.provider === 'microsoft' ? { scope: MICROSOFT_DELEGATED_SCOPES } : {}),
+    ...(client.provider === 'microsoft' ? { scope: delegatedScopes('microsoft', input.inbound) } : {}),
   });
 }
 
 /** Delegated flow: Microsoft's `/common` endpoint serves a refresh token of any tenant. */
-export async function refreshAccessToken(client: ProviderClient, refreshToken: string): Promise<TokenResponse> {
+export async function refreshAccessToken(client: ProviderClient, refreshToken: string, inbound = false): Promise<TokenResponse> {
   return tokenRequest(client, client.tokenUrl('common'), {
     grant_type: 'refresh_token',
     refresh_token: refreshToken,
     // Microsoft answers AADSTS900144 without it; Google accepts it.
-    scope: delegatedScopes(client.provider),
+    scope: delegatedScopes(client.provider, inbound),
   });
 }
 

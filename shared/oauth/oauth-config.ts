@@ -14,6 +14,8 @@ import type { OAuthProvider } from '../email-settings/model';
 import type { SmtpSecurity } from '../smtp/types';
 
 export const MICROSOFT_DELEGATED_SCOPES = 'openid email offline_access https://outlook.office.com/SMTP.Send';
+/** Reading the mailbox over IMAP too (capability 12); app-only, `.default` covers IMAP.AccessAsApp. */
+export const MICROSOFT_IMAP_SCOPE = 'https://outlook.office.com/IMAP.AccessAsUser.All';
 export const MICROSOFT_APP_SCOPE = 'https://outlook.office365.com/.default';
 export const GOOGLE_SCOPES = 'openid email https://mail.google.com/';
 
@@ -36,6 +38,8 @@ export interface ProviderClient {
   /** Whether an id_token's `iss` is this provider's (Microsoft: `{authority}/{tid}/v2.0`). */
   issuerMatches(issuer: string, tenantIdClaim: string | undefined): boolean;
   smtp: ProviderSmtp;
+  /** The provider's IMAP server, for reading the mailbox with the same sign-in (capability 12). */
+  imap: ProviderSmtp;
 }
 
 export interface OAuthSettings {
@@ -64,6 +68,7 @@ export function oauthSettingsFromEnv(secretSource?: ClientSecretSource, env: OAu
   const microsoftSecret = secretFor('microsoft', env.microsoftClientSecret);
   const authority = checkedUrl('OAUTH_MICROSOFT_AUTHORITY', env.microsoftAuthority).replace(/\/+$/, '');
   const microsoftSmtp = parseSmtp('OAUTH_MICROSOFT_SMTP', env.microsoftSmtp);
+  const microsoftImap = parseSmtp('OAUTH_MICROSOFT_IMAP', env.microsoftImap);
   if (microsoftId && microsoftSecret) {
     clients.microsoft = {
       provider: 'microsoft',
@@ -74,6 +79,7 @@ export function oauthSettingsFromEnv(secretSource?: ClientSecretSource, env: OAu
       adminConsentUrl: (tenant) => `${authority}/${encodeURIComponent(tenant)}/v2.0/adminconsent`,
       issuerMatches: (issuer, tid) => tid !== undefined && issuer === `${authority}/${tid}/v2.0`,
       smtp: microsoftSmtp,
+      imap: microsoftImap,
     };
   }
 
@@ -82,6 +88,7 @@ export function oauthSettingsFromEnv(secretSource?: ClientSecretSource, env: OAu
   const authUrl = checkedUrl('OAUTH_GOOGLE_AUTH_URL', env.googleAuthUrl);
   const tokenUrl = checkedUrl('OAUTH_GOOGLE_TOKEN_URL', env.googleTokenUrl);
   const googleSmtp = parseSmtp('OAUTH_GOOGLE_SMTP', env.googleSmtp);
+  const googleImap = parseSmtp('OAUTH_GOOGLE_IMAP', env.googleImap);
   if (googleId && googleSecret) {
     // Google's issuer is the authorization server's origin, with or without the scheme.
     const origin = new URL(authUrl).origin;
@@ -96,6 +103,7 @@ export function oauthSettingsFromEnv(secretSource?: ClientSecretSource, env: OAu
       },
       issuerMatches: (issuer) => issuer === origin || issuer === new URL(origin).host,
       smtp: googleSmtp,
+      imap: googleImap,
     };
   }
 
@@ -130,7 +138,7 @@ function checkedRedirectUri(value: string): string {
   return value;
 }
 
-/** `host:port:security`, e.g. `smtp.office365.com:587:starttls`. */
+/** `host:port:security`, e.g. `smtp.office365.com:587:starttls` (SMTP) or `outlook.office365.com:993:ssl` (IMAP). */
 function parseSmtp(name: string, value: string): ProviderSmtp {
   const match = /^(.+):(\d{1,5}):(ssl|starttls|none)$/.exec(value.trim());
   if (!match) throw new Error(`${name} must look like host:port:security (security ssl, starttls or none), got "${value}"`);

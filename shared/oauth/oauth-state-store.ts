@@ -14,6 +14,8 @@ export interface OAuthStateRecord {
   /** App flow: the tenant given at the start, if any, and the shared mailbox. */
   tenantId: string | null;
   mailbox: string | null;
+  /** Ask for reading the mailbox over IMAP too (capability 12); records of before have none. */
+  inbound?: boolean;
   /** ISO time after which the state is worthless. */
   expiresAt: string;
 }

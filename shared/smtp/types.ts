@@ -75,6 +75,8 @@ export interface OAuthIdentity {
   refreshTokenCiphertext: string | null;
   /** Grows with every refresh token stored; the conditional write-back compares it. */
   tokenVersion: number;
+  /** The connection was granted the IMAP scopes too (refreshes ask for them). */
+  inbound?: boolean;
 }
 
 /** Where connections may go: set from SMTP_ALLOWED_PORTS / SMTP_ALLOWED_PRIVATE_CIDRS. */

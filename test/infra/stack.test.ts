@@ -63,6 +63,8 @@ let ids: {
   sendQueue: string;
   sendDlq: string;
   inboundDlq: string;
+  pollQueue: string;
+  pollDlq: string;
   eip: string;
 };
 
@@ -77,6 +79,8 @@ before(() => {
     sendQueue: synth.logicalId(stack.sendPipeline.queue),
     sendDlq: synth.logicalId(stack.sendPipeline.deadLetterQueue),
     inboundDlq: synth.logicalId(stack.inbound.deadLetterQueue),
+    pollQueue: synth.logicalId(stack.mailboxPolling.queue),
+    pollDlq: synth.logicalId(stack.mailboxPolling.deadLetterQueue),
     eip: synth.logicalId(stack.network.allocatedEips[0]!),
   };
 });
@@ -113,26 +117,34 @@ describe('egress network', () => {
     }
   });
 
-  it('runs the settings function and the send worker in the private subnets, the others outside the VPC', () => {
+  it('runs the settings function, the send worker and the mailbox poller in the private subnets, the others outside the VPC', () => {
     const privateSubnets = synth.stack.network.vpc.privateSubnets.map((subnet) => ({ Ref: synth.logicalId(subnet) }));
     const securityGroup = { 'Fn::GetAtt': [synth.logicalId(synth.stack.network.smtpClientSecurityGroup), 'GroupId'] };
     const { functions } = synth.stack;
-    for (const fn of [functions.emailSettings, functions.sendWorker]) {
+    for (const fn of [functions.emailSettings, functions.sendWorker, functions.mailboxPoller]) {
       const props = synth.json.Resources[synth.logicalId(fn)]!.Properties;
       assert.deepEqual(props.VpcConfig, { SecurityGroupIds: [securityGroup], SubnetIds: privateSubnets });
     }
-    for (const fn of [functions.platform, functions.candidates, functions.messages, functions.inbound]) {
+    for (const fn of [functions.platform, functions.candidates, functions.messages, functions.inbound, functions.mailboxPollDispatcher]) {
       assert.equal(synth.json.Resources[synth.logicalId(fn)]!.Properties.VpcConfig, undefined);
     }
   });
 
-  it('lets those functions out only to the SMTP ports and HTTPS, and nothing in', () => {
+  it('lets those functions out only to the SMTP and IMAP ports and HTTPS, and nothing in', () => {
     const sg = synth.json.Resources[synth.logicalId(synth.stack.network.smtpClientSecurityGroup)]!.Properties;
     assert.equal(sg.SecurityGroupIngress, undefined);
     const ports = (sg.SecurityGroupEgress as Array<{ FromPort: number; ToPort: number; IpProtocol: string; CidrIp: string }>)
       .map((rule) => `${rule.IpProtocol}:${rule.FromPort}-${rule.ToPort}:${rule.CidrIp}`)
       .sort();
-    assert.deepEqual(ports, ['tcp:25-25:0.0.0.0/0', 'tcp:2525-2525:0.0.0.0/0', 'tcp:443-443:0.0.0.0/0', 'tcp:465-465:0.0.0.0/0', 'tcp:587-587:0.0.0.0/0']);
+    assert.deepEqual(ports, [
+      'tcp:143-143:0.0.0.0/0',
+      'tcp:25-25:0.0.0.0/0',
+      'tcp:2525-2525:0.0.0.0/0',
+      'tcp:443-443:0.0.0.0/0',
+      'tcp:465-465:0.0.0.0/0',
+      'tcp:587-587:0.0.0.0/0',
+      'tcp:993-993:0.0.0.0/0',
+    ]);
   });
 
   it('logs VPC flows', () => {
@@ -143,7 +155,7 @@ describe('egress network', () => {
 describe('functions', () => {
   it('all run nodejs22.x on arm64 with active tracing, source maps and their own log group with retention', () => {
     const functions = Object.values(synth.stack.functions);
-    assert.equal(functions.length, 13);
+    assert.equal(functions.length, 15);
     for (const fn of functions) {
       const props = synth.json.Resources[synth.logicalId(fn)]!.Properties;
       assert.equal(props.Runtime, 'nodejs22.x');
@@ -512,6 +524,32 @@ describe('least-privilege IAM', () => {
     ]);
   });
 
+  it('mailbox poller: table, decrypt only, its own raw mail read and written, envelopes, attachments, bodies and marks written, its queue consumed', () => {
+    assert.deepEqual(statementsOfRole(synth, roleOf('mailboxPoller')), [
+      XRAY_AND_ENI,
+      logsStatement('mailboxPoller'),
+      tableStatement(),
+      { Action: 'kms:Decrypt', Effect: 'Allow', Resource: arnOf(ids.key) },
+      objectsRead('/inbound/imap/*'),
+      listBucket(),
+      objectsWritten('/attachments/*', '/bodies/*', '/inbound-envelopes/*', '/inbound-filed/*', '/inbound/imap/*'),
+      {
+        Action: ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage'],
+        Effect: 'Allow',
+        Resource: arnOf(ids.pollQueue),
+      },
+    ]);
+  });
+
+  it('mailbox poll dispatcher: reads the table (no index, no writes) and sends to the poll queue only', () => {
+    assert.deepEqual(statementsOfRole(synth, roleOf('mailboxPollDispatcher')), [
+      XRAY,
+      logsStatement('mailboxPollDispatcher'),
+      { Action: ['dynamodb:BatchGetItem', 'dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:Query'], Effect: 'Allow', Resource: arnOf(ids.table) },
+      { Action: 'sqs:SendMessage', Effect: 'Allow', Resource: arnOf(ids.pollQueue) },
+    ]);
+  });
+
   it('outbound sweeper: table and send queue only', () => {
     assert.deepEqual(statementsOfRole(synth, roleOf('outboundSweeper')), [
       XRAY,
@@ -599,6 +637,8 @@ describe('HTTP API', () => {
       ['DELETE /v1/email-settings/{scope}', 'JWT'],
       ['POST /v1/email-settings/{scope}/test', 'JWT'],
       ['POST /v1/email-settings/{scope}/redirect-test', 'JWT'],
+      ['PUT /v1/email-settings/{scope}/inbound', 'JWT'],
+      ['POST /v1/email-settings/{scope}/inbound-test', 'JWT'],
       ['POST /v1/email-settings/{scope}/oauth/{provider}/start', 'JWT'],
       ['POST /v1/email-settings/{scope}/oauth/{provider}/complete', 'JWT'],
       ['PUT /v1/candidates/{candidateId}', 'JWT'],
@@ -618,7 +658,7 @@ describe('HTTP API', () => {
       ['GET /v1/erasures/{erasureId}', 'JWT'],
       ['DELETE /v1/company', 'JWT'],
     ]));
-    assert.equal(routes.length, 28);
+    assert.equal(routes.length, 30);
   });
 
   it('answers CORS preflights itself for the allowed origins, with the same policy as the local server', () => {
@@ -665,7 +705,7 @@ describe('alarms', () => {
     const deadLetterAlarms = alarms.filter((alarm) => alarm.MetricName === 'ApproximateNumberOfMessagesVisible');
     assert.deepEqual(
       deadLetterAlarms.map((alarm) => alarm.Dimensions[0].Value['Fn::GetAtt'][0]).sort(),
-      [ids.inboundDlq, ids.sendDlq, synth.logicalId(synth.stack.defaultProviderEvents.deadLetterQueue), synth.logicalId(synth.stack.dataLifecycle.deadLetterQueue)].sort(),
+      [ids.inboundDlq, ids.sendDlq, ids.pollDlq, synth.logicalId(synth.stack.defaultProviderEvents.deadLetterQueue), synth.logicalId(synth.stack.dataLifecycle.deadLetterQueue)].sort(),
     );
     for (const alarm of deadLetterAlarms) assert.equal(alarm.Threshold, 1);
     assert.equal(alarms.filter((alarm) => alarm.MetricName === 'ApproximateAgeOfOldestMessage').length, 1);
@@ -721,6 +761,28 @@ describe('alarms', () => {
     const queue = synth.json.Resources[synth.logicalId(synth.stack.dataLifecycle.queue)]!.Properties;
     assert.equal(queue.VisibilityTimeout, 720);
     assert.equal(queue.RedrivePolicy.maxReceiveCount, 5);
+  });
+
+  it('the mailbox poll dispatcher runs every minute; the poller takes batches of 10, at most 100 at once, and reports item failures', () => {
+    const dispatcher = synth.logicalId(synth.stack.functions.mailboxPollDispatcher);
+    synth.template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 minute)',
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [dispatcher, 'Arn'] } })],
+    });
+    synth.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: synth.logicalId(synth.stack.functions.mailboxPoller) },
+      EventSourceArn: { 'Fn::GetAtt': [ids.pollQueue, 'Arn'] },
+      BatchSize: 10,
+      ScalingConfig: { MaximumConcurrency: 100 },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    const queue = synth.json.Resources[ids.pollQueue]!.Properties;
+    assert.equal(queue.VisibilityTimeout, 540);
+    assert.deepEqual(queue.RedrivePolicy, { deadLetterTargetArn: { 'Fn::GetAtt': [ids.pollDlq, 'Arn'] }, maxReceiveCount: 3 });
+    const env = synth.json.Resources[synth.logicalId(synth.stack.functions.mailboxPoller)]!.Properties.Environment.Variables;
+    assert.equal(env.INBOUND_IMAP_LEASE_SECONDS, '120');
+    assert.equal(env.IMAP_ALLOWED_PORTS, '143,993');
+    assert.equal(synth.json.Resources[dispatcher]!.Properties.Environment.Variables.INBOUND_IMAP_POLL_QUEUE_URL.Ref, ids.pollQueue);
   });
 
   it('the outbound sweeper runs every 5 minutes', () => {

@@ -29,6 +29,7 @@ function microsoftClient(): ProviderClient {
     adminConsentUrl: (tenant) => `https://login.example.com/${tenant}/v2.0/adminconsent`,
     issuerMatches: () => true,
     smtp: { host: 'smtp.office365.com', port: 587, security: 'starttls' },
+    imap: { host: 'outlook.office365.com', port: 993, security: 'ssl' },
   };
 }
 
