@@ -28,6 +28,8 @@ export async function benchSendingAtVolume(): Promise<void> {
     MAILBOX_RATE_WINDOW_SECONDS: String(WINDOW_SECONDS),
     API_THROTTLE_RATE_LIMIT: '1000000',
     API_THROTTLE_BURST_LIMIT: '1000000',
+    COMPANY_API_RATE_LIMIT: '1000000',
+    COMPANY_API_BURST_LIMIT: '1000000',
     LOG_LEVEL: 'ERROR',
   });
   const { startLocalBackend } = await import('../infra/local/local-backend');
