@@ -29,8 +29,13 @@ export interface DataLifecycleProps {
 
 /** One erasure step (a page of 25 messages) takes seconds; the margin covers a slow S3. */
 const WORKER_TIMEOUT = Duration.minutes(2);
-/** Where erasure deletes: every prefix that holds a candidate's or a company's objects. */
-const ERASED_PREFIXES = Object.values(MAIL_PREFIXES);
+/**
+ * Where erasure deletes: every prefix that holds a candidate's or a company's objects (a prefix
+ * inside another, such as `inbound/imap/`, is already granted with it).
+ */
+const ERASED_PREFIXES = Object.values(MAIL_PREFIXES).filter(
+  (prefix, _, all) => !all.some((other) => other !== prefix && prefix.startsWith(other)),
+);
 
 export class DataLifecycle extends Construct {
   readonly api: FunctionWithLogGroup;
