@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { Match } from 'aws-cdk-lib/assertions';
 import { EXAMPLE_CONTEXT } from '../../infra/config';
+import { TABLE_LAYOUT } from '../../shared/table-layout';
 import { arnOf, arnWithSuffix, statementsOfRole, synthStack } from './synth-stack';
 import type { SynthesizedStack } from './synth-stack';
 
@@ -177,9 +178,12 @@ describe('data', () => {
           { AttributeName: 'gsi1pk', KeyType: 'HASH' },
           { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
         ],
-        Projection: { ProjectionType: 'ALL' },
+        // Only what lists show: no bodies, references or evidence (every message write would copy them).
+        Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...TABLE_LAYOUT.gsi1.projected] },
       },
     ]);
+    const projected = table.Properties.GlobalSecondaryIndexes[0].Projection.NonKeyAttributes as string[];
+    for (const left of ['text', 'html', 'references', 'evidence', 'rawKey', 'sendingSince']) assert.equal(projected.includes(left), false, left);
     assert.deepEqual(table.Properties.TimeToLiveSpecification, { AttributeName: 'expiresAt', Enabled: true });
     assert.deepEqual(table.Properties.PointInTimeRecoverySpecification, { PointInTimeRecoveryEnabled: true });
     assert.equal(table.Properties.DeletionProtectionEnabled, true);
