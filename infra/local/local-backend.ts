@@ -193,11 +193,9 @@ async function startStandIns(options: LocalBackendOptions, stops: (() => Promise
   });
   stops.push(forwarding.stop);
 
-  // Stored but never filed (a crash after the 250): filed now, and checked again on a timer.
-  const reconciler = await startLocalInboundReconciler({
-    intervalSeconds: intEnv('INBOUND_RECONCILE_INTERVAL_SECONDS', 60),
-    log: (line) => process.stderr.write(`${line}\n`),
-  });
+  // Stored but never filed (a crash after the 250): filed now; every mail stored from now on is
+  // checked once its grace period has passed (S3's event, as on AWS).
+  const reconciler = await startLocalInboundReconciler({ s3, deadLetterFile: join(deadLetters, 'inbound-reconcile.jsonl') });
   stops.push(reconciler.stop);
 
   const api = await startLocalHttpApi({
@@ -206,7 +204,7 @@ async function startStandIns(options: LocalBackendOptions, stops: (() => Promise
     handlers: await importApiHandlers(),
     functions: {
       inbound: (payload) => invokeInbound(payload as SESEvent),
-      'inbound-reconciler': (payload) => reconciler.run((payload ?? {}) as object),
+      'inbound-reconciler': () => reconciler.scan(),
       'outbound-sweeper': (payload) => sweeper.run((payload ?? {}) as object),
     },
     localControls: companySmtpControls(companySmtp),

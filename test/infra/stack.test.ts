@@ -412,7 +412,7 @@ describe('least-privilege IAM', () => {
     ]);
   });
 
-  it('inbound reconciler: table, raw mail, envelopes and marks read, list; attachments, bodies and marks write; no SES, no KMS', () => {
+  it('inbound reconciler: table, raw mail, envelopes and marks read, list; attachments, bodies and marks write; its queue (consume); no SES, no KMS', () => {
     assert.deepEqual(statementsOfRole(synth, roleOf('inboundReconciler')), [
       XRAY,
       logsStatement('inboundReconciler'),
@@ -420,6 +420,11 @@ describe('least-privilege IAM', () => {
       objectsRead('/inbound-envelopes/*', '/inbound-filed/*', '/inbound/*'),
       listBucket(),
       objectsWritten('/attachments/*', '/bodies/*', '/inbound-filed/*'),
+      {
+        Action: ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage'],
+        Effect: 'Allow',
+        Resource: arnOf(synth.logicalId(synth.stack.inboundReconciler.queue)),
+      },
     ]);
   });
 
@@ -531,7 +536,7 @@ describe('alarms', () => {
     const deadLetterAlarms = alarms.filter((alarm) => alarm.MetricName === 'ApproximateNumberOfMessagesVisible');
     assert.deepEqual(
       deadLetterAlarms.map((alarm) => alarm.Dimensions[0].Value['Fn::GetAtt'][0]).sort(),
-      [ids.inboundDlq, ids.sendDlq].sort(),
+      [ids.inboundDlq, ids.sendDlq, synth.logicalId(synth.stack.inboundReconciler.deadLetterQueue)].sort(),
     );
     for (const alarm of deadLetterAlarms) assert.equal(alarm.Threshold, 1);
     assert.equal(alarms.filter((alarm) => alarm.MetricName === 'ApproximateAgeOfOldestMessage').length, 1);
@@ -562,13 +567,31 @@ describe('alarms', () => {
     });
   });
 
-  it('the inbound reconciler runs on a schedule and alarms as soon as it finds unfiled mail', () => {
+  it('inbound mail reaches the reconciler through S3 events on inbound/, held back 15 minutes, and it alarms as soon as it finds unfiled mail', () => {
     const reconciler = synth.logicalId(synth.stack.functions.inboundReconciler);
-    synth.template.hasResourceProperties('AWS::Events::Rule', {
-      ScheduleExpression: 'rate(15 minutes)',
-      State: 'ENABLED',
-      Targets: [{ Arn: { 'Fn::GetAtt': [reconciler, 'Arn'] }, Input: '{}', RetryPolicy: { MaximumRetryAttempts: 2 } }],
+    const queue = synth.logicalId(synth.stack.inboundReconciler.queue);
+    const dlq = synth.logicalId(synth.stack.inboundReconciler.deadLetterQueue);
+    // Every raw mail stored under inbound/ (and nothing else of the bucket) becomes one event.
+    synth.template.hasResourceProperties('Custom::S3BucketNotifications', {
+      BucketName: { Ref: ids.bucket },
+      NotificationConfiguration: {
+        QueueConfigurations: [{ Events: ['s3:ObjectCreated:*'], Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'inbound/' }] } }, QueueArn: arnOf(queue) }],
+      },
     });
+    const queueProps = synth.json.Resources[queue]!.Properties;
+    assert.equal(queueProps.DelaySeconds, 900, 'the receipt rule invocation files first');
+    assert.deepEqual(queueProps.RedrivePolicy, { deadLetterTargetArn: arnOf(dlq), maxReceiveCount: 5 });
+    assert.equal(queueProps.SqsManagedSseEnabled, true);
+    assert.equal(queueProps.VisibilityTimeout, 6 * synth.json.Resources[reconciler]!.Properties.Timeout);
+    synth.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: arnOf(queue),
+      FunctionName: { Ref: reconciler },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: 5 },
+    });
+    // No schedule that lists the bucket any more.
+    const rules = Object.values(synth.template.findResources('AWS::Events::Rule')).filter((rule) => JSON.stringify(rule.Properties.Targets ?? []).includes(reconciler));
+    assert.deepEqual(rules, []);
     const finds = Object.values(synth.template.findResources('AWS::CloudWatch::Alarm'))
       .map((alarm) => alarm.Properties)
       .filter((alarm) => alarm.MetricName === 'InboundReconciled');
