@@ -16,6 +16,7 @@ import { EgressNetwork } from './constructs/egress-network';
 import { FunctionWithLogGroup } from './constructs/function-with-log-group';
 import type { FunctionDefaults } from './constructs/function-with-log-group';
 import { HttpApi, HttpMethod } from './constructs/http-api';
+import { InboundAddressKey } from './constructs/inbound-address-key';
 import { InboundReceiving } from './constructs/inbound-receiving';
 import { InboundReconciler } from './constructs/inbound-reconciler';
 import { MAIL_PREFIXES, MailBucket } from './constructs/mail-bucket';
@@ -35,6 +36,7 @@ export class RecruitingMailStack extends Stack {
   readonly network: EgressNetwork;
   readonly table: MailTable;
   readonly secretsKey: SecretsKey;
+  readonly inboundAddressKey: InboundAddressKey;
   readonly mailBucket: MailBucket;
   readonly senderIdentity: MailDomainIdentity;
   readonly inboundIdentity?: MailDomainIdentity;
@@ -93,6 +95,7 @@ export class RecruitingMailStack extends Stack {
     });
     this.table = new MailTable(this, 'MailTable', { removalPolicy: dataRemoval });
     this.secretsKey = new SecretsKey(this, 'SecretsKey', { removalPolicy: dataRemoval });
+    this.inboundAddressKey = new InboundAddressKey(this, 'InboundAddressKey', { removalPolicy: dataRemoval });
     this.mailBucket = new MailBucket(this, 'MailBucket', { removalPolicy: dataRemoval });
     this.senderIdentity = new MailDomainIdentity(this, 'DefaultSenderIdentity', { domain: config.defaultSenderDomain, customMailFrom: true });
     if (config.inboundDomain !== config.defaultSenderDomain) {
@@ -234,6 +237,9 @@ export class RecruitingMailStack extends Stack {
         public: route.public === true,
       })),
     });
+
+    // Who shows, uses or reads an inbound address derives it.
+    for (const fn of [emailSettings, this.sendPipeline.worker, this.inbound.function, this.inboundReconciler.function]) this.inboundAddressKey.bind(fn);
 
     this.alarms = new Alarms(this, 'Alarms', { alarmEmail: config.alarmEmail });
     for (const [name, fn] of Object.entries(this.functions)) this.alarms.onFunctionErrors(capitalize(name), fn);

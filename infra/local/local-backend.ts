@@ -20,6 +20,8 @@ import { startLocalOutboundSweeper } from './local-outbound-sweeper';
 import { LOCAL_S3_CREDENTIALS, startLocalS3 } from './local-s3';
 import { LOCAL_SES_REGION, startLocalSes } from './local-ses';
 import { restoreLocalSesStore, saveLocalSesStore } from './local-ses-store-file';
+import { inboundAddressesOf } from '../../shared/composition/inbound-addresses';
+import { secretsConfig } from '../../shared/config/concerns';
 
 export interface LocalBackendOptions {
   /** HTTP API port; 0 picks a free one (tests). */
@@ -178,6 +180,7 @@ async function startStandIns(options: LocalBackendOptions, stops: (() => Promise
     port: options.inboundSmtpPort ?? 0,
     inboundDomain: options.inboundDomain,
     settings: settingsStore,
+    inboundAddresses: inboundAddressesOf(secretsConfig(), options.inboundDomain),
     blobs: createS3BlobStore(),
     invoke: (event) => inboundInvocations.send(JSON.stringify(event)),
   });

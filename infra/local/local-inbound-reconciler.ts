@@ -1,5 +1,5 @@
 import { appendFileSync } from 'node:fs';
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { InProcessQueue } from '../../shared/adapters/in-process-queue';
 import { createS3ObjectLister } from '../../shared/adapters/s3-object-lister';
 import { inboundReconcileConfig } from '../../shared/config/concerns';
@@ -8,14 +8,33 @@ import { objectCreatedNotification, storedMailOf } from '../../shared/messages/s
 import { localLambdaContext } from './lambda-context';
 import type { LocalS3 } from './local-s3';
 
+const SCAN_BATCH = 50;
+
+/** An SQS record of the reconcile queue for a scanned mail's notification. */
+function sqsRecord(messageId: string, body: string): SQSRecord {
+  const now = String(Date.now());
+  return {
+    messageId,
+    receiptHandle: messageId,
+    body,
+    attributes: { ApproximateReceiveCount: '1', SentTimestamp: now, SenderId: 'local', ApproximateFirstReceiveTimestamp: now },
+    messageAttributes: {},
+    md5OfBody: '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: 'arn:aws:sqs:local:000000000000:inbound-reconcile',
+    awsRegion: 'local',
+  };
+}
+
 export interface LocalInboundReconciler {
   /** The reconcile queue (S3's notifications, held back by the grace period). */
   queue: InProcessQueue;
   /**
-   * Hands every stored raw mail of the window to the reconciler now, without delay: what a
-   * crash of the local backend left (its in-process queue, unlike SQS, does not survive one).
+   * Hands every stored raw mail of the window to the reconciler now, without delay, and waits
+   * for it: what a crash of the local backend left (its in-process queue, unlike SQS, does not
+   * survive one). What fails goes onto the queue, to be tried again.
    */
-  scan(): Promise<{ queued: number }>;
+  scan(): Promise<{ examined: number; retrying: number }>;
   stop(): void;
 }
 
@@ -32,19 +51,28 @@ export async function startLocalInboundReconciler(options: { s3: Pick<LocalS3, '
     onDeadLetter: (body, error) => appendFileSync(options.deadLetterFile, `${JSON.stringify({ at: new Date().toISOString(), body, error })}\n`),
   });
   const { handler } = await import('../../functions/inbound/reconcile');
-  queue.attach((event: SQSEvent) => handler(event, localLambdaContext('local-inbound-reconciler', 300_000)) as Promise<SQSBatchResponse>);
+  const invoke = (event: SQSEvent) => handler(event, localLambdaContext('local-inbound-reconciler', 300_000)) as Promise<SQSBatchResponse>;
+  queue.attach(invoke);
   options.s3.onEvent((notification) => {
     if (storedMailOf(notification).length > 0) queue.send(JSON.stringify(notification), graceSeconds);
   });
   const scan = async () => {
     const oldest = Date.now() - windowSeconds * 1000;
-    let queued = 0;
+    const bodies: string[] = [];
     for await (const object of createS3ObjectLister().list(INBOUND_RAW_PREFIX)) {
-      if (object.lastModified.getTime() < oldest) continue;
-      queue.send(JSON.stringify(objectCreatedNotification(object.key, object.lastModified)));
-      queued++;
+      if (object.lastModified.getTime() >= oldest) bodies.push(JSON.stringify(objectCreatedNotification(object.key, object.lastModified)));
     }
-    return { queued };
+    let retrying = 0;
+    // In batches, as the event source mapping hands them over.
+    for (let start = 0; start < bodies.length; start += SCAN_BATCH) {
+      const records = bodies.slice(start, start + SCAN_BATCH).map((body, index) => sqsRecord(`scan-${start + index}`, body));
+      const { batchItemFailures } = await invoke({ Records: records });
+      for (const { itemIdentifier } of batchItemFailures) {
+        queue.send(records.find((record) => record.messageId === itemIdentifier)!.body);
+        retrying++;
+      }
+    }
+    return { examined: bodies.length, retrying };
   };
   await scan();
   return { queue, scan, stop: () => queue.stop() };

@@ -9,6 +9,8 @@ const settingsKey = (scope: string) => `SETTINGS#${scope}`;
 /** The key of a scope's settings item (the OAuth token store writes rotated tokens into it). */
 export const settingsItemKey = (companyId: string, scope: string) => ({ pk: companyKey(companyId), sk: settingsKey(scope) });
 const inboundKey = (localPart: string) => `INBOUND#${localPart.toLowerCase()}`;
+/** How many sub-company scopes a company has created (scopes are never deleted). */
+const scopeCountKey = (companyId: string) => ({ pk: companyKey(companyId), sk: 'SCOPE-COUNT' });
 
 function toItem(settings: ScopeSettings) {
   return { ...settingsItemKey(settings.companyId, settings.scope), type: 'settings', ...settings };
@@ -82,6 +84,29 @@ export function createDynamoSettingsStore(client = getDocumentClient(), table = 
         // The admin changed the configuration meanwhile: the failure is about one no longer active.
         if (!isConditionFailure(error)) throw error;
       }
+    },
+    async claimScopeSlot(companyId, max) {
+      try {
+        await client.send(
+          new UpdateCommand({
+            TableName: table,
+            Key: scopeCountKey(companyId),
+            UpdateExpression: 'SET #type = :type ADD scopes :one',
+            ConditionExpression: 'attribute_not_exists(scopes) OR scopes < :max',
+            ExpressionAttributeNames: { '#type': 'type' },
+            ExpressionAttributeValues: { ':type': 'scope-count', ':one': 1, ':max': max },
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (isConditionFailure(error)) return false;
+        throw error;
+      }
+    },
+    async releaseScopeSlot(companyId) {
+      await client.send(
+        new UpdateCommand({ TableName: table, Key: scopeCountKey(companyId), UpdateExpression: 'ADD scopes :minusOne', ExpressionAttributeValues: { ':minusOne': -1 } }),
+      );
     },
     reserveInboundAddress: (localPart, companyId, scope) =>
       putIfAbsent(client, table, { pk: inboundKey(localPart), sk: 'INBOUND', type: 'inbound-address', companyId, scope }),

@@ -13,6 +13,7 @@ import { messageIdDomainOf } from './message-id-domain';
 import { oauthSettingsOf } from './oauth-client-secrets';
 import { loadedOnFirstCall, onFirstUse } from '../on-first-use';
 import { assertSecretKeyConfigured } from './secret-key-configured';
+import { inboundAddressesOf } from './inbound-addresses';
 
 /**
  * The delivery use case wired from the send worker's configuration, and `endBatch`, which the
@@ -47,6 +48,7 @@ export function deliverMailDeps(config: SendWorkerFunctionConfig): DeliverMailDe
     defaultProvider,
     queue,
     inboundDomain: config.mail.inboundDomain,
+    inboundAddresses: inboundAddressesOf(config.secrets, config.mail.inboundDomain),
     defaultFromAddress: parseSingleAddress(config.mail.defaultFromAddress, 'DEFAULT_FROM_ADDRESS'),
     messageIdDomain: messageIdDomainOf(config.mail),
     retry: {

@@ -3,6 +3,7 @@ import {
   inboundReconcileConfig,
   mailDomainsConfig,
   oauthEnvConfig,
+  scopeLimitsConfig,
   secretsConfig,
   sendConfig,
   smtpPolicyConfig,
@@ -13,6 +14,7 @@ import {
   type InboundReconcileConfig,
   type MailDomainsConfig,
   type OAuthEnvConfig,
+  type ScopeLimitsConfig,
   type SecretsConfig,
   type SendConfig,
   type SmtpPolicyConfig,
@@ -80,6 +82,7 @@ export interface EmailSettingsFunctionConfig {
   mail: MailDomainsConfig;
   smtp: SmtpPolicyConfig;
   smtpTestLimits: SmtpTestLimitsConfig;
+  scopeLimits: ScopeLimitsConfig;
   secrets: SecretsConfig;
   oauth: OAuthEnvConfig;
 }
@@ -88,6 +91,7 @@ export const emailSettingsFunctionConfig = (env: Environment = process.env): Ema
   mail: mailDomainsConfig(env),
   smtp: smtpPolicyConfig(env),
   smtpTestLimits: smtpTestLimitsConfig(env),
+  scopeLimits: scopeLimitsConfig(env),
   secrets: secretsConfig(env),
   oauth: oauthEnvConfig(env),
 });
@@ -97,9 +101,12 @@ export interface InboundFunctionConfig {
   storage: StorageConfig;
   mail: MailDomainsConfig;
   reconcile: InboundReconcileConfig;
+  /** The key inbound addresses are derived with (an address names its scope). */
+  secrets: SecretsConfig;
 }
 export const inboundFunctionConfig = (env: Environment = process.env): InboundFunctionConfig => ({
   storage: storageConfig(env),
   mail: mailDomainsConfig(env),
   reconcile: inboundReconcileConfig(env),
+  secrets: secretsConfig(env),
 });

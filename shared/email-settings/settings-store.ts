@@ -13,4 +13,8 @@ export interface SettingsStore {
   /** Reserves an inbound local part for a scope; false if it is taken. */
   reserveInboundAddress(localPart: string, companyId: string, scope: string): Promise<boolean>;
   findByInboundAddress(localPart: string): Promise<{ companyId: string; scope: string } | null>;
+  /** Counts one more sub-company scope of the company if it has fewer than `max`; false at the limit. */
+  claimScopeSlot(companyId: string, max: number): Promise<boolean>;
+  /** Gives back a slot claimed for a scope another request created. */
+  releaseScopeSlot(companyId: string): Promise<void>;
 }

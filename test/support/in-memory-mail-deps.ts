@@ -9,6 +9,7 @@ import { MemorySettingsStore } from './memory-settings-store';
 import { RecordingDefaultProvider } from './recording-default-provider';
 import { RecordingJobQueue } from './recording-job-queue';
 import { RecordingSmtpSender, RecordingSmtpTester } from './recording-smtp';
+import { testInboundAddresses } from './inbound-addresses';
 
 /** The default provider's sender and the Message-ID domain of inMemoryDeliverDeps. */
 export const DEFAULT_FROM = 'no-reply@mail.recruiting.example';
@@ -26,6 +27,8 @@ export function inMemorySettingsDeps(options: { inboundDomain: string; now: () =
     testSmtp: new RecordingSmtpTester().test,
     rateLimiter: new MemoryRateLimiter(options.now),
     inboundDomain: options.inboundDomain,
+    inboundAddresses: testInboundAddresses(options.inboundDomain),
+    maxScopesPerCompany: 100,
     testsPerMinute: 1000,
     destinationsPerMinute: 1000,
     now: options.now,
@@ -57,6 +60,7 @@ export function inMemoryDeliverDeps(options: {
     defaultProvider: provider,
     queue,
     inboundDomain: settingsDeps.inboundDomain,
+    inboundAddresses: settingsDeps.inboundAddresses,
     defaultFromAddress: DEFAULT_FROM,
     messageIdDomain: MESSAGE_ID_DOMAIN,
     retry: { maxSmtpAttempts: 3, maxDefaultAttempts: 3, baseDelaySeconds: 30, ...options.retry },
