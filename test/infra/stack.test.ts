@@ -196,6 +196,19 @@ describe('data', () => {
     assert.equal(key.DeletionPolicy, 'Retain');
   });
 
+  it('inbound addresses are derived with a retained KMS HMAC key, given to the functions that show, use or read them', () => {
+    const keyId = synth.logicalId(synth.stack.inboundAddressKey.key);
+    const key = synth.json.Resources[keyId]!;
+    assert.equal(key.Properties.KeySpec, 'HMAC_256');
+    assert.equal(key.Properties.KeyUsage, 'GENERATE_VERIFY_MAC');
+    assert.equal(key.DeletionPolicy, 'Retain');
+    const withKey = Object.entries(synth.stack.functions)
+      .filter(([, fn]) => synth.json.Resources[synth.logicalId(fn)]!.Properties.Environment.Variables.INBOUND_ADDRESS_KEY_ID)
+      .map(([name]) => name)
+      .sort();
+    assert.deepEqual(withKey, ['emailSettings', 'inbound', 'inboundReconciler', 'sendWorker']);
+  });
+
   it('mail bucket is private, encrypted, TLS-only, access-logged and retained', () => {
     const bucket = synth.json.Resources[ids.bucket]!;
     assert.equal(bucket.DeletionPolicy, 'Retain');
@@ -366,6 +379,8 @@ describe('least-privilege IAM', () => {
   };
   const objectsRead = (...prefixes: string[]) => onObjects('s3:GetObject', prefixes);
   const objectsWritten = (...prefixes: string[]) => onObjects(['s3:AbortMultipartUpload', 's3:PutObject'], prefixes);
+  /** Inbound addresses are derived with the HMAC key: GenerateMac on it, nothing else. */
+  const inboundAddressMac = () => ({ Action: 'kms:GenerateMac', Effect: 'Allow', Resource: arnOf(synth.logicalId(synth.stack.inboundAddressKey.key)) });
 
   it('no function uses AWS managed policies', () => {
     for (const fn of Object.values(synth.stack.functions)) {
@@ -387,6 +402,7 @@ describe('least-privilege IAM', () => {
         Resource: arnOf(ids.sendQueue),
       },
       { Action: ['ses:SendEmail', 'ses:SendRawEmail'], Effect: 'Allow', Resource: sesIdentityArn(EXAMPLE_CONTEXT.defaultSenderDomain) },
+      inboundAddressMac(),
     ]);
   });
 
@@ -397,10 +413,11 @@ describe('least-privilege IAM', () => {
       tableStatement(),
       { Action: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'], Effect: 'Allow', Resource: arnOf(ids.key) },
       { Action: ['ses:SendEmail', 'ses:SendRawEmail'], Effect: 'Allow', Resource: sesIdentityArn(EXAMPLE_CONTEXT.defaultSenderDomain) },
+      inboundAddressMac(),
     ]);
   });
 
-  it('inbound: its dead-letter queue, table, raw mail read, attachments and bodies write; no SES, no KMS', () => {
+  it('inbound: its dead-letter queue, table, raw mail read, attachments and bodies write; the address MAC; no SES, no other KMS', () => {
     assert.deepEqual(statementsOfRole(synth, roleOf('inbound')), [
       XRAY,
       { Action: ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'], Effect: 'Allow', Resource: arnOf(ids.inboundDlq) },
@@ -409,10 +426,11 @@ describe('least-privilege IAM', () => {
       objectsRead('/inbound/*'),
       listBucket(),
       objectsWritten('/attachments/*', '/bodies/*', '/inbound-filed/*'),
+      inboundAddressMac(),
     ]);
   });
 
-  it('inbound reconciler: table, raw mail, envelopes and marks read, list; attachments, bodies and marks write; its queue (consume); no SES, no KMS', () => {
+  it('inbound reconciler: table, raw mail, envelopes and marks read, list; attachments, bodies and marks write; its queue (consume); the address MAC; no SES, no other KMS', () => {
     assert.deepEqual(statementsOfRole(synth, roleOf('inboundReconciler')), [
       XRAY,
       logsStatement('inboundReconciler'),
@@ -425,6 +443,7 @@ describe('least-privilege IAM', () => {
         Effect: 'Allow',
         Resource: arnOf(synth.logicalId(synth.stack.inboundReconciler.queue)),
       },
+      inboundAddressMac(),
     ]);
   });
 
