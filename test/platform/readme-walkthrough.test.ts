@@ -97,7 +97,7 @@ describe('the README walk-through, as written', () => {
     const answer = await run(curlOf(step(1), 0));
     assert.equal(answer.status, 200, answer.text);
     assert.equal(answer.json.mode, 'default');
-    assert.match(answer.json.inboundAddress, /^acme-[a-z0-9]+@inbound\.localhost$/);
+    assert.match(answer.json.inboundAddress, /^acme\.[a-z2-7]{12}@inbound\.localhost$/);
     inboundAddress = answer.json.inboundAddress;
   });
 
