@@ -27,6 +27,7 @@ import { OperationsDashboard } from './constructs/operations-dashboard';
 import { OutboundSweeper } from './constructs/outbound-sweeper';
 import { SecretsKey } from './constructs/secrets-key';
 import { SendPipeline } from './constructs/send-pipeline';
+import { DefaultProviderEvents } from './constructs/default-provider-events';
 
 export interface RecruitingMailStackProps extends StackProps {
   readonly config: DeploymentConfig;
@@ -41,6 +42,7 @@ export class RecruitingMailStack extends Stack {
   readonly senderIdentity: MailDomainIdentity;
   readonly inboundIdentity?: MailDomainIdentity;
   readonly sendPipeline: SendPipeline;
+  readonly defaultProviderEvents: DefaultProviderEvents;
   readonly inbound: InboundReceiving;
   readonly inboundReconciler: InboundReconciler;
   readonly outboundSweeper: OutboundSweeper;
@@ -56,6 +58,8 @@ export class RecruitingMailStack extends Stack {
     readonly inbound: FunctionWithLogGroup;
     readonly inboundReconciler: FunctionWithLogGroup;
     readonly outboundSweeper: FunctionWithLogGroup;
+    readonly suppressionsApi: FunctionWithLogGroup;
+    readonly deliveryEvents: FunctionWithLogGroup;
   };
 
   constructor(scope: Construct, id: string, props: RecruitingMailStackProps) {
@@ -96,8 +100,7 @@ export class RecruitingMailStack extends Stack {
     this.table = new MailTable(this, 'MailTable', { removalPolicy: dataRemoval });
     this.secretsKey = new SecretsKey(this, 'SecretsKey', { removalPolicy: dataRemoval });
     this.inboundAddressKey = new InboundAddressKey(this, 'InboundAddressKey', { removalPolicy: dataRemoval });
-    this.mailBucket = new MailBucket(this, 'MailBucket', { removalPolicy: dataRemoval });
-    this.senderIdentity = new MailDomainIdentity(this, 'DefaultSenderIdentity', { domain: config.defaultSenderDomain, customMailFrom: true });
+    this.mailBucket = new MailBucket(this, 'MailBucket', { removalPolicy: dataRemoval, corsAllowedOrigins: config.corsAllowedOrigins });
     if (config.inboundDomain !== config.defaultSenderDomain) {
       this.inboundIdentity = new MailDomainIdentity(this, 'InboundIdentity', { domain: config.inboundDomain });
     }
@@ -116,8 +119,21 @@ export class RecruitingMailStack extends Stack {
         TENANT_CLAIM: config.tenantClaim,
         ROLES_CLAIM: config.rolesClaim,
         LOG_LEVEL: 'INFO',
+        ...defaultProviderEnvironment(config),
       },
     };
+
+    this.defaultProviderEvents = new DefaultProviderEvents(this, 'DefaultProviderEvents', {
+      configurationSetName: defaultProviderEnvironment(config).DEFAULT_PROVIDER_CONFIGURATION_SET,
+      table: this.table.table,
+      functionDefaults,
+    });
+    // Its default configuration set: even a send that names none publishes the events.
+    this.senderIdentity = new MailDomainIdentity(this, 'DefaultSenderIdentity', {
+      domain: config.defaultSenderDomain,
+      customMailFrom: true,
+      configurationSet: this.defaultProviderEvents.configurationSet,
+    });
 
     this.sendPipeline = new SendPipeline(this, 'SendPipeline', {
       table: this.table.table,
@@ -172,6 +188,8 @@ export class RecruitingMailStack extends Stack {
       .bindTable({ table: this.table.table, accessMode: 'readWrite' })
       .bindKey({ key: this.secretsKey.key, accessMode: 'encryptDecrypt' })
       .allowSendingAs(config.defaultSenderDomain);
+    this.defaultProviderEvents.allowSendingThrough(emailSettings);
+    this.defaultProviderEvents.allowSendingThrough(this.sendPipeline.worker);
 
     const candidates = new FunctionWithLogGroup(this, 'CandidatesApi', {
       entry: 'functions/candidates/api.ts',
@@ -199,6 +217,14 @@ export class RecruitingMailStack extends Stack {
         write: [MAIL_PREFIXES.outbound, MAIL_PREFIXES.bodies, MAIL_PREFIXES.uploads],
       });
 
+    const senderReputation = new FunctionWithLogGroup(this, 'SuppressionsApi', {
+      entry: 'functions/sender-reputation/api.ts',
+      description: "The default provider's suppressed addresses per company",
+      serviceName: 'suppressions',
+      defaults: functionDefaults,
+    });
+    senderReputation.bindTable({ table: this.table.table, accessMode: 'readWrite', indexNames: [] });
+
     if (config.oauth) {
       const oauthClients = new OAuthClients(this, 'OAuthClients', { ...config.oauth, removalPolicy: dataRemoval });
       oauthClients.bind(emailSettings);
@@ -210,6 +236,7 @@ export class RecruitingMailStack extends Stack {
       'email-settings': emailSettings,
       candidates,
       messages,
+      'sender-reputation': senderReputation,
     };
     this.functions = {
       platform,
@@ -220,12 +247,15 @@ export class RecruitingMailStack extends Stack {
       inbound: this.inbound.function,
       inboundReconciler: this.inboundReconciler.function,
       outboundSweeper: this.outboundSweeper.function,
+      suppressionsApi: senderReputation,
+      deliveryEvents: this.defaultProviderEvents.function,
     };
 
     this.api = new HttpApi(this, 'HttpApi', {
       jwtIssuer: config.jwtIssuer,
       jwtAudience: config.jwtAudience,
       throttle: config.apiThrottle,
+      companyRate: config.companyApiRate,
       corsAllowedOrigins: config.corsAllowedOrigins,
       logRetention: config.logRetention,
       logRemovalPolicy: dataRemoval,
@@ -246,6 +276,9 @@ export class RecruitingMailStack extends Stack {
     this.alarms.onDeadLetters('SendQueue', this.sendPipeline.deadLetterQueue);
     this.alarms.onDeadLetters('InboundFailures', this.inbound.deadLetterQueue);
     this.alarms.onDeadLetters('InboundReconcileFailures', this.inboundReconciler.deadLetterQueue);
+    this.alarms.onDeadLetters('DeliveryEvents', this.defaultProviderEvents.deadLetterQueue);
+    this.alarms.onSesAccountReputation({ bounceRate: config.defaultProviderGuard.maxBounceRate, complaintRate: config.defaultProviderGuard.maxComplaintRate });
+    this.alarms.track(this.defaultProviderEvents.pausedAlarm(this.alarms, 'DefaultProviderPaused'));
     this.alarms.onQueueBacklog('SendQueue', this.sendPipeline.queue, Duration.minutes(15));
     this.alarms.track(this.inboundReconciler.alarmOnFinds(this.alarms, 'InboundReconcilerFinds'));
     this.dashboard = new OperationsDashboard(this, 'Operations', {
@@ -289,8 +322,21 @@ export class RecruitingMailStack extends Stack {
     output('TableName', this.table.table.tableName, 'DynamoDB table');
     output('SendDeadLetterQueueUrl', this.sendPipeline.deadLetterQueue.queueUrl, 'Messages the send worker gave up on');
     output('InboundDeadLetterQueueUrl', this.inbound.deadLetterQueue.queueUrl, 'SES events the inbound function failed on (replay them)');
+    output('DefaultProviderConfigurationSet', this.defaultProviderEvents.configurationSet.configurationSetName, 'SES configuration set of the default provider (its events update messages, suppressions and the guard)');
+    output('DeliveryEventsDeadLetterQueueUrl', this.defaultProviderEvents.deadLetterQueue.queueUrl, 'SES delivery events that could not be applied (malformed, or failing); inspect and replay');
     output('AlarmTopicArn', this.alarms.topic.topicArn, 'SNS topic of all alarms');
   }
+}
+
+/** The default provider's configuration set and the reputation guard's thresholds, for every function. */
+function defaultProviderEnvironment(config: DeploymentConfig) {
+  return {
+    DEFAULT_PROVIDER_CONFIGURATION_SET: `${config.stackName}-default-provider`,
+    DEFAULT_PROVIDER_MAX_BOUNCE_RATE: String(config.defaultProviderGuard.maxBounceRate),
+    DEFAULT_PROVIDER_MAX_COMPLAINT_RATE: String(config.defaultProviderGuard.maxComplaintRate),
+    DEFAULT_PROVIDER_MIN_SENDS: String(config.defaultProviderGuard.minSends),
+    DEFAULT_PROVIDER_WINDOW_DAYS: String(config.defaultProviderGuard.windowDays),
+  };
 }
 
 function capitalize(text: string): string {

@@ -3,6 +3,10 @@
  * stays filed once). It calls the function through Lambda's Invoke API: on AWS the deployed
  * function, locally the one `npm start` runs (its HTTP port answers the Invoke API).
  *
+ * A mail that could not be parsed or filed was set aside as an unassigned message with a
+ * `parseError` verdict (its log line gives the exact `--key … --recipient …` to use); replayed
+ * after a fix, it is filed in place of that message (same id), and the outcome printed says how.
+ *
  *   npm run replay -- --key inbound/<id> --recipient <inbound address> [--recipient …]
  *   npm run replay -- --dead-letters [--file F]      local: .data/dead-letters/inbound.jsonl by default
  *   npm run replay -- --queue-url <InboundDeadLetterQueueUrl> --function <inbound function name>   AWS

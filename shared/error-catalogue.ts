@@ -166,6 +166,10 @@ export const SETTINGS_WARNINGS = {
   USERNAME_MISSING: { field: 'smtp.username', meaning: 'No username: the server must accept mail without a login.' },
   SEND_AS_REQUIRED: { field: 'smtp.fromAddress', meaning: 'The From address differs from the login.' },
   TLS_CERTIFICATE_UNTRUSTED: { field: 'smtp.host', meaning: 'The certificate was accepted only because the server is in an allowed private range.' },
+  FROM_DIFFERS_FROM_ADDRESS: {
+    field: 'address',
+    meaning: "Mail goes out from another address than the scope's `address` (the mailbox that forwards replies here), e.g. after signing in with another account.",
+  },
 } as const satisfies Record<string, { field: string; meaning: string }>;
 export type SettingsWarningCode = keyof typeof SETTINGS_WARNINGS;
 /** The code of a piece of settings advice: a warning's own code, or a result code for an error. */
@@ -193,7 +197,23 @@ export const DELIVERY_ERRORS = {
 } as const satisfies Record<string, { temporary: boolean; meaning: string }>;
 export type DeliveryErrorCode = keyof typeof DELIVERY_ERRORS;
 
+/**
+ * Why the default provider refused a message before any SES call (DESIGN section 10): stored
+ * on the message with the message and hint below.
+ */
+export const DEFAULT_PROVIDER_GUARD_ERRORS = {
+  RECIPIENT_SUPPRESSED: {
+    message: 'Not sent: an earlier mail to this address through the default provider bounced permanently or was marked as spam.',
+    hint: 'Check the address with the candidate. If it is right again, an admin can lift the suppression (DELETE /v1/suppressions/{address}); mail through your own server is not suppressed.',
+  },
+  DEFAULT_PROVIDER_PAUSED: {
+    message: "Not sent: your company's mail through the default provider is paused because too many of its recent mails bounced or were marked as spam.",
+    hint: 'Clean the list of addresses (remove those that bounce), or send through your own server (mode smtp). Sending resumes by itself once the rates fall under the limits within the window, or when an operator lifts the pause.',
+  },
+} as const satisfies Record<string, Explained>;
+export type DefaultProviderGuardErrorCode = keyof typeof DEFAULT_PROVIDER_GUARD_ERRORS;
+
 /** What a stored message's `error.code` can be. */
-export type MessageErrorCode = SmtpResultCode | DefaultProviderErrorCode | DeliveryErrorCode;
+export type MessageErrorCode = SmtpResultCode | DefaultProviderErrorCode | DeliveryErrorCode | DefaultProviderGuardErrorCode;
 /** What a scope's stored send `failure.code` can be: the same codes as a message's. */
 export type SendFailureCode = MessageErrorCode;

@@ -42,6 +42,8 @@ export const TABLE_LAYOUT = {
       'verdicts',
       'flags',
       'bounce',
+      'omissions',
+      'delivery',
     ],
   },
   ttlAttribute: 'expiresAt',

@@ -15,13 +15,20 @@ import { completeOAuthConnect, startOAuthConnect } from '../../shared/email-sett
 import { MAIN_SCOPE, type ScopeSettings } from '../../shared/email-settings/model';
 import { toSettingsView } from '../../shared/email-settings/settings-view';
 import type { OperationHandlers } from '../../shared/http/api-handler';
+import { guardDeps } from '../../shared/composition/sender-reputation-deps';
+import { defaultProviderView } from '../../shared/sender-reputation/reputation-guard';
 
-const deps = emailSettingsDeps(emailSettingsFunctionConfig());
+const config = emailSettingsFunctionConfig();
+const deps = emailSettingsDeps(config);
+const guard = guardDeps(config.tableName, config.defaultProvider);
 
-/** A sub-company's `route` depends on the company's own settings. */
+/** A sub-company's `route` depends on the company's own settings; `defaultProvider` is the company's. */
 async function view(companyId: string, settings: ScopeSettings) {
-  const main = await companySettingsBehind(deps.store, companyId, settings.scope, settings);
-  return toSettingsView(settings, main);
+  const [main, defaultProvider] = await Promise.all([
+    companySettingsBehind(deps.store, companyId, settings.scope, settings),
+    defaultProviderView(guard, companyId),
+  ]);
+  return { ...toSettingsView(settings, main), defaultProvider };
 }
 
 /** `200` with the active settings and the test, or `422` with the test and the settings that stay active. */
@@ -40,9 +47,9 @@ async function saveAnswer(companyId: string, outcome: SaveOutcome): Promise<Extr
 
 export const handlers: OperationHandlers<typeof ops> = {
   list: async ({ caller }) => {
-    const all = await listScopeSettings(deps, caller.companyId);
+    const [all, defaultProvider] = await Promise.all([listScopeSettings(deps, caller.companyId), defaultProviderView(guard, caller.companyId)]);
     const main = all.find((settings) => settings.scope === MAIN_SCOPE) ?? null;
-    return { status: 200, body: { items: all.map((settings) => toSettingsView(settings, main)) } };
+    return { status: 200, body: { items: all.map((settings) => ({ ...toSettingsView(settings, main), defaultProvider })) } };
   },
   get: async ({ caller, params }) => ({
     status: 200,

@@ -4,7 +4,7 @@
  * oldest message waits too long.
  */
 import { Duration } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Topic } from 'aws-cdk-lib/aws-sns';
@@ -71,6 +71,29 @@ export class Alarms extends Construct {
         treatMissingData: TreatMissingData.NOT_BREACHING,
       }),
     );
+  }
+
+  /**
+   * Alarms on the SES account's own reputation (`AWS/SES` `Reputation.BounceRate` and
+   * `Reputation.ComplaintRate`, which SES reviews at 5% and 0.1%): every company's default
+   * provider mail shares them.
+   */
+  onSesAccountReputation(thresholds: { bounceRate: number; complaintRate: number }): Alarm[] {
+    const reputation = (id: string, metricName: string, threshold: number, reviewedAt: number, find: string) =>
+      this.add(
+        new Alarm(this, id, {
+          alarmDescription: `SES account ${metricName} at or above ${threshold} (SES reviews the account at ${reviewedAt}): find the company in ${find}`,
+          metric: new Metric({ namespace: 'AWS/SES', metricName, statistic: 'Maximum', period: Duration.hours(1) }),
+          threshold,
+          evaluationPeriods: 1,
+          comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          treatMissingData: TreatMissingData.NOT_BREACHING,
+        }),
+      );
+    return [
+      reputation('SesAccountBounceRate', 'Reputation.BounceRate', thresholds.bounceRate, 0.05, 'DefaultProviderBounces'),
+      reputation('SesAccountComplaintRate', 'Reputation.ComplaintRate', thresholds.complaintRate, 0.001, 'DefaultProviderComplaints'),
+    ];
   }
 
   /** Sends an alarm built elsewhere (a construct's own metric) to the topic too. */

@@ -10,7 +10,7 @@ import type { HttpRoute } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
-import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { NagSuppressions } from 'cdk-nag';
@@ -22,7 +22,7 @@ export { HttpMethod };
 export interface ApiRoute {
   readonly method: HttpMethod;
   readonly path: string;
-  readonly handler: IFunction;
+  readonly handler: LambdaFunction;
   /** No authorizer: only for the health check and the OpenAPI document. */
   readonly public?: boolean;
 }
@@ -31,6 +31,8 @@ export interface HttpApiProps {
   readonly jwtIssuer: string;
   readonly jwtAudience: readonly string[];
   readonly throttle: { readonly rateLimit: number; readonly burstLimit: number };
+  /** Each company's own limit, counted by the API functions per warm container (shared/http/company-rate-limit.ts). */
+  readonly companyRate: { readonly ratePerSecond: number; readonly burst: number };
   readonly routes: readonly ApiRoute[];
   readonly logRetention: RetentionDays;
   readonly logRemovalPolicy: RemovalPolicy;
@@ -95,12 +97,14 @@ export class HttpApi extends Construct {
       },
     });
 
-    const integrations = new Map<IFunction, HttpLambdaIntegration>();
+    const integrations = new Map<LambdaFunction, HttpLambdaIntegration>();
     for (const route of props.routes) {
       let integration = integrations.get(route.handler);
       if (integration === undefined) {
         integration = new HttpLambdaIntegration(`${route.handler.node.id}Integration`, route.handler);
         integrations.set(route.handler, integration);
+        route.handler.addEnvironment('COMPANY_API_RATE_LIMIT', String(props.companyRate.ratePerSecond));
+        route.handler.addEnvironment('COMPANY_API_BURST_LIMIT', String(props.companyRate.burst));
       }
       const [created] = this.api.addRoutes({
         path: route.path,

@@ -8,9 +8,10 @@
  */
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
+import { BlockPublicAccess, Bucket, BucketEncryption, HttpMethods, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
+import { uploadCorsRules } from '../../shared/http/cors-policy';
 import { MAIL_PREFIXES } from '../../shared/mail-bucket-layout';
 import { UPLOAD_RETENTION_DAYS, UPLOADS_PREFIX } from '../../shared/messages/attachment-uploads';
 
@@ -18,6 +19,8 @@ export { MAIL_PREFIXES };
 
 export interface MailBucketProps {
   readonly removalPolicy: RemovalPolicy;
+  /** Browser origins allowed to PUT presigned uploads: the API's CORS origins (shared/http/cors-policy.ts). */
+  readonly corsAllowedOrigins: readonly string[];
 }
 
 export class MailBucket extends Construct {
@@ -54,6 +57,13 @@ export class MailBucket extends Construct {
         // A message copies what it uses; an upload never used expires (and its announcement too).
         { id: 'ExpireUnusedUploads', prefix: UPLOADS_PREFIX, expiration: Duration.days(UPLOAD_RETENTION_DAYS) },
       ],
+      // A browser frontend uploads large attachments straight here (a presigned PUT).
+      cors: uploadCorsRules(props.corsAllowedOrigins).map((rule) => ({
+        allowedOrigins: rule.allowedOrigins,
+        allowedMethods: rule.allowedMethods.map((method) => HttpMethods[method]),
+        allowedHeaders: rule.allowedHeaders,
+        maxAge: rule.maxAgeSeconds,
+      })),
       removalPolicy: props.removalPolicy,
       autoDeleteObjects: destroy,
     });

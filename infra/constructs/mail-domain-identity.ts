@@ -4,7 +4,7 @@
  * are exposed as text for the stack outputs, because nothing here owns the operator's DNS.
  */
 import { Stack } from 'aws-cdk-lib';
-import { EmailIdentity, Identity, MailFromBehaviorOnMxFailure } from 'aws-cdk-lib/aws-ses';
+import { EmailIdentity, Identity, MailFromBehaviorOnMxFailure, type IConfigurationSet } from 'aws-cdk-lib/aws-ses';
 import { Construct } from 'constructs';
 
 export interface MailDomainIdentityProps {
@@ -14,6 +14,8 @@ export interface MailDomainIdentityProps {
    * DMARC; only useful for a domain that sends.
    */
   readonly customMailFrom?: boolean;
+  /** The identity's default configuration set: its sends publish that set's events even when a caller names none. */
+  readonly configurationSet?: IConfigurationSet;
 }
 
 export class MailDomainIdentity extends Construct {
@@ -30,6 +32,7 @@ export class MailDomainIdentity extends Construct {
       dkimSigning: true,
       mailFromDomain: this.mailFromDomain,
       mailFromBehaviorOnMxFailure: this.mailFromDomain ? MailFromBehaviorOnMxFailure.USE_DEFAULT_VALUE : undefined,
+      configurationSet: props.configurationSet,
     });
   }
 

@@ -10,7 +10,7 @@ import { SMTP_ALLOWED_PORTS } from '../../shared/smtp-allowed-ports';
 import { LOCAL_SEND_QUEUE } from '../../shared/composition/send-queue';
 import { intEnv, optionalEnv } from '../../shared/config';
 import { DEFAULT_CORS_ALLOWED_ORIGINS, parseCorsOrigins } from '../../shared/http/cors-policy';
-import { localLambdaContext } from './lambda-context';
+import { invokeLocally, prepareLocalInvocations } from './lambda-context';
 import { ensureTable, startLocalDynamo } from './local-dynamodb';
 import { type ApiLambda, startLocalHttpApi } from './local-http-api';
 import { startLocalInboundReconciler } from './local-inbound-reconciler';
@@ -54,6 +54,8 @@ export interface LocalBackend {
   sendQueue: InProcessQueue;
   /** Asynchronous invocations of the inbound function (SES's Event invocation). */
   inboundInvocations: InProcessQueue;
+  /** The SES events of default-provider sends (the EventBridge rule's SQS queue on AWS). */
+  deliveryEvents: InProcessQueue;
   inboundSmtpPort: number;
   /** The stand-in for the company's own mail server. */
   companySmtp: LocalCompanySmtp;
@@ -93,6 +95,8 @@ export async function startLocalBackend(options: LocalBackendOptions): Promise<L
 }
 
 async function startStandIns(options: LocalBackendOptions, stops: (() => Promise<void> | void)[]): Promise<LocalBackend> {
+  // Before the first AWS SDK request (ensureTable): each function's invocations keep their own context.
+  await prepareLocalInvocations();
   const dataDir = resolve(options.dataDir);
   if (options.fresh) rmSync(dataDir, { recursive: true, force: true });
   mkdirSync(dataDir, { recursive: true });
@@ -100,7 +104,8 @@ async function startStandIns(options: LocalBackendOptions, stops: (() => Promise
   const dynamo = await startLocalDynamo({ path: options.inMemory ? undefined : join(dataDir, 'dynamodb') });
   stops.push(dynamo.stop);
   await ensureTable(dynamo.endpoint, TABLE_NAME);
-  const s3 = await startLocalS3({ directory: join(dataDir, 's3'), bucket: BUCKET });
+  const corsAllowedOrigins = localCorsOrigins();
+  const s3 = await startLocalS3({ directory: join(dataDir, 's3'), bucket: BUCKET, corsAllowedOrigins });
   stops.push(s3.stop);
   const ses = await startLocalSes({ port: options.sesPort });
   stops.push(ses.stop);
@@ -141,6 +146,8 @@ async function startStandIns(options: LocalBackendOptions, stops: (() => Promise
   defaultEnv('LOG_LEVEL', 'WARN');
   defaultEnv('POWERTOOLS_METRICS_DISABLED', 'true');
   defaultEnv('INBOUND_RECONCILE_GRACE_SECONDS', '60');
+  // The local SES publishes the events of sends through a configuration set (its mailbox simulator).
+  defaultEnv('DEFAULT_PROVIDER_CONFIGURATION_SET', 'recruiting-mail-local');
 
   const deadLetters = join(dataDir, 'dead-letters');
   mkdirSync(deadLetters, { recursive: true });
@@ -153,7 +160,7 @@ async function startStandIns(options: LocalBackendOptions, stops: (() => Promise
   stops.push(() => sendQueue.stop());
 
   const { handler: sendWorker } = await import('../../functions/messages/send-worker');
-  sendQueue.attach((event: SQSEvent) => sendWorker(event, localLambdaContext('local-send-worker', 60_000)) as Promise<SQSBatchResponse>);
+  sendQueue.attach((event: SQSEvent) => invokeLocally('local-send-worker', sendWorker, event, 60_000) as Promise<SQSBatchResponse>);
 
   // Messages a crash left queued or sending: settled or back on the queue now, then on a timer.
   const sweeper = await startLocalOutboundSweeper({
@@ -170,10 +177,23 @@ async function startStandIns(options: LocalBackendOptions, stops: (() => Promise
   });
   stops.push(() => inboundInvocations.stop());
   const { handler: inboundHandler } = await import('../../functions/inbound/receive');
-  const invokeInbound = (event: SESEvent) => inboundHandler(event, localLambdaContext('local-inbound', 60_000));
+  const invokeInbound = (event: SESEvent) => invokeLocally('local-inbound', inboundHandler, event, 60_000);
   inboundInvocations.attach(async (event: SQSEvent) => {
     for (const record of event.Records) await invokeInbound(JSON.parse(record.body) as SESEvent);
   });
+
+  // SES event publishing: the stand-in's events of each send reach the same handler as on AWS,
+  // through a queue like the deployed one (retries, then the dead letters).
+  const deliveryEvents = new InProcessQueue('delivery-events', {
+    maxReceiveCount: 3,
+    visibilityTimeoutMs: 1000,
+    onDeadLetter: (body, error) => appendFileSync(join(deadLetters, 'delivery-events.jsonl'), `${JSON.stringify({ at: new Date().toISOString(), body, error })}\n`),
+  });
+  stops.push(() => deliveryEvents.stop());
+  const { handler: deliveryEventsHandler } = await import('../../functions/sender-reputation/delivery-events');
+  deliveryEvents.attach((event: SQSEvent) => invokeLocally('local-delivery-events', deliveryEventsHandler, event, 60_000) as Promise<SQSBatchResponse>);
+  // SES publishes within seconds of a send, not before the send call returned.
+  ses.onEvents((event) => deliveryEvents.send(event, 1));
 
   const settingsStore = createDynamoSettingsStore();
   const inboundSmtp = await startLocalInboundSmtp({
@@ -211,7 +231,7 @@ async function startStandIns(options: LocalBackendOptions, stops: (() => Promise
       'outbound-sweeper': (payload) => sweeper.run((payload ?? {}) as object),
     },
     localControls: companySmtpControls(companySmtp),
-    corsAllowedOrigins: localCorsOrigins(),
+    corsAllowedOrigins,
     throttle: { rateLimit: intEnv('API_THROTTLE_RATE_LIMIT', DEFAULT_API_THROTTLE.rateLimit), burstLimit: intEnv('API_THROTTLE_BURST_LIMIT', DEFAULT_API_THROTTLE.burstLimit) },
   });
   stops.push(api.stop);
@@ -222,17 +242,19 @@ async function startStandIns(options: LocalBackendOptions, stops: (() => Promise
     dataDir,
     sendQueue,
     inboundInvocations,
+    deliveryEvents,
     inboundSmtpPort: inboundSmtp.port,
     companySmtp,
     idle: async () => {
-      // Filing can queue nothing, delivery nothing inbound; two rounds settle both.
-      for (let round = 0; round < 2; round++) await Promise.all([sendQueue.idle(), inboundInvocations.idle()]);
+      // Filing can queue nothing, delivery nothing inbound, and a send queues its SES events: three rounds settle all.
+      for (let round = 0; round < 3; round++) await Promise.all([sendQueue.idle(), inboundInvocations.idle(), deliveryEvents.idle()]);
     },
     describe: () => [
       `  DynamoDB          ${dynamo.endpoint}   (dynalite, table ${TABLE_NAME})`,
       `  S3                ${s3.endpoint}   (s3rver, bucket ${BUCKET}, files under ${join(dataDir, 's3')})`,
       `  SES (default)     ${ses.endpoint}   (aws-ses-v2-local; what it "sent": ${ses.storeUrl})`,
       `  Send queue        in-process (dead letters: ${join(deadLetters, 'send.jsonl')})`,
+      `  SES events        in-process, with SES's mailbox simulator (bounce@simulator.amazonses.com…; dead letters: ${join(deadLetters, 'delivery-events.jsonl')})`,
       `  Inbound (SES)     smtp://127.0.0.1:${inboundSmtp.port}   (mail to *@${options.inboundDomain}; failed filings: ${join(deadLetters, 'inbound.jsonl')})`,
       `  Company SMTP      smtp://127.0.0.1:${companySmtp.port}   (stand-in for ACME's own server: STARTTLS, self-signed; login ${companySmtp.login.username} / ${companySmtp.login.password})`,
       `                    received mail: ${companySmtp.receivedDir}; ${companySmtp.running() ? 'on' : 'OFF'} (switch: curl -X POST ${api.url}/local/company-smtp/off | /on)`,
@@ -261,16 +283,18 @@ function companySmtpControls(companySmtp: LocalCompanySmtp): Record<string, () =
 }
 
 async function importApiHandlers(): Promise<Record<ApiFunction, ApiLambda>> {
-  const [platform, emailSettings, candidates, messages] = await Promise.all([
+  const [platform, emailSettings, candidates, messages, senderReputation] = await Promise.all([
     import('../../functions/platform/api'),
     import('../../functions/email-settings/api'),
     import('../../functions/candidates/api'),
     import('../../functions/messages/api'),
+    import('../../functions/sender-reputation/api'),
   ]);
   return {
     platform: platform.handler as unknown as ApiLambda,
     'email-settings': emailSettings.handler as unknown as ApiLambda,
     candidates: candidates.handler as unknown as ApiLambda,
     messages: messages.handler as unknown as ApiLambda,
+    'sender-reputation': senderReputation.handler as unknown as ApiLambda,
   };
 }

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { type ApiFunction, matchRoute, routeKey } from '../../functions/routes';
 import { corsPreflightHeaders, corsResponseHeaders } from '../../shared/http/cors-policy';
-import { localLambdaContext } from './lambda-context';
+import { invokeLocally } from './lambda-context';
 import { verifyLocalToken } from './local-jwt';
 
 export type ApiLambda = (event: APIGatewayProxyEventV2WithJWTAuthorizer, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
@@ -143,7 +143,7 @@ async function serve(req: IncomingMessage, res: ServerResponse, options: ServeOp
     },
   } as unknown as APIGatewayProxyEventV2WithJWTAuthorizer;
 
-  const result = await options.handlers[match.route.fn](event, localLambdaContext(`local-${match.route.fn}-api`));
+  const result = await invokeLocally(`local-${match.route.fn}-api`, options.handlers[match.route.fn], event);
   // With CORS configured, API Gateway drops an integration's own CORS headers and adds its own.
   const resultHeaders = Object.fromEntries(
     Object.entries((result.headers ?? {}) as Record<string, string>).filter(([name]) => !name.toLowerCase().startsWith('access-control-')),

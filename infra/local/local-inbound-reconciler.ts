@@ -5,7 +5,7 @@ import { createS3ObjectLister } from '../../shared/adapters/s3-object-lister';
 import { inboundReconcileConfig } from '../../shared/config/concerns';
 import { INBOUND_RAW_PREFIX } from '../../shared/messages/ses-receipt';
 import { objectCreatedNotification, storedMailOf } from '../../shared/messages/stored-mail-events';
-import { localLambdaContext } from './lambda-context';
+import { invokeLocally } from './lambda-context';
 import type { LocalS3 } from './local-s3';
 
 const SCAN_BATCH = 50;
@@ -51,7 +51,7 @@ export async function startLocalInboundReconciler(options: { s3: Pick<LocalS3, '
     onDeadLetter: (body, error) => appendFileSync(options.deadLetterFile, `${JSON.stringify({ at: new Date().toISOString(), body, error })}\n`),
   });
   const { handler } = await import('../../functions/inbound/reconcile');
-  const invoke = (event: SQSEvent) => handler(event, localLambdaContext('local-inbound-reconciler', 300_000)) as Promise<SQSBatchResponse>;
+  const invoke = (event: SQSEvent) => invokeLocally('local-inbound-reconciler', handler, event, 300_000) as Promise<SQSBatchResponse>;
   queue.attach(invoke);
   options.s3.onEvent((notification) => {
     if (storedMailOf(notification).length > 0) queue.send(JSON.stringify(notification), graceSeconds);

@@ -1,5 +1,5 @@
 import type { Context } from 'aws-lambda';
-import { localLambdaContext } from './lambda-context';
+import { invokeLocally } from './lambda-context';
 
 export interface LocalScheduledFunction<E, R> {
   /** One run now, after any run in progress (runs never overlap, as one scheduled invocation at a time). */
@@ -22,7 +22,7 @@ export async function startLocalScheduledFunction<E extends object, R>(
   options: LocalSchedule & { name: string; handler: unknown; startEvent: E; describe: (report: R) => string | null },
 ): Promise<LocalScheduledFunction<E, R>> {
   const invoke = (event: E) =>
-    (options.handler as (event: E, context: Context) => Promise<R>)(event, localLambdaContext(`local-${options.name.replace(/ /g, '-')}`, 300_000));
+    invokeLocally(`local-${options.name.replace(/ /g, '-')}`, options.handler as (event: E, context: Context) => Promise<R>, event, 300_000);
   let running: Promise<unknown> = Promise.resolve();
   const run = (event = {} as E) => {
     const next = running.then(() => invoke(event));

@@ -8,7 +8,8 @@ import { TABLE_LAYOUT } from '../table-layout';
 import { getDocumentClient, getItem, isConditionFailure, putIfAbsent, tableName } from './dynamodb';
 import { ENTITY_ID_PATTERN } from '../entity-id';
 
-const messageKey = (id: string) => ({ pk: `MESSAGE#${id}`, sk: 'MESSAGE' });
+/** The key of a message item (also written by the delivery-event updates, dynamodb-message-deliveries.ts). */
+export const messageKey = (id: string) => ({ pk: `MESSAGE#${id}`, sk: 'MESSAGE' });
 const conversationKey = (companyId: string, candidateId: string | null) =>
   candidateId === null ? `COMPANY#${companyId}#UNASSIGNED` : `COMPANY#${companyId}#CANDIDATE#${candidateId}`;
 

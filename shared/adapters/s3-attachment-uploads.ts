@@ -1,7 +1,7 @@
 import { CopyObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { mailBucketConfig } from '../config/concerns';
-import type { UploadStore } from '../messages/attachment-uploads';
+import { UPLOAD_SIGNED_HEADERS, type UploadStore } from '../messages/attachment-uploads';
 import { getS3Client, isMissing } from './s3-blob-store';
 
 /** Uploads of large attachments in the mail bucket (`uploads/`), with presigned PUTs. */
@@ -10,7 +10,7 @@ export function createS3UploadStore(bucket = mailBucketConfig(), client: S3Clien
     async presignPut(key, { contentType, size }, expiresInSeconds) {
       const command = new PutObjectCommand({ Bucket: bucket, Key: key, ContentType: contentType, ContentLength: size });
       // Both headers are signed: S3 refuses the PUT when the file's type or length differs.
-      const url = await getSignedUrl(client, command, { expiresIn: expiresInSeconds, signableHeaders: new Set(['content-type', 'content-length']) });
+      const url = await getSignedUrl(client, command, { expiresIn: expiresInSeconds, signableHeaders: new Set(UPLOAD_SIGNED_HEADERS) });
       return { url, headers: { 'Content-Type': contentType, 'Content-Length': String(size) } };
     },
     async head(key) {

@@ -23,6 +23,8 @@ export interface SesDefaultProviderOptions {
   credentials?: { accessKeyId: string; secretAccessKey: string };
   /** SDK attempts per send (default 3); the delivery queue retries on top of this. */
   maxAttempts?: number;
+  /** The configuration set whose event destination publishes the sends' delivery events. */
+  configurationSetName?: string;
 }
 
 // The SDK's defaults wait minutes on a dead connection; a Lambda has seconds.
@@ -152,7 +154,7 @@ export function createSesDefaultProvider(options: SesDefaultProviderOptions = {}
   };
 
   return {
-    async send({ raw, envelope }: DefaultProviderSendInput): Promise<DefaultProviderSendResult> {
+    async send({ raw, envelope, tags }: DefaultProviderSendInput): Promise<DefaultProviderSendResult> {
       let providerMessageId: string | undefined;
       try {
         const output = await client.send(
@@ -162,6 +164,8 @@ export function createSesDefaultProvider(options: SesDefaultProviderOptions = {}
             Source: envelope.from,
             Destinations: envelope.to,
             RawMessage: { Data: raw },
+            ConfigurationSetName: options.configurationSetName,
+            Tags: tags?.map((tag) => ({ Name: tag.name, Value: tag.value })),
           }),
         );
         providerMessageId = output.MessageId;

@@ -1,5 +1,6 @@
 import { OAUTH_FLOWS, OAUTH_PROVIDERS, SMTP_RESULT_CODES, SMTP_SECURITY, SMTP_STAGES } from '../smtp/types';
 import { emailAddress, scopeId, singleLine } from './common-schemas';
+import { DefaultProviderStatusBody } from './sender-reputation-schemas';
 import './zod';
 import * as z from 'zod';
 
@@ -127,6 +128,10 @@ export const EmailSettingsBody = z
         hint: z.string().nullable(),
       })
       .openapi('RedirectStatus'),
+    warnings: z.array(SettingsAdvice).openapi({
+      description: 'Advice about the settings as saved, e.g. `FROM_DIFFERS_FROM_ADDRESS` when an OAuth2 sign-in made another account the From address.',
+    }),
+    defaultProvider: DefaultProviderStatusBody,
     updatedAt: z.string().nullable(),
   })
   .openapi('EmailSettings');

@@ -1,6 +1,7 @@
 import { MATCH_KINDS, INBOUND_STATUSES, OUTBOUND_STATUSES } from '../messages/model';
 import { MAX_ATTACHMENTS, MAX_ATTACHMENTS_TOTAL_BYTES, MAX_FILENAME_LENGTH, MAX_RECIPIENTS, MAX_SUBJECT_LENGTH } from '../outbound/limits';
 import { emailAddress, entityId, scopeId, singleLine } from './common-schemas';
+import { MessageDeliveryBody } from './sender-reputation-schemas';
 import './zod';
 import * as z from 'zod';
 
@@ -107,7 +108,7 @@ export const MessageBody = z
     fallbackReason: z.string().nullable(),
     attempts: z.number().int(),
     smtpResponse: z.string().nullable(),
-    error: z.object({ code: z.string(), message: z.string() }).nullable(),
+    error: z.object({ code: z.string(), message: z.string(), hint: z.string().optional() }).nullable(),
     createdAt: z.string(),
     sentAt: z.string().nullable(),
     receivedAt: z.string().nullable(),
@@ -117,10 +118,20 @@ export const MessageBody = z
     match: z.object({ by: z.enum(MATCH_KINDS), address: z.string().nullable() }).nullable(),
     originalSender: Address.nullable(),
     verdicts: z
-      .object({ spam: z.string().nullable(), virus: z.string().nullable(), spf: z.string().nullable(), dkim: z.string().nullable(), dmarc: z.string().nullable() })
+      .object({
+        spam: z.string().nullable(),
+        virus: z.string().nullable(),
+        spf: z.string().nullable(),
+        dkim: z.string().nullable(),
+        dmarc: z.string().nullable(),
+        parseError: z.string().nullable().openapi({ description: 'Why the mail could not be parsed or filed: it is unassigned, its raw mail at `rawDownloadUrl`; delivering it again files it.' }),
+      })
       .nullable(),
     flags: z.object({ spam: z.boolean(), autoReply: z.boolean(), bounce: z.boolean(), remoteImages: z.number().int() }).nullable(),
     bounce: z.object({ recipient: z.string().nullable(), status: z.string().nullable(), diagnostic: z.string().nullable(), at: z.string() }).nullable(),
+    omissions: z.array(z.string()).openapi({ description: 'What of an inbound mail is only in its raw mail (parts past the cap, long lists cut), one line each.' }),
+    rawDownloadUrl: z.string().nullable().optional().openapi({ description: 'Inbound, single message only: a time-limited link to the mail as received.' }),
+    delivery: MessageDeliveryBody.nullable(),
   })
   .openapi('Message');
 

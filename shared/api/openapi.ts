@@ -11,7 +11,7 @@ const ERROR_STATUSES: Record<number, string> = {
   403: 'The role does not allow this',
   404: 'Not found (also for ids of other companies)',
   413: 'Request body too large',
-  429: 'Too many requests; retry after `Retry-After` seconds',
+  429: '`RATE_LIMITED`: too many requests (from this company, or of this kind); retry after `Retry-After` seconds',
   500: 'Internal error',
 };
 

@@ -1,6 +1,7 @@
 import { candidatesOperations } from './candidates-operations';
 import { emailSettingsOperations, platformOperations } from './email-settings-operations';
 import { messagesOperations } from './messages-operations';
+import { senderReputationOperations } from './sender-reputation-operations';
 import type { OperationSpec } from './operation';
 
 /**
@@ -14,6 +15,7 @@ export const OPERATIONS_BY_FUNCTION = {
   'email-settings': emailSettingsOperations,
   candidates: candidatesOperations,
   messages: messagesOperations,
+  'sender-reputation': senderReputationOperations,
 } as const satisfies Record<string, Record<string, OperationSpec>>;
 
 export type ApiFunction = keyof typeof OPERATIONS_BY_FUNCTION;

@@ -1,5 +1,6 @@
 import { createDynamoMessagesStore } from '../adapters/dynamodb-messages-store';
 import { createDynamoSettingsStore } from '../adapters/dynamodb-settings-store';
+import { createPowertoolsMetrics } from '../adapters/powertools-metrics';
 import type { BlobStore } from '../blob-store';
 import type { SendWorkerFunctionConfig } from '../config/function-configs';
 import type { JobQueue } from '../job-queue';
@@ -14,6 +15,7 @@ import { oauthSettingsOf } from './oauth-client-secrets';
 import { loadedOnFirstCall, onFirstUse } from '../on-first-use';
 import { assertSecretKeyConfigured } from './secret-key-configured';
 import { inboundAddressesOf } from './inbound-addresses';
+import { defaultProviderGateOf } from './sender-reputation-deps';
 
 /**
  * The delivery use case wired from the send worker's configuration, and `endBatch`, which the
@@ -32,7 +34,7 @@ export function deliverMailDeps(config: SendWorkerFunctionConfig): DeliverMailDe
   const sendSmtp: SendSmtp = async (settings, message) => (await smtp.get()).sendSmtp(settings, message);
   const defaultProvider = loadedOnFirstCall<DefaultProvider>(async () =>
     // The queue retries with backoff; SDK retries could resend a message SES already took.
-    (await import('../adapters/ses-default-provider')).createSesDefaultProvider({ maxAttempts: 1 }),
+    (await import('../adapters/ses-default-provider')).createSesDefaultProvider({ maxAttempts: 1, configurationSetName: config.defaultProvider.configurationSet }),
   );
   const blobs = loadedOnFirstCall<BlobStore>(async () => (await import('../adapters/s3-blob-store')).createS3BlobStore(config.storage.mailBucket));
   const queue = loadedOnFirstCall<JobQueue<SendJob>>(async () => (await import('./send-queue')).sendQueueOf(config.send));
@@ -46,6 +48,7 @@ export function deliverMailDeps(config: SendWorkerFunctionConfig): DeliverMailDe
     blobs,
     sendSmtp,
     defaultProvider,
+    defaultProviderGate: defaultProviderGateOf(table, config.defaultProvider, createPowertoolsMetrics()),
     queue,
     inboundDomain: config.mail.inboundDomain,
     inboundAddresses: inboundAddressesOf(config.secrets, config.mail.inboundDomain),

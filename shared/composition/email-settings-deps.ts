@@ -37,7 +37,7 @@ export function emailSettingsDeps(config: EmailSettingsFunctionConfig): EmailSet
     maxScopesPerCompany: config.scopeLimits.maxScopesPerCompany,
     testsPerMinute: config.smtpTestLimits.testsPerMinute,
     destinationsPerMinute: config.smtpTestLimits.destinationsPerMinute,
-    defaultProvider: loadedOnFirstCall<DefaultProvider>(async () => (await import('../adapters/ses-default-provider')).createSesDefaultProvider({ maxAttempts: 1 })),
+    defaultProvider: loadedOnFirstCall<DefaultProvider>(async () => (await import('../adapters/ses-default-provider')).createSesDefaultProvider({ maxAttempts: 1, configurationSetName: config.defaultProvider.configurationSet })),
     defaultFromAddress: parseSingleAddress(config.mail.defaultFromAddress, 'DEFAULT_FROM_ADDRESS'),
     messageIdDomain: messageIdDomainOf(config.mail),
     now: () => new Date(),

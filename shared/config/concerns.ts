@@ -1,6 +1,8 @@
 import * as z from 'zod/mini';
+import { DEFAULT_COMPANY_API_RATE } from '../http/api-throttle';
 import { SMTP_ALLOWED_PORTS } from '../smtp-allowed-ports';
-import { booleanOr, integerOr, lazySchema, listOr, optionalString, readConfig, readerOf, requiredString, stringOr } from './env-fields';
+import { DEFAULT_PROVIDER_GUARD } from './default-provider-guard';
+import { booleanOr, integerOr, lazySchema, listOr, numberOr, optionalString, readConfig, readerOf, requiredString, stringOr } from './env-fields';
 
 /**
  * One reader per concern, each naming the environment variables it reads (beside the field of
@@ -16,6 +18,13 @@ export const apiAuthConfig = readerOf(() => ({
   rolesClaim: ['ROLES_CLAIM', stringOr('roles')],
 }));
 export type ApiAuthConfig = ReturnType<typeof apiAuthConfig>;
+
+/** How many requests a company may make per second and at once, per warm container (shared/http/company-rate-limit.ts). */
+export const companyApiRateConfig = readerOf(() => ({
+  ratePerSecond: ['COMPANY_API_RATE_LIMIT', integerOr(DEFAULT_COMPANY_API_RATE.ratePerSecond, 1)],
+  burst: ['COMPANY_API_BURST_LIMIT', integerOr(DEFAULT_COMPANY_API_RATE.burst, 1)],
+}));
+export type CompanyApiRateConfig = ReturnType<typeof companyApiRateConfig>;
 
 /** The outbound SMTP policy as written (the destination guard checks ports and ranges). */
 export const smtpPolicyConfig = readerOf(() => ({
@@ -53,6 +62,21 @@ export const sendConfig = readerOf(() => ({
   queueUrl: ['SEND_QUEUE_URL', optionalString()],
 }));
 export type SendConfig = ReturnType<typeof sendConfig>;
+
+/**
+ * The default provider's configuration set (its events feed the delivery-event function) and
+ * the per-company reputation guard's thresholds (DESIGN section 10; CDK context keys
+ * `defaultProviderMaxBounceRate`, `defaultProviderMaxComplaintRate`, `defaultProviderMinSends`,
+ * `defaultProviderWindowDays`).
+ */
+export const defaultProviderConfig = readerOf(() => ({
+  configurationSet: ['DEFAULT_PROVIDER_CONFIGURATION_SET', optionalString()],
+  maxBounceRate: ['DEFAULT_PROVIDER_MAX_BOUNCE_RATE', numberOr(DEFAULT_PROVIDER_GUARD.maxBounceRate)],
+  maxComplaintRate: ['DEFAULT_PROVIDER_MAX_COMPLAINT_RATE', numberOr(DEFAULT_PROVIDER_GUARD.maxComplaintRate)],
+  minSends: ['DEFAULT_PROVIDER_MIN_SENDS', integerOr(DEFAULT_PROVIDER_GUARD.minSends)],
+  windowDays: ['DEFAULT_PROVIDER_WINDOW_DAYS', integerOr(DEFAULT_PROVIDER_GUARD.windowDays)],
+}));
+export type DefaultProviderConfig = ReturnType<typeof defaultProviderConfig>;
 
 /** How far back the inbound reconciler looks, and how long it leaves a fresh mail alone. */
 export const inboundReconcileConfig = readerOf(() => ({

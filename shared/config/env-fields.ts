@@ -32,13 +32,24 @@ export const stringOr = (fallback: string) => variable((value) => (present(value
 /** A string when set and not empty, else undefined. */
 export const optionalString = () => variable((value) => (present(value) ? value : undefined));
 
-/** An integer, the fallback when unset or empty. */
-export const integerOr = (fallback: number) =>
+/** An integer (at least `min` when given), the fallback when unset or empty. */
+export const integerOr = (fallback: number, min?: number) =>
   variable((raw, ctx) => {
     if (!present(raw)) return fallback;
     const value = Number(raw);
-    if (Number.isInteger(value)) return value;
-    ctx.addIssue({ code: 'custom', message: `Environment variable {name} must be an integer, got "${raw}"` });
+    if (Number.isInteger(value) && (min === undefined || value >= min)) return value;
+    const expected = min === undefined ? 'an integer' : `a whole number of at least ${min}`;
+    ctx.addIssue({ code: 'custom', message: `Environment variable {name} must be ${expected}, got "${raw}"` });
+    return z.NEVER;
+  });
+
+/** A finite number (a rate like 0.04), the fallback when unset or empty. */
+export const numberOr = (fallback: number) =>
+  variable((raw, ctx) => {
+    if (!present(raw)) return fallback;
+    const value = Number(raw);
+    if (Number.isFinite(value) && value >= 0) return value;
+    ctx.addIssue({ code: 'custom', message: `Environment variable {name} must be a number of 0 or more, got "${raw}"` });
     return z.NEVER;
   });
 

@@ -1,5 +1,7 @@
 import {
   apiAuthConfig,
+  companyApiRateConfig,
+  defaultProviderConfig,
   inboundReconcileConfig,
   mailDomainsConfig,
   oauthEnvConfig,
@@ -11,6 +13,8 @@ import {
   storageConfig,
   tableNameConfig,
   type ApiAuthConfig,
+  type CompanyApiRateConfig,
+  type DefaultProviderConfig,
   type InboundReconcileConfig,
   type MailDomainsConfig,
   type OAuthEnvConfig,
@@ -29,11 +33,12 @@ import {
  */
 type Environment = Record<string, string | undefined>;
 
-/** Every API function: who the caller is. */
+/** Every API function: who the caller is, and how often a company may call. */
 export interface ApiFunctionConfig {
   auth: ApiAuthConfig;
+  companyRate: CompanyApiRateConfig;
 }
-export const apiFunctionConfig = (env: Environment = process.env): ApiFunctionConfig => ({ auth: apiAuthConfig(env) });
+export const apiFunctionConfig = (env: Environment = process.env): ApiFunctionConfig => ({ auth: apiAuthConfig(env), companyRate: companyApiRateConfig(env) });
 
 /** The platform API: what it reports (egress IPs). */
 export interface PlatformFunctionConfig extends ApiFunctionConfig {
@@ -61,12 +66,14 @@ export interface SendWorkerFunctionConfig extends MessagesFunctionConfig {
   smtp: SmtpPolicyConfig;
   secrets: SecretsConfig;
   oauth: OAuthEnvConfig;
+  defaultProvider: DefaultProviderConfig;
 }
 export const sendWorkerFunctionConfig = (env: Environment = process.env): SendWorkerFunctionConfig => ({
   ...messagesFunctionConfig(env),
   smtp: smtpPolicyConfig(env),
   secrets: secretsConfig(env),
   oauth: oauthEnvConfig(env),
+  defaultProvider: defaultProviderConfig(env),
 });
 
 /** The sweeper: leases and staleness, and the queue it requeues to. */
@@ -85,6 +92,7 @@ export interface EmailSettingsFunctionConfig {
   scopeLimits: ScopeLimitsConfig;
   secrets: SecretsConfig;
   oauth: OAuthEnvConfig;
+  defaultProvider: DefaultProviderConfig;
 }
 export const emailSettingsFunctionConfig = (env: Environment = process.env): EmailSettingsFunctionConfig => ({
   tableName: tableNameConfig(env),
@@ -94,6 +102,17 @@ export const emailSettingsFunctionConfig = (env: Environment = process.env): Ema
   scopeLimits: scopeLimitsConfig(env),
   secrets: secretsConfig(env),
   oauth: oauthEnvConfig(env),
+  defaultProvider: defaultProviderConfig(env),
+});
+
+/** The delivery-event function and the suppressions API: the table and the guard's thresholds. */
+export interface SenderReputationFunctionConfig {
+  tableName: string;
+  defaultProvider: DefaultProviderConfig;
+}
+export const senderReputationFunctionConfig = (env: Environment = process.env): SenderReputationFunctionConfig => ({
+  tableName: tableNameConfig(env),
+  defaultProvider: defaultProviderConfig(env),
 });
 
 /** Inbound filing (receive) and the reconciler. */

@@ -5,6 +5,7 @@ import { isDefaultProviderError, type DefaultProvider } from '../outbound/defaul
 import { defaultSenderIdentity } from '../outbound/default-sender';
 import type { RateLimiter } from '../rate-limiter';
 import type { InboundAddresses } from './inbound-address';
+import { sentMailTags } from '../sender-reputation/message-tags';
 import { ensureScopeSettings, getScopeSettings } from './email-settings-service';
 import { companyDisplayName, companySettingsBehind } from './company-fallback';
 import type { ScopeSettings } from './model';
@@ -70,7 +71,7 @@ export async function sendRedirectTest(deps: RedirectTestDeps, companyId: string
   };
   await deps.store.replace(next, settings.version);
   try {
-    await deps.defaultProvider.send(mail);
+    await deps.defaultProvider.send({ ...mail, tags: sentMailTags({ companyId, kind: 'redirect-test', scope }) });
   } catch (error) {
     // The provider's own text goes to the log; the answer and the stored hint say it in our words.
     logger.warn('redirect test mail not sent', { companyId, scope, error: error as Error });

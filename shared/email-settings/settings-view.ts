@@ -1,6 +1,7 @@
 import { sendingRoute } from './company-fallback';
 import type { ScopeSettings } from './model';
 import { redirectView } from './redirect-check';
+import { savedSettingsAdvice } from './saved-settings-advice';
 
 /** The API's view of a scope: never the password or its ciphertext; `route` says where mail goes now. */
 export function toSettingsView(settings: ScopeSettings, main: ScopeSettings | null, now = new Date()) {
@@ -40,6 +41,7 @@ export function toSettingsView(settings: ScopeSettings, main: ScopeSettings | nu
     route,
     inboundAddress: settings.inboundAddress,
     redirect: redirectView(settings.redirect, settings.address, settings.inboundAddress, now),
+    warnings: savedSettingsAdvice(settings),
     updatedAt: settings.updatedAt,
   } as const;
 }

@@ -8,6 +8,7 @@ import { AppError } from '../errors';
 import { logger } from '../logger';
 import { onFirstUse } from '../on-first-use';
 import { callerFromEvent, type Caller } from './caller';
+import { createCompanyRateLimiter, type CompanyRateLimiter } from './company-rate-limit';
 import { errorResponse, issuesFromZod, jsonResponse } from './responses';
 
 type Infer<T> = T extends z.ZodType ? z.infer<T> : Record<string, never>;
@@ -67,16 +68,18 @@ const DEFAULT_BODY_LIMIT = 64 * 1024;
 
 /**
  * Builds the Lambda handler for a set of operations: routes by API Gateway's `routeKey`,
- * checks the caller's role, validates path, query and body against the operation's schemas,
+ * checks the caller's role, counts the company's requests (`429 RATE_LIMITED` beyond its rate,
+ * shared/http/company-rate-limit.ts), validates path, query and body against the operation's schemas,
  * and maps errors to `{"error": {...}}` (never a stack trace).
  */
 export function createApiHandler(operations: BoundOperation[], config: ApiFunctionConfig) {
   const byRouteKey = new Map(operations.map((op) => [`${op.spec.method} ${op.spec.path}`, op]));
+  const companyRate = createCompanyRateLimiter(config.companyRate);
 
   const dispatch = async (event: APIGatewayProxyEventV2WithJWTAuthorizer): Promise<APIGatewayProxyStructuredResultV2> => {
     const op = byRouteKey.get(event.routeKey);
     if (!op) throw new AppError('NOT_FOUND', `No route for ${event.routeKey}`);
-    const request = parseRequest(op.spec, event, config);
+    const request = parseRequest(op.spec, event, config, companyRate);
     const result = await op.handle(request);
     return jsonResponse(result.status, result.body, result.headers);
   };
@@ -98,9 +101,16 @@ export function createApiHandler(operations: BoundOperation[], config: ApiFuncti
     });
 }
 
-function parseRequest(spec: OperationSpec, event: APIGatewayProxyEventV2WithJWTAuthorizer, config: ApiFunctionConfig): ApiRequest<OperationSpec> {
+function parseRequest(
+  spec: OperationSpec,
+  event: APIGatewayProxyEventV2WithJWTAuthorizer,
+  config: ApiFunctionConfig,
+  companyRate: CompanyRateLimiter,
+): ApiRequest<OperationSpec> {
   const headers = Object.fromEntries(Object.entries(event.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v ?? '']));
   const caller = authorize(spec, event, config);
+  // Counted before any work, invalid requests included: a runaway loop sends those too.
+  if (caller) companyRate.admit(caller.companyId);
   // The declared header schemas are applied like the others (an over-long Idempotency-Key is a 400).
   validate(spec.headers, headers, 'header');
   const params = validate(spec.params, event.pathParameters ?? {}, 'path');

@@ -2,8 +2,10 @@
  * The API's CORS policy, one definition for both places that enforce it: API Gateway's
  * `corsPreflight` on AWS (CDK context `corsAllowedOrigins`) and the local server
  * (`CORS_ALLOWED_ORIGINS`). The handlers never set CORS headers: API Gateway ignores those of
- * an integration when CORS is configured.
+ * an integration when CORS is configured. The mail bucket's rule for presigned uploads derives
+ * from the same allowed origins (`uploadCorsRules`).
  */
+import { UPLOAD_SIGNED_HEADERS } from '../messages/attachment-uploads';
 
 /** Default allowed origins: the usual dev servers of a frontend (Vite, and a second app on 3001). */
 export const DEFAULT_CORS_ALLOWED_ORIGINS = ['http://localhost:5173', 'http://localhost:3001'] as const;
@@ -57,4 +59,35 @@ export function corsPreflightHeaders(origin: string, allowedOrigins: readonly st
     'access-control-expose-headers': CORS_POLICY.exposeHeaders.join(','),
     'access-control-max-age': String(CORS_POLICY.maxAgeSeconds),
   };
+}
+
+/** A CORS rule of the mail bucket, in S3's terms. */
+export interface BucketCorsRule {
+  allowedOrigins: string[];
+  allowedMethods: 'PUT'[];
+  allowedHeaders: string[];
+  maxAgeSeconds: number;
+}
+
+/** Headers a page cannot set (the browser sets them itself): they need no CORS permission. */
+const SET_BY_THE_BROWSER: ReadonlySet<string> = new Set(['content-length']);
+
+/**
+ * The mail bucket's CORS rules, for the frontend's presigned uploads (`POST /v1/attachments`
+ * answers an `uploadUrl`, the page PUTs the file straight to S3): the API's allowed origins,
+ * `PUT` only, and of the headers the PUT is signed with those a page sends itself. Nothing
+ * else: no GET, no other header (the presigned URL carries its signature in the query). No
+ * rule without an allowed origin. On AWS the bucket's CORS configuration
+ * (infra/constructs/mail-bucket.ts), locally s3rver's (infra/local/local-s3.ts).
+ */
+export function uploadCorsRules(allowedOrigins: readonly string[]): BucketCorsRule[] {
+  if (allowedOrigins.length === 0) return [];
+  return [
+    {
+      allowedOrigins: [...allowedOrigins],
+      allowedMethods: ['PUT'],
+      allowedHeaders: UPLOAD_SIGNED_HEADERS.filter((header) => !SET_BY_THE_BROWSER.has(header)),
+      maxAgeSeconds: CORS_POLICY.maxAgeSeconds,
+    },
+  ];
 }

@@ -75,6 +75,8 @@ export type HeaderMap = Record<string, string[]>;
 
 export interface ParsedInboundMail extends MessageCore {
   attachments: InboundAttachment[];
+  /** Attachments past the stored-part cap: only in the raw mail. */
+  omittedParts: number;
   embeddedMessages: EmbeddedMessage[];
   reportParts: ReportPart[];
 }

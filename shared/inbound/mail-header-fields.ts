@@ -1,7 +1,8 @@
 /**
  * The fields of one message (addresses, threading ids, subject, date, headers, bodies) from what
  * mailparser emitted for its header section and text. Bounded: at most MAX_HEADER_VALUES header
- * values of MAX_HEADER_VALUE_LENGTH characters each are kept.
+ * values of MAX_HEADER_VALUE_LENGTH characters each are kept. What mailparser emitted is read as
+ * of unknown type: a value not of the shape expected counts as absent.
  */
 import type { AddressObject, EmailAddress, HeaderValue, Headers, MessageText, StructuredHeader } from 'mailparser';
 import type { MailAddress } from '../mail/mail-address';
@@ -23,11 +24,15 @@ export function buildCore(
   const rawDate = lineHeaders.date?.[0];
   const parsedDate = rawDate !== undefined ? new Date(rawDate) : undefined;
   const validDate = parsedDate && !Number.isNaN(parsedDate.getTime()) ? parsedDate : undefined;
-  if (text?.textConversionError) defects.push(`html not converted to text: ${text.textConversionError.message}`);
+  if (text?.textConversionError) defects.push(`html not converted to text: ${String(text.textConversionError.message)}`);
   const messageId = firstString(map.get('message-id'));
   const inReplyTo = firstString(map.get('in-reply-to'));
   const fromAll = mailboxes(map.get('from'));
   const from = fromAll[0];
+  if (headers && map.size === 0 && Object.keys(lineHeaders).length === 0) defects.push('no header fields: not a mail, or its header section is unreadable');
+  else if (!map.has('from')) defects.push('no From header');
+  else if (!from) defects.push('the From header names no mailbox');
+  if (rawDate !== undefined && !validDate) defects.push('the Date header is not a date');
   const sender = firstMailbox(map.get('sender'));
   return {
     ...(messageId ? { messageId: normalizeMessageId(messageId) } : {}),
@@ -43,8 +48,8 @@ export function buildCore(
     cc: mailboxes(map.get('cc')),
     headers: { ...toHeaderMap(map), ...lineHeaders, ...(rawDate !== undefined ? { date: [rawDate] } : {}) },
     contentType: { value: contentType.value.toLowerCase(), params: contentType.params },
-    ...(text?.text ? { text: text.text } : {}),
-    ...(text?.html ? { html: text.html } : {}),
+    ...(typeof text?.text === 'string' && text.text ? { text: text.text } : {}),
+    ...(typeof text?.html === 'string' && text.html ? { html: text.html } : {}),
     defects,
   };
 }
@@ -59,19 +64,24 @@ function firstString(value: HeaderValue | undefined): string | undefined {
 }
 
 function asStructured(value: HeaderValue | undefined): StructuredHeader | undefined {
-  const first = Array.isArray(value) ? value[0] : value;
-  if (first && typeof first === 'object' && 'value' in first && 'params' in first) {
-    return first as StructuredHeader;
-  }
-  return undefined;
+  const first: unknown = Array.isArray(value) ? value[0] : value;
+  if (!first || typeof first !== 'object' || !('value' in first) || !('params' in first)) return undefined;
+  const { value: main, params } = first as { value: unknown; params: unknown };
+  if (typeof main !== 'string') return undefined;
+  const strings = params && typeof params === 'object' ? Object.entries(params).filter((entry): entry is [string, string] => typeof entry[1] === 'string') : [];
+  return { value: main, params: Object.fromEntries(strings) };
 }
 
 function isAddressObject(value: unknown): value is AddressObject {
   return Boolean(value) && typeof value === 'object' && Array.isArray((value as AddressObject).value);
 }
 
-function flattenAddresses(list: EmailAddress[]): EmailAddress[] {
-  return list.flatMap((entry) => (entry.group ? flattenAddresses(entry.group) : [entry]));
+function flattenAddresses(list: EmailAddress[], depth = 0): EmailAddress[] {
+  return list.flatMap((entry) => {
+    if (!entry || typeof entry !== 'object') return [];
+    if (Array.isArray(entry.group)) return depth < 4 ? flattenAddresses(entry.group, depth + 1) : [];
+    return [entry];
+  });
 }
 
 function mailboxes(value: HeaderValue | undefined): MailAddress[] {
@@ -81,7 +91,7 @@ function mailboxes(value: HeaderValue | undefined): MailAddress[] {
       .filter((entry) => typeof entry.address === 'string' && entry.address.includes('@'))
       .map((entry) => ({
         address: (entry.address as string).trim(),
-        ...(entry.name?.trim() ? { name: entry.name.trim() } : {}),
+        ...(typeof entry.name === 'string' && entry.name.trim() ? { name: entry.name.trim() } : {}),
       })),
   );
 }
@@ -94,9 +104,9 @@ function headerValueToStrings(value: HeaderValue): string[] {
   if (Array.isArray(value)) return (value as HeaderValue[]).flatMap(headerValueToStrings);
   if (typeof value === 'string') return [value];
   if (value instanceof Date) return Number.isNaN(value.getTime()) ? [] : [value.toISOString()];
-  if (isAddressObject(value)) return [value.text];
-  if (value && typeof value === 'object' && 'value' in value && 'params' in value) {
-    const structured = value as StructuredHeader;
+  if (isAddressObject(value)) return typeof value.text === 'string' ? [value.text] : [];
+  const structured = asStructured(value);
+  if (structured) {
     const params = Object.entries(structured.params).map(([k, v]) => `; ${k}=${JSON.stringify(v)}`);
     return [structured.value + params.join('')];
   }
@@ -129,7 +139,9 @@ function toHeaderMap(map: Headers | Map<string, HeaderValue>): HeaderMap {
  */
 export function rawLineHeaders(lines: ReadonlyArray<{ key: string; line: string }>): HeaderMap {
   const out: HeaderMap = {};
-  for (const { key, line } of lines) {
+  for (const entry of lines) {
+    const { key, line } = (entry ?? {}) as { key: unknown; line: unknown };
+    if (typeof key !== 'string' || typeof line !== 'string') continue;
     if (!key.startsWith('list-') && key !== 'date') continue;
     const value = line
       .slice(line.indexOf(':') + 1)

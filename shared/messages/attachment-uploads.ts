@@ -38,6 +38,11 @@ export interface AnnouncedAttachment {
 
 /** The prefix the bucket's lifecycle rule expires; the CDK construct reads it from here too. */
 export const UPLOADS_PREFIX = MAIL_PREFIXES.uploads;
+/**
+ * The headers the presigned PUT is signed with: S3 refuses a file of another type or length.
+ * The bucket's CORS rule lets a browser send the ones a page sets (shared/http/cors-policy.ts).
+ */
+export const UPLOAD_SIGNED_HEADERS = ['content-type', 'content-length'] as const;
 /** How long the presigned PUT works. */
 export const UPLOAD_URL_TTL_SECONDS = 15 * 60;
 /** Unused uploads are deleted by S3 after this many days (lifecycle rule). */

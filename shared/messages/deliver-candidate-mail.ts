@@ -12,6 +12,8 @@ import { buildCandidateMail, type CandidateMailInput } from '../outbound/build-c
 import { type DefaultProvider, isDefaultProviderError } from '../outbound/default-provider';
 import { forDefaultProvider } from '../outbound/default-sender';
 import type { SecretCipher } from '../secrets/secret-cipher';
+import type { DefaultProviderGate } from '../sender-reputation/default-provider-gate';
+import { sentMailTags } from '../sender-reputation/message-tags';
 import { isSmtpSendError, type SmtpMessage, type SmtpSendResult } from '../smtp/smtp-port';
 import type { SmtpResultCode, SmtpServerSettings } from '../smtp/types';
 import { loadBody } from './message-body';
@@ -27,6 +29,8 @@ export interface DeliverMailDeps {
   blobs: BlobStore;
   sendSmtp: (settings: SmtpServerSettings, message: SmtpMessage) => Promise<SmtpSendResult>;
   defaultProvider: DefaultProvider;
+  /** Suppressed recipients and a paused company fail before any call to the default provider. */
+  defaultProviderGate: DefaultProviderGate;
   queue: JobQueue<SendJob>;
   inboundDomain: string;
   inboundAddresses: InboundAddresses;
@@ -160,10 +164,15 @@ async function sendThroughDefault(
   });
   const built = await buildCandidateMail(input);
   const from = storedAddress(input.from);
+  const refusal = await deps.defaultProviderGate.refusal(message.companyId, built.envelope.to);
+  if (refusal) {
+    await finish(deps, message.id, 'failed', { provider: 'default', fallbackReason, from, error: refusal });
+    return 'failed';
+  }
   const defaultProviderAttempts = message.defaultProviderAttempts + 1;
   await deps.messages.update(message.id, { transmitting: true, provider: 'default', fallbackReason, from, defaultProviderAttempts });
   try {
-    const result = await deps.defaultProvider.send(built);
+    const result = await deps.defaultProvider.send({ ...built, tags: sentMailTags({ companyId: message.companyId, kind: 'candidate-mail', messageId: message.id }) });
     await finish(deps, message.id, 'sent', { provider: 'default', providerMessageIdHeader: result.messageIdHeader, sentAt: deps.now().toISOString() });
     await deps.messages.indexMessageIdHeader(message.companyId, result.messageIdHeader, message.id);
     return 'sent';

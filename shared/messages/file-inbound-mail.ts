@@ -11,6 +11,7 @@ import type { SettingsStore } from '../email-settings/settings-store';
 import { classifyInboundMail } from '../inbound/classify-inbound-mail';
 import { htmlToPlainText } from '../inbound/forwarded-block';
 import { parseInboundMail, type ParsedInboundMail } from '../inbound/parse-inbound-mail';
+import { UnparseableMail } from '../inbound/unparseable-mail';
 import { resolveOriginalSender } from '../inbound/resolve-original-sender';
 import { sanitizeMailHtml } from '../inbound/sanitize-html';
 import { logger } from '../logger';
@@ -21,6 +22,9 @@ import { filedMarkKey } from './inbound-filing-marks';
 import { bodyFields } from './message-body';
 import type { MessagesStore } from './messages-store';
 import { newMessageRecord, type MatchKind, type MessageRecord, type Verdicts } from './model';
+import { inboundRecordWithinItemLimit } from './inbound-record-limits';
+import { isStoreFailure, markingStoreFailures, markStoreFailure } from './store-failures';
+import { unparseableMailRecord } from './unparseable-mail-record';
 
 /** One mail as the receiving side (SES, or the local SMTP listener) hands it over. */
 export interface InboundDelivery {
@@ -46,7 +50,7 @@ export interface FileInboundDeps {
 }
 
 export type FilingOutcome =
-  | { scope: string; companyId: string; result: 'filed' | 'unassigned' | 'quarantined'; messageId: string; match: MessageRecord['match'] }
+  | { scope: string; companyId: string; result: 'filed' | 'unassigned' | 'quarantined' | 'parse_error'; messageId: string; match: MessageRecord['match'] }
   | { scope: string; companyId: string; result: 'duplicate'; messageId: string }
   | { scope: string; companyId: string; result: 'ignored_loop' };
 
@@ -54,6 +58,8 @@ interface Target {
   companyId: string;
   scope: string;
   messageId: string;
+  /** The message exists as a parse-error record, which filing the mail again replaces. */
+  replacing?: boolean;
 }
 
 /**
@@ -61,9 +67,14 @@ interface Target {
  * it comes from (by thread, original sender or a learned address) or as unassigned. Stored once
  * however often it is delivered: the message id is derived from the stored raw mail, and the
  * same Message-ID at the same scope is kept once.
+ *
+ * One mail's failure stays that mail's: when the mail itself cannot be parsed or filed (anything
+ * but a store failing), it is set aside as an unassigned message with a `parseError` verdict
+ * and its raw mail, and the delivery succeeds; delivering it again (`npm run replay`, after a
+ * fix) files it in place of that record. A store that fails throws, so the delivery is retried.
  */
 export async function fileInboundMail(deps: FileInboundDeps, delivery: InboundDelivery): Promise<FilingOutcome[]> {
-  const outcomes = await fileForEveryScope(deps, delivery);
+  const outcomes = await fileForEveryScope(withStoreFailuresMarked(deps), delivery);
   // The mark tells the reconciler this raw mail needs nothing more; written only once filed.
   const mark = { filedAt: deps.now().toISOString(), outcomes: outcomes.map((outcome) => outcome.result) };
   await deps.blobs.put(filedMarkKey(delivery.rawKey), Buffer.from(JSON.stringify(mark)), 'application/json');
@@ -86,23 +97,82 @@ async function fileForEveryScope(deps: FileInboundDeps, delivery: InboundDeliver
   const pending: { target: Target; settings: TargetSettings }[] = [];
   const outcomes: FilingOutcome[] = [];
   for (const [index, target] of targets.entries()) {
-    if (filed[index]) outcomes.push({ ...target, result: 'duplicate' });
-    else pending.push({ target, settings: settings[index] });
+    const existing = filed[index];
+    if (existing && !existing.verdicts?.parseError) outcomes.push({ ...target, result: 'duplicate' });
+    else pending.push({ target: { ...target, replacing: Boolean(existing) }, settings: settings[index] });
   }
   if (pending.length === 0) return outcomes;
 
+  let mail: ParsedInboundMail;
+  try {
+    mail = await parseStoredMail(deps, delivery);
+  } catch (error) {
+    if (isStoreFailure(error)) throw error;
+    for (const { target } of pending) outcomes.push(await setAside(deps, delivery, target, error, null));
+    return outcomes;
+  }
+  if (mail.defects.length > 0) logger.warn('inbound mail filed with defects', { rawKey: delivery.rawKey, defects: mail.defects.slice(0, 20) });
+  for (const { target, settings } of pending) {
+    try {
+      outcomes.push(await fileForScope(deps, delivery, mail, target, settings));
+    } catch (error) {
+      if (isStoreFailure(error)) throw error;
+      outcomes.push(await setAside(deps, delivery, target, error, mail));
+    }
+  }
+  return outcomes;
+}
+
+/** The stored raw mail, parsed, its attachments streamed to the bucket. */
+async function parseStoredMail(deps: FileInboundDeps, delivery: InboundDelivery): Promise<ParsedInboundMail> {
   const deliveryKey = hash(delivery.rawKey).slice(0, 32);
   let stored = 0;
-  const mail = await parseInboundMail(await deps.blobs.getStream(delivery.rawKey), {
+  const source = await deps.blobs.getStream(delivery.rawKey);
+  // Reading the raw mail is the bucket's part: its failure is a store's.
+  source.on('error', markStoreFailure);
+  return parseInboundMail(source, {
     put: async (_name: string, contentType: string, content: Readable) => {
       const key = `${MAIL_PREFIXES.attachments}${deliveryKey}/${stored++}`;
       const { size } = await deps.blobs.put(key, content, contentType);
       return { key, size };
     },
   });
-  if (mail.defects.length > 0) logger.warn('inbound mail filed with defects', { rawKey: delivery.rawKey, defects: mail.defects.slice(0, 20) });
-  for (const { target, settings } of pending) outcomes.push(await fileForScope(deps, delivery, mail, target, settings));
-  return outcomes;
+}
+
+/** The mail as an unassigned message with its parse error, in place of filing it at this target. */
+async function setAside(deps: FileInboundDeps, delivery: InboundDelivery, target: Target, error: unknown, mail: ParsedInboundMail | null): Promise<FilingOutcome> {
+  const { reason } = UnparseableMail.from(error);
+  logger.error('inbound mail set aside: it could not be parsed or filed', {
+    rawKey: delivery.rawKey,
+    messageId: target.messageId,
+    reason,
+    // The envelope recipients are our own inbound addresses, not a person's.
+    replay: `npm run replay -- --key ${delivery.rawKey} ${delivery.recipients.map((recipient) => `--recipient ${recipient}`).join(' ')}`,
+  });
+  const record = unparseableMailRecord({ ...target, delivery, reason, mail, now: deps.now() });
+  await storeRecord(deps, record, target);
+  return { companyId: target.companyId, scope: target.scope, result: 'parse_error', messageId: target.messageId, match: null };
+}
+
+/** A new message, or in place of the parse-error record an earlier delivery of the mail left. */
+async function storeRecord(deps: FileInboundDeps, record: MessageRecord, target: Target): Promise<void> {
+  if (!target.replacing) {
+    await deps.messages.create(record);
+    return;
+  }
+  const { id: _id, ...fields } = record;
+  await deps.messages.update(target.messageId, fields);
+}
+
+/** The collaborators that do I/O, their failures marked as transient (store-failures.ts). */
+function withStoreFailuresMarked(deps: FileInboundDeps): FileInboundDeps {
+  return {
+    ...deps,
+    settings: markingStoreFailures(deps.settings),
+    candidates: markingStoreFailures(deps.candidates),
+    messages: markingStoreFailures(deps.messages),
+    blobs: markingStoreFailures(deps.blobs),
+  };
 }
 
 /** The target scope's settings, and the company's behind them. */
@@ -185,7 +255,7 @@ async function fileForScope(
     contentId: attachment.contentId ?? null,
     inline: attachment.inline,
   }));
-  const record = newMessageRecord({
+  const record = await inboundRecordWithinItemLimit(deps.blobs, mail, {
     id: messageId,
     companyId,
     scope,
@@ -214,9 +284,8 @@ async function fileForScope(
     },
     rawKey: delivery.rawKey,
     evidence: [...evidence, ...classification.reasons.map((reason) => `classification: ${reason}`)],
-    ...(await bodyFields(deps.blobs, bodyKey(companyId, messageId), text, sanitized?.html ?? null)),
-  });
-  await deps.messages.create(record);
+  }, { text, html: sanitized?.html ?? null });
+  await storeRecord(deps, record, target);
   // No Message-ID index entry: only mail we sent starts a thread or bounces, and a copy of our
   // own mail coming back in (same Message-ID) must not take the place of the message we sent.
   const result = virus ? 'quarantined' : candidateId ? 'filed' : 'unassigned';

@@ -10,15 +10,16 @@ import type { MessageRecord } from './model';
  */
 export const INLINE_BODY_LIMIT = 4 * 1024;
 
-/** Where a message's text and html are kept: in the item, or in the bucket when large. */
+/** Where a message's text and html are kept: in the item when they fit `inlineLimit` bytes, else in the bucket. */
 export async function bodyFields(
   blobs: BlobStore,
   key: string,
   text: string | null,
   html: string | null,
+  inlineLimit = INLINE_BODY_LIMIT,
 ): Promise<Pick<MessageRecord, 'text' | 'html' | 'bodyKey'>> {
   const size = Buffer.byteLength(text ?? '') + Buffer.byteLength(html ?? '');
-  if (size <= INLINE_BODY_LIMIT) return { text, html, bodyKey: null };
+  if (size <= inlineLimit) return { text, html, bodyKey: null };
   await blobs.put(key, Buffer.from(JSON.stringify({ text, html })), 'application/json');
   return { text: null, html: null, bodyKey: key };
 }

@@ -46,8 +46,12 @@ export async function messageView(message: MessageSummary | MessageRecord, blobs
     attachments,
     match: message.match,
     originalSender: message.originalSender,
-    verdicts: message.verdicts,
+    verdicts: message.verdicts ? { ...message.verdicts, parseError: message.verdicts.parseError ?? null } : null,
     flags: message.flags,
     bounce: message.bounce,
+    omissions: message.omissions ?? [],
+    // Inbound: the mail as received (the only copy of what `omissions` or a parse error left out).
+    rawDownloadUrl: blobs && 'rawKey' in message && message.rawKey ? await blobs.downloadUrl(message.rawKey, `${message.id}.eml`) : null,
+    delivery: message.delivery ?? null,
   };
 }

@@ -1,5 +1,6 @@
 import type { MessageErrorCode, SmtpResultCode } from '../error-catalogue';
 import type { StoredMailAddress } from '../mail/mail-address';
+import type { MessageDelivery } from '../sender-reputation/message-delivery';
 
 export interface StoredAttachment {
   id: string;
@@ -25,6 +26,11 @@ export interface Verdicts {
   spf: string | null;
   dkim: string | null;
   dmarc: string | null;
+  /**
+   * Ours, beside SES's: why the mail could not be parsed or filed (null or absent when it was).
+   * Such a mail is unassigned with its raw mail kept, and filed in place when delivered again.
+   */
+  parseError?: string | null;
 }
 
 /** One item per message, inbound or outbound; filing is a key (`candidateId`) an update can change. */
@@ -62,7 +68,7 @@ export interface MessageRecord {
   /** The attempts through the default provider, which has retries of its own. */
   defaultProviderAttempts: number;
   smtpResponse: string | null;
-  error: { code: MessageErrorCode; message: string } | null;
+  error: { code: MessageErrorCode; message: string; hint?: string } | null;
   sentAt: string | null;
   /** Set while a worker holds the message; a stale lease means the attempt died mid-way. */
   sendingSince: string | null;
@@ -70,6 +76,8 @@ export interface MessageRecord {
   transmitting: boolean;
   idempotencyKey: string | null;
   bounce: { recipient: string | null; status: string | null; diagnostic: string | null; at: string } | null;
+  /** What the default provider's delivery events said (shared/sender-reputation); absent until one came. */
+  delivery?: MessageDelivery | null;
 
   // Inbound filing.
   receivedAt: string | null;
@@ -79,6 +87,8 @@ export interface MessageRecord {
   originalSender: StoredMailAddress | null;
   rawKey: string | null;
   evidence: string[];
+  /** What of the mail is only in the raw mail (parts past the cap, long address lists cut), one line each. */
+  omissions: string[];
 }
 
 export interface Page<T> {
@@ -121,6 +131,7 @@ export function newMessageRecord(base: Pick<MessageRecord, 'id' | 'companyId' | 
     originalSender: null,
     rawKey: null,
     evidence: [],
+    omissions: [],
     ...base,
   };
 }

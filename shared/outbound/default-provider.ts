@@ -8,6 +8,14 @@ export interface DefaultProviderSendInput {
   /** The complete RFC 5322 message, as built by `buildCandidateMail`. */
   raw: Buffer;
   envelope: { from: string; to: string[] };
+  /** Provider message tags (SES `Tags`), which its delivery events carry back. */
+  tags?: DefaultProviderTag[];
+}
+
+/** One message tag; names and values of ASCII letters, digits, `_` and `-` only. */
+export interface DefaultProviderTag {
+  name: string;
+  value: string;
 }
 
 export interface DefaultProviderSendResult {

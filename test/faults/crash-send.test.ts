@@ -23,6 +23,8 @@ const tls = trustedCaFixture('recruiting-mail-faults-tls-');
 
 /** Our message id (X-Recruiting-Mail-Id) of every message whose DATA the server took in full. */
 const received: string[] = [];
+/** Taken in full and not yet answered: on the wire, as far as the sender knows. */
+const unanswered = new Set<string>();
 let server: RunningSmtpServer;
 
 before(async () => {
@@ -34,9 +36,13 @@ before(async () => {
       stream.on('end', () => {
         const id = /X-Recruiting-Mail-Id: (\S+)/i.exec(Buffer.concat(chunks).toString('latin1'))?.[1];
         if (id) received.push(id);
+        if (id) unanswered.add(id);
         // The server stores the message, then answers late: a crash in between leaves the
         // sender unsure whether it was delivered.
-        setTimeout(() => callback(null, 'Ok: queued'), 300);
+        setTimeout(() => {
+          if (id) unanswered.delete(id);
+          callback(null, 'Ok: queued');
+        }, 300);
       });
     },
   });
@@ -76,12 +82,15 @@ describe('fault suite: SIGKILL mid-send', () => {
         Array.from({ length: total }, (_, index) => call(current, 'POST', '/v1/candidates/cand-send/messages', token, { subject: `crash send ${index}`, text: `Message ${index}` })),
       )
     ).map((message) => message.id);
-    // Kill once some messages are through and others are on the wire or still queued.
+    // Kill once some messages are through and at least one is on the wire: taken by the server,
+    // not yet answered (the server runs in this process, so nothing answers between the look and the kill).
     const deadline = Date.now() + 20_000;
-    while (received.length < 5 && Date.now() < deadline) await sleep(20);
+    while ((received.length < 5 || unanswered.size === 0) && Date.now() < deadline) await sleep(5);
+    const onTheWire = [...unanswered];
     await killHard(running);
     const beforeRestart = received.length;
     assert.ok(beforeRestart < total, `the crash came before every message was delivered (${beforeRestart} of ${total})`);
+    assert.ok(onTheWire.length > 0, 'the kill landed mid-send: a message was taken by the server and not yet answered');
 
     running = await startChildBackend(dataDir, backendEnv);
     let final = await statuses(running, token, accepted);
@@ -106,6 +115,11 @@ describe('fault suite: SIGKILL mid-send', () => {
     assert.deepEqual(sentNotReceived.map((message) => message.id), [], 'every sent message reached the server');
     assert.deepEqual(otherFailures.map((message) => message.error?.code), []);
     assert.equal(sent.length + uncertain.length, total);
+    // What was on the wire at the kill can be neither sent (no answer came) nor sent again: uncertain.
+    assert.deepEqual(
+      onTheWire.map((id) => [id, final.get(id)?.status, final.get(id)?.error?.code]),
+      onTheWire.map((id) => [id, 'failed', 'DELIVERY_UNCERTAIN']),
+    );
     await killHard(running);
   });
 });

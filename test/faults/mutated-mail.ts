@@ -112,3 +112,31 @@ export function mutatedMails(sender: string, to: string, uniqueId: (label: strin
   add('no body, 8-bit subject', Buffer.concat([Buffer.from(headersOnly, 'latin1'), Buffer.from([0xff, 0xfe, 0x80, 0x0d, 0x0a, 0x0d, 0x0a])]));
   return mails;
 }
+
+/** The mutations `mutateMail` applies to a given mail, one each. */
+const MUTATIONS: Array<{ name: string; apply: (mail: string, seed: number) => string }> = [
+  // The real-world crash: every Content-Type left with only its parameters.
+  { name: 'content types emptied to parameters', apply: (mail) => mail.replace(/^(content-type:)[ \t]*[^;\r\n]*/gim, '$1 ') },
+  { name: 'truncated', apply: (mail, seed) => mail.slice(0, Math.floor(mail.length * (0.3 + ((seed * 37) % 60) / 100))) },
+  { name: 'control bytes in header values', apply: (mail) => mail.replace(/^([A-Za-z-]+:)[ \t]*/gm, '$1 \u0000\u0001\u001b') },
+  {
+    name: '64 KB header fields',
+    apply: (mail) => `X-Filler: ${'f'.repeat(64 * 1024 - 12)}\r\nTo: ${Array.from({ length: 400 }, (_, i) => `r${i}@many.example`).join(', ')}\r\nSubject: ${'ü'.repeat(40_000)}\r\n${mail}`,
+  },
+  { name: 'closing boundaries removed', apply: (mail) => mail.replace(/^--[^\r\n]*--[ \t]*$/gm, '') },
+  { name: 'header section duplicated', apply: (mail) => `${mail.split(/\r?\n\r?\n/)[0]}\r\n${mail}` },
+  {
+    name: 'bytes flipped in the second half',
+    apply: (mail) => [...mail].map((char, index) => (index > mail.length / 2 && index % 97 === 0 ? String.fromCharCode(char.charCodeAt(0) ^ 0x5a) : char)).join(''),
+  },
+  {
+    name: 'transfer encodings swapped',
+    apply: (mail) => mail.replace(/^(content-transfer-encoding:)[ \t]*(base64|quoted-printable)/gim, (_whole, name: string, encoding: string) => `${name} ${encoding.toLowerCase() === 'base64' ? 'quoted-printable' : 'base64'}`),
+  },
+];
+
+/** A copy of a mail (any mail, e.g. from the corpus) broken in one way, picked by `seed`. */
+export function mutateMail(raw: Buffer, seed: number): { mutation: string; raw: Buffer } {
+  const mutation = MUTATIONS[seed % MUTATIONS.length];
+  return { mutation: mutation.name, raw: Buffer.from(mutation.apply(raw.toString('latin1'), seed), 'latin1') };
+}

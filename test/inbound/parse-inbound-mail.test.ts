@@ -3,6 +3,7 @@ import { readdirSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { parseInboundMail, type AttachmentSink } from '../../shared/inbound/parse-inbound-mail';
+import { parameterOnlyContentTypeMail } from '../support/hostile-mime';
 import { FIXTURE_DIR, parseFixture, readFixture } from './fixtures';
 import { MemoryAttachmentSink } from './memory-attachment-sink';
 
@@ -136,6 +137,16 @@ describe('parseInboundMail', () => {
     assert.ok(mail.defects.some((defect) => defect.includes('memory budget')));
   });
 
+  it('keeps an attachment whose Content-Type is only a parameter (`Content-Type: ; name="x.jpg"`) as opaque bytes under its name', async () => {
+    const raw = parameterOnlyContentTypeMail({ from: 'a@mail.example' });
+    const sink = new MemoryAttachmentSink();
+    const mail = await parseInboundMail(raw, sink);
+    assert.equal(mail.text?.trim(), 'hello');
+    assert.equal(mail.attachments.length, 1);
+    assert.deepEqual({ ...mail.attachments[0], key: '' }, { filename: 'x.jpg', contentType: 'application/octet-stream', size: 5, key: '', inline: false, checksum: mail.attachments[0].checksum });
+    assert.equal(sink.stored.get(mail.attachments[0].key)?.content.toString(), 'hello');
+  });
+
   it('never throws on malformed mail, and says what was wrong', async () => {
     const mail = await parseFixture('malformed.eml');
     assert.equal(mail.from, undefined);
@@ -143,17 +154,23 @@ describe('parseInboundMail', () => {
     assert.ok(mail.text?.includes('half'));
     assert.equal(mail.attachments.length, 1);
 
-    const garbage = [
-      Buffer.alloc(0),
-      Buffer.from('\u0000\u0001\u0002 not a mail at all'),
-      Buffer.from('Content-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\n--x\r\n--x--'),
-      Buffer.from(`Subject: ${'a'.repeat(200_000)}\r\n\r\nbody`),
-      Buffer.from(`Content-Type: multipart/mixed; boundary=z\r\n\r\n${'--z\r\nContent-Type: multipart/mixed; boundary=z\r\n\r\n'.repeat(2000)}`),
+    assert.deepEqual(mail.defects, ['the From header names no mailbox', 'the Date header is not a date']);
+
+    // Each broken in one way, and each defect named.
+    const garbage: Array<[Buffer, RegExp]> = [
+      [Buffer.alloc(0), /^no header fields/],
+      [Buffer.from('\u0000\u0001\u0002 not a mail at all'), /^no header fields/],
+      [Buffer.from(`From: a@b.example\r\nSubject: ${'a'.repeat(200_000)}\r\n\r\nbody`), /^header field "Subject" \(200011 bytes\) dropped: larger than 65536 bytes/],
+      [Buffer.from(`From: a@b.example\r\nContent-Type: multipart/mixed; boundary=z\r\n\r\n${'--z\r\nContent-Type: multipart/mixed; boundary=z\r\n\r\n'.repeat(2000)}`), /^parse error: Max allowed child nodes exceeded/],
+      [Buffer.from('From: a@b.example\r\nDate: the day after tomorrow\r\n\r\nbody'), /^the Date header is not a date$/],
+      [Buffer.from('From: nobody at all\r\nSubject: x\r\n\r\nbody'), /^the From header names no mailbox$/],
     ];
-    for (const raw of garbage) {
+    for (const [raw, defect] of garbage) {
       const parsed = await parseInboundMail(raw, new MemoryAttachmentSink());
-      assert.ok(Array.isArray(parsed.defects));
+      assert.ok(parsed.defects.some((line) => defect.test(line)), `${raw.subarray(0, 40).toString('latin1')}…: ${defect} in ${JSON.stringify(parsed.defects)}`);
     }
+    // A well-formed mail has none.
+    assert.deepEqual((await parseInboundMail(Buffer.from('From: a@b.example\r\nDate: Fri, 27 Nov 2026 10:00:00 +0000\r\nSubject: fine\r\n\r\nbody'), new MemoryAttachmentSink())).defects, []);
   });
 
   it('parses every fixture without throwing', async () => {

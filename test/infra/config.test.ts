@@ -96,6 +96,23 @@ describe('deployment settings', () => {
     assert.deepEqual(config.examplesUsed, []);
   });
 
+  it("the default provider's guard: the documented defaults, -c strings, and out-of-range values refused", () => {
+    assert.deepEqual(parseDeploymentConfig(REAL_CONTEXT).defaultProviderGuard, { maxBounceRate: 0.04, maxComplaintRate: 0.0008, minSends: 50, windowDays: 7 });
+    const given = parseDeploymentConfig({
+      ...REAL_CONTEXT,
+      defaultProviderMaxBounceRate: '0.03',
+      defaultProviderMaxComplaintRate: '0.0005',
+      defaultProviderMinSends: '200',
+      defaultProviderWindowDays: '14',
+    });
+    assert.deepEqual(given.defaultProviderGuard, { maxBounceRate: 0.03, maxComplaintRate: 0.0005, minSends: 200, windowDays: 14 });
+    const problems = problemsOf({ ...REAL_CONTEXT, defaultProviderMaxBounceRate: '4%', defaultProviderMaxComplaintRate: '1.5', defaultProviderMinSends: '0', defaultProviderWindowDays: 'week' });
+    assert.deepEqual(
+      problems.map((problem) => problem.split(':')[0]),
+      ['defaultProviderMaxBounceRate', 'defaultProviderMaxComplaintRate', 'defaultProviderMinSends', 'defaultProviderWindowDays'],
+    );
+  });
+
   it('reports every problem at once, naming the setting and what was given', () => {
     const problems = problemsOf({
       inboundDomain: 'not a domain',

@@ -4,15 +4,31 @@
  * alarms, outputs, and no unsuppressed cdk-nag finding.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { before, describe, it } from 'node:test';
-import { Match } from 'aws-cdk-lib/assertions';
+import { App, RemovalPolicy, Stack, type CfnElement } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { EXAMPLE_CONTEXT } from '../../infra/config';
 import { TABLE_LAYOUT } from '../../shared/table-layout';
+import { PROJECT_ROOT } from '../../infra/bundling/function-bundle';
+import { MailBucket } from '../../infra/constructs/mail-bucket';
 import { arnOf, arnWithSuffix, statementsOfRole, synthStack } from './synth-stack';
 import type { SynthesizedStack } from './synth-stack';
 
 const sesIdentityArn = (domain: string) => ({
   'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ses:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:identity/${domain}`]],
+});
+/** The example stack's configuration set (`<stackName>-default-provider`). */
+const CONFIGURATION_SET = 'RecruitingMailBackend-default-provider';
+const configurationSetArn = () => ({
+  'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ses:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':configuration-set/', { Ref: synth.logicalId(synth.stack.defaultProviderEvents.configurationSet) }]],
+});
+/** Sending as the default sender identity, through its configuration set (SES authorizes both). */
+const sendThroughDefaultProvider = () => ({
+  Action: ['ses:SendEmail', 'ses:SendRawEmail'],
+  Effect: 'Allow',
+  Resource: [configurationSetArn(), sesIdentityArn(EXAMPLE_CONTEXT.defaultSenderDomain)],
 });
 const XRAY_AND_ENI = {
   Action: [
@@ -126,7 +142,7 @@ describe('egress network', () => {
 describe('functions', () => {
   it('all run nodejs22.x on arm64 with active tracing, source maps and their own log group with retention', () => {
     const functions = Object.values(synth.stack.functions);
-    assert.equal(functions.length, 8);
+    assert.equal(functions.length, 10);
     for (const fn of functions) {
       const props = synth.json.Resources[synth.logicalId(fn)]!.Properties;
       assert.equal(props.Runtime, 'nodejs22.x');
@@ -242,6 +258,32 @@ describe('data', () => {
     const rules = synth.json.Resources[ids.bucket]!.Properties.LifecycleConfiguration.Rules as any[];
     const uploads = rules.find((rule) => rule.Prefix === 'uploads/');
     assert.deepEqual(uploads, { Id: 'ExpireUnusedUploads', Prefix: 'uploads/', ExpirationInDays: 1, Status: 'Enabled' });
+  });
+
+  it('a browser on an allowed origin may PUT a presigned upload, and nothing else (CORS from corsAllowedOrigins, as the API)', () => {
+    const cors = synth.json.Resources[ids.bucket]!.Properties.CorsConfiguration;
+    assert.deepEqual(cors, {
+      CorsRules: [
+        {
+          AllowedOrigins: ['http://localhost:5173', 'http://localhost:3001'],
+          AllowedMethods: ['PUT'],
+          AllowedHeaders: ['content-type'],
+          MaxAge: 600,
+        },
+      ],
+    });
+    // The access-log bucket is never a browser's business.
+    const logs = synth.json.Resources[synth.logicalId(synth.stack.mailBucket.accessLogsBucket)]!;
+    assert.equal(logs.Properties.CorsConfiguration, undefined);
+  });
+
+  it('the mail bucket has no CORS rule when no origin is allowed', () => {
+    // cdk.json's feature flags, as the app synthesizes with them.
+    const { context } = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> };
+    const stack = new Stack(new App({ context }), 'BucketOnly');
+    const bucket = new MailBucket(stack, 'MailBucket', { removalPolicy: RemovalPolicy.RETAIN, corsAllowedOrigins: [] });
+    const resource = Template.fromStack(stack).toJSON().Resources[stack.getLogicalId(bucket.bucket.node.defaultChild as CfnElement)];
+    assert.equal(resource.Properties.CorsConfiguration, undefined);
   });
 
   it('SES may put raw mail under inbound/ only from this account and this receipt rule', () => {
@@ -401,7 +443,7 @@ describe('least-privilege IAM', () => {
         Effect: 'Allow',
         Resource: arnOf(ids.sendQueue),
       },
-      { Action: ['ses:SendEmail', 'ses:SendRawEmail'], Effect: 'Allow', Resource: sesIdentityArn(EXAMPLE_CONTEXT.defaultSenderDomain) },
+      sendThroughDefaultProvider(),
       inboundAddressMac(),
     ]);
   });
@@ -412,8 +454,29 @@ describe('least-privilege IAM', () => {
       logsStatement('emailSettings'),
       tableStatement(),
       { Action: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'], Effect: 'Allow', Resource: arnOf(ids.key) },
-      { Action: ['ses:SendEmail', 'ses:SendRawEmail'], Effect: 'Allow', Resource: sesIdentityArn(EXAMPLE_CONTEXT.defaultSenderDomain) },
+      sendThroughDefaultProvider(),
       inboundAddressMac(),
+    ]);
+  });
+
+  it('delivery events: its queue (consume only) and the table without its index; no SES, no KMS, no bucket', () => {
+    assert.deepEqual(statementsOfRole(synth, roleOf('deliveryEvents')), [
+      XRAY,
+      logsStatement('deliveryEvents'),
+      { Action: TABLE_READ_WRITE, Effect: 'Allow', Resource: arnOf(ids.table) },
+      {
+        Action: ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage'],
+        Effect: 'Allow',
+        Resource: arnOf(synth.logicalId(synth.stack.defaultProviderEvents.queue)),
+      },
+    ]);
+  });
+
+  it('suppressions API: the table without its index, nothing else', () => {
+    assert.deepEqual(statementsOfRole(synth, roleOf('suppressionsApi')), [
+      XRAY,
+      logsStatement('suppressionsApi'),
+      { Action: TABLE_READ_WRITE, Effect: 'Allow', Resource: arnOf(ids.table) },
     ]);
   });
 
@@ -517,8 +580,10 @@ describe('HTTP API', () => {
       ['GET /v1/messages/{messageId}', 'JWT'],
       ['POST /v1/messages/{messageId}/assign', 'JWT'],
       ['POST /v1/attachments', 'JWT'],
+      ['GET /v1/suppressions', 'JWT'],
+      ['DELETE /v1/suppressions/{address}', 'JWT'],
     ]));
-    assert.equal(routes.length, 21);
+    assert.equal(routes.length, 23);
   });
 
   it('answers CORS preflights itself for the allowed origins, with the same policy as the local server', () => {
@@ -532,10 +597,20 @@ describe('HTTP API', () => {
     });
   });
 
+  it('gives every API function each company\'s own limit (per warm container), far below the stage\'s', () => {
+    const api = ['platform', 'emailSettings', 'candidates', 'messages'] as const;
+    for (const name of Object.keys(synth.stack.functions) as (keyof SynthesizedStack['stack']['functions'])[]) {
+      const env = synth.json.Resources[synth.logicalId(synth.stack.functions[name])]!.Properties.Environment.Variables;
+      const expected = (api as readonly string[]).includes(name) ? ['20', '40'] : [undefined, undefined];
+      assert.deepEqual([env.COMPANY_API_RATE_LIMIT, env.COMPANY_API_BURST_LIMIT], expected, name);
+    }
+  });
+
   it('throttles and writes JSON access logs with retention on the default stage', () => {
     const stage = Object.values(synth.template.findResources('AWS::ApiGatewayV2::Stage'))[0]!.Properties;
     assert.equal(stage.StageName, '$default');
-    assert.deepEqual(stage.DefaultRouteSettings, { ThrottlingBurstLimit: 100, ThrottlingRateLimit: 50 });
+    // Sized for every company together: each company has its own limit in the functions (below).
+    assert.deepEqual(stage.DefaultRouteSettings, { ThrottlingBurstLimit: 2000, ThrottlingRateLimit: 1000 });
     const logGroupId = stage.AccessLogSettings.DestinationArn['Fn::GetAtt'][0] as string;
     assert.equal(synth.json.Resources[logGroupId]!.Properties.RetentionInDays, 30);
     assert.doesNotMatch(stage.AccessLogSettings.Format, /header|Authorization/i);
@@ -555,7 +630,7 @@ describe('alarms', () => {
     const deadLetterAlarms = alarms.filter((alarm) => alarm.MetricName === 'ApproximateNumberOfMessagesVisible');
     assert.deepEqual(
       deadLetterAlarms.map((alarm) => alarm.Dimensions[0].Value['Fn::GetAtt'][0]).sort(),
-      [ids.inboundDlq, ids.sendDlq, synth.logicalId(synth.stack.inboundReconciler.deadLetterQueue)].sort(),
+      [ids.inboundDlq, ids.sendDlq, synth.logicalId(synth.stack.inboundReconciler.deadLetterQueue), synth.logicalId(synth.stack.defaultProviderEvents.deadLetterQueue)].sort(),
     );
     for (const alarm of deadLetterAlarms) assert.equal(alarm.Threshold, 1);
     assert.equal(alarms.filter((alarm) => alarm.MetricName === 'ApproximateAgeOfOldestMessage').length, 1);
@@ -577,6 +652,24 @@ describe('alarms', () => {
     const names = fallbackRate[0].Metrics.filter((metric: any) => metric.MetricStat).map((metric: any) => metric.MetricStat.Metric.MetricName).sort();
     assert.deepEqual(names, ['MessagesFallenBack', 'MessagesSent']);
     assert.deepEqual(fallbackRate[0].AlarmActions, [{ Ref: synth.logicalId(synth.stack.alarms.topic) }]);
+  });
+
+  it("alarms on the SES account's own bounce and complaint rates, and on a company's paused default provider", () => {
+    const alarms = Object.values(synth.template.findResources('AWS::CloudWatch::Alarm')).map((alarm) => alarm.Properties);
+    const reputation = alarms.filter((alarm) => alarm.Namespace === 'AWS/SES');
+    assert.deepEqual(
+      reputation.map((alarm) => [alarm.MetricName, alarm.Threshold, alarm.ComparisonOperator]).sort(),
+      [
+        ['Reputation.BounceRate', 0.04, 'GreaterThanOrEqualToThreshold'],
+        ['Reputation.ComplaintRate', 0.0008, 'GreaterThanOrEqualToThreshold'],
+      ],
+    );
+    const paused = alarms.filter((alarm) => (alarm.Metrics ?? []).some((metric: any) => metric.MetricStat?.Metric.MetricName === 'DefaultProviderPaused'));
+    assert.equal(paused.length, 1);
+    const services = paused[0].Metrics.filter((metric: any) => metric.MetricStat).map((metric: any) => metric.MetricStat.Metric.Dimensions[0].Value).sort();
+    assert.deepEqual(services, ['delivery-events', 'send-worker']);
+    assert.equal(paused[0].Threshold, 1);
+    assert.deepEqual(paused[0].AlarmActions, [{ Ref: synth.logicalId(synth.stack.alarms.topic) }]);
   });
 
   it('the outbound sweeper runs every 5 minutes', () => {
@@ -623,6 +716,55 @@ describe('alarms', () => {
   });
 });
 
+describe('default provider delivery events', () => {
+  it('a configuration set publishing Send, Delivery, Bounce, Complaint, Reject and DeliveryDelay to the default event bus, the sender identity using it', () => {
+    synth.template.hasResourceProperties('AWS::SES::ConfigurationSet', { Name: CONFIGURATION_SET, ReputationOptions: { ReputationMetricsEnabled: true } });
+    const configurationSet = { Ref: synth.logicalId(synth.stack.defaultProviderEvents.configurationSet) };
+    const destinations = Object.values(synth.template.findResources('AWS::SES::ConfigurationSetEventDestination')).map((resource) => resource.Properties);
+    assert.equal(destinations.length, 1);
+    assert.deepEqual(destinations[0].ConfigurationSetName, configurationSet);
+    const destination = destinations[0].EventDestination;
+    assert.equal(destination.Enabled, true);
+    assert.deepEqual([...destination.MatchingEventTypes].sort(), ['bounce', 'complaint', 'delivery', 'deliveryDelay', 'reject', 'send']);
+    assert.match(JSON.stringify(destination.EventBridgeDestination), /event-bus\/default/);
+    synth.template.hasResourceProperties('AWS::SES::EmailIdentity', {
+      EmailIdentity: EXAMPLE_CONTEXT.defaultSenderDomain,
+      ConfigurationSetAttributes: { ConfigurationSetName: configurationSet },
+    });
+  });
+
+  it("a rule sends the configuration set's SES events to an encrypted queue with a dead-letter queue, consumed with batch item failures", () => {
+    const queue = synth.logicalId(synth.stack.defaultProviderEvents.queue);
+    synth.template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.ses'],
+        'detail-type': ['Email Sent', 'Email Delivered', 'Email Bounced', 'Email Complaint Received', 'Email Rejected', 'Email Delivery Delayed'],
+        detail: { mail: { tags: { 'ses:configuration-set': [CONFIGURATION_SET] } } },
+      },
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [queue, 'Arn'] } })],
+    });
+    const queueProps = synth.json.Resources[queue]!.Properties;
+    assert.equal(queueProps.SqsManagedSseEnabled, true);
+    assert.deepEqual(queueProps.RedrivePolicy.deadLetterTargetArn, { 'Fn::GetAtt': [synth.logicalId(synth.stack.defaultProviderEvents.deadLetterQueue), 'Arn'] });
+    synth.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [queue, 'Arn'] },
+      FunctionName: { Ref: synth.logicalId(synth.stack.functions.deliveryEvents) },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+  });
+
+  it('every function knows the configuration set and the guard thresholds', () => {
+    for (const fn of [synth.stack.functions.sendWorker, synth.stack.functions.emailSettings, synth.stack.functions.deliveryEvents]) {
+      const variables = synth.json.Resources[synth.logicalId(fn)]!.Properties.Environment.Variables;
+      assert.equal(variables.DEFAULT_PROVIDER_CONFIGURATION_SET, CONFIGURATION_SET);
+      assert.equal(variables.DEFAULT_PROVIDER_MAX_BOUNCE_RATE, '0.04');
+      assert.equal(variables.DEFAULT_PROVIDER_MAX_COMPLAINT_RATE, '0.0008');
+      assert.equal(variables.DEFAULT_PROVIDER_MIN_SENDS, '50');
+      assert.equal(variables.DEFAULT_PROVIDER_WINDOW_DAYS, '7');
+    }
+  });
+});
+
 describe('outputs', () => {
   it('print the API URL, egress IPs, MX record, DKIM and MAIL FROM records', () => {
     const outputs = synth.json.Outputs;
@@ -641,5 +783,7 @@ describe('outputs', () => {
     assert.equal(outputs.SenderMailFromSpfRecord.Value, `bounce.${EXAMPLE_CONTEXT.defaultSenderDomain} TXT "v=spf1 include:amazonses.com ~all"`);
     assert.ok(outputs.SenderMailFromMxRecord);
     assert.ok(outputs.ReceiptRuleSetName);
+    assert.deepEqual(outputs.DefaultProviderConfigurationSet.Value, { Ref: synth.logicalId(synth.stack.defaultProviderEvents.configurationSet) });
+    assert.ok(outputs.DeliveryEventsDeadLetterQueueUrl);
   });
 });

@@ -10,8 +10,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { simpleParser } from 'mailparser';
-import { LOCAL_COMPANY_LOGIN } from '../../infra/local/local-company-smtp';
-import { startTestBackend, type TestBackend, waitForDelivery } from '../support/test-backend';
+import { saveCompanySmtpStandIn, startTestBackend, type TestBackend, waitForDelivery } from '../support/test-backend';
 
 let api: TestBackend;
 let token: string;
@@ -19,15 +18,7 @@ let token: string;
 before(async () => {
   api = await startTestBackend();
   token = await api.token('acme', ['admin', 'recruiter']);
-  const saved = await api.request('PUT', '/v1/email-settings/main', {
-    token,
-    body: {
-      address: LOCAL_COMPANY_LOGIN.username,
-      mode: 'smtp',
-      smtp: { host: '127.0.0.1', port: api.backend.companySmtp.port, security: 'starttls', username: LOCAL_COMPANY_LOGIN.username, password: LOCAL_COMPANY_LOGIN.password },
-    },
-  });
-  assert.equal(saved.status, 200, saved.text);
+  await saveCompanySmtpStandIn(api, token);
   const candidate = await api.request('PUT', '/v1/candidates/cand-1', { token, body: { emails: ['ann@example.com'], name: 'Ann' } });
   assert.ok([200, 201].includes(candidate.status), candidate.text);
 });

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { startMailServer, trustedCaFixture, type MailServer, type ReceivedMail, type TrustedCaFixture } from '../support/mail-servers';
-import { DEFAULT_FROM_ADDRESS, secretForms, startTestBackend, waitForDelivery, type TestBackend } from '../support/test-backend';
+import { backendLogLevel, DEFAULT_FROM_ADDRESS, secretForms, startTestBackend, waitForDelivery, type TestBackend } from '../support/test-backend';
 import type { LocalSesStoredEmail } from '../../infra/local/local-ses';
 
 const PASSWORD = 'Candidate-mail-e2e-pw-42';
@@ -80,7 +80,8 @@ before(async () => {
   const users = { [ACME]: PASSWORD, [BERLIN]: PASSWORD, [GLOBEX]: PASSWORD, [INITECH]: PASSWORD };
   company = await startMailServer({ security: 'starttls', tls, users });
   berlinServer = await startMailServer({ security: 'ssl', tls, users });
-  api = await startTestBackend({ SMTP_ALLOWED_PORTS: '*', SMTP_TESTS_PER_MINUTE: '100', ...tls.backendEnv });
+  // At INFO, as the deployed stack logs: the leak checks read every line it writes.
+  api = await startTestBackend({ LOG_LEVEL: 'INFO', SMTP_ALLOWED_PORTS: '*', SMTP_TESTS_PER_MINUTE: '100', ...tls.backendEnv });
   for (const name of ['acme', 'globex', 'initech', 'evil']) tokens[name] = await api.token(name);
   tokens.acmeRecruiter = await api.token('acme', ['recruiter']);
   await configureSmtp(tokens.acme, 'main', company, ACME, { fromName: 'ACME Jobs' });
@@ -442,7 +443,8 @@ describe('tenancy', () => {
 });
 
 describe('secrets', () => {
-  it('never returned the SMTP password, in any form, in any response body or log line', () => {
+  it('never returned the SMTP password, in any form, in any response body or log line', async () => {
+    assert.equal(await backendLogLevel(), 'INFO', 'the checked output is what the backend writes at INFO, as the stack logs');
     for (const user of [ACME, BERLIN, GLOBEX, INITECH]) {
       for (const form of secretForms(user, PASSWORD)) {
         for (const [index, body] of api.responseBodies.entries()) assert.ok(!body.includes(form), `response ${index}: ${body.slice(0, 300)}`);

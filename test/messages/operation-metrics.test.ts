@@ -2,15 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { newMessageRecord } from '../../shared/messages/model';
 import { countDelivery, countFilings } from '../../shared/messages/operation-metrics';
-import type { OpsMetrics } from '../../shared/ops-metrics';
-
-class RecordingMetrics implements OpsMetrics {
-  readonly counted: string[] = [];
-  count(name: string, value = 1, dimensions: Record<string, string> = {}) {
-    this.counted.push(`${name} ${JSON.stringify(dimensions)} ${value}`);
-  }
-  publish() {}
-}
+import { RecordingMetrics } from '../support/recording-metrics';
 
 const outbound = (fields: Parameters<typeof newMessageRecord>[0] extends infer T ? Partial<T> : never) =>
   newMessageRecord({ id: 'msg_1', companyId: 'acme', scope: 'main', direction: 'outbound', status: 'sent', createdAt: '2026-11-27T10:00:00Z', ...fields });

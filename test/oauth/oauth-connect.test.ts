@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startLocalAuthorizationServer, type LocalAuthorizationServer } from '../support/local-authorization-server';
 import { startMailServer, trustedCaFixture, type MailServer, type TrustedCaFixture } from '../support/mail-servers';
-import { startTestBackend, waitForDelivery, type TestBackend } from '../support/test-backend';
+import { backendLogLevel, startTestBackend, waitForDelivery, type TestBackend } from '../support/test-backend';
 
 const REDIRECT = 'http://localhost:5173/oauth/callback';
 const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
@@ -29,7 +29,9 @@ before(async () => {
   const verify = (user: string, token: string) => auth.verifyAccessToken(user, token);
   microsoftSmtp = await startMailServer({ security: 'starttls', tls, users: {}, xoauth2: { verify, refuseLike: 'microsoft' } });
   googleSmtp = await startMailServer({ security: 'ssl', tls, users: {}, xoauth2: { verify, refuseLike: 'google' } });
+  // At INFO, as the deployed stack logs: the leak checks below read every line it writes.
   api = await startTestBackend({
+    LOG_LEVEL: 'INFO',
     SMTP_ALLOWED_PORTS: '*',
     ...tls.backendEnv,
     OAUTH_MICROSOFT_CLIENT_ID: MS.clientId,
@@ -80,6 +82,30 @@ async function sendMail(token: string, candidateId: string, address: string, sub
   assert.equal(accepted.status, 202, accepted.text);
   return waitForDelivery(api, token, accepted.json.id);
 }
+
+describe('the signed-in account and the scope\'s address', () => {
+  it('warns in the answer and the settings when the sign-in made another account the From address, and not when it is the address', async () => {
+    const token = await api.token('initech');
+    const saved = await api.request('PUT', '/v1/email-settings/main', { token, body: { address: 'jobs@initech.test', mode: 'default' } });
+    assert.equal(saved.status, 200, saved.text);
+    assert.deepEqual(saved.json.warnings, []);
+
+    const other = await connect(token, 'main', 'microsoft', 'lisa@initech.test');
+    assert.equal(other.status, 200, other.text);
+    assert.equal(other.json.smtp.fromAddress, 'lisa@initech.test');
+    assert.equal(other.json.address, 'jobs@initech.test');
+    assert.deepEqual(other.json.warnings.map((warning: any) => [warning.severity, warning.code, warning.field]), [['warning', 'FROM_DIFFERS_FROM_ADDRESS', 'address']]);
+    assert.match(other.json.warnings[0].message, /signed-in account lisa@initech\.test.*address is jobs@initech\.test/);
+    assert.match(other.json.warnings[0].hint, /Sign in again as jobs@initech\.test/);
+    const shown = await api.request('GET', '/v1/email-settings/main', { token });
+    assert.deepEqual(shown.json.warnings, other.json.warnings, 'the settings keep saying so until it is fixed');
+
+    const same = await connect(token, 'main', 'microsoft', 'jobs@initech.test');
+    assert.equal(same.status, 200, same.text);
+    assert.equal(same.json.smtp.fromAddress, 'jobs@initech.test');
+    assert.deepEqual(same.json.warnings, []);
+  });
+});
 
 describe('connecting a Google mailbox', () => {
   it('runs authorization code + PKCE, takes the account from the id_token, tests over XOAUTH2 and activates', async () => {
@@ -272,6 +298,7 @@ describe('secrets', () => {
     assert.ok(secrets.length > 10);
     const responses = api.responseBodies.join('\n');
     const output = api.output();
+    assert.equal(await backendLogLevel(), 'INFO', 'the checked output is what the backend writes at INFO, as the stack logs');
     const files = listFiles(api.backend.dataDir).map((file) => readFileSync(file).toString('latin1'));
     // The table is in memory in tests: read every item as stored.
     files.push(JSON.stringify(await scanTable()));

@@ -11,6 +11,7 @@ import { AppError } from '../../shared/errors';
 import { createApiHandler, operation } from '../../shared/http/api-handler';
 import { callerFromEvent, parseRoles } from '../../shared/http/caller';
 import { localLambdaContext } from '../../infra/local/lambda-context';
+import { apiFunctionConfig } from '../../shared/config/function-configs';
 
 describe('parseRoles', () => {
   it('reads a string list, API Gateway\'s flattened form and a single role name, exactly', () => {
@@ -188,7 +189,7 @@ describe('createApiHandler', () => {
     operation(specs.conflict, async () => {
       throw new AppError('RATE_LIMITED', 'Slow down', { retryAfterSeconds: 17 });
     }),
-  ], { auth: { tenantClaim: 'company_id', rolesClaim: 'roles' } });
+  ], apiFunctionConfig({}));
 
   async function call(event: APIGatewayProxyEventV2WithJWTAuthorizer) {
     const response = (await handler(event, localLambdaContext('test'))) as APIGatewayProxyStructuredResultV2;
@@ -242,10 +243,16 @@ describe('createApiHandler', () => {
     assert.equal(response.status, 413);
     assert.equal(response.json.error.code, 'PAYLOAD_TOO_LARGE');
     assert.equal(response.json.error.details.limitBytes, 100);
-    // A small body base64-encoded by API Gateway is measured as sent, not as encoded.
-    const small = JSON.stringify({ name: 'y'.repeat(60) });
-    const encoded = await call(post(Buffer.from(small).toString('base64'), member, { isBase64Encoded: true }));
-    assert.equal(encoded.status, 201);
+    // A body under the limit as sent, whose base64 form (as API Gateway may pass it) is over it:
+    // measured as sent, it is taken; counting the encoded size would refuse it.
+    const small = JSON.stringify({ name: 'y'.repeat(85) });
+    const base64 = Buffer.from(small).toString('base64');
+    assert.ok(Buffer.byteLength(small) <= 100 && base64.length > 100, `${Buffer.byteLength(small)} bytes sent, ${base64.length} encoded`);
+    const encoded = await call(post(base64, member, { isBase64Encoded: true }));
+    assert.equal(encoded.status, 201, JSON.stringify(encoded.json));
+    // And a body over the limit only once decoded is still refused.
+    const overDecoded = await call(post(Buffer.from(JSON.stringify({ name: 'z'.repeat(95) })).toString('base64'), member, { isBase64Encoded: true }));
+    assert.equal(overDecoded.status, 413);
   });
 
   it('400 with details[].path for an unknown field and for invalid values', async () => {

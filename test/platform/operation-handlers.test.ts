@@ -8,6 +8,7 @@ import { defineOperation } from '../../shared/api/operation';
 import { OPERATIONS_BY_FUNCTION } from '../../shared/api/operations';
 import { z } from '../../shared/api/zod';
 import { bindOperations, createApiHandler, lazyHandlers, operation, type OperationHandlers } from '../../shared/http/api-handler';
+import { apiFunctionConfig } from '../../shared/config/function-configs';
 
 const ItemBody = z.object({ id: z.string(), size: z.number().default(1) });
 const specs = {
@@ -69,7 +70,7 @@ describe('lazyHandlers', () => {
           return handlers;
         }),
       ),
-      { auth: { tenantClaim: 'company_id', rolesClaim: 'roles' } },
+      apiFunctionConfig({}),
     );
     assert.equal(loads, 0, 'nothing is loaded before a request');
     const failed = await call(handler, 'GET /v1/items/{itemId}', 'a');

@@ -6,12 +6,16 @@
  * the test backend's free ports and temporary folder; nothing else is changed.
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import nodemailer from 'nodemailer';
+import { promisify } from 'node:util';
 import { type CurlCommand, readWalkthrough, type WalkthroughStep } from '../support/readme-walkthrough';
 import { type ApiResponse, jsonOrUndefined, startTestBackend, type TestBackend } from '../support/test-backend';
+
+const execFileAsync = promisify(execFile);
+const REPO_ROOT = join(import.meta.dirname, '../..');
 
 let api: TestBackend;
 let steps: WalkthroughStep[];
@@ -36,15 +40,25 @@ function localise(text: string): string {
     .replaceAll('"port":1587', `"port":${api.backend.companySmtp.port}`);
 }
 
-const unassignedIds: string[] = [];
+/** `<name>` placeholders: values from earlier answers, as the README tells the reader to fill them in. */
+const placeholders: Record<string, string> = {};
+const fillIn = (text: string) => text.replace(/<([A-Za-z]+)>/g, (whole, name: string) => placeholders[name] ?? whole);
 
 async function run(command: WalkthroughStep['commands'][number]): Promise<ApiResponse & { listing?: string[] }> {
+  if (command.kind === 'npm-run') {
+    // The project's own script, run by npm; the inbound listener's port is this backend's.
+    const { stdout, stderr } = await execFileAsync('npm', ['run', '--silent', command.script, '--', ...command.args.map(fillIn)], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, INBOUND_SMTP_PORT: String(api.backend.inboundSmtpPort) },
+    });
+    return { status: 0, headers: new Headers(), text: `${stdout}${stderr}`, json: undefined };
+  }
   if (command.kind === 'ls') {
     const path = command.path.replace(/^\.data/, api.backend.dataDir);
     const listing = readdirSync(path);
     return { status: 0, headers: new Headers(), text: listing.join('\n'), json: undefined, listing };
   }
-  const url = localise(command.url).replace('<id>', unassignedIds[0] ?? '<id>');
+  const url = fillIn(localise(command.url));
   const response = await fetch(url, { method: command.method, headers: command.headers, body: command.body === undefined ? undefined : localise(command.body) });
   const text = await response.text();
   const json = jsonOrUndefined(text);
@@ -86,10 +100,10 @@ async function conversationAfterDelivery(listCommand: CurlCommand): Promise<any[
 describe('the README walk-through, as written', () => {
   let inboundAddress: string;
 
-  it('has the seven steps this test knows', () => {
+  it('has the eight steps this test knows', () => {
     assert.deepEqual(
       steps.map((walkStep) => walkStep.title.split('.')[0]),
-      ['1', '2', '3', '4', '5', '6', '7'],
+      ['1', '2', '3', '4', '5', '6', '7', '8'],
     );
   });
 
@@ -99,6 +113,7 @@ describe('the README walk-through, as written', () => {
     assert.equal(answer.json.mode, 'default');
     assert.match(answer.json.inboundAddress, /^acme\.[a-z2-7]{12}@inbound\.localhost$/);
     inboundAddress = answer.json.inboundAddress;
+    placeholders.inboundAddress = inboundAddress;
   });
 
   it('2. the test button against the company server stand-in: AUTH_FAILED, with the untrusted-certificate warning', async () => {
@@ -157,12 +172,13 @@ describe('the README walk-through, as written', () => {
   });
 
   it('6. mail forwarded by the company mailbox is filed under the candidate or as unassigned, and can be assigned', async () => {
-    const [list, unassigned, assign] = step(6).commands;
-    // "any SMTP client to 127.0.0.1:2525": the company mailbox redirecting two mails.
-    const transport = nodemailer.createTransport({ host: '127.0.0.1', port: api.backend.inboundSmtpPort, secure: false, ignoreTLS: true });
-    await transport.sendMail({ envelope: { from: 'jobs@acme.com', to: [inboundAddress] }, from: 'Ann <ann@example.com>', to: 'jobs@acme.com', subject: 'Re: Your interview', text: 'Thursday works.' });
-    await transport.sendMail({ envelope: { from: 'jobs@acme.com', to: [inboundAddress] }, from: 'Bob <bob@example.org>', to: 'jobs@acme.com', subject: 'Open positions?', text: 'Hello.' });
-    transport.close();
+    const [fromAnn, fromBob, list, unassigned, assign] = step(6).commands;
+    // The README's own commands: the company mailbox redirecting two mails to the inbound address.
+    for (const send of [fromAnn, fromBob]) {
+      assert.equal(send?.kind, 'npm-run', `step 6 sends its mail with npm run: ${send?.source}`);
+      const sent = await run(send);
+      assert.match(sent.text, /^sent <.+> to acme-[a-z0-9]+@inbound\.localhost through 127\.0\.0\.1:\d+: 250 /m, sent.text);
+    }
     await api.backend.idle();
 
     const filed = await run(list);
@@ -173,7 +189,7 @@ describe('the README walk-through, as written', () => {
     assert.equal(waiting.status, 200, waiting.text);
     const bob = waiting.json.items.find((item: any) => item.subject === 'Open positions?');
     assert.ok(bob, waiting.text);
-    unassignedIds.push(bob.id);
+    placeholders.id = bob.id;
     const assigned = await run(assign);
     assert.equal(assigned.status, 200, assigned.text);
     assert.equal(assigned.json.candidateId, 'cand-1');
@@ -189,5 +205,41 @@ describe('the README walk-through, as written', () => {
       return answer.json.redirect.status === 'verified' ? answer.json : undefined;
     });
     assert.ok(verified.redirect.verifiedAt);
+  });
+
+  it("8. a bounce from the default provider: the message fails with BOUNCED, the address is suppressed, the next mail fails at once", async () => {
+    const [off, putCandidate, send, list, suppressions, sendAgain, listAgain, settings, lift, on] = step(8).commands;
+    assert.equal((await run(off)).json.running, false);
+    assert.ok([200, 201].includes((await run(putCandidate)).status));
+    const queued = await run(send);
+    assert.equal(queued.status, 202, queued.text);
+    const bounced = await waitFor('the bounce event', async () => {
+      const answer = await run(list);
+      const message = answer.json.items.find((item: any) => item.id === queued.json.id);
+      return message?.delivery ? message : undefined;
+    });
+    assert.equal(bounced.status, 'failed', JSON.stringify(bounced));
+    assert.equal(bounced.provider, 'default');
+    assert.equal(bounced.error.code, 'BOUNCED');
+    assert.deepEqual([bounced.delivery.status, bounced.delivery.bounceType, bounced.delivery.diagnostic], ['bounced', 'Permanent', 'smtp; 550 5.1.1 user unknown']);
+
+    const listed = await run(suppressions);
+    assert.deepEqual(listed.json.items.map((item: any) => [item.address, item.reason]), [['bounce@simulator.amazonses.com', 'bounce']]);
+    assert.equal(listed.json.nextCursor, null);
+
+    const again = await run(sendAgain);
+    assert.equal(again.status, 202, again.text);
+    await api.backend.idle();
+    const refused = (await run(listAgain)).json.items.find((item: any) => item.id === again.json.id);
+    assert.equal(refused.status, 'failed');
+    assert.equal(refused.error.code, 'RECIPIENT_SUPPRESSED');
+    assert.ok(refused.error.hint);
+
+    const standing = await run(settings);
+    assert.equal(standing.json.defaultProvider.status, 'active');
+    assert.ok(standing.json.defaultProvider.bounceRate > 0, standing.text);
+    assert.equal((await run(lift)).status, 204);
+    assert.deepEqual((await run(suppressions)).json.items, []);
+    assert.equal((await run(on)).json.running, true);
   });
 });

@@ -303,6 +303,15 @@ describe('a mail with a 2 MB header line', () => {
     const filed = unassigned.find((message) => message.subject === 'My application with a huge header');
     assert.ok(filed, `filed with its subject: ${JSON.stringify(unassigned.map((message) => message.subject))}`);
     assert.equal(filed.from.address, 'carla@candidate.example');
+    assert.equal(filed.messageIdHeader, `<${messageId}>`, 'the Message-ID after the oversized field is kept');
+    // The field itself is left out, and the message says so (the raw mail has it).
+    assert.deepEqual(
+      filed.omissions.filter((line: string) => line.includes('X-Padding')),
+      [`not parsed: header field "X-Padding" (${2 * 1024 * 1024 + 'X-Padding: '.length + 2} bytes) dropped: larger than 65536 bytes; the other headers are kept`],
+    );
+    const message = await api.request('GET', `/v1/messages/${filed.id}`, { token: companyB.token });
+    assert.equal(message.json.text.trim(), 'Please find my application.');
+    assert.doesNotMatch(message.text, /pppppppp/, 'nothing of the field is in the message');
     assert.match(api.output(), /X-Padding/, 'the dropped field is logged as a defect');
   });
 });

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { trustedCaFixture, type TrustedCaFixture } from '../support/mail-servers';
-import { startTestBackend, type TestBackend } from '../support/test-backend';
+import { backendLogLevel, startTestBackend, type TestBackend } from '../support/test-backend';
 import { echoedForms, startHostileServer, type EchoStage, type HostileServer } from './hostile-smtp-server';
 
 const USER = 'jobs@acme.test';
@@ -41,7 +41,9 @@ const servers = new Map<string, HostileServer>();
 before(async () => {
   tls = trustedCaFixture('e2e-secret-echo-');
   for (const [name, password] of Object.entries(PASSWORDS)) servers.set(name, await startHostileServer({ tls, username: USER, password }));
+  // At INFO, as the deployed stack logs: the leak checks below read every line it writes.
   api = await startTestBackend({
+    LOG_LEVEL: 'INFO',
     SMTP_ALLOWED_PORTS: '*',
     SMTP_TESTS_PER_MINUTE: '1000',
     SMTP_TEST_DESTINATIONS_PER_MINUTE: '1000',
@@ -137,8 +139,9 @@ describe('a hostile server echoing the login', () => {
     });
   }
 
-  it('left no form of any password in the process output (logs)', () => {
+  it('left no form of any password in the process output (logs)', async () => {
     const output = api.output();
+    assert.equal(await backendLogLevel(), 'INFO', 'the checked output is what the backend writes at INFO, as the stack logs');
     for (const password of Object.values(PASSWORDS)) {
       for (const pattern of leakPatterns(password)) assert.ok(!output.includes(pattern), `the process output contains ${JSON.stringify(pattern.slice(0, 60))}`);
     }

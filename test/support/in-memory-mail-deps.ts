@@ -8,6 +8,11 @@ import { MemoryRateLimiter } from './memory-rate-limiter';
 import { MemorySettingsStore } from './memory-settings-store';
 import { RecordingDefaultProvider } from './recording-default-provider';
 import { RecordingJobQueue } from './recording-job-queue';
+import { RecordingMetrics } from './recording-metrics';
+import { MemorySenderReputationStore } from './memory-sender-reputation-store';
+import { defaultProviderGate } from '../../shared/sender-reputation/default-provider-gate';
+import type { GuardThresholds } from '../../shared/sender-reputation/reputation-guard';
+import { DEFAULT_PROVIDER_GUARD } from '../../shared/config/default-provider-guard';
 import { RecordingSmtpSender, RecordingSmtpTester } from './recording-smtp';
 import { testInboundAddresses } from './inbound-addresses';
 
@@ -44,6 +49,7 @@ export function inMemorySettingsDeps(options: { inboundDomain: string; now: () =
 export function inMemoryDeliverDeps(options: {
   settingsDeps: ReturnType<typeof inMemorySettingsDeps>['settingsDeps'];
   retry?: Partial<DeliverMailDeps['retry']>;
+  thresholds?: Partial<GuardThresholds>;
 }) {
   const { settingsDeps } = options;
   const messages = new MemoryMessagesStore();
@@ -51,6 +57,8 @@ export function inMemoryDeliverDeps(options: {
   const smtp = new RecordingSmtpSender();
   const provider = new RecordingDefaultProvider();
   const queue = new RecordingJobQueue<SendJob>();
+  const reputation = new MemorySenderReputationStore();
+  const metrics = new RecordingMetrics();
   const deps: DeliverMailDeps = {
     messages,
     settings: settingsDeps.store,
@@ -58,6 +66,7 @@ export function inMemoryDeliverDeps(options: {
     blobs,
     sendSmtp: smtp.send,
     defaultProvider: provider,
+    defaultProviderGate: defaultProviderGate({ reputation, suppressions: reputation, thresholds: { ...DEFAULT_PROVIDER_GUARD, ...options.thresholds }, metrics, now: settingsDeps.now }),
     queue,
     inboundDomain: settingsDeps.inboundDomain,
     inboundAddresses: settingsDeps.inboundAddresses,
@@ -67,5 +76,5 @@ export function inMemoryDeliverDeps(options: {
     leaseSeconds: 120,
     now: settingsDeps.now,
   };
-  return { deps, messages, blobs, smtp, provider, queue };
+  return { deps, messages, blobs, smtp, provider, queue, reputation, metrics };
 }

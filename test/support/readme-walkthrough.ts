@@ -1,8 +1,9 @@
 /**
  * Reads the README's walk-through (the `sh` blocks under "A walk through the API") into steps of
  * commands, so that a test can send the very requests a newcomer copies: `curl` with `-H`, `-X`,
- * `-d`, `-o` and `-w` as curl sends them, and `ls`. Shell variables set in the section (`API`,
- * `H` on the first block's first line, kept for the blocks after it) and `$TOKEN` are expanded;
+ * `-d`, `-o` and `-w` as curl sends them, `ls`, and `npm run <script> -- <args>` (the project's
+ * own scripts). Shell variables set in the section (`API`, `H` on the first block's first line,
+ * kept for the blocks after it) and `$TOKEN` are expanded;
  * comments are dropped. Commands before a block's first numbered step form a step titled ''.
  */
 import { readFileSync } from 'node:fs';
@@ -27,10 +28,18 @@ export interface ListCommand {
   source: string;
 }
 
+/** `npm run <script> -- <args>`: one of the project's scripts, run as npm runs it. */
+export interface NpmRunCommand {
+  kind: 'npm-run';
+  script: string;
+  args: string[];
+  source: string;
+}
+
 export interface WalkthroughStep {
   /** The step's number and title, as in `# 4. A candidate…`. */
   title: string;
-  commands: (CurlCommand | ListCommand)[];
+  commands: (CurlCommand | ListCommand | NpmRunCommand)[];
 }
 
 export interface ReadWalkthroughOptions {
@@ -80,9 +89,13 @@ function readBlock(block: string, vars: Record<string, string>): WalkthroughStep
   return steps;
 }
 
-function toCommand(words: string[], source: string): CurlCommand | ListCommand {
+function toCommand(words: string[], source: string): CurlCommand | ListCommand | NpmRunCommand {
   const [program, ...args] = words;
   if (program === 'ls') return { kind: 'ls', path: args.at(-1) ?? '.', source };
+  if (program === 'npm' && args[0] === 'run' && args[1] !== undefined) {
+    const rest = args.slice(2);
+    return { kind: 'npm-run', script: args[1], args: rest[0] === '--' ? rest.slice(1) : rest, source };
+  }
   if (program !== 'curl') throw new Error(`README walk-through: unexpected command ${program}`);
   const command: CurlCommand = { kind: 'curl', method: 'GET', url: '', headers: {}, source };
   for (let i = 0; i < args.length; i++) {

@@ -14,6 +14,7 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type LocalBackend, startLocalBackend } from '../../infra/local/local-backend';
+import { LOCAL_COMPANY_LOGIN } from '../../infra/local/local-company-smtp';
 import { signLocalToken } from '../../infra/local/local-jwt';
 
 export const INBOUND_DOMAIN = 'inbound.localhost';
@@ -57,10 +58,16 @@ export interface TestBackend {
 }
 
 /**
- * The local gateway throttles as the deployed stage does (50 requests a second); tests poll and
- * sweep far faster, so they run unthrottled unless they set the limits themselves.
+ * The local gateway throttles as the deployed stage does, and the API functions limit each
+ * company; tests poll and sweep far faster, so they run unthrottled unless they set the limits
+ * themselves.
  */
-export const UNTHROTTLED = { API_THROTTLE_RATE_LIMIT: '1000000', API_THROTTLE_BURST_LIMIT: '1000000' };
+export const UNTHROTTLED = {
+  API_THROTTLE_RATE_LIMIT: '1000000',
+  API_THROTTLE_BURST_LIMIT: '1000000',
+  COMPANY_API_RATE_LIMIT: '1000000',
+  COMPANY_API_BURST_LIMIT: '1000000',
+};
 
 /** A response body as JSON, or undefined when it is empty or not JSON. */
 export function jsonOrUndefined(text: string): any {
@@ -69,6 +76,11 @@ export function jsonOrUndefined(text: string): any {
   } catch {
     return undefined;
   }
+}
+
+/** The level the backend's logger writes at (LOG_LEVEL when its handlers were first imported). */
+export async function backendLogLevel(): Promise<string> {
+  return (await import('../../shared/logger')).logger.getLevelName();
 }
 
 export async function startTestBackend(env: Record<string, string> = {}): Promise<TestBackend> {
@@ -173,6 +185,16 @@ function teeProcessOutput(into: string[]): () => void {
     } as typeof stream.write;
   });
   return () => streams.forEach((stream, index) => (stream.write = originals[index]));
+}
+
+/** Saves the company mail server stand-in (`npm start`'s "Company SMTP") as a scope's own server: tested first, `200` once active. */
+export async function saveCompanySmtpStandIn(api: TestBackend, token: string, scope = 'main'): Promise<void> {
+  const { username, password } = LOCAL_COMPANY_LOGIN;
+  const saved = await api.request('PUT', `/v1/email-settings/${scope}`, {
+    token,
+    body: { address: username, mode: 'smtp', smtp: { host: '127.0.0.1', port: api.backend.companySmtp.port, security: 'starttls', username, password } },
+  });
+  if (saved.status !== 200) throw new Error(`saving the company SMTP stand-in answered ${saved.status}: ${saved.text}`);
 }
 
 /** Polls `GET /v1/messages/{id}` until delivery has ended (`sent` or `failed`), bounded. */
