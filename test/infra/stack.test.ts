@@ -598,7 +598,7 @@ describe('HTTP API', () => {
   });
 
   it('gives every API function each company\'s own limit (per warm container), far below the stage\'s', () => {
-    const api = ['platform', 'emailSettings', 'candidates', 'messages'] as const;
+    const api = ['platform', 'emailSettings', 'candidates', 'messages', 'suppressionsApi'] as const;
     for (const name of Object.keys(synth.stack.functions) as (keyof SynthesizedStack['stack']['functions'])[]) {
       const env = synth.json.Resources[synth.logicalId(synth.stack.functions[name])]!.Properties.Environment.Variables;
       const expected = (api as readonly string[]).includes(name) ? ['20', '40'] : [undefined, undefined];
