@@ -4,7 +4,7 @@
  * table per section. It measures only: no number here passes or fails anything.
  *
  * Every server it starts listens on 127.0.0.1 and is stopped before it exits; scratch files
- * go to a temporary folder that is removed at the end. `BENCH_ONLY=cold,button,send,inbound,volume`
+ * go to a temporary folder that is removed at the end. `BENCH_ONLY=cold,button,send,inbound,volume,scale`
  * runs a subset.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { benchColdStart } from './cold-start';
 import { benchInbound } from './inbound-throughput';
+import { benchScale } from './scale';
 import { errorText, printSkip } from './report';
 import { benchSendThroughput } from './send-throughput';
 import { benchSendingAtVolume } from './sending-at-volume';
@@ -31,6 +32,7 @@ const sections: Section[] = [
   { key: 'send', title: '3. Send throughput', run: () => benchSendThroughput() },
   { key: 'inbound', title: '4. Inbound throughput and memory', run: (tempDir) => benchInbound(root, tempDir) },
   { key: 'volume', title: '5. Sending at volume', run: () => benchSendingAtVolume() },
+  { key: 'scale', title: '6. Scale: many companies at once', run: () => benchScale() },
 ];
 
 async function main(): Promise<void> {

@@ -13,5 +13,7 @@ declare module 's3rver' {
     constructor(options: S3rverOptions);
     run(): Promise<AddressInfo>;
     close(): Promise<void>;
+    /** S3 event notifications (`{ Records: [...] }`) of every object created or removed. */
+    on(event: 'event', listener: (notification: { Records: unknown[] }) => void): this;
   }
 }

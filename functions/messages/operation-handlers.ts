@@ -10,14 +10,15 @@ import type { OperationHandlers } from '../../shared/http/api-handler';
 import { assignMessage } from '../../shared/messages/assign-message';
 import { announceAttachmentUpload } from '../../shared/messages/attachment-uploads';
 import { messageView } from '../../shared/messages/message-view';
-import type { MessageRecord, Page } from '../../shared/messages/model';
+import type { MessageSummary } from '../../shared/messages/messages-store';
+import type { Page } from '../../shared/messages/model';
 import { queueCandidateMail } from '../../shared/messages/queue-candidate-mail';
 import { retryFailedMessage } from '../../shared/messages/retry-failed-message';
 import { getCompanyMessage, listCandidateMessages, listUnassignedMessages } from '../../shared/messages/read-messages';
 
 const deps = queueMailDeps(messagesFunctionConfig());
 
-const pageView = async (page: Page<MessageRecord>) => ({
+const pageView = async (page: Page<MessageSummary>) => ({
   items: await Promise.all(page.items.map((message) => messageView(message, null))),
   nextCursor: page.nextCursor,
 });

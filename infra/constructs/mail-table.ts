@@ -1,6 +1,6 @@
 /**
  * The single DynamoDB table of the backend: `pk`/`sk` strings, one GSI `gsi1`
- * (`gsi1pk`/`gsi1sk`, all attributes) for conversations and unassigned mail, TTL on
+ * (`gsi1pk`/`gsi1sk`, projecting only what lists show) for conversations and unassigned mail, TTL on
  * `expiresAt` (idempotency keys, rate-limit counters), point-in-time recovery, and deletion
  * protection whenever data is retained.
  */
@@ -33,7 +33,8 @@ export class MailTable extends Construct {
       indexName: TABLE_LAYOUT.gsi1.name,
       partitionKey: { name: TABLE_LAYOUT.gsi1.partitionKey, type: AttributeType.STRING },
       sortKey: { name: TABLE_LAYOUT.gsi1.sortKey, type: AttributeType.STRING },
-      projectionType: ProjectionType.ALL,
+      projectionType: ProjectionType.INCLUDE,
+      nonKeyAttributes: [...TABLE_LAYOUT.gsi1.projected],
     });
   }
 }

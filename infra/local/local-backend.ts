@@ -24,6 +24,8 @@ import { LOCAL_S3_CREDENTIALS, startLocalS3 } from './local-s3';
 import { LOCAL_SES_REGION, startLocalSes } from './local-ses';
 import { restoreLocalSesStore, saveLocalSesStore } from './local-ses-store-file';
 import { SEND_WORKER_TIMEOUT_SECONDS } from '../../shared/messages/send-worker-budget';
+import { inboundAddressesOf } from '../../shared/composition/inbound-addresses';
+import { secretsConfig } from '../../shared/config/concerns';
 
 export interface LocalBackendOptions {
   /** HTTP API port; 0 picks a free one (tests). */
@@ -211,6 +213,7 @@ async function startStandIns(options: LocalBackendOptions, stops: (() => Promise
     port: options.inboundSmtpPort ?? 0,
     inboundDomain: options.inboundDomain,
     settings: settingsStore,
+    inboundAddresses: inboundAddressesOf(secretsConfig(), options.inboundDomain),
     blobs: createS3BlobStore(),
     invoke: (event) => inboundInvocations.send(JSON.stringify(event)),
   });
@@ -226,11 +229,9 @@ async function startStandIns(options: LocalBackendOptions, stops: (() => Promise
   });
   stops.push(forwarding.stop);
 
-  // Stored but never filed (a crash after the 250): filed now, and checked again on a timer.
-  const reconciler = await startLocalInboundReconciler({
-    intervalSeconds: intEnv('INBOUND_RECONCILE_INTERVAL_SECONDS', 60),
-    log: (line) => process.stderr.write(`${line}\n`),
-  });
+  // Stored but never filed (a crash after the 250): filed now; every mail stored from now on is
+  // checked once its grace period has passed (S3's event, as on AWS).
+  const reconciler = await startLocalInboundReconciler({ s3, deadLetterFile: join(deadLetters, 'inbound-reconcile.jsonl') });
   stops.push(reconciler.stop);
 
   // Company mailboxes read over IMAP (capability 12): polled at start, then on a timer.
@@ -247,7 +248,7 @@ async function startStandIns(options: LocalBackendOptions, stops: (() => Promise
     handlers: await importApiHandlers(),
     functions: {
       inbound: (payload) => invokeInbound(payload as SESEvent),
-      'inbound-reconciler': (payload) => reconciler.run((payload ?? {}) as object),
+      'inbound-reconciler': () => reconciler.scan(),
       'outbound-sweeper': (payload) => sweeper.run((payload ?? {}) as object),
       'inbound-mailbox-poller': () => mailboxPoller.run({}),
     },

@@ -43,7 +43,7 @@ export async function ensureTable(endpoint: string, tableName: string): Promise<
               { AttributeName: gsi1.partitionKey, KeyType: 'HASH' },
               { AttributeName: gsi1.sortKey, KeyType: 'RANGE' },
             ],
-            Projection: { ProjectionType: 'ALL' },
+            Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...gsi1.projected] },
           },
         ],
       }),

@@ -6,6 +6,7 @@ import type { SettingsStore } from '../../shared/email-settings/settings-store';
 import { envelopeKey, type StoredEnvelope } from '../../shared/messages/inbound-filing-marks';
 import { INBOUND_RAW_PREFIX, sesEventFor } from '../../shared/messages/ses-receipt';
 import type { SESEvent } from 'aws-lambda';
+import { scopeOfInboundAddress, type InboundAddresses } from '../../shared/email-settings/inbound-address';
 
 /** SES accepts mail up to 40 MB. */
 const MAX_MESSAGE_BYTES = 40 * 1024 * 1024;
@@ -25,6 +26,8 @@ export async function startLocalInboundSmtp(options: {
   port: number;
   inboundDomain: string;
   settings: SettingsStore;
+  /** A derived address names its scope before anything is stored for it. */
+  inboundAddresses: InboundAddresses;
   blobs: BlobStore;
   invoke: (event: SESEvent) => void;
 }): Promise<LocalInboundSmtp> {
@@ -38,7 +41,7 @@ export async function startLocalInboundSmtp(options: {
     logger: false,
     async onRcptTo(address, _session, callback) {
       const [local, rcptDomain] = address.address.toLowerCase().split('@');
-      const known = rcptDomain === domain && local ? await options.settings.findByInboundAddress(local.split('+')[0]) : null;
+      const known = rcptDomain === domain && local ? await scopeOfInboundAddress(options, local.split('+')[0]!) : null;
       if (!known) {
         const error = Object.assign(new Error(`5.1.1 <${address.address}>: Recipient address rejected: no such inbound address`), { responseCode: 550 });
         return callback(error);

@@ -8,6 +8,8 @@ export const LOCAL_S3_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S
 
 export interface LocalS3 {
   endpoint: string;
+  /** Calls `listener` with each S3 event notification (as S3 sends to a queue), for every object created or removed. */
+  onEvent(listener: (notification: { Records: unknown[] }) => void): void;
   stop(): Promise<void>;
 }
 
@@ -29,7 +31,7 @@ export async function startLocalS3(options: { directory: string; bucket: string;
     configureBuckets: [{ name: options.bucket, configs: corsRules.length > 0 ? [corsConfigurationXml(corsRules)] : [] }],
   });
   const { port } = await server.run();
-  return { endpoint: `http://127.0.0.1:${port}`, stop: () => server.close() };
+  return { endpoint: `http://127.0.0.1:${port}`, onEvent: (listener) => void server.on('event', listener), stop: () => server.close() };
 }
 
 const OBJECT_SUFFIX = '._S3rver_object';

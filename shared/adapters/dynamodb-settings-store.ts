@@ -12,6 +12,8 @@ const inboundKey = (localPart: string) => `INBOUND#${localPart.toLowerCase()}`;
 /** The reservation item of an inbound address (offboarding turns it into a tombstone, see data-lifecycle). */
 export const inboundItemKey = (localPart: string) => ({ pk: inboundKey(localPart), sk: 'INBOUND' });
 
+/** How many sub-company scopes a company has created (scopes are never deleted). */
+const scopeCountKey = (companyId: string) => ({ pk: companyKey(companyId), sk: 'SCOPE-COUNT' });
 
 function toItem(settings: ScopeSettings) {
   return { ...settingsItemKey(settings.companyId, settings.scope), type: 'settings', ...settings };
@@ -134,6 +136,29 @@ export function createDynamoSettingsStore(client = getDocumentClient(), table = 
       } catch (error) {
         if (!isConditionFailure(error)) throw error;
       }
+    },
+    async claimScopeSlot(companyId, max) {
+      try {
+        await client.send(
+          new UpdateCommand({
+            TableName: table,
+            Key: scopeCountKey(companyId),
+            UpdateExpression: 'SET #type = :type ADD scopes :one',
+            ConditionExpression: 'attribute_not_exists(scopes) OR scopes < :max',
+            ExpressionAttributeNames: { '#type': 'type' },
+            ExpressionAttributeValues: { ':type': 'scope-count', ':one': 1, ':max': max },
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (isConditionFailure(error)) return false;
+        throw error;
+      }
+    },
+    async releaseScopeSlot(companyId) {
+      await client.send(
+        new UpdateCommand({ TableName: table, Key: scopeCountKey(companyId), UpdateExpression: 'ADD scopes :minusOne', ExpressionAttributeValues: { ':minusOne': -1 } }),
+      );
     },
     reserveInboundAddress: (localPart, companyId, scope) =>
       putIfAbsent(client, table, { ...inboundItemKey(localPart), type: 'inbound-address', companyId, scope }),

@@ -27,7 +27,9 @@ const changedMeanwhile = { 409: { description: '`CONFLICT`: the settings were ch
 const tooManyTests = { 429: { description: 'Too many tests for this company; retry after `Retry-After` seconds' } } as const;
 /** What the two steps of connecting a mailbox with OAuth2 share. */
 const oauthStep = { method: 'POST', access: 'admin', params: OAuthParams, maxBodyBytes: SETTINGS_BODY_LIMIT } as const;
-const oauthNotConfigured = { 409: { description: '`OAUTH_NOT_CONFIGURED`: the operator has no OAuth client for this provider' } } as const;
+/** A scope's first write creates it: within the company's scope limit. */
+const SCOPE_LIMIT = '`SCOPE_LIMIT_REACHED`: a new sub-company scope beyond the number the operator allows per company (`MAX_SCOPES_PER_COMPANY`)';
+const oauthNotConfigured = { 409: { description: `\`OAUTH_NOT_CONFIGURED\`: the operator has no OAuth client for this provider; or ${SCOPE_LIMIT}` } } as const;
 
 export const platformOperations = defineOperations('platform', {
   health: {
@@ -56,13 +58,13 @@ export const emailSettingsOperations = defineOperations('email-settings', {
   list: {
     id: 'listEmailSettings', method: 'GET', path: '/v1/email-settings', access: 'member',
     summary: "All scopes of the caller's company",
-    responses: { 200: withJsonBody('Settings of every configured scope (always including main)', EmailSettingsList), ...noInboundAddress },
+    responses: { 200: withJsonBody('Settings of every configured scope (always including main)', EmailSettingsList) },
   },
   get: {
     id: 'getEmailSettings', method: 'GET', path: '/v1/email-settings/{scope}', access: 'member',
-    summary: 'One scope; never returns the password (`smtp.passwordSet` instead)',
+    summary: 'One scope; never returns the password (`smtp.passwordSet` instead). Reads only: a scope never configured answers with its inbound address, and is stored with its first write',
     params: ScopeParams,
-    responses: { 200: withJsonBody('Settings', EmailSettingsBody), ...noInboundAddress },
+    responses: { 200: withJsonBody('Settings', EmailSettingsBody) },
   },
   put: {
     id: 'putEmailSettings', method: 'PUT', path: '/v1/email-settings/{scope}', access: 'admin',
@@ -70,7 +72,7 @@ export const emailSettingsOperations = defineOperations('email-settings', {
     params: ScopeParams, body: PutEmailSettingsBody, maxBodyBytes: SETTINGS_BODY_LIMIT,
     responses: {
       200: withJsonBody('Saved and active', SaveSucceededBody),
-      409: { description: '`CONFLICT`: the settings were changed by another request meanwhile; read them and try again' },
+      409: { description: `\`CONFLICT\`: the settings were changed by another request meanwhile; read them and try again; or ${SCOPE_LIMIT}` },
       422: withJsonBody('The test failed; the previous configuration stays active', SaveFailedBody),
       ...tooManyTests,
       ...noInboundAddress,
@@ -94,7 +96,7 @@ export const emailSettingsOperations = defineOperations('email-settings', {
     params: ScopeParams,
     responses: {
       202: withJsonBody('Sent; the settings now show `redirect.status: pending`', EmailSettingsBody),
-      ...changedMeanwhile,
+      409: { description: `\`CONFLICT\`: the settings were changed by another request meanwhile; try again; or ${SCOPE_LIMIT}` },
       429: { description: 'Too many redirect tests; retry after `Retry-After` seconds' },
       503: { description: '`SERVICE_UNAVAILABLE`: the default provider did not take the test mail; `redirect.status` is `failed` with the reason in our words (the provider\'s own text is logged, not returned)' },
     },

@@ -16,6 +16,7 @@ import { messageIdDomainOf } from './message-id-domain';
 import { oauthSettingsOf } from './oauth-client-secrets';
 import { loadedOnFirstCall, onFirstUse } from '../on-first-use';
 import { assertSecretKeyConfigured } from './secret-key-configured';
+import { inboundAddressesOf } from './inbound-addresses';
 import { defaultProviderGateOf } from './sender-reputation-deps';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createDynamoPaceWindow } from '../adapters/dynamodb-send-pace-window';
@@ -85,6 +86,7 @@ export function deliverMailDeps(config: SendWorkerFunctionConfig): DeliverMailDe
     defaultProviderGate: defaultProviderGateOf(table, config.defaultProvider, createPowertoolsMetrics()),
     queue,
     inboundDomain: config.mail.inboundDomain,
+    inboundAddresses: inboundAddressesOf(config.secrets, config.mail.inboundDomain),
     defaultFromAddress: parseSingleAddress(config.mail.defaultFromAddress, 'DEFAULT_FROM_ADDRESS'),
     messageIdDomain: messageIdDomainOf(config.mail),
     retry: {

@@ -11,6 +11,7 @@ import type { OAuthConnectDeps } from '../email-settings/connect-oauth-mailbox';
 import { oauthDeps } from './oauth-deps';
 import { loadedOnFirstCall } from '../on-first-use';
 import { assertSecretKeyConfigured } from './secret-key-configured';
+import { inboundAddressesOf } from './inbound-addresses';
 import { smtpOptionsOf } from './smtp-options';
 import { createDynamoInboundMailboxStore } from '../adapters/dynamodb-inbound-mailbox-store';
 import type { InboundSettingsDeps } from '../inbound-mailbox/inbound-settings-service';
@@ -45,6 +46,8 @@ export function emailSettingsDeps(config: EmailSettingsFunctionConfig): EmailSet
     },
     mailboxes: createDynamoInboundMailboxStore(undefined, config.tableName),
     inboundDomain: config.mail.inboundDomain,
+    inboundAddresses: inboundAddressesOf(config.secrets, config.mail.inboundDomain),
+    maxScopesPerCompany: config.scopeLimits.maxScopesPerCompany,
     testsPerMinute: config.smtpTestLimits.testsPerMinute,
     destinationsPerMinute: config.smtpTestLimits.destinationsPerMinute,
     defaultProvider: loadedOnFirstCall<DefaultProvider>(async () => (await import('../adapters/ses-default-provider')).createSesDefaultProvider({ maxAttempts: 1, configurationSetName: config.defaultProvider.configurationSet })),

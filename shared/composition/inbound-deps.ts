@@ -4,6 +4,7 @@ import { createDynamoSettingsStore } from '../adapters/dynamodb-settings-store';
 import { createS3BlobStore } from '../adapters/s3-blob-store';
 import type { InboundFunctionConfig } from '../config/function-configs';
 import type { FileInboundDeps } from '../messages/file-inbound-mail';
+import { inboundAddressesOf } from './inbound-addresses';
 import { messageIdDomainOf } from './message-id-domain';
 
 export function inboundDeps(config: InboundFunctionConfig): FileInboundDeps {
@@ -15,6 +16,7 @@ export function inboundDeps(config: InboundFunctionConfig): FileInboundDeps {
     messages: createDynamoMessagesStore(undefined, table),
     blobs: createS3BlobStore(config.storage.mailBucket),
     inboundDomain,
+    inboundAddresses: inboundAddressesOf(config.secrets, inboundDomain),
     ourDomains: [...new Set([inboundDomain, messageIdDomainOf(config.mail)])],
     now: () => new Date(),
   };

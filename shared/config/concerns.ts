@@ -131,11 +131,19 @@ export const dataLifecycleConfig = readerOf(() => ({
 }));
 export type DataLifecycleConfig = ReturnType<typeof dataLifecycleConfig>;
 
+/** How many sub-company scopes (besides `main`) a company may create. */
+export const scopeLimitsConfig = readerOf(() => ({
+  maxScopesPerCompany: ['MAX_SCOPES_PER_COMPANY', integerOr(100)],
+}));
+export type ScopeLimitsConfig = ReturnType<typeof scopeLimitsConfig>;
+
 /** Where secrets come from: KMS and Secrets Manager on AWS, a key file in local mode. */
 export const secretsConfig = readerOf(() => ({
   kmsKeyId: ['KMS_KEY_ID', optionalString()],
   localMasterKeyFile: ['LOCAL_MASTER_KEY_FILE', optionalString()],
   oauthClientSecretsArn: ['OAUTH_CLIENT_SECRETS_ARN', optionalString()],
+  /** The KMS HMAC key inbound addresses are derived with. */
+  inboundAddressKeyId: ['INBOUND_ADDRESS_KEY_ID', optionalString()],
 }));
 export type SecretsConfig = ReturnType<typeof secretsConfig>;
 

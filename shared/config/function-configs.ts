@@ -9,6 +9,7 @@ import {
   mailboxLimitsConfig,
   mailDomainsConfig,
   oauthEnvConfig,
+  scopeLimitsConfig,
   secretsConfig,
   sendConfig,
   smtpPolicyConfig,
@@ -23,6 +24,7 @@ import {
   type MailDomainsConfig,
   type MailboxLimitsConfig,
   type OAuthEnvConfig,
+  type ScopeLimitsConfig,
   type SecretsConfig,
   type SendConfig,
   type SmtpPolicyConfig,
@@ -95,6 +97,7 @@ export interface EmailSettingsFunctionConfig {
   mail: MailDomainsConfig;
   smtp: SmtpPolicyConfig;
   smtpTestLimits: SmtpTestLimitsConfig;
+  scopeLimits: ScopeLimitsConfig;
   secrets: SecretsConfig;
   oauth: OAuthEnvConfig;
   defaultProvider: DefaultProviderConfig;
@@ -105,6 +108,7 @@ export const emailSettingsFunctionConfig = (env: Environment = process.env): Ema
   mail: mailDomainsConfig(env),
   smtp: smtpPolicyConfig(env),
   smtpTestLimits: smtpTestLimitsConfig(env),
+  scopeLimits: scopeLimitsConfig(env),
   secrets: secretsConfig(env),
   oauth: oauthEnvConfig(env),
   defaultProvider: defaultProviderConfig(env),
@@ -126,11 +130,14 @@ export interface InboundFunctionConfig {
   storage: StorageConfig;
   mail: MailDomainsConfig;
   reconcile: InboundReconcileConfig;
+  /** The key inbound addresses are derived with (an address names its scope). */
+  secrets: SecretsConfig;
 }
 export const inboundFunctionConfig = (env: Environment = process.env): InboundFunctionConfig => ({
   storage: storageConfig(env),
   mail: mailDomainsConfig(env),
   reconcile: inboundReconcileConfig(env),
+  secrets: secretsConfig(env),
 });
 
 /** The data lifecycle's API, worker and scheduled functions. */

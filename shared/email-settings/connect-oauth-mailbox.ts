@@ -18,7 +18,7 @@ import {
 import type { OAuthSettings, ProviderClient } from '../oauth/oauth-config';
 import type { OAuthStateStore } from '../oauth/oauth-state-store';
 import type { SmtpServerSettings } from '../smtp/types';
-import { enforceTestRate, getScopeSettings, saveVerifiedSmtp, type EmailSettingsDeps, type SaveOutcome } from './email-settings-service';
+import { enforceTestRate, ensureScopeSettings, saveVerifiedSmtp, type EmailSettingsDeps, type SaveOutcome } from './email-settings-service';
 import type { OAuthFlow, OAuthProvider, StoredSmtp } from './model';
 
 const STATE_LIFETIME_MS = 10 * 60_000;
@@ -72,7 +72,8 @@ export async function startOAuthConnect(
   if (flow === 'app' && !input.mailbox) {
     throw new AppError('VALIDATION_FAILED', 'The app flow sends as a mailbox', [{ path: 'mailbox', message: 'is required when flow is "app"' }]);
   }
-  await getScopeSettings(deps, companyId, scope);
+  // The scope is created (within the company's limit) before the sign-in, not after it.
+  await ensureScopeSettings(deps, companyId, scope);
 
   const state = randomToken();
   const nonce = randomToken(16);
@@ -117,7 +118,7 @@ export async function completeOAuthConnect(
     throw invalidState('the consent was given in another tenant than the one the connection was started for');
   }
 
-  const current = await getScopeSettings(deps, companyId, scope);
+  const current = await ensureScopeSettings(deps, companyId, scope);
   let obtained: { account: string; tenantId: string | null; refreshToken: string | null } | null = null;
   const obtain = async (): Promise<{ user: string; accessToken: string }> => {
     if ('adminConsent' in input) {

@@ -7,7 +7,7 @@ import type { OAuthTestCredentials } from '../smtp/test-smtp-settings';
 import type { SmtpLimits, SmtpServerSettings, SmtpTestResult } from '../smtp/types';
 import { effectiveLimits, limitsToStore } from './sending-limits';
 import { keepsStatus } from '../outbound/smtp-failure-policy';
-import { newInboundLocalPart } from './inbound-address';
+import type { InboundAddresses } from './inbound-address';
 import { MAIN_SCOPE, type ScopeSettings, type StoredSmtp } from './model';
 import { storedPasswordReuseRefusal } from './stored-password-reuse';
 import type { SettingsStore } from './settings-store';
@@ -47,6 +47,10 @@ export interface EmailSettingsDeps {
   testSmtp: SmtpTester;
   rateLimiter: RateLimiter;
   inboundDomain: string;
+  /** Derives each scope's inbound address (nothing stored until the scope's first write). */
+  inboundAddresses: InboundAddresses;
+  /** How many scopes besides `main` a company may create (`MAX_SCOPES_PER_COMPANY`). */
+  maxScopesPerCompany: number;
   testsPerMinute: number;
   destinationsPerMinute: number;
   /** Access tokens of saved OAuth2 settings (capability 7), for the test button. */
@@ -60,27 +64,53 @@ export type SaveOutcome =
 
 const secretContext = (companyId: string, scope: string) => ({ companyId, scope, purpose: 'smtp-password' });
 
-/** The scope's settings; a scope never configured is created on first sight, with its inbound address. */
+/**
+ * The scope's settings. A scope never configured answers as one would be created, with its
+ * inbound address, without writing anything (`version` 0: not stored yet).
+ */
 export async function getScopeSettings(
-  deps: Pick<EmailSettingsDeps, 'store' | 'inboundDomain' | 'now'>,
+  deps: Pick<EmailSettingsDeps, 'store' | 'inboundAddresses' | 'now'>,
   companyId: string,
   scope: string,
 ): Promise<ScopeSettings> {
   const existing = await deps.store.get(companyId, scope);
   if (existing) return existing;
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const localPart = newInboundLocalPart(companyId, scope);
-    if (!(await deps.store.reserveInboundAddress(localPart, companyId, scope))) continue;
-    const fresh = newScopeSettings(companyId, scope, `${localPart}@${deps.inboundDomain}`, deps.now());
-    if (await deps.store.create(fresh)) return fresh;
-    // Another request created the scope meanwhile; its inbound address wins.
-    const winner = await deps.store.get(companyId, scope);
-    if (winner) return winner;
-  }
-  throw new AppError('SERVICE_UNAVAILABLE', 'Could not allocate an inbound address; try again');
+  return { ...newScopeSettings(companyId, scope, await deps.inboundAddresses.addressOf(companyId, scope), deps.now()), version: 0 };
 }
 
-/** All scopes of a company; `main` is always among them. */
+/**
+ * The scope's stored settings, created on its first write: within the company's scope limit
+ * (`main` always; `409 SCOPE_LIMIT_REACHED` beyond it), with its derived inbound address reserved
+ * in the address directory (first writer wins, never changed).
+ */
+export async function ensureScopeSettings(
+  deps: Pick<EmailSettingsDeps, 'store' | 'inboundAddresses' | 'maxScopesPerCompany' | 'now'>,
+  companyId: string,
+  scope: string,
+): Promise<ScopeSettings> {
+  const existing = await deps.store.get(companyId, scope);
+  if (existing) return existing;
+  const counted = scope !== MAIN_SCOPE;
+  if (counted && !(await deps.store.claimScopeSlot(companyId, deps.maxScopesPerCompany))) {
+    throw new AppError('SCOPE_LIMIT_REACHED', `A company can have at most ${deps.maxScopesPerCompany} sub-company scopes besides main`);
+  }
+  const inboundAddress = await deps.inboundAddresses.addressOf(companyId, scope);
+  const localPart = inboundAddress.split('@')[0]!;
+  if (!(await deps.store.reserveInboundAddress(localPart, companyId, scope))) {
+    const owner = await deps.store.findByInboundAddress(localPart);
+    // Reserved by this scope already (a first write that stopped half-way, or a concurrent one).
+    if (owner?.companyId !== companyId || owner.scope !== scope) throw new AppError('SERVICE_UNAVAILABLE', 'Could not reserve the inbound address; try again');
+  }
+  const fresh = newScopeSettings(companyId, scope, inboundAddress, deps.now());
+  if (await deps.store.create(fresh)) return fresh;
+  // Another request created the scope meanwhile: it counted the scope, not this one.
+  if (counted) await deps.store.releaseScopeSlot(companyId);
+  const winner = await deps.store.get(companyId, scope);
+  if (winner) return winner;
+  throw new AppError('SERVICE_UNAVAILABLE', 'The scope was changed meanwhile; try again');
+}
+
+/** All scopes of a company; `main` is always among them (as never configured when it is not stored). */
 export async function listScopeSettings(deps: EmailSettingsDeps, companyId: string): Promise<ScopeSettings[]> {
   const all = await deps.store.list(companyId);
   if (!all.some((settings) => settings.scope === MAIN_SCOPE)) all.unshift(await getScopeSettings(deps, companyId, MAIN_SCOPE));
@@ -97,7 +127,7 @@ export async function saveScopeSettings(
   scope: string,
   input: SaveSettingsInput,
 ): Promise<SaveOutcome> {
-  const current = await getScopeSettings(deps, companyId, scope);
+  const current = await ensureScopeSettings(deps, companyId, scope);
   const address = input.address ?? current.address;
   const fallbackToDefault = input.fallbackToDefault ?? current.fallbackToDefault;
   const displayName = input.displayName ?? current.displayName;
@@ -163,6 +193,8 @@ export async function saveVerifiedSmtp(
 /** Back to the default provider: the SMTP configuration and its password are removed. */
 export async function deleteScopeSettings(deps: EmailSettingsDeps, companyId: string, scope: string): Promise<ScopeSettings> {
   const current = await getScopeSettings(deps, companyId, scope);
+  // Never configured: it sends through the default provider already, and nothing is created.
+  if (current.version === 0) return current;
   const next: ScopeSettings = { ...withoutSmtp(current), updatedAt: deps.now().toISOString(), version: current.version + 1 };
   await deps.store.replace(next, current.version);
   return next;

@@ -4,8 +4,9 @@ import { buildCandidateMail } from '../outbound/build-candidate-mail';
 import { isDefaultProviderError, type DefaultProvider } from '../outbound/default-provider';
 import { defaultSenderIdentity } from '../outbound/default-sender';
 import type { RateLimiter } from '../rate-limiter';
+import type { InboundAddresses } from './inbound-address';
 import { sentMailTags } from '../sender-reputation/message-tags';
-import { getScopeSettings } from './email-settings-service';
+import { ensureScopeSettings, getScopeSettings } from './email-settings-service';
 import { companyDisplayName, companySettingsBehind } from './company-fallback';
 import type { ScopeSettings } from './model';
 import { newRedirectToken, REDIRECT_TOKEN_HEADER } from './redirect-check';
@@ -16,6 +17,8 @@ export interface RedirectTestDeps {
   defaultProvider: DefaultProvider;
   rateLimiter: RateLimiter;
   inboundDomain: string;
+  inboundAddresses: InboundAddresses;
+  maxScopesPerCompany: number;
   defaultFromAddress: string;
   messageIdDomain: string;
   now: () => Date;
@@ -27,7 +30,7 @@ export interface RedirectTestDeps {
  * function marks the redirect `verified`; until then it is `pending`, then `failed`.
  */
 export async function sendRedirectTest(deps: RedirectTestDeps, companyId: string, scope: string): Promise<ScopeSettings> {
-  const settings = await getScopeSettings(deps, companyId, scope);
+  const settings = await ensureScopeSettings(deps, companyId, scope);
   if (!settings.address) {
     throw new AppError('VALIDATION_FAILED', 'Save the scope address (the recruiting mailbox that forwards to us) first', [
       { path: 'address', message: 'is not set for this scope' },

@@ -1,6 +1,7 @@
 import type { BlobStore } from '../blob-store';
 import { decryptSaved, getScopeSettings } from '../email-settings/email-settings-service';
 import { companyDisplayName, companySettingsBehind, smtpOwner } from '../email-settings/company-fallback';
+import type { InboundAddresses } from '../email-settings/inbound-address';
 import type { ScopeSettings } from '../email-settings/model';
 import type { SettingsStore } from '../email-settings/settings-store';
 import type { JobQueue } from '../job-queue';
@@ -41,6 +42,7 @@ export interface DeliverMailDeps {
   defaultProviderGate: DefaultProviderGate;
   queue: JobQueue<SendJob>;
   inboundDomain: string;
+  inboundAddresses: InboundAddresses;
   defaultFromAddress: string;
   messageIdDomain: string;
   retry: {
@@ -139,7 +141,7 @@ export async function deliverCandidateMail(deps: DeliverMailDeps, messageId: str
 
 /** The claimed message through its route: the company's server, or the default provider. */
 async function deliverClaimed(deps: DeliverMailDeps, message: MessageRecord, claimed: MessageRecord, now: Date): Promise<DeliveryOutcome> {
-  const scopeSettings = await getScopeSettings({ store: deps.settings, inboundDomain: deps.inboundDomain, now: deps.now }, message.companyId, message.scope);
+  const scopeSettings = await getScopeSettings({ store: deps.settings, inboundAddresses: deps.inboundAddresses, now: deps.now }, message.companyId, message.scope);
   const main = await companySettingsBehind(deps.settings, message.companyId, message.scope, scopeSettings);
   const owner = claimed.fallbackReason ? null : smtpOwner(scopeSettings, main);
   const mail = await commonMailInput(deps, claimed);

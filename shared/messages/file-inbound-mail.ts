@@ -5,6 +5,7 @@ import { findCandidatesByAddress } from '../candidates/candidates-service';
 import type { CandidatesStore } from '../candidates/candidates-store';
 import { normalizeAddress } from '../candidates/model';
 import { companySettingsBehind } from '../email-settings/company-fallback';
+import { scopeOfInboundAddress, type InboundAddresses } from '../email-settings/inbound-address';
 import type { ScopeSettings } from '../email-settings/model';
 import type { SettingsStore } from '../email-settings/settings-store';
 import { classifyInboundMail } from '../inbound/classify-inbound-mail';
@@ -47,6 +48,8 @@ export interface FileInboundDeps {
   messages: MessagesStore;
   blobs: BlobStore;
   inboundDomain: string;
+  /** A derived inbound address names its scope even before the scope is stored. */
+  inboundAddresses: InboundAddresses;
   /** Domains our own mail comes from (default sender, inbound): for loop detection. */
   ourDomains: string[];
   now: () => Date;
@@ -197,7 +200,7 @@ async function resolveTargets(deps: FileInboundDeps, delivery: InboundDelivery):
     return local && domain === inboundDomain ? [local.split('+')[0]] : [];
   });
   // Looked up together (one request on DynamoDB), kept in the order of the recipients.
-  const found = await Promise.all(localParts.map((localPart) => deps.settings.findByInboundAddress(localPart)));
+  const found = await Promise.all(localParts.map((localPart) => scopeOfInboundAddress(deps, localPart)));
   const targets = new Map<string, Target>();
   for (const scope of found) {
     if (!scope) continue;

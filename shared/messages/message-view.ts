@@ -1,13 +1,15 @@
 import type { BlobStore } from '../blob-store';
 import { loadBody } from './message-body';
+import type { MessageSummary } from './messages-store';
 import type { MessageRecord } from './model';
 
 /**
- * The API's view of a message. Lists leave bodies out; one message carries its text, its
- * sanitised html and time-limited attachment links.
+ * The API's view of a message. Lists leave bodies out (they read the index, which holds a
+ * message's summary only); one message carries its text, its sanitised html and time-limited
+ * attachment links.
  */
-export async function messageView(message: MessageRecord, blobs: BlobStore | null) {
-  const body = blobs ? await loadBody(blobs, message) : null;
+export async function messageView(message: MessageSummary | MessageRecord, blobs: BlobStore | null) {
+  const body = blobs && 'bodyKey' in message ? await loadBody(blobs, message) : null;
   const attachments = await Promise.all(
     message.attachments.map(async (attachment) => ({
       id: attachment.id,
@@ -50,7 +52,7 @@ export async function messageView(message: MessageRecord, blobs: BlobStore | nul
     bounce: message.bounce,
     omissions: message.omissions ?? [],
     // Inbound: the mail as received (the only copy of what `omissions` or a parse error left out).
-    rawDownloadUrl: blobs && message.rawKey ? await blobs.downloadUrl(message.rawKey, `${message.id}.eml`) : null,
+    rawDownloadUrl: blobs && 'rawKey' in message && message.rawKey ? await blobs.downloadUrl(message.rawKey, `${message.id}.eml`) : null,
     delivery: message.delivery ?? null,
   };
 }

@@ -1,4 +1,8 @@
+import { TABLE_LAYOUT } from '../table-layout';
 import type { MessageRecord, MessageStatus, Page } from './model';
+
+/** What a list holds of each message: the fields the index projects (the list view's). */
+export type MessageSummary = Pick<MessageRecord, (typeof TABLE_LAYOUT.gsi1.projected)[number]>;
 
 export interface IdempotencyClaim {
   claimed: boolean;
@@ -19,8 +23,8 @@ export interface MessagesStore {
    */
   update(id: string, changes: Partial<MessageRecord>, onlyIfStatus?: MessageStatus[], onlyIfAttempts?: number): Promise<MessageRecord | null>;
   /** Newest first. */
-  listByCandidate(companyId: string, candidateId: string, page: { cursor?: string; limit: number }): Promise<Page<MessageRecord>>;
-  listUnassigned(companyId: string, page: { cursor?: string; limit: number }): Promise<Page<MessageRecord>>;
+  listByCandidate(companyId: string, candidateId: string, page: { cursor?: string; limit: number }): Promise<Page<MessageSummary>>;
+  listUnassigned(companyId: string, page: { cursor?: string; limit: number }): Promise<Page<MessageSummary>>;
   /** First writer of a key wins for 24 h. */
   claimIdempotencyKey(companyId: string, key: string, bodyHash: string, messageId: string, ttlSeconds: number): Promise<IdempotencyClaim>;
   /** Remembers that a Message-ID header belongs to a message, for threading and bounces. */

@@ -1,6 +1,6 @@
 import type { CandidatesStore } from '../candidates/candidates-store';
 import { notFound } from '../errors';
-import type { MessagesStore } from './messages-store';
+import type { MessagesStore, MessageSummary } from './messages-store';
 import type { MessageRecord, Page } from './model';
 
 export interface ReadMessagesDeps {
@@ -21,7 +21,7 @@ export async function listCandidateMessages(
   companyId: string,
   candidateId: string,
   page: { cursor?: string; limit?: number },
-): Promise<Page<MessageRecord>> {
+): Promise<Page<MessageSummary>> {
   // A removed (unlisted) candidate's conversation stays readable; an anonymized one's is gone.
   // The index key carries the company, so nothing of another company can be listed.
   if (await deps.candidates.isErased(companyId, candidateId)) throw notFound('Candidate');

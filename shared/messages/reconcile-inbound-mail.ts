@@ -2,13 +2,16 @@
  * Durable inbound: every stored raw mail is filed exactly once, eventually. The receiving side
  * (SES's receipt rule on AWS, the local listener) stores the raw mail before it acknowledges it,
  * then invokes filing; an invocation can still be lost (a crash of the local backend, Lambda's
- * retries running out). This use case finds stored raw mail without a filed mark and files it
- * (filing is idempotent, so a mail whose filing was merely slow is not filed twice).
+ * retries running out). This use case takes stored raw mail, skips what has a filed mark and
+ * files the rest (filing is idempotent, so a mail whose filing was merely slow is not filed
+ * twice).
  *
- * Cost at scale: only a time window of raw mail is examined (by its stored time: older than
- * `graceSeconds`, so that filing in flight is left alone, and newer than `windowSeconds`); for
- * those, one existence check of the mark each. Listing the prefix still pages through its keys
- * (one LIST request per 1,000 keys), the only part that grows with the bucket.
+ * Cost at scale: the work is proportional to the mail received, not to the bucket. On AWS each
+ * raw mail is named once by its S3 `ObjectCreated` event, which reaches the reconciler through
+ * a queue that holds it back for longer than filing takes (`reconcileStoredMail`: one existence
+ * check of the mark per mail, run together). Locally the in-process queue does not survive a
+ * crash, so the local backend also lists the stored mail once at start
+ * (`reconcileInboundMail`).
  */
 import type { BlobStore } from '../blob-store';
 import { logger } from '../logger';
@@ -27,12 +30,15 @@ export interface StoredObjectLister {
   list(prefix: string): AsyncIterable<StoredObject>;
 }
 
-export interface ReconcileInboundDeps {
+export interface ReconcileStoredMailDeps {
   blobs: BlobStore;
-  objects: StoredObjectLister;
   /** Files one delivery (the inbound use case, which marks the raw mail filed). */
   file: (delivery: InboundDelivery) => Promise<FilingOutcome[]>;
   inboundDomain: string;
+}
+
+export interface ReconcileInboundDeps extends ReconcileStoredMailDeps {
+  objects: StoredObjectLister;
   now: () => Date;
 }
 
@@ -44,30 +50,36 @@ export interface ReconcileWindow {
 }
 
 export interface ReconcileReport {
-  /** Raw mail within the window. */
+  /** Raw mail looked at. */
   examined: number;
-  /** Raw mail within the window that had no filed mark: each was filed now (or failed again). */
+  /** Raw mail that had no filed mark: each was filed now (or failed again). */
   found: number;
   reconciled: Array<{ rawKey: string; outcomes: FilingOutcome['result'][] }>;
   failed: Array<{ rawKey: string; error: string }>;
 }
 
-export async function reconcileInboundMail(deps: ReconcileInboundDeps, window: ReconcileWindow): Promise<ReconcileReport> {
-  const now = deps.now().getTime();
-  const newest = now - window.graceSeconds * 1000;
-  const oldest = now - window.windowSeconds * 1000;
-  const report: ReconcileReport = { examined: 0, found: 0, reconciled: [], failed: [] };
-  for await (const object of deps.objects.list(INBOUND_RAW_PREFIX)) {
-    const stored = object.lastModified.getTime();
-    if (stored > newest || stored < oldest) continue;
-    report.examined++;
-    if (await deps.blobs.exists(filedMarkKey(object.key))) continue;
+/** Existence checks of filed marks in flight at once. */
+const MARKS_CHECKED_AT_ONCE = 50;
+
+/**
+ * Files each of these stored raw mails that has no filed mark. Marks are checked together; the
+ * few unfiled mails are filed one after another. Keys outside `inbound/` are ignored.
+ */
+export async function reconcileStoredMail(deps: ReconcileStoredMailDeps, stored: StoredObject[]): Promise<ReconcileReport> {
+  const raw = stored.filter((object) => object.key.startsWith(INBOUND_RAW_PREFIX));
+  const report: ReconcileReport = { examined: raw.length, found: 0, reconciled: [], failed: [] };
+  const filed: boolean[] = [];
+  for (let start = 0; start < raw.length; start += MARKS_CHECKED_AT_ONCE) {
+    filed.push(...(await Promise.all(raw.slice(start, start + MARKS_CHECKED_AT_ONCE).map((object) => deps.blobs.exists(filedMarkKey(object.key))))));
+  }
+  for (const [index, object] of raw.entries()) {
+    if (filed[index]) continue;
     report.found++;
     try {
       const delivery = await deliveryFor(deps, object);
       const outcomes = await deps.file(delivery);
       report.reconciled.push({ rawKey: object.key, outcomes: outcomes.map((outcome) => outcome.result) });
-      logger.warn('reconciled inbound mail that had not been filed', { rawKey: object.key, recipients: delivery.recipients, outcomes });
+      logger.warn('reconciled inbound mail that had not been filed', { rawKey: object.key, outcomes });
     } catch (error) {
       report.failed.push({ rawKey: object.key, error: (error as Error).message });
       logger.error('could not file stored inbound mail', { rawKey: object.key, error: (error as Error).message });
@@ -76,8 +88,26 @@ export async function reconcileInboundMail(deps: ReconcileInboundDeps, window: R
   return report;
 }
 
+/**
+ * Lists the stored raw mail of a time window (by its stored time: older than `graceSeconds`, so
+ * that filing in flight is left alone, and newer than `windowSeconds`) and reconciles it. The
+ * listing pages through every key of the prefix: the local backend's start-up check, not a
+ * path for a large bucket.
+ */
+export async function reconcileInboundMail(deps: ReconcileInboundDeps, window: ReconcileWindow): Promise<ReconcileReport> {
+  const now = deps.now().getTime();
+  const newest = now - window.graceSeconds * 1000;
+  const oldest = now - window.windowSeconds * 1000;
+  const inWindow: StoredObject[] = [];
+  for await (const object of deps.objects.list(INBOUND_RAW_PREFIX)) {
+    const stored = object.lastModified.getTime();
+    if (stored <= newest && stored >= oldest) inWindow.push(object);
+  }
+  return reconcileStoredMail(deps, inWindow);
+}
+
 /** The envelope the listener stored with the mail, else what the mail's headers say. */
-async function deliveryFor(deps: ReconcileInboundDeps, object: StoredObject): Promise<InboundDelivery> {
+async function deliveryFor(deps: ReconcileStoredMailDeps, object: StoredObject): Promise<InboundDelivery> {
   const verdicts: Verdicts = { spam: null, virus: null, spf: null, dkim: null, dmarc: null };
   const sidecar = envelopeKey(object.key);
   if (await deps.blobs.exists(sidecar)) {

@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import {
   deleteScopeSettings,
   type EmailSettingsDeps,
+  ensureScopeSettings,
   getScopeSettings,
   listScopeSettings,
   saveScopeSettings,
@@ -14,11 +15,14 @@ import { FakeSecretCipher } from '../support/fake-secret-cipher';
 import { MemoryRateLimiter } from '../support/memory-rate-limiter';
 import { MemorySettingsStore } from '../support/memory-settings-store';
 import { RecordingSmtpTester } from '../support/recording-smtp';
+import { testInboundAddresses } from '../support/inbound-addresses';
+import { createLocalMac } from '../../shared/adapters/local-mac';
+import { inboundAddresses, scopeOfInboundAddress } from '../../shared/email-settings/inbound-address';
 
 const INBOUND_DOMAIN = 'inbound.recruiting.example';
 const PASSWORD = 'correct horse battery staple';
 
-function setup(options: { testsPerMinute?: number; destinationsPerMinute?: number } = {}) {
+function setup(options: { testsPerMinute?: number; destinationsPerMinute?: number; maxScopesPerCompany?: number } = {}) {
   let clock = new Date('2026-03-02T09:00:10Z');
   const store = new MemorySettingsStore();
   const cipher = new FakeSecretCipher();
@@ -30,6 +34,8 @@ function setup(options: { testsPerMinute?: number; destinationsPerMinute?: numbe
     testSmtp: tester.test,
     rateLimiter: new MemoryRateLimiter(now),
     inboundDomain: INBOUND_DOMAIN,
+    inboundAddresses: testInboundAddresses(INBOUND_DOMAIN),
+    maxScopesPerCompany: options.maxScopesPerCompany ?? 100,
     testsPerMinute: options.testsPerMinute ?? 100,
     destinationsPerMinute: options.destinationsPerMinute ?? 100,
     now,
@@ -64,57 +70,98 @@ async function assertAppError(promise: Promise<unknown>, code: AppError['code'],
 }
 
 describe('getScopeSettings', () => {
-  it('creates a never-configured scope once, in default mode, with an unguessable inbound address', async () => {
+  it('answers a never-configured scope in default mode with its inbound address, and stores nothing', async () => {
     const { deps, store } = setup();
     const first = await getScopeSettings(deps, 'acme', 'main');
     assert.equal(first.mode, 'default');
     assert.equal(first.smtp, null);
     assert.equal(first.status, 'unverified');
     assert.equal(first.fallbackToDefault, true);
-    assert.match(first.inboundAddress, new RegExp(`^acme-[a-z0-9]{12}@${INBOUND_DOMAIN.replace(/\./g, '\\.')}$`));
+    assert.match(first.inboundAddress, new RegExp(`^acme\\.[a-z2-7]{12}@${INBOUND_DOMAIN.replace(/\./g, '\\.')}$`));
     const again = await getScopeSettings(deps, 'acme', 'main');
     assert.equal(again.inboundAddress, first.inboundAddress);
-    assert.equal(store.records.size, 1);
-    // The reserved local part leads back to the scope.
+    assert.equal(store.records.size, 0);
+    assert.equal(store.inbound.size, 0);
+    // The address alone names the scope: mail to it before any write still finds it.
     const localPart = first.inboundAddress.split('@')[0];
-    assert.deepEqual(await store.findByInboundAddress(localPart.toUpperCase()), { companyId: 'acme', scope: 'main' });
+    assert.deepEqual(await scopeOfInboundAddress({ settings: store, inboundAddresses: deps.inboundAddresses }, localPart.toUpperCase()), { companyId: 'acme', scope: 'main' });
   });
 
-  it('gives every scope its own random address (the company slug alone does not find it)', async () => {
-    const { deps } = setup();
+  it('keeps the address the GET showed once the scope is stored, and reserves it', async () => {
+    const { deps, store } = setup();
+    const shown = await getScopeSettings(deps, 'acme', 'berlin');
+    const saved = await saveScopeSettings(deps, 'acme', 'berlin', { mode: 'default', displayName: 'ACME Berlin' });
+    assert.equal(saved.settings.inboundAddress, shown.inboundAddress);
+    assert.equal(store.peek('acme', 'berlin')?.inboundAddress, shown.inboundAddress);
+    assert.deepEqual(await store.findByInboundAddress(shown.inboundAddress.split('@')[0]), { companyId: 'acme', scope: 'berlin' });
+  });
+
+  it('gives every scope its own address; a made-up or edited one names nothing', async () => {
+    const { deps, store } = setup();
     const main = await getScopeSettings(deps, 'acme', 'main');
     const sub = await getScopeSettings(deps, 'acme', 'berlin');
-    const otherCompany = await getScopeSettings(setup().deps, 'acme', 'main');
-    assert.match(sub.inboundAddress, /^acme-berlin-[a-z0-9]{12}@/);
-    assert.notEqual(main.inboundAddress, otherCompany.inboundAddress);
+    const upper = await getScopeSettings(deps, 'Acme.Corp', 'Team_1');
+    assert.match(sub.inboundAddress, /^acme\.berlin\.[a-z2-7]{12}@/);
     assert.notEqual(main.inboundAddress, sub.inboundAddress);
+    const owner = (address: string) => scopeOfInboundAddress({ settings: store, inboundAddresses: deps.inboundAddresses }, address.split('@')[0]);
+    assert.deepEqual(await owner(upper.inboundAddress), { companyId: 'Acme.Corp', scope: 'Team_1' });
+    const check = main.inboundAddress.split('@')[0].split('.')[1];
+    assert.equal(await owner(`globex.${check}`), null, "another company's id with acme's check");
+    assert.equal(await owner(`acme.berlin.${check}`), null, 'another scope with main\'s check');
+    assert.equal(await owner('acme.aaaaaaaaaaaa'), null);
+    // Another key (another deployment) derives other addresses.
+    const other = inboundAddresses(INBOUND_DOMAIN, createLocalMac(Buffer.alloc(32, 9)));
+    assert.notEqual(await other.addressOf('acme', 'main'), main.inboundAddress);
   });
 
-  it('agrees on one inbound address when first GETs run concurrently', async () => {
+  it('ids too long for a 64-character address get a reserved one, routed once the scope is stored', async () => {
     const { deps, store } = setup();
-    const results = await Promise.all(Array.from({ length: 5 }, () => getScopeSettings(deps, 'acme', 'main')));
-    const addresses = new Set(results.map((settings) => settings.inboundAddress));
-    assert.equal(addresses.size, 1);
-    assert.equal(store.peek('acme', 'main')?.inboundAddress, results[0].inboundAddress);
-    assert.equal(store.records.size, 1);
+    const companyId = `Company-${'x'.repeat(60)}`;
+    const shown = await getScopeSettings(deps, companyId, 'main');
+    const localPart = shown.inboundAddress.split('@')[0];
+    assert.ok(localPart.length <= 64);
+    assert.equal(await scopeOfInboundAddress({ settings: store, inboundAddresses: deps.inboundAddresses }, localPart), null);
+    await saveScopeSettings(deps, companyId, 'main', { mode: 'default' });
+    assert.deepEqual(await scopeOfInboundAddress({ settings: store, inboundAddresses: deps.inboundAddresses }, localPart), { companyId, scope: 'main' });
   });
 
-  it('lists main first even when only a sub-company was configured', async () => {
-    const { deps } = setup();
-    await getScopeSettings(deps, 'acme', 'zurich');
-    await getScopeSettings(deps, 'acme', 'berlin');
+  it('creates a scope once when first writes run concurrently', async () => {
+    const { deps, store } = setup();
+    const results = await Promise.all(Array.from({ length: 5 }, () => ensureScopeSettings(deps, 'acme', 'berlin')));
+    assert.equal(new Set(results.map((settings) => settings.inboundAddress)).size, 1);
+    assert.equal(store.records.size, 1);
+    assert.equal(store.scopeCounts.get('acme'), 1, 'counted once');
+  });
+
+  it('bounds the sub-company scopes a company can create; main and existing scopes always work', async () => {
+    const { deps } = setup({ maxScopesPerCompany: 2 });
+    await saveScopeSettings(deps, 'acme', 'berlin', { mode: 'default' });
+    await saveScopeSettings(deps, 'acme', 'zurich', { mode: 'default' });
+    await assertAppError(saveScopeSettings(deps, 'acme', 'paris', { mode: 'default' }), 'SCOPE_LIMIT_REACHED');
+    await saveScopeSettings(deps, 'acme', 'berlin', { mode: 'default', displayName: 'Berlin' });
+    await saveScopeSettings(deps, 'acme', 'main', { mode: 'default', displayName: 'ACME' });
+    // Reading a scope beyond the limit still answers (nothing is created).
+    assert.equal((await getScopeSettings(deps, 'acme', 'paris')).version, 0);
+    await saveScopeSettings(deps, 'globex', 'paris', { mode: 'default' });
+  });
+
+  it('lists main first even when only a sub-company was configured, without storing main', async () => {
+    const { deps, store } = setup();
+    await saveScopeSettings(deps, 'acme', 'zurich', { mode: 'default' });
+    await saveScopeSettings(deps, 'acme', 'berlin', { mode: 'default' });
     const all = await listScopeSettings(deps, 'acme');
     assert.deepEqual(
       all.map((settings) => settings.scope),
       ['main', 'berlin', 'zurich'],
     );
+    assert.equal(store.peek('acme', 'main'), undefined);
   });
 });
 
 describe('saveScopeSettings with mode smtp', () => {
   it('tests first, then activates with the password encrypted under the company and scope', async () => {
     const { deps, store, cipher, tester } = setup();
-    const before = await getScopeSettings(deps, 'acme', 'main');
+    const before = await ensureScopeSettings(deps, 'acme', 'main');
     const outcome = await saveScopeSettings(deps, 'acme', 'main', { address: 'jobs@acme.example', mode: 'smtp', smtp: smtpInput() });
 
     assert.equal(outcome.saved, true);

@@ -73,7 +73,7 @@ describe('fault suite: errors injected at the adapter boundary', () => {
     const blobs = new MemoryBlobStore();
     const messages = new MemoryMessagesStore();
     const candidates = new MemoryCandidatesStore();
-    const base: FileInboundDeps = { settings, candidates, messages, blobs, inboundDomain: INBOUND_DOMAIN, ourDomains: [INBOUND_DOMAIN], now };
+    const base: FileInboundDeps = { settings, candidates, messages, blobs, inboundDomain: INBOUND_DOMAIN, inboundAddresses: settingsDeps.inboundAddresses, ourDomains: [INBOUND_DOMAIN], now };
     const results: string[] = [];
     for (const [label, deps] of [
       ['body upload fails', { ...base, blobs: failing<BlobStore>(blobs, 'put', (key: string) => key.startsWith('bodies/')) }],

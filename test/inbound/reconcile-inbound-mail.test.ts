@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { InboundDelivery } from '../../shared/messages/file-inbound-mail';
 import { envelopeKey, filedMarkKey } from '../../shared/messages/inbound-filing-marks';
-import { recipientsFromHeaders, reconcileInboundMail, type StoredObject } from '../../shared/messages/reconcile-inbound-mail';
+import { recipientsFromHeaders, reconcileInboundMail, reconcileStoredMail, type StoredObject } from '../../shared/messages/reconcile-inbound-mail';
+import { objectCreatedNotification, storedMailOf } from '../../shared/messages/stored-mail-events';
 import { MemoryBlobStore } from '../support/memory-blob-store';
 
 const NOW = new Date('2026-11-27T12:00:00Z');
@@ -78,5 +79,35 @@ describe('reconcileInboundMail', () => {
   it('recipients from headers: only addresses at the inbound domain, Received "for" first', () => {
     const header = ['Received: by mx with SMTP id 1 for <a@inbound.example>;', 'Delivered-To: b@inbound.example', 'To: "Jobs" <jobs@acme.example>, c@INBOUND.example', 'Cc: d@other.example'].join('\r\n');
     assert.deepEqual(recipientsFromHeaders(header, 'inbound.example'), ['a@inbound.example', 'b@inbound.example', 'c@inbound.example']);
+  });
+
+  it('from events: checks only the mail named, files those without a mark, ignores other prefixes', async () => {
+    const t = setup([
+      { key: 'inbound/unfiled', lastModified: minutesAgo(20), raw: raw(['To: acme@inbound.example']) },
+      { key: 'inbound/filed', lastModified: minutesAgo(20), raw: raw(['To: acme@inbound.example']) },
+      { key: 'inbound/not-named', lastModified: minutesAgo(20), raw: raw(['To: acme@inbound.example']) },
+    ]);
+    await t.blobs.put(filedMarkKey('inbound/filed'), Buffer.from('{}'), 'application/json');
+    const named = [
+      ...storedMailOf(objectCreatedNotification('inbound/unfiled', minutesAgo(20))),
+      ...storedMailOf(objectCreatedNotification('inbound/filed', minutesAgo(20))),
+      ...storedMailOf(objectCreatedNotification('inbound-envelopes/unfiled.json', minutesAgo(20))),
+    ];
+    const report = await reconcileStoredMail(t.deps, named);
+    assert.equal(report.examined, 2);
+    assert.deepEqual(report.reconciled, [{ rawKey: 'inbound/unfiled', outcomes: ['unassigned'] }]);
+    assert.deepEqual(t.filed.map((delivery) => delivery.rawKey), ['inbound/unfiled']);
+  });
+
+  it("reads S3's notifications: created objects under inbound/ with their URL-encoded keys; test events and removals name nothing", () => {
+    const at = '2026-11-27T11:00:00.000Z';
+    assert.deepEqual(
+      storedMailOf({ Records: [{ eventName: 'ObjectCreated:Put', eventTime: at, s3: { object: { key: 'inbound/a+b%3Dc' } } }] }),
+      [{ key: 'inbound/a b=c', lastModified: new Date(at) }],
+    );
+    assert.deepEqual(storedMailOf(objectCreatedNotification('inbound/x y=z', new Date(at))), [{ key: 'inbound/x y=z', lastModified: new Date(at) }]);
+    assert.deepEqual(storedMailOf({ Service: 'Amazon S3', Event: 's3:TestEvent' }), []);
+    assert.deepEqual(storedMailOf({ Records: [{ eventName: 'ObjectRemoved:Delete', s3: { object: { key: 'inbound/a' } } }] }), []);
+    assert.deepEqual(storedMailOf(null), []);
   });
 });

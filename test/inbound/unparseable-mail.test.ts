@@ -39,7 +39,7 @@ async function setUp() {
   const candidates = new MemoryCandidatesStore();
   await candidates.put({ companyId: 'acme', id: 'cand-odd', emails: ['odd@candidate.example'], name: 'Odd', scope: 'main', closedAt: null, createdAt: now().toISOString(), updatedAt: now().toISOString(), version: 1 }, null);
   await candidates.indexAddress('acme', 'odd@candidate.example', 'cand-odd');
-  const deps: FileInboundDeps = { settings, candidates, messages, blobs, inboundDomain: INBOUND_DOMAIN, ourDomains: [INBOUND_DOMAIN], now };
+  const deps: FileInboundDeps = { settings, candidates, messages, blobs, inboundDomain: INBOUND_DOMAIN, inboundAddresses: settingsDeps.inboundAddresses, ourDomains: [INBOUND_DOMAIN], now };
   const deliver = async (rawKey: string, raw: Buffer, use: FileInboundDeps = deps) => {
     // A Message-ID of its own per stored mail, so that mails of one test are not each other's duplicates.
     await blobs.put(rawKey, Buffer.from(raw.toString('latin1').replace('<odd-1@', `<${rawKey.slice(8)}@`), 'latin1'), 'message/rfc822');

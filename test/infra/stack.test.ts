@@ -10,6 +10,7 @@ import { before, describe, it } from 'node:test';
 import { App, RemovalPolicy, Stack, type CfnElement } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { EXAMPLE_CONTEXT } from '../../infra/config';
+import { TABLE_LAYOUT } from '../../shared/table-layout';
 import { PROJECT_ROOT } from '../../infra/bundling/function-bundle';
 import { MailBucket } from '../../infra/constructs/mail-bucket';
 import { SEND_RECORD_BUDGET_MS, SEND_WORKER_TIMEOUT_SECONDS } from '../../shared/messages/send-worker-budget';
@@ -207,9 +208,12 @@ describe('data', () => {
           { AttributeName: 'gsi1pk', KeyType: 'HASH' },
           { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
         ],
-        Projection: { ProjectionType: 'ALL' },
+        // Only what lists show: no bodies, references or evidence (every message write would copy them).
+        Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...TABLE_LAYOUT.gsi1.projected] },
       },
     ]);
+    const projected = table.Properties.GlobalSecondaryIndexes[0].Projection.NonKeyAttributes as string[];
+    for (const left of ['text', 'html', 'references', 'evidence', 'rawKey', 'sendingSince']) assert.equal(projected.includes(left), false, left);
     assert.deepEqual(table.Properties.TimeToLiveSpecification, { AttributeName: 'expiresAt', Enabled: true });
     assert.deepEqual(table.Properties.PointInTimeRecoverySpecification, { PointInTimeRecoveryEnabled: true });
     assert.equal(table.Properties.DeletionProtectionEnabled, true);
@@ -220,6 +224,19 @@ describe('data', () => {
     const key = synth.json.Resources[ids.key]!;
     assert.equal(key.Properties.EnableKeyRotation, true);
     assert.equal(key.DeletionPolicy, 'Retain');
+  });
+
+  it('inbound addresses are derived with a retained KMS HMAC key, given to the functions that show, use or read them', () => {
+    const keyId = synth.logicalId(synth.stack.inboundAddressKey.key);
+    const key = synth.json.Resources[keyId]!;
+    assert.equal(key.Properties.KeySpec, 'HMAC_256');
+    assert.equal(key.Properties.KeyUsage, 'GENERATE_VERIFY_MAC');
+    assert.equal(key.DeletionPolicy, 'Retain');
+    const withKey = Object.entries(synth.stack.functions)
+      .filter(([, fn]) => synth.json.Resources[synth.logicalId(fn)]!.Properties.Environment.Variables.INBOUND_ADDRESS_KEY_ID)
+      .map(([name]) => name)
+      .sort();
+    assert.deepEqual(withKey, ['emailSettings', 'inbound', 'inboundReconciler', 'sendWorker']);
   });
 
   it('mail bucket is private, encrypted, TLS-only, access-logged and retained', () => {
@@ -445,6 +462,8 @@ describe('least-privilege IAM', () => {
   };
   const objectsRead = (...prefixes: string[]) => onObjects('s3:GetObject', prefixes);
   const objectsWritten = (...prefixes: string[]) => onObjects(['s3:AbortMultipartUpload', 's3:PutObject'], prefixes);
+  /** Inbound addresses are derived with the HMAC key: GenerateMac on it, nothing else. */
+  const inboundAddressMac = () => ({ Action: 'kms:GenerateMac', Effect: 'Allow', Resource: arnOf(synth.logicalId(synth.stack.inboundAddressKey.key)) });
 
   it('no function uses AWS managed policies', () => {
     for (const fn of Object.values(synth.stack.functions)) {
@@ -467,6 +486,7 @@ describe('least-privilege IAM', () => {
         Resource: arnOf(ids.sendQueue),
       },
       sendThroughDefaultProvider(),
+      inboundAddressMac(),
     ]);
   });
 
@@ -477,6 +497,7 @@ describe('least-privilege IAM', () => {
       tableStatement(),
       { Action: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'], Effect: 'Allow', Resource: arnOf(ids.key) },
       sendThroughDefaultProvider(),
+      inboundAddressMac(),
     ]);
   });
 
@@ -501,7 +522,7 @@ describe('least-privilege IAM', () => {
     ]);
   });
 
-  it('inbound: its dead-letter queue, table, raw mail read, attachments and bodies write; no SES, no KMS', () => {
+  it('inbound: its dead-letter queue, table, raw mail read, attachments and bodies write; the address MAC; no SES, no other KMS', () => {
     assert.deepEqual(statementsOfRole(synth, roleOf('inbound')), [
       XRAY,
       { Action: ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'], Effect: 'Allow', Resource: arnOf(ids.inboundDlq) },
@@ -510,10 +531,11 @@ describe('least-privilege IAM', () => {
       objectsRead('/inbound/*'),
       listBucket(),
       objectsWritten('/attachments/*', '/bodies/*', '/inbound-filed/*'),
+      inboundAddressMac(),
     ]);
   });
 
-  it('inbound reconciler: table, raw mail, envelopes and marks read, list; attachments, bodies and marks write; no SES, no KMS', () => {
+  it('inbound reconciler: table, raw mail, envelopes and marks read, list; attachments, bodies and marks write; its queue (consume); the address MAC; no SES, no other KMS', () => {
     assert.deepEqual(statementsOfRole(synth, roleOf('inboundReconciler')), [
       XRAY,
       logsStatement('inboundReconciler'),
@@ -521,6 +543,12 @@ describe('least-privilege IAM', () => {
       objectsRead('/inbound-envelopes/*', '/inbound-filed/*', '/inbound/*'),
       listBucket(),
       objectsWritten('/attachments/*', '/bodies/*', '/inbound-filed/*'),
+      {
+        Action: ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage'],
+        Effect: 'Allow',
+        Resource: arnOf(synth.logicalId(synth.stack.inboundReconciler.queue)),
+      },
+      inboundAddressMac(),
     ]);
   });
 
@@ -705,7 +733,7 @@ describe('alarms', () => {
     const deadLetterAlarms = alarms.filter((alarm) => alarm.MetricName === 'ApproximateNumberOfMessagesVisible');
     assert.deepEqual(
       deadLetterAlarms.map((alarm) => alarm.Dimensions[0].Value['Fn::GetAtt'][0]).sort(),
-      [ids.inboundDlq, ids.sendDlq, ids.pollDlq, synth.logicalId(synth.stack.defaultProviderEvents.deadLetterQueue), synth.logicalId(synth.stack.dataLifecycle.deadLetterQueue)].sort(),
+      [ids.inboundDlq, ids.sendDlq, ids.pollDlq, synth.logicalId(synth.stack.inboundReconciler.deadLetterQueue), synth.logicalId(synth.stack.defaultProviderEvents.deadLetterQueue), synth.logicalId(synth.stack.dataLifecycle.deadLetterQueue)].sort(),
     );
     for (const alarm of deadLetterAlarms) assert.equal(alarm.Threshold, 1);
     assert.equal(alarms.filter((alarm) => alarm.MetricName === 'ApproximateAgeOfOldestMessage').length, 1);
@@ -792,13 +820,31 @@ describe('alarms', () => {
     });
   });
 
-  it('the inbound reconciler runs on a schedule and alarms as soon as it finds unfiled mail', () => {
+  it('inbound mail reaches the reconciler through S3 events on inbound/, held back 15 minutes, and it alarms as soon as it finds unfiled mail', () => {
     const reconciler = synth.logicalId(synth.stack.functions.inboundReconciler);
-    synth.template.hasResourceProperties('AWS::Events::Rule', {
-      ScheduleExpression: 'rate(15 minutes)',
-      State: 'ENABLED',
-      Targets: [{ Arn: { 'Fn::GetAtt': [reconciler, 'Arn'] }, Input: '{}', RetryPolicy: { MaximumRetryAttempts: 2 } }],
+    const queue = synth.logicalId(synth.stack.inboundReconciler.queue);
+    const dlq = synth.logicalId(synth.stack.inboundReconciler.deadLetterQueue);
+    // Every raw mail stored under inbound/ (and nothing else of the bucket) becomes one event.
+    synth.template.hasResourceProperties('Custom::S3BucketNotifications', {
+      BucketName: { Ref: ids.bucket },
+      NotificationConfiguration: {
+        QueueConfigurations: [{ Events: ['s3:ObjectCreated:*'], Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'inbound/' }] } }, QueueArn: arnOf(queue) }],
+      },
     });
+    const queueProps = synth.json.Resources[queue]!.Properties;
+    assert.equal(queueProps.DelaySeconds, 900, 'the receipt rule invocation files first');
+    assert.deepEqual(queueProps.RedrivePolicy, { deadLetterTargetArn: arnOf(dlq), maxReceiveCount: 5 });
+    assert.equal(queueProps.SqsManagedSseEnabled, true);
+    assert.equal(queueProps.VisibilityTimeout, 6 * synth.json.Resources[reconciler]!.Properties.Timeout);
+    synth.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: arnOf(queue),
+      FunctionName: { Ref: reconciler },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: 5 },
+    });
+    // No schedule that lists the bucket any more.
+    const rules = Object.values(synth.template.findResources('AWS::Events::Rule')).filter((rule) => JSON.stringify(rule.Properties.Targets ?? []).includes(reconciler));
+    assert.deepEqual(rules, []);
     const finds = Object.values(synth.template.findResources('AWS::CloudWatch::Alarm'))
       .map((alarm) => alarm.Properties)
       .filter((alarm) => alarm.MetricName === 'InboundReconciled');

@@ -162,7 +162,7 @@ describe('deliverCandidateMail: routing', () => {
   it('without any SMTP configuration sends through the default provider as "<Company> Recruiting", Reply-To the inbound address', async () => {
     const t = setup();
     await t.configureDefault('main', 'ACME');
-    const inbound = (await getScopeSettings({ store: t.settings, inboundDomain: INBOUND_DOMAIN, now: t.now }, 'acme', 'main')).inboundAddress;
+    const inbound = (await getScopeSettings({ store: t.settings, inboundAddresses: t.deps.inboundAddresses, now: t.now }, 'acme', 'main')).inboundAddress;
     const message = await t.queued();
 
     assert.equal(await deliverCandidateMail(t.deps, message.id), 'sent');
@@ -192,7 +192,7 @@ describe('deliverCandidateMail: routing', () => {
   it("a sub-company's mail through the default provider has the sub-company's inbound address as Reply-To", async () => {
     const t = setup();
     await t.configureDefault('main', 'ACME');
-    const berlin = await getScopeSettings({ store: t.settings, inboundDomain: INBOUND_DOMAIN, now: t.now }, 'acme', 'berlin');
+    const berlin = await getScopeSettings({ store: t.settings, inboundAddresses: t.deps.inboundAddresses, now: t.now }, 'acme', 'berlin');
     const message = await t.queued({ scope: 'berlin' });
     assert.equal(await deliverCandidateMail(t.deps, message.id), 'sent');
     const parsed = await simpleParser(t.provider.sent[0].raw);

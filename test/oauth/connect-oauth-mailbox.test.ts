@@ -16,6 +16,7 @@ import { FakeSecretCipher } from '../support/fake-secret-cipher';
 import { MemoryOAuthStateStore } from '../support/memory-oauth-state-store';
 import { MemoryRateLimiter } from '../support/memory-rate-limiter';
 import { MemorySettingsStore } from '../support/memory-settings-store';
+import { testInboundAddresses } from '../support/inbound-addresses';
 
 const REDIRECT = 'https://app.example.com/oauth/callback';
 
@@ -47,6 +48,8 @@ function setup() {
     },
     rateLimiter: new MemoryRateLimiter(() => clock),
     inboundDomain: 'inbound.example.com',
+    inboundAddresses: testInboundAddresses('inbound.example.com'),
+    maxScopesPerCompany: 100,
     testsPerMinute: 10,
     destinationsPerMinute: 10,
     now: () => clock,

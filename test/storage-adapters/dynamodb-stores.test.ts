@@ -11,7 +11,7 @@ import type { ScopeSettings, StoredSmtp } from '../../shared/email-settings/mode
 import type { SettingsStore } from '../../shared/email-settings/settings-store';
 import { AppError } from '../../shared/errors';
 import type { StoredCircuit } from '../../shared/outbound/circuit-breaker';
-import type { MessagesStore } from '../../shared/messages/messages-store';
+import type { MessagesStore, MessageSummary } from '../../shared/messages/messages-store';
 import { type MessageRecord, newMessageRecord } from '../../shared/messages/model';
 import type { LocalDynamo } from '../../infra/local/local-dynamodb';
 import { startLocalTable } from '../support/local-table';
@@ -292,7 +292,7 @@ function message(companyId: string, id: string, fields: Partial<MessageRecord> =
 const inbound = (companyId: string, id: string, receivedAt: string, fields: Partial<MessageRecord> = {}) =>
   message(companyId, id, { direction: 'inbound', status: 'received', candidateId: null, receivedAt, createdAt: receivedAt, ...fields });
 
-async function allPages(list: (cursor: string | undefined) => Promise<{ items: MessageRecord[]; nextCursor: string | null }>) {
+async function allPages(list: (cursor: string | undefined) => Promise<{ items: MessageSummary[]; nextCursor: string | null }>) {
   const pages: string[][] = [];
   let cursor: string | undefined;
   do {

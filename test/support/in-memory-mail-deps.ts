@@ -17,6 +17,7 @@ import { defaultProviderGate } from '../../shared/sender-reputation/default-prov
 import type { GuardThresholds } from '../../shared/sender-reputation/reputation-guard';
 import { DEFAULT_PROVIDER_GUARD } from '../../shared/config/default-provider-guard';
 import { RecordingSmtpSender, RecordingSmtpTester } from './recording-smtp';
+import { testInboundAddresses } from './inbound-addresses';
 
 /** The default provider's sender and the Message-ID domain of inMemoryDeliverDeps. */
 export const DEFAULT_FROM = 'no-reply@mail.recruiting.example';
@@ -34,6 +35,8 @@ export function inMemorySettingsDeps(options: { inboundDomain: string; now: () =
     testSmtp: new RecordingSmtpTester().test,
     rateLimiter: new MemoryRateLimiter(options.now),
     inboundDomain: options.inboundDomain,
+    inboundAddresses: testInboundAddresses(options.inboundDomain),
+    maxScopesPerCompany: 100,
     testsPerMinute: 1000,
     destinationsPerMinute: 1000,
     now: options.now,
@@ -71,6 +74,7 @@ export function inMemoryDeliverDeps(options: {
     defaultProviderGate: defaultProviderGate({ reputation, suppressions: reputation, thresholds: { ...DEFAULT_PROVIDER_GUARD, ...options.thresholds }, metrics, now: settingsDeps.now }),
     queue,
     inboundDomain: settingsDeps.inboundDomain,
+    inboundAddresses: settingsDeps.inboundAddresses,
     defaultFromAddress: DEFAULT_FROM,
     messageIdDomain: MESSAGE_ID_DOMAIN,
     retry: { maxSmtpAttempts: 3, maxDefaultAttempts: 3, maxInterruptedAttempts: 3, baseDelaySeconds: 30, ...options.retry },

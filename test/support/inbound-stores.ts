@@ -46,6 +46,7 @@ export async function startInboundStores(): Promise<InboundStores> {
   const saved = await saveScopeSettings({ ...settingsDeps, store: settings }, 'acme', 'main', { address: 'jobs@acme.example', mode: 'default' });
   const deps: FileInboundDeps = {
     settings,
+    inboundAddresses: settingsDeps.inboundAddresses,
     candidates: createDynamoCandidatesStore(),
     messages: createDynamoMessagesStore(),
     blobs: createS3BlobStore(),

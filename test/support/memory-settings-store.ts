@@ -75,6 +75,21 @@ export class MemorySettingsStore implements SettingsStore {
     this.records.set(this.key(companyId, scope), { ...current, smtp: { ...current.smtp, sizeLimit } });
   }
 
+  readonly scopeCounts = new Map<string, number>();
+
+  async claimScopeSlot(companyId: string, max: number) {
+    await tick();
+    const count = this.scopeCounts.get(companyId) ?? 0;
+    if (count >= max) return false;
+    this.scopeCounts.set(companyId, count + 1);
+    return true;
+  }
+
+  async releaseScopeSlot(companyId: string) {
+    await tick();
+    this.scopeCounts.set(companyId, (this.scopeCounts.get(companyId) ?? 0) - 1);
+  }
+
   async reserveInboundAddress(localPart: string, companyId: string, scope: string) {
     await tick();
     const key = localPart.toLowerCase();
