@@ -44,6 +44,7 @@ export const TABLE_LAYOUT = {
       'bounce',
       'omissions',
       'delivery',
+      'nextAttemptAt',
     ],
   },
   ttlAttribute: 'expiresAt',

@@ -30,7 +30,8 @@ export function objectsOf(message: MessageRecord): string[] {
  * skips it), one a worker is sending right now is left for a later page (it ends `sent` or
  * `failed` within its lease); then the objects, then the items. Safe to run again.
  */
-export async function eraseMessage(deps: EraseMessageDeps, listed: MessageRecord): Promise<MessageErasure> {
+export async function eraseMessage(deps: EraseMessageDeps, listed: Pick<MessageRecord, 'id'>): Promise<MessageErasure> {
+  // Read whole: a list carries only the fields lists show, not the keys of the objects to erase.
   let message = await deps.messages.get(listed.id);
   if (!message) return { erased: true, objects: 0 };
   if (message.direction === 'outbound' && message.status === 'queued') {

@@ -101,7 +101,7 @@ async function candidateErasureStep(deps: RunErasureDeps, record: ErasureRecord)
 }
 
 /** Erases a page of messages; `held` when one was being sent and must be taken again later. */
-export async function erasePage(deps: EraseMessageDeps, messages: MessageRecord[]): Promise<{ erased: ErasureCounts; held: boolean }> {
+export async function erasePage(deps: EraseMessageDeps, messages: Pick<MessageRecord, 'id'>[]): Promise<{ erased: ErasureCounts; held: boolean }> {
   const erased = nothing();
   let held = false;
   for (const message of messages) {

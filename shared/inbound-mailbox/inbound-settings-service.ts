@@ -5,7 +5,7 @@
  * write-only (encrypted, purpose `imap-password`; a missing one keeps the stored one for the
  * same host and user); `oauth2` logs in with the scope's OAuth2 connection of capability 7.
  */
-import { enforceTestRate, getScopeSettings, type EmailSettingsDeps } from '../email-settings/email-settings-service';
+import { enforceTestRate, ensureScopeSettings, getScopeSettings, type EmailSettingsDeps } from '../email-settings/email-settings-service';
 import type { ScopeSettings } from '../email-settings/model';
 import { storedPasswordReuseRefusal } from '../email-settings/stored-password-reuse';
 import { AppError } from '../errors';
@@ -37,7 +37,10 @@ export type ImapTester = (
 ) => Promise<ImapTestResult>;
 
 export interface InboundSettingsDeps
-  extends Pick<EmailSettingsDeps, 'store' | 'cipher' | 'rateLimiter' | 'inboundDomain' | 'testsPerMinute' | 'destinationsPerMinute' | 'oauthTokens' | 'now'> {
+  extends Pick<
+    EmailSettingsDeps,
+    'store' | 'cipher' | 'rateLimiter' | 'inboundDomain' | 'inboundAddresses' | 'maxScopesPerCompany' | 'testsPerMinute' | 'destinationsPerMinute' | 'oauthTokens' | 'now'
+  > {
   testImap: ImapTester;
   mailboxes: InboundMailboxStore;
   /** The operator's OAuth clients: their IMAP servers are the defaults for `oauth2`. */
@@ -56,7 +59,8 @@ interface Candidate {
 }
 
 export async function saveInboundSettings(deps: InboundSettingsDeps, companyId: string, scope: string, input: SaveInboundInput): Promise<SaveInboundOutcome> {
-  const current = await getScopeSettings(deps, companyId, scope);
+  // A write: the scope's settings exist (and its inbound address is reserved) from here on.
+  const current = await ensureScopeSettings(deps, companyId, scope);
   const now = deps.now().toISOString();
   if (input.mode === 'forward') {
     const next: ScopeSettings = { ...current, inbound: { mode: 'forward', imap: null, updatedAt: now }, inboundPoll: null, updatedAt: now, version: current.version + 1 };

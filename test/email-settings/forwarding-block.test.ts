@@ -17,6 +17,7 @@ import { MemoryCandidatesStore } from '../support/memory-candidates-store';
 import { MemoryMessagesStore } from '../support/memory-messages-store';
 import { MemorySettingsStore } from '../support/memory-settings-store';
 import '../support/quiet-logs';
+import { testInboundAddresses } from '../support/inbound-addresses';
 
 const INBOUND_DOMAIN = 'inbound.test.local';
 const now = () => new Date();
@@ -35,13 +36,13 @@ describe('recognising the forwarding block', () => {
 describe('the redirect check and the mailbox', () => {
   async function pendingScope() {
     const settings = new MemorySettingsStore();
-    const deps = { store: settings, inboundDomain: INBOUND_DOMAIN, now };
+    const deps = { store: settings, inboundAddresses: testInboundAddresses(INBOUND_DOMAIN), now };
     const scope = await getScopeSettings(deps, 'contoso', 'main');
     const token = 'rchk-0123456789abcdef0123';
     const pending = { ...scope, address: 'jobs@contoso.test', redirect: { status: 'pending' as const, token, sentAt: now().toISOString(), verifiedAt: null, hint: null }, version: scope.version + 1 };
     await settings.replace(pending, scope.version);
     const blobs = new MemoryBlobStore();
-    const filing = { settings, candidates: new MemoryCandidatesStore(), messages: new MemoryMessagesStore(), blobs, inboundDomain: INBOUND_DOMAIN, ourDomains: [INBOUND_DOMAIN, 'mail.recruiting.example'], now };
+    const filing = { settings, candidates: new MemoryCandidatesStore(), messages: new MemoryMessagesStore(), blobs, inboundDomain: INBOUND_DOMAIN, inboundAddresses: deps.inboundAddresses, ourDomains: [INBOUND_DOMAIN, 'mail.recruiting.example'], now };
     const file = async (rawKey: string, raw: Buffer) => {
       await blobs.put(rawKey, raw, 'message/rfc822');
       return fileInboundMail(filing, { rawKey, recipients: [pending.inboundAddress], verdicts: { spam: null, virus: null, spf: null, dkim: null, dmarc: null }, receivedAt: now().toISOString(), readFromMailbox: true });

@@ -30,6 +30,7 @@ import { MemoryBlobStore } from '../support/memory-blob-store';
 import { MemoryRateLimiter } from '../support/memory-rate-limiter';
 import { startLocalTable } from '../support/local-table';
 import '../support/quiet-logs';
+import { testInboundAddresses } from '../support/inbound-addresses';
 
 const TABLE = 'recruiting-mail-imap-test';
 const INBOUND_DOMAIN = 'inbound.test.local';
@@ -167,12 +168,14 @@ describe('the inbound test against Dovecot', () => {
 });
 
 describe('a mailbox read over IMAP', () => {
-  const fileDeps = (): FileInboundDeps => ({ settings, candidates, messages, blobs, inboundDomain: INBOUND_DOMAIN, ourDomains: [INBOUND_DOMAIN], now });
+  const fileDeps = (): FileInboundDeps => ({ settings, candidates, messages, blobs, inboundDomain: INBOUND_DOMAIN, inboundAddresses: testInboundAddresses(INBOUND_DOMAIN), ourDomains: [INBOUND_DOMAIN], now });
   const settingsDeps = (): InboundSettingsDeps => ({
     store: settings,
     cipher,
     rateLimiter: new MemoryRateLimiter(now),
     inboundDomain: INBOUND_DOMAIN,
+    inboundAddresses: testInboundAddresses(INBOUND_DOMAIN),
+    maxScopesPerCompany: 100,
     testsPerMinute: 1000,
     destinationsPerMinute: 1000,
     now,

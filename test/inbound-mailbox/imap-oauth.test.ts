@@ -29,6 +29,7 @@ import { MemoryBlobStore } from '../support/memory-blob-store';
 import { MemoryOAuthStateStore } from '../support/memory-oauth-state-store';
 import { MemoryRateLimiter } from '../support/memory-rate-limiter';
 import '../support/quiet-logs';
+import { testInboundAddresses } from '../support/inbound-addresses';
 
 const TABLE = 'recruiting-mail-imap-oauth-test';
 const MS = { clientId: 'imap-client', clientSecret: 'imap-client-secret', tenantId: '11111111-2222-3333-4444-555555555555' };
@@ -83,6 +84,8 @@ before(async () => {
     mailboxes: createDynamoInboundMailboxStore(),
     rateLimiter: new MemoryRateLimiter(now),
     inboundDomain: 'inbound.test.local',
+    inboundAddresses: testInboundAddresses('inbound.test.local'),
+    maxScopesPerCompany: 100,
     testsPerMinute: 1000,
     destinationsPerMinute: 1000,
     now,
@@ -148,7 +151,7 @@ async function poll() {
   const { createDynamoCandidatesStore } = await import('../../shared/adapters/dynamodb-candidates-store');
   const { createDynamoMessagesStore } = await import('../../shared/adapters/dynamodb-messages-store');
   const messages = createDynamoMessagesStore();
-  const filing = { settings: deps.store, candidates: createDynamoCandidatesStore(), messages, blobs, inboundDomain: 'inbound.test.local', ourDomains: ['inbound.test.local'], now };
+  const filing = { settings: deps.store, candidates: createDynamoCandidatesStore(), messages, blobs, inboundDomain: 'inbound.test.local', inboundAddresses: deps.inboundAddresses, ourDomains: ['inbound.test.local'], now };
   const outcome = await pollMailbox(
     { settings: deps.store, mailboxes: deps.mailboxes, blobs, file: (delivery) => fileInboundMail(filing, delivery), cipher: deps.cipher, oauthTokens: deps.oauthTokens, connect: connectWithImapflow, route, limits: { maxMessages: 10, maxSeconds: 30, leaseSeconds: 60 }, now },
     { companyId: 'contoso', scope: 'main' },

@@ -141,7 +141,7 @@ describe('message writes against dynalite', () => {
     assert.ok(partitions.size > 16, `index items in ${partitions.size} partitions`);
 
     const queue = new RecordingJobQueue<{ messageId: string }>();
-    const report = await sweepUnsettledMessages({ messages, queue, now: () => new Date() }, { leaseSeconds: 120, queuedStaleSeconds: 1200, batch: 10_000 });
+    const report = await sweepUnsettledMessages({ messages, queue, now: () => new Date() }, { leaseSeconds: 120, queuedStaleSeconds: 1200, batch: 10_000, maxInterruptedAttempts: 3 });
     const enqueued = new Set(report.settled.filter((entry) => entry.outcome === 'enqueued').map((entry) => entry.messageId));
     assert.deepEqual([...enqueued].filter((id) => id.startsWith(`msg_${companyId}_`)).sort(), created.map((message) => message.id).sort());
   });
