@@ -3,6 +3,7 @@ import { createDynamoCandidatesStore } from '../adapters/dynamodb-candidates-sto
 import { createDynamoErasureStore } from '../adapters/dynamodb-erasure-store';
 import { createDynamoCompanyEraser, createDynamoMessageItemsEraser } from '../adapters/dynamodb-lifecycle-erasers';
 import { createDynamoMessagesStore } from '../adapters/dynamodb-messages-store';
+import { createDynamoSenderReputationStore } from '../adapters/dynamodb-sender-reputation-store';
 import { createS3BlobEraser } from '../adapters/s3-blob-eraser';
 import { createSqsJobQueue } from '../adapters/sqs-job-queue';
 import type { DataLifecycleConfig } from '../config/concerns';
@@ -32,6 +33,7 @@ export function dataLifecycleDeps(config: DataLifecycleFunctionConfig) {
     messageItems: createDynamoMessageItemsEraser(undefined, table),
     blobs: blobEraser,
     company: createDynamoCompanyEraser((companyId, limit) => blobEraser.deleteUnder(companyPrefixes(companyId), limit), undefined, table),
+    suppressions: createDynamoSenderReputationStore(undefined, table),
     queue: dataLifecycleQueueOf(config.lifecycle),
     offboardingSettleSeconds: config.lifecycle.offboardingSettleSeconds,
     now: () => new Date(),

@@ -1,5 +1,6 @@
 import { createDynamoMessageDeliveries } from '../adapters/dynamodb-message-deliveries';
 import { createDynamoSenderReputationStore } from '../adapters/dynamodb-sender-reputation-store';
+import { createDynamoSettingsStore } from '../adapters/dynamodb-settings-store';
 import type { DefaultProviderConfig } from '../config/concerns';
 import type { SenderReputationFunctionConfig } from '../config/function-configs';
 import type { OpsMetrics } from '../ops-metrics';
@@ -29,6 +30,7 @@ export function deliveryEventDeps(config: SenderReputationFunctionConfig, metric
     reputation: store,
     suppressions: store,
     deliveries: createDynamoMessageDeliveries(undefined, config.tableName),
+    settings: createDynamoSettingsStore(undefined, config.tableName),
     thresholds: guardThresholdsOf(config.defaultProvider),
     metrics,
     now: () => new Date(),

@@ -42,10 +42,21 @@ export const TABLE_INVENTORY: readonly InventoryEntry[] = [
   item('RATE#{bucket}', 'WINDOW#{start}', 'company', 'TTL (two windows, minutes); counters only'),
   item('COMPANY#{company}', 'ERASURE#{erasure}', 'company', 'the tombstone of an erasure: ids, counts, times (addresses only while running); offboarding deletes all but its own'),
   item('OFFBOARDED#{company}', 'OFFBOARDED', 'platform', 'kept for good: the company id and its offboarding’s erasure id'),
+  item('COMPANY#{company}', 'SCOPE-COUNT', 'company', 'offboarding: deleted (a count of sub-company scopes)'),
+  item('COMPANY#{company}', 'SUPPRESSION#{address}', 'candidate', 'anonymize: deleted for each of the candidate’s addresses; offboarding: deleted'),
+  item('COMPANY#{company}', 'DEFAULT-PROVIDER#DAY#{day}', 'company', 'counts only; TTL after the guard’s window; offboarding: deleted'),
+  item('COMPANY#{company}', 'DEFAULT-PROVIDER#FACT#{fact}', 'company', 'an event counted once (hashed address only); TTL; offboarding: deleted'),
+  item('COMPANY#{company}', 'DEFAULT-PROVIDER#STATE', 'company', 'the guard’s pause state (rates, times); offboarding: deleted'),
+  item('COMPANY#{company}', 'IMAP-MAILBOX#{scope}', 'company', 'the mailbox poller’s UID cursor and lease; offboarding: deleted'),
+  item('IMAP-MAILBOXES', '{mailbox}', 'company', 'the poll dispatcher’s index; removed by the next poll once the settings are gone (offboarding), or on switching to forward'),
+  item('MAILBOX#{mailbox}', 'RATE', 'company', 'the sending mailbox’s rate window (counts and slot times, keyed by server and login); TTL after its last use'),
+  item('MAILBOX#{mailbox}', 'LEASE#{slot}', 'company', 'a connection lease; TTL (minutes)'),
+  item('SEND-PACE#{second}', 'SEND-PACE', 'platform', 'the default provider’s pace, one second; TTL (a minute)'),
 ];
 
 /** Objects of the mail bucket. */
 export const BUCKET_INVENTORY: readonly InventoryEntry[] = [
+  object(`${P.inboundImap}{raw}`, 'candidate', 'mail read from a company mailbox: deleted with the message; expires after rawMailRetentionDays (lifecycle rule)'),
   object(`${P.inbound}{raw}`, 'candidate', 'deleted with the message; expires after rawMailRetentionDays (lifecycle rule)'),
   object(`${P.inboundFiled}{raw}`, 'candidate', 'deleted with the message (a mark: outcomes only)'),
   object(`${P.inboundEnvelopes}{raw}.json`, 'candidate', 'deleted with the message (local mode only)'),

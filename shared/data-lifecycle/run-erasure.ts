@@ -3,6 +3,7 @@ import type { JobQueue } from '../job-queue';
 import { logger } from '../logger';
 import type { MessagesStore } from '../messages/messages-store';
 import type { MessageRecord } from '../messages/model';
+import type { SuppressionStore } from '../sender-reputation/suppressions';
 import { eraseMessage, type EraseMessageDeps } from './erase-message';
 import type { ErasureCounts, ErasureJob, ErasurePhase, ErasureRecord } from './erasure-model';
 import type { ErasureStore } from './erasure-store';
@@ -14,6 +15,8 @@ export interface RunErasureDeps extends EraseMessageDeps {
   candidates: CandidatesStore;
   messages: MessagesStore;
   company: CompanyEraser;
+  /** The company's default-provider suppressions: an erased candidate's addresses leave them too. */
+  suppressions: Pick<SuppressionStore, 'remove'>;
   queue: JobQueue<ErasureJob>;
   /** Wait after retiring an offboarded company's inbound addresses (OFFBOARDING_SETTLE_SECONDS by default). */
   offboardingSettleSeconds: number;
@@ -71,7 +74,10 @@ async function candidateErasureStep(deps: RunErasureDeps, record: ErasureRecord)
   const { companyId, candidateId } = record;
   switch (record.phase) {
     case 'unlist': {
-      for (const address of record.addresses) await deps.candidates.unindexAddress(companyId, address, candidateId!);
+      for (const address of record.addresses) {
+        await deps.candidates.unindexAddress(companyId, address, candidateId!);
+        await deps.suppressions.remove(companyId, address);
+      }
       await deps.candidates.writeTombstone(companyId, candidateId!, record.erasureId, deps.now().toISOString());
       return { next: { phase: 'messages', cursor: null }, erased: nothing(), delaySeconds: 0 };
     }

@@ -5,6 +5,8 @@
  * bounce or a reject). Every step is idempotent and order-independent, so an event that is
  * redelivered, or that arrives before one SES published earlier, leaves the same state.
  */
+import { isForwardingBlockedBounce, markForwardingBlocked } from '../email-settings/forwarding-block';
+import type { SettingsStore } from '../email-settings/settings-store';
 import type { OpsMetrics } from '../ops-metrics';
 import { deliveryEventFacts, type DeliveryEventFacts } from './event-facts';
 import { deliveryPrecedence, type MessageDelivery } from './message-delivery';
@@ -27,6 +29,8 @@ export interface MessageDeliveryUpdates {
 export interface DeliveryEventDeps extends GuardDeps {
   suppressions: SuppressionStore;
   deliveries: MessageDeliveryUpdates;
+  /** The redirect check: a bounce of its test mail may say the company's forwarding is blocked. */
+  settings: Pick<SettingsStore, 'get' | 'replace'>;
   metrics: OpsMetrics;
 }
 
@@ -50,9 +54,25 @@ export async function recordDeliveryEvent(deps: DeliveryEventDeps, event: SesDel
   if (facts.counted.length > 0) await checkDefaultProvider(deps, tags.companyId);
 
   // A redirect test has no message, and its recipient is the company's own mailbox, which the
-  // company's forwarding decides about: its events count for the guard only.
+  // company's forwarding decides about: its events count for the guard, and a bounce that says
+  // the forwarding is blocked fails the redirect check.
   if (tags.kind === 'candidate-mail') await applyToCandidateMail(deps, tags, facts);
+  if (tags.kind === 'redirect-test' && event.bounce) await applyToRedirectTest(deps, tags, event.bounce);
   return { result: 'recorded', tags, eventType: event.eventType };
+}
+
+/**
+ * Exchange Online refuses to forward the redirect test outside the organisation and bounces it
+ * back to the sender, us (`550 5.7.520 … AS(7555)`). The tags name the scope, not the test's
+ * token: only a check still `pending` is failed (a later test that came back `verified` stays).
+ */
+async function applyToRedirectTest(deps: DeliveryEventDeps, tags: SentMailTags, bounce: NonNullable<SesDeliveryEvent['bounce']>): Promise<void> {
+  if (tags.scope === undefined) return;
+  const diagnostics = bounce.bouncedRecipients.flatMap((recipient) => [recipient.diagnosticCode, recipient.status]);
+  if (!isForwardingBlockedBounce(...diagnostics)) return;
+  const settings = await deps.settings.get(tags.companyId, tags.scope);
+  if (!settings || settings.redirect.status !== 'pending' || !settings.redirect.token) return;
+  await markForwardingBlocked(deps.settings, settings, settings.redirect.token, deps.now());
 }
 
 async function countFacts(deps: DeliveryEventDeps, companyId: string, facts: DeliveryEventFacts): Promise<void> {

@@ -70,6 +70,7 @@ describe('the delivery-event use case on DynamoDB, over event orders and duplica
     const { createDynamoMessagesStore } = await import('../../shared/adapters/dynamodb-messages-store');
     const { createDynamoSenderReputationStore } = await import('../../shared/adapters/dynamodb-sender-reputation-store');
     const { createDynamoMessageDeliveries } = await import('../../shared/adapters/dynamodb-message-deliveries');
+    const { createDynamoSettingsStore } = await import('../../shared/adapters/dynamodb-settings-store');
     const { newMessageRecord } = await import('../../shared/messages/model');
     const { recordDeliveryEvent } = await import('../../shared/sender-reputation/record-delivery-event');
     const messages = createDynamoMessagesStore();
@@ -79,6 +80,7 @@ describe('the delivery-event use case on DynamoDB, over event orders and duplica
       reputation: store,
       suppressions: store,
       deliveries: createDynamoMessageDeliveries(),
+      settings: createDynamoSettingsStore(),
       thresholds: { maxBounceRate: 0.04, maxComplaintRate: 0.0008, minSends: 1000, windowDays: 7 },
       metrics: new RecordingMetrics(),
       now: () => now,

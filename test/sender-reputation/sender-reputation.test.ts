@@ -140,8 +140,12 @@ describe('the guard', () => {
 });
 
 describe('events of a redirect test', () => {
-  it('count for the company’s guard, but suppress nothing and touch no message', async () => {
+  async function redirectTest(diagnosticCode: string) {
     const t = setup();
+    const { settingsDeps, settings } = inMemorySettingsDeps({ inboundDomain: 'inbound.recruiting.example', now: t.now });
+    const saved = await saveScopeSettings(settingsDeps, 'acme', 'main', { address: 'jobs@acme.example', mode: 'default' });
+    const pending = { ...saved.settings!, redirect: { ...saved.settings!.redirect, status: 'pending' as const, token: 'rchk-0123456789abcdef0123', sentAt: t.now().toISOString() }, version: saved.settings!.version + 1 };
+    await settings.replace(pending, saved.settings!.version);
     const tags = Object.fromEntries(sentMailTags({ companyId: 'acme', kind: 'redirect-test', scope: 'main' }).map((tag) => [tag.name, [tag.value]]));
     const mail = { messageId: 'ses-redirect-1', timestamp: '2026-12-06T08:00:00.000Z', destination: ['jobs@acme.example'], tags };
     const deps = {
@@ -151,17 +155,35 @@ describe('events of a redirect test', () => {
         recordDelivery: async () => assert.fail('a redirect test has no message'),
         failSent: async () => assert.fail('a redirect test has no message'),
       },
+      settings,
       thresholds: THRESHOLDS,
       metrics: new RecordingMetrics(),
       now: t.now,
     };
-    const bounce = { bounceType: 'Permanent' as const, bounceSubType: 'General', timestamp: '2026-12-06T08:00:02.000Z', bouncedRecipients: [{ emailAddress: 'jobs@acme.example', diagnosticCode: 'smtp; 550 5.7.520 Access denied, Your organization does not allow external forwarding. AS(7555)' }] };
+    const bounce = { bounceType: 'Permanent' as const, bounceSubType: 'General', timestamp: '2026-12-06T08:00:02.000Z', bouncedRecipients: [{ emailAddress: 'jobs@acme.example', diagnosticCode }] };
     for (const event of [{ eventType: 'Send' as const, mail }, { eventType: 'Bounce' as const, mail, bounce }, { eventType: 'Bounce' as const, mail, bounce }]) {
       const outcome = await recordDeliveryEvent(deps, event);
       assert.equal(outcome.result, 'recorded');
     }
+    return { t, redirect: (await settings.get('acme', 'main'))!.redirect };
+  }
+
+  it('count for the company’s guard, but suppress nothing and touch no message', async () => {
+    const { t } = await redirectTest('smtp; 550 5.1.1 mailbox unavailable');
     assert.deepEqual(t.reputation.days.get('acme#2026-12-06'), { day: '2026-12-06', sends: 1, bounces: 1, complaints: 0 });
     assert.equal(t.reputation.suppressions.size, 0);
+  });
+
+  it('a bounce saying the forwarding is blocked (Exchange Online 5.7.520) fails the redirect check with FORWARDING_BLOCKED', async () => {
+    const { redirect } = await redirectTest('smtp; 550 5.7.520 Access denied, Your organization does not allow external forwarding. AS(7555)');
+    assert.equal(redirect.status, 'failed');
+    assert.equal(redirect.code, 'FORWARDING_BLOCKED');
+    assert.match(redirect.hint ?? '', /imap/i);
+  });
+
+  it('another bounce leaves the redirect check pending', async () => {
+    const { redirect } = await redirectTest('smtp; 550 5.1.1 mailbox unavailable');
+    assert.equal(redirect.status, 'pending');
   });
 });
 
