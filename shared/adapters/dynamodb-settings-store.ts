@@ -162,6 +162,10 @@ export function createDynamoSettingsStore(client = getDocumentClient(), table = 
     },
     reserveInboundAddress: (localPart, companyId, scope) =>
       putIfAbsent(client, table, { ...inboundItemKey(localPart), type: 'inbound-address', companyId, scope }),
+    async companyOffboarded(companyId) {
+      // The offboarding's own mark (dynamodb-erasure-store.ts); a company does not come back.
+      return (await getItem(client, table, { pk: `OFFBOARDED#${companyId}`, sk: 'OFFBOARDED' })) !== undefined;
+    },
     async findByInboundAddress(localPart) {
       const key = inboundKey(localPart);
       const known = inboundOwners.get(key);

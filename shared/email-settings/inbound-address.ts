@@ -111,8 +111,13 @@ export function inboundAddresses(inboundDomain: string, mac: InboundAddressMac):
 
 /** Whose mail an inbound local part is: the address directory (reserved addresses), else a derived address's own ids. */
 export async function scopeOfInboundAddress(
-  deps: { settings: Pick<SettingsStore, 'findByInboundAddress'>; inboundAddresses: InboundAddresses },
+  deps: { settings: Pick<SettingsStore, 'findByInboundAddress' | 'companyOffboarded'>; inboundAddresses: InboundAddresses },
   localPart: string,
 ): Promise<{ companyId: string; scope: string } | null> {
-  return (await deps.settings.findByInboundAddress(localPart)) ?? deps.inboundAddresses.scopeOf(localPart);
+  const reserved = await deps.settings.findByInboundAddress(localPart);
+  if (reserved) return reserved;
+  // Not reserved (a scope only ever read), or retired: the address names its scope, unless its
+  // company was offboarded, whose addresses stay reserved for no one (DESIGN capability 9).
+  const derived = await deps.inboundAddresses.scopeOf(localPart);
+  return derived && !(await deps.settings.companyOffboarded(derived.companyId)) ? derived : null;
 }

@@ -23,6 +23,8 @@ export interface SettingsStore extends CircuitStore {
   reserveInboundAddress(localPart: string, companyId: string, scope: string): Promise<boolean>;
   /** The owner of an inbound address (none once retired); may answer from up to INBOUND_OWNER_MEMORY_SECONDS old memory. */
   findByInboundAddress(localPart: string): Promise<{ companyId: string; scope: string } | null>;
+  /** Whether the company was offboarded (its mark is kept for good): its derived inbound addresses then route nowhere. */
+  companyOffboarded(companyId: string): Promise<boolean>;
   /** Counts one more sub-company scope of the company if it has fewer than `max`; false at the limit. */
   claimScopeSlot(companyId: string, max: number): Promise<boolean>;
   /** Gives back a slot claimed for a scope another request created. */

@@ -98,6 +98,14 @@ export class MemorySettingsStore implements SettingsStore {
     return true;
   }
 
+  /** Companies offboarded (test helper: a test marks one). */
+  readonly offboarded = new Set<string>();
+
+  async companyOffboarded(companyId: string) {
+    await tick();
+    return this.offboarded.has(companyId);
+  }
+
   async findByInboundAddress(localPart: string) {
     await tick();
     const found = this.inbound.get(localPart.toLowerCase());
