@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { getScopeSettings } from '../../shared/email-settings/email-settings-service';
+import { ensureScopeSettings } from '../../shared/email-settings/email-settings-service';
 import { isForwardingBlockedBounce } from '../../shared/email-settings/forwarding-block';
 import { toSettingsView } from '../../shared/email-settings/settings-view';
 import { fileInboundMail } from '../../shared/messages/file-inbound-mail';
@@ -36,8 +36,8 @@ describe('recognising the forwarding block', () => {
 describe('the redirect check and the mailbox', () => {
   async function pendingScope() {
     const settings = new MemorySettingsStore();
-    const deps = { store: settings, inboundAddresses: testInboundAddresses(INBOUND_DOMAIN), now };
-    const scope = await getScopeSettings(deps, 'contoso', 'main');
+    const deps = { store: settings, inboundAddresses: testInboundAddresses(INBOUND_DOMAIN), maxScopesPerCompany: 10, now };
+    const scope = await ensureScopeSettings(deps, 'contoso', 'main');
     const token = 'rchk-0123456789abcdef0123';
     const pending = { ...scope, address: 'jobs@contoso.test', redirect: { status: 'pending' as const, token, sentAt: now().toISOString(), verifiedAt: null, hint: null }, version: scope.version + 1 };
     await settings.replace(pending, scope.version);
