@@ -128,7 +128,11 @@ describe('email settings of a scope', () => {
       passwordSet: true,
       auth: 'password',
       oauth: null,
+      // An unknown server's conservative preset, and the SIZE its EHLO announced.
+      limits: { maxConnections: 3, perMinute: 30, perDay: 10000 },
+      sizeLimit: put.json.test.sizeLimit,
     });
+    assert.equal(typeof put.json.test.sizeLimit, 'number');
     assert.equal(put.json.lastTest.ok, true);
     assert.equal(put.json.test.ok, true);
     assert.equal(put.json.test.stage, 'done');
