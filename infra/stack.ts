@@ -59,6 +59,7 @@ export class RecruitingMailStack extends Stack {
     readonly dataLifecycle: FunctionWithLogGroup;
     readonly dataLifecycleWorker: FunctionWithLogGroup;
     readonly erasureResume: FunctionWithLogGroup;
+    readonly dataRetention: FunctionWithLogGroup;
   };
 
   constructor(scope: Construct, id: string, props: RecruitingMailStackProps) {
@@ -228,6 +229,7 @@ export class RecruitingMailStack extends Stack {
       dataLifecycle: this.dataLifecycle.api,
       dataLifecycleWorker: this.dataLifecycle.worker,
       erasureResume: this.dataLifecycle.resume,
+      dataRetention: this.dataLifecycle.retention,
     };
 
     this.api = new HttpApi(this, 'HttpApi', {

@@ -4,6 +4,7 @@ import { dataLifecycleFunctionConfig } from '../../shared/config/function-config
 import { erasureView } from '../../shared/data-lifecycle/erasure-model';
 import { anonymizeCandidate, getErasure, offboardCompany } from '../../shared/data-lifecycle/start-erasure';
 import type { OperationHandlers } from '../../shared/http/api-handler';
+import { getRetention, putRetention } from '../../shared/data-lifecycle/retention';
 
 const deps = dataLifecycleDeps(dataLifecycleFunctionConfig());
 
@@ -15,6 +16,8 @@ export const handlers: OperationHandlers<typeof ops> = {
     return { status: 202, body: erasureView(erasure), headers: accepted(erasure.erasureId) };
   },
   getErasure: async ({ caller, params }) => ({ status: 200, body: erasureView(await getErasure(deps, caller.companyId, params.erasureId)) }),
+  getRetention: async ({ caller }) => ({ status: 200, body: await getRetention(deps, caller.companyId) }),
+  putRetention: async ({ caller, body }) => ({ status: 200, body: await putRetention(deps, caller.companyId, body) }),
   offboard: async ({ caller, body }) => {
     const erasure = await offboardCompany(deps, caller.companyId, body.confirm);
     return { status: 202, body: erasureView(erasure), headers: accepted(erasure.erasureId) };

@@ -36,6 +36,7 @@ export class DataLifecycle extends Construct {
   readonly api: FunctionWithLogGroup;
   readonly worker: FunctionWithLogGroup;
   readonly resume: FunctionWithLogGroup;
+  readonly retention: FunctionWithLogGroup;
   readonly queue: Queue;
   readonly deadLetterQueue: Queue;
 
@@ -97,6 +98,26 @@ export class DataLifecycle extends Construct {
       description: 'Queues again erasures that stood still',
       schedule: Schedule.rate(props.resumeEvery ?? Duration.minutes(15)),
       targets: [new LambdaFunction(this.resume, { event: RuleTargetInput.fromObject({}), retryAttempts: 2 })],
+    });
+
+    // Retention: anonymizes closed candidates (queues erasures) and erases old unassigned mail.
+    this.retention = new FunctionWithLogGroup(this, 'RetentionFunction', {
+      entry: 'functions/data-lifecycle/retention.ts',
+      description: 'Applies every company’s data retention policy',
+      serviceName: 'data-retention',
+      defaults: props.functionDefaults,
+      timeout: Duration.minutes(15),
+      memorySize: 1024,
+      retryAttempts: 0,
+    });
+    this.retention.bindTable({ table, accessMode: 'readWrite' }).bindBucket({ bucket: mailBucket.bucket, read: ERASED_PREFIXES });
+    this.retention.addToRolePolicy(new PolicyStatement({ actions: ['s3:DeleteObject'], resources: ERASED_PREFIXES.map((prefix) => mailBucket.bucket.arnForObjects(`${prefix}*`)) }));
+    useQueue(this.retention);
+    // The scheduled event as EventBridge sends it (its `time` is the run's "now").
+    new Rule(this, 'RetentionSchedule', {
+      description: 'Applies the data retention policies',
+      schedule: Schedule.rate(Duration.days(1)),
+      targets: [new LambdaFunction(this.retention, { retryAttempts: 2 })],
     });
   }
 }

@@ -36,3 +36,18 @@ export const OffboardBody = z
   .object({ confirm: z.string().max(128).openapi({ description: 'The company id of the token, to confirm that every item and object of the company goes.' }) })
   .strict()
   .openapi('Offboard');
+
+export const RetentionBody = z
+  .object({
+    anonymizeClosedAfterDays: z.number().int().min(1).max(3650).nullable().openapi({ description: 'Days after a candidate’s `closedAt` its data is anonymized; `null`: never.' }),
+    unassignedDays: z.number().int().min(1).max(3650).openapi({ description: 'Days unassigned mail is kept from its receipt (default 180).' }),
+  })
+  .openapi('DataRetention');
+
+export const PutRetentionBody = z
+  .object({
+    anonymizeClosedAfterDays: RetentionBody.shape.anonymizeClosedAfterDays.optional(),
+    unassignedDays: RetentionBody.shape.unassignedDays.optional(),
+  })
+  .strict()
+  .openapi('PutDataRetention');

@@ -1,7 +1,7 @@
 import { inProcessJobQueue } from '../adapters/in-process-queue';
 import { createDynamoCandidatesStore } from '../adapters/dynamodb-candidates-store';
 import { createDynamoErasureStore } from '../adapters/dynamodb-erasure-store';
-import { createDynamoCompanyEraser, createDynamoMessageItemsEraser } from '../adapters/dynamodb-lifecycle-erasers';
+import { createDynamoCompanyEraser, createDynamoMessageItemsEraser, createDynamoRetentionStore } from '../adapters/dynamodb-lifecycle-erasers';
 import { createDynamoMessagesStore } from '../adapters/dynamodb-messages-store';
 import { createS3BlobEraser } from '../adapters/s3-blob-eraser';
 import { createSqsJobQueue } from '../adapters/sqs-job-queue';
@@ -27,6 +27,7 @@ export function dataLifecycleDeps(config: DataLifecycleFunctionConfig) {
   return {
     erasures,
     offboarding: erasures,
+    retention: createDynamoRetentionStore(undefined, table),
     candidates: createDynamoCandidatesStore(undefined, table),
     messages: createDynamoMessagesStore(undefined, table),
     messageItems: createDynamoMessageItemsEraser(undefined, table),

@@ -41,6 +41,7 @@ export const TABLE_INVENTORY: readonly InventoryEntry[] = [
   item('OAUTH_STATE#{state}', 'STATE', 'company', 'TTL (minutes); not reachable by company, left to expire'),
   item('RATE#{bucket}', 'WINDOW#{start}', 'company', 'TTL (two windows, minutes); counters only'),
   item('COMPANY#{company}', 'ERASURE#{erasure}', 'company', 'the tombstone of an erasure: ids, counts, times (addresses only while running); offboarding deletes all but its own'),
+  item('COMPANY#{company}', 'DATA-RETENTION', 'company', 'offboarding: deleted (the policy only)'),
   item('OFFBOARDED#{company}', 'OFFBOARDED', 'platform', 'kept for good: the company id and its offboarding’s erasure id'),
 ];
 
