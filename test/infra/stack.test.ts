@@ -125,7 +125,7 @@ describe('egress network', () => {
 describe('functions', () => {
   it('all run nodejs22.x on arm64 with active tracing, source maps and their own log group with retention', () => {
     const functions = Object.values(synth.stack.functions);
-    assert.equal(functions.length, 11);
+    assert.equal(functions.length, 12);
     for (const fn of functions) {
       const props = synth.json.Resources[synth.logicalId(fn)]!.Properties;
       assert.equal(props.Runtime, 'nodejs22.x');
@@ -531,8 +531,10 @@ describe('HTTP API', () => {
       ['POST /v1/candidates/{candidateId}/anonymize', 'JWT'],
       ['GET /v1/erasures/{erasureId}', 'JWT'],
       ['DELETE /v1/company', 'JWT'],
+      ['GET /v1/data-retention', 'JWT'],
+      ['PUT /v1/data-retention', 'JWT'],
     ]));
-    assert.equal(routes.length, 24);
+    assert.equal(routes.length, 26);
   });
 
   it('answers CORS preflights itself for the allowed origins, with the same policy as the local server', () => {
@@ -591,6 +593,15 @@ describe('alarms', () => {
     const names = fallbackRate[0].Metrics.filter((metric: any) => metric.MetricStat).map((metric: any) => metric.MetricStat.Metric.MetricName).sort();
     assert.deepEqual(names, ['MessagesFallenBack', 'MessagesSent']);
     assert.deepEqual(fallbackRate[0].AlarmActions, [{ Ref: synth.logicalId(synth.stack.alarms.topic) }]);
+  });
+
+  it('the retention job runs daily with the scheduled event (its time), and may erase like the worker', () => {
+    synth.template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 day)',
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [synth.logicalId(synth.stack.functions.dataRetention), 'Arn'] } })],
+    });
+    const statements = JSON.stringify(statementsOfRole(synth, synth.logicalId(synth.stack.functions.dataRetention.role!)));
+    assert.ok(statements.includes('s3:DeleteObject') && !statements.includes('ses:') && !statements.includes('kms:'));
   });
 
   it('the erasure resume sweep runs every 15 minutes; the worker takes one job at a time, at most 5 at once', () => {

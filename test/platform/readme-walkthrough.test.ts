@@ -86,10 +86,10 @@ async function conversationAfterDelivery(listCommand: CurlCommand): Promise<any[
 describe('the README walk-through, as written', () => {
   let inboundAddress: string;
 
-  it('has the seven steps this test knows', () => {
+  it('has the eight steps this test knows', () => {
     assert.deepEqual(
       steps.map((walkStep) => walkStep.title.split('.')[0]),
-      ['1', '2', '3', '4', '5', '6', '7'],
+      ['1', '2', '3', '4', '5', '6', '7', '8'],
     );
   });
 
@@ -189,5 +189,18 @@ describe('the README walk-through, as written', () => {
       return answer.json.redirect.status === 'verified' ? answer.json : undefined;
     });
     assert.ok(verified.redirect.verifiedAt);
+  });
+
+  it('8. anonymize erases the candidate, and the candidate answers 404', async () => {
+    const [anonymize, erasure, candidate] = step(8).commands;
+    const started = await run(anonymize);
+    assert.equal(started.status, 202, started.text);
+    assert.match(started.json.erasureId, /^era_/);
+    const done = await waitFor('the erasure', async () => {
+      const answer = await run({ ...(erasure as CurlCommand), url: (erasure as CurlCommand).url.replace('<erasureId>', started.json.erasureId) });
+      return answer.json.status === 'done' ? answer.json : undefined;
+    });
+    assert.ok(done.counts.messages >= 3, JSON.stringify(done));
+    assert.equal((await run(candidate)).status, 404);
   });
 });
