@@ -2,6 +2,7 @@ import { entityId } from './common-schemas';
 import './zod';
 import * as z from 'zod';
 import { ERASURE_STATUSES } from '../data-lifecycle/erasure-model';
+import { EXPORT_STATUSES } from '../data-lifecycle/export-model';
 
 export const AnonymizeBody = z
   .object({
@@ -51,3 +52,20 @@ export const PutRetentionBody = z
   })
   .strict()
   .openapi('PutDataRetention');
+
+export const ExportParams = z.object({ exportId: entityId });
+
+export const ExportAcceptedBody = z.object({ exportId: z.string(), status: z.enum(EXPORT_STATUSES) }).openapi('ExportAccepted');
+
+/** An export as shown: status, and once done a download link and when it ends. */
+export const ExportBody = z
+  .object({
+    exportId: z.string(),
+    candidateId: z.string(),
+    status: z.enum(EXPORT_STATUSES),
+    downloadUrl: z.string().optional().openapi({ description: 'Once `done`: the zip (one `.eml` per message and `index.json`), a link valid 1 hour.' }),
+    expiresAt: z.string().optional().openapi({ description: 'When the link ends; the zip itself is deleted 24 hours after it was made.' }),
+    createdAt: z.string(),
+    finishedAt: z.string().nullable(),
+  })
+  .openapi('Export');

@@ -8,6 +8,8 @@ import type { ErasureCounts, ErasureJob, ErasurePhase, ErasureRecord } from './e
 import type { ErasureStore } from './erasure-store';
 import type { CompanyEraser } from './company-eraser';
 import { companyErasureStep } from './company-erasure-steps';
+import { eraseCandidateExports } from './erase-exports';
+import type { ExportStore } from './export-store';
 
 export interface RunErasureDeps extends EraseMessageDeps {
   erasures: ErasureStore;
@@ -15,6 +17,7 @@ export interface RunErasureDeps extends EraseMessageDeps {
   messages: MessagesStore;
   company: CompanyEraser;
   queue: JobQueue<ErasureJob>;
+  exports: ExportStore;
   /** Wait after retiring an offboarded company's inbound addresses (OFFBOARDING_SETTLE_SECONDS by default). */
   offboardingSettleSeconds: number;
 }
@@ -95,8 +98,11 @@ async function candidateErasureStep(deps: RunErasureDeps, record: ErasureRecord)
       for (const address of page.items) await deps.candidates.forgetLearnedAddress(companyId, address, candidateId!);
       return { next: page.nextCursor ? { phase: 'learned', cursor: page.nextCursor } : { phase: 'finish', cursor: null }, erased: nothing(), delaySeconds: 0 };
     }
-    default:
-      return { next: { phase: 'finish' as ErasurePhase }, erased: nothing(), delaySeconds: 0 };
+    default: {
+      // Last, so an export that ran while the conversation was erased goes too.
+      const exports = await eraseCandidateExports(deps, companyId, candidateId!);
+      return { next: { phase: 'finish' as ErasurePhase }, erased: { messages: 0, objects: exports }, delaySeconds: 0 };
+    }
   }
 }
 
