@@ -12,6 +12,7 @@ import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { newDeadLetterQueue } from './dead-letter-queue';
 import { FunctionWithLogGroup } from './function-with-log-group';
@@ -59,17 +60,24 @@ export class DataLifecycle extends Construct {
 
     this.api = new FunctionWithLogGroup(this, 'Api', {
       entry: 'functions/data-lifecycle/api.ts',
-      description: 'Anonymize candidates, erasure status, offboarding',
+      description: 'Anonymize and export candidates, erasure and export status, offboarding',
       serviceName: 'data-lifecycle',
       defaults: props.functionDefaults,
     });
     this.api.bindTable({ table, accessMode: 'readWrite' });
     this.api.addEnvironment('MAIL_BUCKET', mailBucket.bucket.bucketName);
+    // Presigned export links: S3 checks the signer's right to GetObject when the link is used.
+    this.api.addToRolePolicy(new PolicyStatement({ actions: ['s3:GetObject'], resources: [mailBucket.bucket.arnForObjects(`${MAIL_PREFIXES.exports}*`)] }));
+    NagSuppressions.addResourceSuppressions(
+      this.api.role!,
+      [{ id: 'AwsSolutions-IAM5', reason: 'Export zips are named per company, candidate and export; the API presigns reads under exports/ only.', appliesTo: [{ regex: '/^Resource::<.*\\.Arn>\\/exports\\/\\*$/g' }] }],
+      true,
+    );
     useQueue(this.api);
 
     this.worker = new FunctionWithLogGroup(this, 'Worker', {
       entry: 'functions/data-lifecycle/erasure-worker.ts',
-      description: 'Runs erasures (anonymize, offboarding) one page per job',
+      description: 'Runs erasures (anonymize, offboarding) one page per job, and candidate exports',
       serviceName: 'data-lifecycle-worker',
       defaults: props.functionDefaults,
       timeout: WORKER_TIMEOUT,
@@ -77,7 +85,7 @@ export class DataLifecycle extends Construct {
     });
     this.worker
       .bindTable({ table, accessMode: 'readWrite' })
-      .bindBucket({ bucket: mailBucket.bucket, read: ERASED_PREFIXES });
+      .bindBucket({ bucket: mailBucket.bucket, read: ERASED_PREFIXES, write: [MAIL_PREFIXES.exports] });
     this.worker.addToRolePolicy(new PolicyStatement({ actions: ['s3:DeleteObject'], resources: ERASED_PREFIXES.map((prefix) => mailBucket.bucket.arnForObjects(`${prefix}*`)) }));
     useQueue(this.worker);
     // Erasures are few and short; a handful at once leaves the table's capacity to the mail.

@@ -451,10 +451,10 @@ describe('least-privilege IAM', () => {
     ]);
   });
 
-  it('data-lifecycle API and resume sweep: table and the job queue (send) only', () => {
+  it('data-lifecycle API and resume sweep: table and the job queue (send); the API reads exports/ only (to presign links)', () => {
     const queue = synth.logicalId(synth.stack.dataLifecycle.queue);
     const send = { Action: ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'], Effect: 'Allow', Resource: arnOf(queue) };
-    assert.deepEqual(statementsOfRole(synth, roleOf('dataLifecycle')), [XRAY, logsStatement('dataLifecycle'), tableStatement(), send]);
+    assert.deepEqual(statementsOfRole(synth, roleOf('dataLifecycle')), [XRAY, logsStatement('dataLifecycle'), tableStatement(), objectsRead('/exports/*'), send]);
     assert.deepEqual(statementsOfRole(synth, roleOf('erasureResume')), [
       XRAY,
       logsStatement('erasureResume'),
@@ -463,7 +463,7 @@ describe('least-privilege IAM', () => {
     ]);
   });
 
-  it('data-lifecycle worker: table, read and delete under every mail prefix, its queue (consume and re-enqueue); no SES, no KMS', () => {
+  it('data-lifecycle worker: table, read and delete under every mail prefix, write under exports/, its queue (consume and re-enqueue); no SES, no KMS', () => {
     const prefixes = ['/attachments/*', '/bodies/*', '/exports/*', '/inbound-envelopes/*', '/inbound-filed/*', '/inbound/*', '/outbound/*', '/uploads/*'];
     assert.deepEqual(statementsOfRole(synth, roleOf('dataLifecycleWorker')), [
       XRAY,
@@ -471,6 +471,7 @@ describe('least-privilege IAM', () => {
       tableStatement(),
       onObjects(['s3:DeleteObject', 's3:GetObject'], prefixes),
       listBucket(),
+      objectsWritten('/exports/*'),
       {
         Action: ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage', 'sqs:SendMessage'],
         Effect: 'Allow',
@@ -530,6 +531,8 @@ describe('HTTP API', () => {
       ['POST /v1/attachments', 'JWT'],
       ['POST /v1/candidates/{candidateId}/anonymize', 'JWT'],
       ['GET /v1/erasures/{erasureId}', 'JWT'],
+      ['POST /v1/candidates/{candidateId}/export', 'JWT'],
+      ['GET /v1/exports/{exportId}', 'JWT'],
       ['DELETE /v1/company', 'JWT'],
       ['GET /v1/data-retention', 'JWT'],
       ['PUT /v1/data-retention', 'JWT'],
