@@ -537,7 +537,7 @@ describe('HTTP API', () => {
       ['GET /v1/data-retention', 'JWT'],
       ['PUT /v1/data-retention', 'JWT'],
     ]));
-    assert.equal(routes.length, 26);
+    assert.equal(routes.length, 28);
   });
 
   it('answers CORS preflights itself for the allowed origins, with the same policy as the local server', () => {
