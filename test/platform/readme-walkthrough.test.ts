@@ -10,6 +10,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import nodemailer from 'nodemailer';
+import { unzip } from '../support/export-zip';
 import { type CurlCommand, readWalkthrough, type WalkthroughStep } from '../support/readme-walkthrough';
 import { type ApiResponse, jsonOrUndefined, startTestBackend, type TestBackend } from '../support/test-backend';
 
@@ -86,10 +87,10 @@ async function conversationAfterDelivery(listCommand: CurlCommand): Promise<any[
 describe('the README walk-through, as written', () => {
   let inboundAddress: string;
 
-  it('has the eight steps this test knows', () => {
+  it('has the nine steps this test knows', () => {
     assert.deepEqual(
       steps.map((walkStep) => walkStep.title.split('.')[0]),
-      ['1', '2', '3', '4', '5', '6', '7', '8'],
+      ['1', '2', '3', '4', '5', '6', '7', '8', '9'],
     );
   });
 
@@ -191,8 +192,29 @@ describe('the README walk-through, as written', () => {
     assert.ok(verified.redirect.verifiedAt);
   });
 
-  it('8. anonymize erases the candidate, and the candidate answers 404', async () => {
-    const [anonymize, erasure, candidate] = step(8).commands;
+  it('8. the export is a zip of every message of the conversation and index.json, downloaded through its link', async () => {
+    const [start, status, download] = step(8).commands as CurlCommand[];
+    const started = await run(start);
+    assert.equal(started.status, 202, started.text);
+    assert.match(started.json.exportId, /^exp_/);
+    const done = await waitFor('the export', async () => {
+      const answer = await run({ ...status, url: status.url.replace('<exportId>', started.json.exportId) });
+      return answer.json.status === 'done' ? answer.json : undefined;
+    });
+    assert.ok(Date.parse(done.expiresAt) > Date.now());
+    assert.equal(download.output, 'cand-1-export.zip');
+    const zip = await fetch(download.url.replace('<downloadUrl>', done.downloadUrl));
+    assert.equal(zip.status, 200);
+    const files = await unzip(Buffer.from(await zip.arrayBuffer()));
+    const index = JSON.parse(files.get('index.json')!.toString('utf8')).messages as any[];
+    const conversation = (await run(curlOf(step(4), 2))).json.items as any[];
+    assert.deepEqual(index.map((entry) => entry.id).sort(), conversation.map((message) => message.id).sort());
+    for (const entry of index) assert.match(files.get(entry.file)!.toString('latin1'), /^Message-ID: </im, entry.file);
+    assert.ok(index.some((entry) => entry.direction === 'inbound') && index.some((entry) => entry.direction === 'outbound'));
+  });
+
+  it('9. anonymize erases the candidate, and the candidate answers 404', async () => {
+    const [anonymize, erasure, candidate] = step(9).commands;
     const started = await run(anonymize);
     assert.equal(started.status, 202, started.text);
     assert.match(started.json.erasureId, /^era_/);
