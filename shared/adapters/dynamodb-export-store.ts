@@ -1,9 +1,9 @@
-import { DeleteCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { EXPORT_RETENTION_DAYS } from '../data-lifecycle/export-limits';
 import type { ExportRecord } from '../data-lifecycle/export-model';
 import type { ExportStore } from '../data-lifecycle/export-store';
 import { TABLE_LAYOUT } from '../table-layout';
-import { getDocumentClient, getItem, tableName } from './dynamodb';
+import { getDocumentClient, getItem, queryAllWithPrefix, tableName } from './dynamodb';
 
 const companyKey = (companyId: string) => `COMPANY#${companyId}`;
 const exportItemKey = (companyId: string, exportId: string) => ({ pk: companyKey(companyId), sk: `EXPORT#${exportId}` });
@@ -41,23 +41,8 @@ export function createDynamoExportStore(client = getDocumentClient(), table = ta
       );
     },
     async listByCandidate(companyId, candidateId) {
-      const records: ExportRecord[] = [];
-      let start: Record<string, unknown> | undefined;
-      do {
-        const out = await client.send(
-          new QueryCommand({
-            TableName: table,
-            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-            FilterExpression: 'candidateId = :candidate',
-            ExpressionAttributeValues: { ':pk': companyKey(companyId), ':prefix': 'EXPORT#', ':candidate': candidateId },
-            ExclusiveStartKey: start,
-            ConsistentRead: true,
-          }),
-        );
-        records.push(...(out.Items ?? []).map(fromItem));
-        start = out.LastEvaluatedKey;
-      } while (start);
-      return records;
+      const items = await queryAllWithPrefix(client, table, companyKey(companyId), 'EXPORT#', { FilterExpression: 'candidateId = :candidate', values: { ':candidate': candidateId } });
+      return items.map(fromItem);
     },
     async delete(companyId, exportId) {
       await client.send(new DeleteCommand({ TableName: table, Key: exportItemKey(companyId, exportId) }));

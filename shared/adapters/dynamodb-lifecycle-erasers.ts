@@ -4,7 +4,7 @@ import type { MessageItemsEraser } from '../data-lifecycle/lifecycle-stores';
 import type { RetentionStore } from '../data-lifecycle/retention';
 import { messageIdKey } from '../mail/message-id';
 import { TABLE_LAYOUT } from '../table-layout';
-import { getDocumentClient, getItem, isConditionFailure, tableName, type ItemKey } from './dynamodb';
+import { getDocumentClient, getItem, isConditionFailure, queryAllWithPrefix, tableName, type ItemKey } from './dynamodb';
 import { erasureItemKey } from './dynamodb-erasure-store';
 import { conversationKey, listKey, messageIdKeyPart, messageKey, unsettledKey } from './dynamodb-messages-store';
 import { INBOUND_ADDRESSES_LIST, inboundItemKey } from './dynamodb-settings-store';
@@ -93,23 +93,8 @@ export function createDynamoCompanyEraser(
       return (out.Items ?? []).map((item) => String(item.pk).slice('MESSAGE#'.length));
     },
     async inboundLocalParts(companyId) {
-      const found: string[] = [];
-      let start: Record<string, unknown> | undefined;
-      do {
-        const out = await client.send(
-          new QueryCommand({
-            TableName: table,
-            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-            ExpressionAttributeValues: { ':pk': company(companyId), ':prefix': 'SETTINGS#' },
-            ProjectionExpression: 'inboundAddress',
-            ExclusiveStartKey: start,
-            ConsistentRead: true,
-          }),
-        );
-        for (const item of out.Items ?? []) if (typeof item.inboundAddress === 'string') found.push(item.inboundAddress.split('@')[0]!.toLowerCase());
-        start = out.LastEvaluatedKey;
-      } while (start);
-      return found;
+      const items = await queryAllWithPrefix(client, table, company(companyId), 'SETTINGS#', { ProjectionExpression: 'inboundAddress' });
+      return items.flatMap((item) => (typeof item.inboundAddress === 'string' ? [item.inboundAddress.split('@')[0]!.toLowerCase()] : []));
     },
     async retireInboundAddress(localPart) {
       await client.send(

@@ -6,15 +6,14 @@ import type { SettingsStore } from '../email-settings/settings-store';
 import type { JobQueue } from '../job-queue';
 import { logger } from '../logger';
 import { storedAddress } from '../mail/mail-address';
-import { OWN_MAIL_HEADER } from '../mail/own-mail-header';
 import { buildCandidateMail, type CandidateMailInput } from '../outbound/build-candidate-mail';
 import { type DefaultProvider, isDefaultProviderError } from '../outbound/default-provider';
 import { forDefaultProvider } from '../outbound/default-sender';
 import type { SecretCipher } from '../secrets/secret-cipher';
 import { isSmtpSendError, type SmtpMessage, type SmtpSendResult } from '../smtp/smtp-port';
 import type { SmtpResultCode, SmtpServerSettings } from '../smtp/types';
-import { loadBody } from './message-body';
 import type { MessagesStore } from './messages-store';
+import { storedMailInput } from './stored-mail-input';
 import type { MessageRecord } from './model';
 import { INTERRUPTED_TRANSMISSION, leaseExpired } from './sending-lease';
 import type { SendJob } from './send-job';
@@ -178,28 +177,7 @@ async function sendThroughDefault(
 }
 
 async function commonMailInput(deps: DeliverMailDeps, message: MessageRecord): Promise<CandidateMailInput & { messageId: string }> {
-  const body = await loadBody(deps.blobs, message);
-  const attachments = await Promise.all(
-    message.attachments.map(async (attachment) => ({
-      filename: attachment.filename,
-      contentType: attachment.contentType,
-      content: await deps.blobs.getBuffer(attachment.key),
-    })),
-  );
-  return {
-    from: { address: deps.defaultFromAddress },
-    to: message.to.map((recipient) => recipient.address),
-    cc: message.cc.map((recipient) => recipient.address),
-    subject: message.subject,
-    text: body.text ?? undefined,
-    html: body.html ?? undefined,
-    inReplyTo: message.inReplyTo ?? undefined,
-    references: message.references,
-    attachments,
-    messageIdDomain: deps.messageIdDomain,
-    messageId: message.messageIdHeader!,
-    headers: { [OWN_MAIL_HEADER]: message.id },
-  };
+  return { ...(await storedMailInput(deps.blobs, message)), from: { address: deps.defaultFromAddress }, messageIdDomain: deps.messageIdDomain };
 }
 
 /** Back to the queue with exponential backoff over the tries of the route that failed. */
