@@ -37,20 +37,8 @@ export function createDynamoMessageItemsEraser(client = getDocumentClient(), tab
         // found by its Message-ID prefix and this message's id. (A Message-ID too long for a key
         // is stored as a SHA-256 only, which names nobody.)
         const prefix = `INBOUND-MESSAGE-ID#${message.scope}#${messageIdKey(message.messageIdHeader)}#`;
-        let start: Record<string, unknown> | undefined;
-        do {
-          const out = await client.send(
-            new QueryCommand({
-              TableName: table,
-              KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-              FilterExpression: 'messageId = :id',
-              ExpressionAttributeValues: { ':pk': company, ':prefix': prefix, ':id': message.id },
-              ExclusiveStartKey: start,
-            }),
-          );
-          for (const item of out.Items ?? []) await client.send(new DeleteCommand({ TableName: table, Key: { pk: item.pk, sk: item.sk } }));
-          start = out.LastEvaluatedKey;
-        } while (start);
+        const claims = await queryAllWithPrefix(client, table, company, prefix, { FilterExpression: 'messageId = :id', values: { ':id': message.id } });
+        for (const item of claims) await client.send(new DeleteCommand({ TableName: table, Key: { pk: item.pk, sk: item.sk } }));
       }
       // Last: until it goes, the message stays listed and its erasure is done again after a crash.
       await client.send(new DeleteCommand({ TableName: table, Key: messageKey(message.id) }));
