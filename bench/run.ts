@@ -1,16 +1,18 @@
 /**
  * `npm run bench`: measures what DESIGN.md's quality bars name (handler cold start, the test
- * button's worst case, send throughput, inbound throughput and peak memory) and prints one
+ * button's worst case, send throughput, inbound throughput and peak memory, a candidate
+ * export's peak memory) and prints one
  * table per section. It measures only: no number here passes or fails anything.
  *
  * Every server it starts listens on 127.0.0.1 and is stopped before it exits; scratch files
- * go to a temporary folder that is removed at the end. `BENCH_ONLY=cold,button,send,inbound,volume,scale`
+ * go to a temporary folder that is removed at the end. `BENCH_ONLY=cold,button,send,inbound,volume,scale,export`
  * runs a subset.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { benchColdStart } from './cold-start';
+import { benchExportMemory } from './export-memory';
 import { benchInbound } from './inbound-throughput';
 import { benchScale } from './scale';
 import { errorText, printSkip } from './report';
@@ -33,6 +35,7 @@ const sections: Section[] = [
   { key: 'inbound', title: '4. Inbound throughput and memory', run: (tempDir) => benchInbound(root, tempDir) },
   { key: 'volume', title: '5. Sending at volume', run: () => benchSendingAtVolume() },
   { key: 'scale', title: '6. Scale: many companies at once', run: () => benchScale() },
+  { key: 'export', title: '7. Candidate export memory', run: (tempDir) => benchExportMemory(tempDir) },
 ];
 
 async function main(): Promise<void> {

@@ -70,6 +70,7 @@ export class RecruitingMailStack extends Stack {
     readonly erasureResume: FunctionWithLogGroup;
     readonly mailboxPollDispatcher: FunctionWithLogGroup;
     readonly mailboxPoller: FunctionWithLogGroup;
+    readonly dataRetention: FunctionWithLogGroup;
   };
 
   constructor(scope: Construct, id: string, props: RecruitingMailStackProps) {
@@ -287,6 +288,7 @@ export class RecruitingMailStack extends Stack {
       erasureResume: this.dataLifecycle.resume,
       mailboxPollDispatcher: this.mailboxPolling.dispatcher,
       mailboxPoller: this.mailboxPolling.poller,
+      dataRetention: this.dataLifecycle.retention,
     };
 
     this.api = new HttpApi(this, 'HttpApi', {

@@ -30,5 +30,8 @@ export const MAIL_PREFIXES = {
 export const companyPrefixes = (companyId: string): string[] =>
   [MAIL_PREFIXES.bodies, MAIL_PREFIXES.outbound, MAIL_PREFIXES.uploads, MAIL_PREFIXES.exports].map((prefix) => `${prefix}${companyId}/`);
 
+/** Where a candidate export's zip is kept (under the company's prefix, so offboarding empties it). */
+export const exportKey = (companyId: string, candidateId: string, exportId: string): string => `${MAIL_PREFIXES.exports}${companyId}/${candidateId}/${exportId}.zip`;
+
 /** Where a message's bodies (text and safe html, as JSON) are kept. */
 export const bodyKey = (companyId: string, messageId: string): string => `${MAIL_PREFIXES.bodies}${companyId}/${messageId}.json`;

@@ -12,6 +12,7 @@ import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { newDeadLetterQueue } from './dead-letter-queue';
 import { FunctionWithLogGroup } from './function-with-log-group';
@@ -41,6 +42,7 @@ export class DataLifecycle extends Construct {
   readonly api: FunctionWithLogGroup;
   readonly worker: FunctionWithLogGroup;
   readonly resume: FunctionWithLogGroup;
+  readonly retention: FunctionWithLogGroup;
   readonly queue: Queue;
   readonly deadLetterQueue: Queue;
 
@@ -63,17 +65,24 @@ export class DataLifecycle extends Construct {
 
     this.api = new FunctionWithLogGroup(this, 'Api', {
       entry: 'functions/data-lifecycle/api.ts',
-      description: 'Anonymize candidates, erasure status, offboarding',
+      description: 'Anonymize and export candidates, erasure and export status, offboarding',
       serviceName: 'data-lifecycle',
       defaults: props.functionDefaults,
     });
     this.api.bindTable({ table, accessMode: 'readWrite' });
     this.api.addEnvironment('MAIL_BUCKET', mailBucket.bucket.bucketName);
+    // Presigned export links: S3 checks the signer's right to GetObject when the link is used.
+    this.api.addToRolePolicy(new PolicyStatement({ actions: ['s3:GetObject'], resources: [mailBucket.bucket.arnForObjects(`${MAIL_PREFIXES.exports}*`)] }));
+    NagSuppressions.addResourceSuppressions(
+      this.api.role!,
+      [{ id: 'AwsSolutions-IAM5', reason: 'Export zips are named per company, candidate and export; the API presigns reads under exports/ only.', appliesTo: [{ regex: '/^Resource::<.*\\.Arn>\\/exports\\/\\*$/g' }] }],
+      true,
+    );
     useQueue(this.api);
 
     this.worker = new FunctionWithLogGroup(this, 'Worker', {
       entry: 'functions/data-lifecycle/erasure-worker.ts',
-      description: 'Runs erasures (anonymize, offboarding) one page per job',
+      description: 'Runs erasures (anonymize, offboarding) one page per job, and candidate exports',
       serviceName: 'data-lifecycle-worker',
       defaults: props.functionDefaults,
       timeout: WORKER_TIMEOUT,
@@ -81,7 +90,7 @@ export class DataLifecycle extends Construct {
     });
     this.worker
       .bindTable({ table, accessMode: 'readWrite' })
-      .bindBucket({ bucket: mailBucket.bucket, read: ERASED_PREFIXES });
+      .bindBucket({ bucket: mailBucket.bucket, read: ERASED_PREFIXES, write: [MAIL_PREFIXES.exports] });
     this.worker.addToRolePolicy(new PolicyStatement({ actions: ['s3:DeleteObject'], resources: ERASED_PREFIXES.map((prefix) => mailBucket.bucket.arnForObjects(`${prefix}*`)) }));
     useQueue(this.worker);
     // Erasures are few and short; a handful at once leaves the table's capacity to the mail.
@@ -102,6 +111,26 @@ export class DataLifecycle extends Construct {
       description: 'Queues again erasures that stood still',
       schedule: Schedule.rate(props.resumeEvery ?? Duration.minutes(15)),
       targets: [new LambdaFunction(this.resume, { event: RuleTargetInput.fromObject({}), retryAttempts: 2 })],
+    });
+
+    // Retention: anonymizes closed candidates (queues erasures) and erases old unassigned mail.
+    this.retention = new FunctionWithLogGroup(this, 'RetentionFunction', {
+      entry: 'functions/data-lifecycle/retention.ts',
+      description: 'Applies every company’s data retention policy',
+      serviceName: 'data-retention',
+      defaults: props.functionDefaults,
+      timeout: Duration.minutes(15),
+      memorySize: 1024,
+      retryAttempts: 0,
+    });
+    this.retention.bindTable({ table, accessMode: 'readWrite' }).bindBucket({ bucket: mailBucket.bucket, read: ERASED_PREFIXES });
+    this.retention.addToRolePolicy(new PolicyStatement({ actions: ['s3:DeleteObject'], resources: ERASED_PREFIXES.map((prefix) => mailBucket.bucket.arnForObjects(`${prefix}*`)) }));
+    useQueue(this.retention);
+    // The scheduled event as EventBridge sends it (its `time` is the run's "now").
+    new Rule(this, 'RetentionSchedule', {
+      description: 'Applies the data retention policies',
+      schedule: Schedule.rate(Duration.days(1)),
+      targets: [new LambdaFunction(this.retention, { retryAttempts: 2 })],
     });
   }
 }

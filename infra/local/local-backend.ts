@@ -19,7 +19,7 @@ import { startLocalInboundReconciler } from './local-inbound-reconciler';
 import { startLocalInboundSmtp } from './local-inbound-smtp';
 import { type LocalCompanySmtp, startCompanyMailboxForwarding, startLocalCompanySmtp } from './local-company-smtp';
 import { startLocalOutboundSweeper } from './local-outbound-sweeper';
-import { startLocalDataLifecycle } from './local-data-lifecycle';
+import { type LocalDataLifecycle, startLocalDataLifecycle } from './local-data-lifecycle';
 import { LOCAL_S3_CREDENTIALS, startLocalS3 } from './local-s3';
 import { LOCAL_SES_REGION, startLocalSes } from './local-ses';
 import { restoreLocalSesStore, saveLocalSesStore } from './local-ses-store-file';
@@ -56,8 +56,8 @@ export interface LocalBackend {
   sesStoreUrl: string;
   dataDir: string;
   sendQueue: InProcessQueue;
-  /** Erasure (and export) jobs. */
-  dataLifecycleQueue: InProcessQueue;
+  /** Erasure jobs, their resume sweep and the retention job. */
+  dataLifecycle: LocalDataLifecycle;
   /** Asynchronous invocations of the inbound function (SES's Event invocation). */
   inboundInvocations: InProcessQueue;
   /** The SES events of default-provider sends (the EventBridge rule's SQS queue on AWS). */
@@ -179,7 +179,12 @@ async function startStandIns(options: LocalBackendOptions, stops: (() => Promise
   stops.push(sweeper.stop);
 
   // Erasures (and their resume sweep at start: what a crash interrupted finishes now).
-  const dataLifecycle = await startLocalDataLifecycle({ deadLetters, intervalSeconds: intEnv('ERASURE_SWEEP_INTERVAL_SECONDS', 300), log: (line) => process.stderr.write(`${line}\n`) });
+  const dataLifecycle = await startLocalDataLifecycle({
+    deadLetters,
+    intervalSeconds: intEnv('ERASURE_SWEEP_INTERVAL_SECONDS', 300),
+    retentionIntervalSeconds: intEnv('RETENTION_INTERVAL_SECONDS', 3600),
+    log: (line) => process.stderr.write(`${line}\n`),
+  });
   stops.push(dataLifecycle.stop);
 
   // Lambda's asynchronous invocation: two retries, then the on-failure destination.
@@ -263,7 +268,7 @@ async function startStandIns(options: LocalBackendOptions, stops: (() => Promise
     sesStoreUrl: ses.storeUrl,
     dataDir,
     sendQueue,
-    dataLifecycleQueue: dataLifecycle.queue,
+    dataLifecycle,
     inboundInvocations,
     deliveryEvents,
     inboundSmtpPort: inboundSmtp.port,

@@ -1,12 +1,13 @@
-import { DeleteCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { CompanyEraser } from '../data-lifecycle/company-eraser';
 import type { MessageItemsEraser } from '../data-lifecycle/lifecycle-stores';
+import type { RetentionStore } from '../data-lifecycle/retention';
 import { messageIdKey } from '../mail/message-id';
 import { TABLE_LAYOUT } from '../table-layout';
-import { getDocumentClient, isConditionFailure, tableName, type ItemKey } from './dynamodb';
+import { getDocumentClient, getItem, isConditionFailure, queryAllWithPrefix, tableName, type ItemKey } from './dynamodb';
 import { erasureItemKey } from './dynamodb-erasure-store';
-import { listKey, messageIdKeyPart, messageKey, unsettledKey } from './dynamodb-messages-store';
-import { inboundItemKey } from './dynamodb-settings-store';
+import { conversationKey, listKey, messageIdKeyPart, messageKey, unsettledKey } from './dynamodb-messages-store';
+import { INBOUND_ADDRESSES_LIST, inboundItemKey } from './dynamodb-settings-store';
 
 type Client = ReturnType<typeof getDocumentClient>;
 
@@ -36,20 +37,8 @@ export function createDynamoMessageItemsEraser(client = getDocumentClient(), tab
         // found by its Message-ID prefix and this message's id. (A Message-ID too long for a key
         // is stored as a SHA-256 only, which names nobody.)
         const prefix = `INBOUND-MESSAGE-ID#${message.scope}#${messageIdKey(message.messageIdHeader)}#`;
-        let start: Record<string, unknown> | undefined;
-        do {
-          const out = await client.send(
-            new QueryCommand({
-              TableName: table,
-              KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-              FilterExpression: 'messageId = :id',
-              ExpressionAttributeValues: { ':pk': company, ':prefix': prefix, ':id': message.id },
-              ExclusiveStartKey: start,
-            }),
-          );
-          for (const item of out.Items ?? []) await client.send(new DeleteCommand({ TableName: table, Key: { pk: item.pk, sk: item.sk } }));
-          start = out.LastEvaluatedKey;
-        } while (start);
+        const claims = await queryAllWithPrefix(client, table, company, prefix, { FilterExpression: 'messageId = :id', values: { ':id': message.id } });
+        for (const item of claims) await client.send(new DeleteCommand({ TableName: table, Key: { pk: item.pk, sk: item.sk } }));
       }
       // Last: until it goes, the message stays listed and its erasure is done again after a crash.
       await client.send(new DeleteCommand({ TableName: table, Key: messageKey(message.id) }));
@@ -92,23 +81,8 @@ export function createDynamoCompanyEraser(
       return (out.Items ?? []).map((item) => String(item.pk).slice('MESSAGE#'.length));
     },
     async inboundLocalParts(companyId) {
-      const found: string[] = [];
-      let start: Record<string, unknown> | undefined;
-      do {
-        const out = await client.send(
-          new QueryCommand({
-            TableName: table,
-            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-            ExpressionAttributeValues: { ':pk': company(companyId), ':prefix': 'SETTINGS#' },
-            ProjectionExpression: 'inboundAddress',
-            ExclusiveStartKey: start,
-            ConsistentRead: true,
-          }),
-        );
-        for (const item of out.Items ?? []) if (typeof item.inboundAddress === 'string') found.push(item.inboundAddress.split('@')[0]!.toLowerCase());
-        start = out.LastEvaluatedKey;
-      } while (start);
-      return found;
+      const items = await queryAllWithPrefix(client, table, company(companyId), 'SETTINGS#', { ProjectionExpression: 'inboundAddress' });
+      return items.flatMap((item) => (typeof item.inboundAddress === 'string' ? [item.inboundAddress.split('@')[0]!.toLowerCase()] : []));
     },
     async retireInboundAddress(localPart) {
       await client.send(
@@ -116,7 +90,7 @@ export function createDynamoCompanyEraser(
           TableName: table,
           Key: inboundItemKey(localPart),
           // Reserved for good; whose it was is forgotten with the company.
-          UpdateExpression: 'SET #type = :retired REMOVE companyId, #scope',
+          UpdateExpression: 'SET #type = :retired REMOVE companyId, #scope, gsi1pk, gsi1sk',
           ExpressionAttributeNames: { '#type': 'type', '#scope': 'scope' },
           ExpressionAttributeValues: { ':retired': 'inbound-address-retired' },
         }),
@@ -139,5 +113,46 @@ export function createDynamoCompanyEraser(
       return doomed.length;
     },
     deleteCompanyObjects,
+  };
+}
+
+/** Retention policies (`DATA-RETENTION` in the company's partition) and the key ranges the retention job reads. */
+export function createDynamoRetentionStore(client = getDocumentClient(), table = tableName()): RetentionStore {
+  const policyKey = (companyId: string) => ({ pk: `COMPANY#${companyId}`, sk: 'DATA-RETENTION' });
+  return {
+    async get(companyId) {
+      const item = await getItem(client, table, policyKey(companyId), { consistent: true });
+      return item ? { anonymizeClosedAfterDays: (item.anonymizeClosedAfterDays as number | null) ?? null, unassignedDays: Number(item.unassignedDays) } : null;
+    },
+    async put(companyId, policy, updatedAt) {
+      await client.send(new PutCommand({ TableName: table, Item: { ...policyKey(companyId), type: 'data-retention', ...policy, updatedAt } }));
+    },
+    async companies(cursor) {
+      const out = await client.send(
+        new QueryCommand({
+          TableName: table,
+          IndexName: TABLE_LAYOUT.gsi1.name,
+          KeyConditionExpression: 'gsi1pk = :pk',
+          ExpressionAttributeValues: { ':pk': INBOUND_ADDRESSES_LIST },
+          ExclusiveStartKey: cursor ? (JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Record<string, unknown>) : undefined,
+          Limit: 500,
+        }),
+      );
+      // Keys only (whatever the index projects): the company is the first part of the sort key.
+      const items = [...new Set((out.Items ?? []).map((item) => String(item.gsi1sk).split('#')[0]!))];
+      return { items, nextCursor: out.LastEvaluatedKey ? Buffer.from(JSON.stringify(out.LastEvaluatedKey)).toString('base64url') : null };
+    },
+    async unassignedReceivedBefore(companyId, before, limit) {
+      const out = await client.send(
+        new QueryCommand({
+          TableName: table,
+          IndexName: TABLE_LAYOUT.gsi1.name,
+          KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk < :before',
+          ExpressionAttributeValues: { ':pk': conversationKey(companyId, null), ':before': before },
+          Limit: limit,
+        }),
+      );
+      return (out.Items ?? []).map((item) => String(item.pk).slice('MESSAGE#'.length));
+    },
   };
 }

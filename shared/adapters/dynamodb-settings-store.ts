@@ -11,6 +11,8 @@ export const settingsItemKey = (companyId: string, scope: string) => ({ pk: comp
 const inboundKey = (localPart: string) => `INBOUND#${localPart.toLowerCase()}`;
 /** The reservation item of an inbound address (offboarding turns it into a tombstone, see data-lifecycle). */
 export const inboundItemKey = (localPart: string) => ({ pk: inboundKey(localPart), sk: 'INBOUND' });
+/** Inbound addresses are listed in gsi1 by company (the retention job's list of companies that can hold mail). */
+export const INBOUND_ADDRESSES_LIST = 'INBOUND-ADDRESSES';
 
 /** How many sub-company scopes a company has created (scopes are never deleted). */
 const scopeCountKey = (companyId: string) => ({ pk: companyKey(companyId), sk: 'SCOPE-COUNT' });
@@ -161,7 +163,14 @@ export function createDynamoSettingsStore(client = getDocumentClient(), table = 
       );
     },
     reserveInboundAddress: (localPart, companyId, scope) =>
-      putIfAbsent(client, table, { ...inboundItemKey(localPart), type: 'inbound-address', companyId, scope }),
+      putIfAbsent(client, table, {
+        ...inboundItemKey(localPart),
+        type: 'inbound-address',
+        companyId,
+        scope,
+        gsi1pk: INBOUND_ADDRESSES_LIST,
+        gsi1sk: `${companyId}#${localPart.toLowerCase()}`,
+      }),
     async companyOffboarded(companyId) {
       // The offboarding's own mark (dynamodb-erasure-store.ts); a company does not come back.
       return (await getItem(client, table, { pk: `OFFBOARDED#${companyId}`, sk: 'OFFBOARDED' })) !== undefined;

@@ -1,5 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import DataLoader from 'dataloader';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { tableNameConfig } from '../config/concerns';
@@ -103,4 +103,35 @@ async function readItems(client: DynamoDBDocumentClient, table: string, keys: re
     pending = unprocessed;
   }
   return keys.map((key) => found.get(keyString(key)));
+}
+
+/**
+ * Every item of a partition whose sort key starts with `prefix` (consistent, all pages), for the
+ * few small sets that are read whole (a company's settings, a candidate's exports).
+ */
+export async function queryAllWithPrefix(
+  client: DynamoDBDocumentClient,
+  table: string,
+  pk: string,
+  prefix: string,
+  options: Pick<QueryCommandInput, 'FilterExpression' | 'ProjectionExpression'> & { values?: Record<string, unknown> } = {},
+): Promise<Item[]> {
+  const items: Item[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const out = await client.send(
+      new QueryCommand({
+        TableName: table,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        FilterExpression: options.FilterExpression,
+        ProjectionExpression: options.ProjectionExpression,
+        ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix, ...options.values },
+        ExclusiveStartKey: start,
+        ConsistentRead: true,
+      }),
+    );
+    items.push(...(out.Items ?? []));
+    start = out.LastEvaluatedKey;
+  } while (start);
+  return items;
 }

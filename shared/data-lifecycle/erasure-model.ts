@@ -13,7 +13,8 @@ export type ErasureStatus = (typeof ERASURE_STATUSES)[number];
  *   attachments, raw mail and index entries;
  * - `unassigned`: with `includeUnassigned`, unassigned mail from or to its addresses;
  * - `learned`: learned sender mappings pointing at it;
- * - `finish`: the record keeps only the tombstone facts (no address).
+ * - `finish`: the candidate's exports (zips and records) go, and the record keeps only the
+ *   tombstone facts (no address).
  * A company erasure (offboarding) first retires its inbound addresses (`inbound`: tombstones,
  * reserved for good, so nothing new arrives), then walks `candidates` (each conversation),
  * `unassigned` (all of it), `quarantine`, `objects` (what the company's prefixes still hold)

@@ -41,6 +41,8 @@ export const TABLE_INVENTORY: readonly InventoryEntry[] = [
   item('OAUTH_STATE#{state}', 'STATE', 'company', 'TTL (minutes); not reachable by company, left to expire'),
   item('RATE#{bucket}', 'WINDOW#{start}', 'company', 'TTL (two windows, minutes); counters only'),
   item('COMPANY#{company}', 'ERASURE#{erasure}', 'company', 'the tombstone of an erasure: ids, counts, times (addresses only while running); offboarding deletes all but its own'),
+  item('COMPANY#{company}', 'EXPORT#{export}', 'company', 'an export’s record: ids, status, the zip’s key; TTL (a day past its zip); anonymize deletes the candidate’s, offboarding all'),
+  item('COMPANY#{company}', 'DATA-RETENTION', 'company', 'offboarding: deleted (the policy only)'),
   item('OFFBOARDED#{company}', 'OFFBOARDED', 'platform', 'kept for good: the company id and its offboarding’s erasure id'),
   item('COMPANY#{company}', 'SCOPE-COUNT', 'company', 'offboarding: deleted (a count of sub-company scopes)'),
   item('COMPANY#{company}', 'SUPPRESSION#{address}', 'candidate', 'anonymize: deleted for each of the candidate’s addresses; offboarding: deleted'),
@@ -65,7 +67,7 @@ export const BUCKET_INVENTORY: readonly InventoryEntry[] = [
   object(`${P.outbound}{company}/{message}/{index}`, 'candidate', 'deleted with the outbound message; offboarding empties the prefix'),
   object(`${P.uploads}{company}/{attachment}`, 'candidate', 'expires after a day (lifecycle rule); offboarding empties the prefix'),
   object(`${P.uploads}{company}/{attachment}.json`, 'company', 'expires after a day (lifecycle rule); offboarding empties the prefix'),
-  object(`${P.exports}{company}/{export}.zip`, 'candidate', 'expires after a day (lifecycle rule); offboarding empties the prefix'),
+  object(`${P.exports}{company}/{candidate}/{export}.zip`, 'candidate', 'expires after a day (lifecycle rule); anonymize deletes the candidate’s (finish step); offboarding empties the prefix'),
 ];
 
 const patternOf = (template: string) =>

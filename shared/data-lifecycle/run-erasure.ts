@@ -9,6 +9,8 @@ import type { ErasureCounts, ErasureJob, ErasurePhase, ErasureRecord } from './e
 import type { ErasureStore } from './erasure-store';
 import type { CompanyEraser } from './company-eraser';
 import { companyErasureStep } from './company-erasure-steps';
+import { eraseCandidateExports } from './erase-exports';
+import type { ExportStore } from './export-store';
 
 export interface RunErasureDeps extends EraseMessageDeps {
   erasures: ErasureStore;
@@ -18,6 +20,7 @@ export interface RunErasureDeps extends EraseMessageDeps {
   /** The company's default-provider suppressions: an erased candidate's addresses leave them too. */
   suppressions: Pick<SuppressionStore, 'remove'>;
   queue: JobQueue<ErasureJob>;
+  exports: ExportStore;
   /** Wait after retiring an offboarded company's inbound addresses (OFFBOARDING_SETTLE_SECONDS by default). */
   offboardingSettleSeconds: number;
 }
@@ -101,8 +104,11 @@ async function candidateErasureStep(deps: RunErasureDeps, record: ErasureRecord)
       for (const address of page.items) await deps.candidates.forgetLearnedAddress(companyId, address, candidateId!);
       return { next: page.nextCursor ? { phase: 'learned', cursor: page.nextCursor } : { phase: 'finish', cursor: null }, erased: nothing(), delaySeconds: 0 };
     }
-    default:
-      return { next: { phase: 'finish' as ErasurePhase }, erased: nothing(), delaySeconds: 0 };
+    default: {
+      // Last, so an export that ran while the conversation was erased goes too.
+      const exports = await eraseCandidateExports(deps, companyId, candidateId!);
+      return { next: { phase: 'finish' as ErasurePhase }, erased: { messages: 0, objects: exports }, delaySeconds: 0 };
+    }
   }
 }
 

@@ -7,7 +7,6 @@ import type { SettingsStore } from '../email-settings/settings-store';
 import type { JobQueue } from '../job-queue';
 import { logger } from '../logger';
 import { storedAddress } from '../mail/mail-address';
-import { OWN_MAIL_HEADER } from '../mail/own-mail-header';
 import { buildCandidateMail, type CandidateMailInput } from '../outbound/build-candidate-mail';
 import { circuitDecision, closeCircuitAfterSuccess, currentCircuit, openedCircuit, type CircuitPolicy } from '../outbound/circuit-breaker';
 import { type DefaultProvider, isDefaultProviderError } from '../outbound/default-provider';
@@ -18,8 +17,8 @@ import { sentMailTags } from '../sender-reputation/message-tags';
 import { isSmtpSendError, type SmtpMessage, type SmtpSendResult } from '../smtp/smtp-port';
 import type { SmtpResultCode, SmtpServerSettings } from '../smtp/types';
 import { isSmtpResultCode } from '../error-catalogue';
-import { loadBody } from './message-body';
 import type { MessagesStore } from './messages-store';
+import { storedMailInput } from './stored-mail-input';
 import type { MessageRecord } from './model';
 import { INTERRUPTED_TRANSMISSION, leaseExpired } from './sending-lease';
 import { interruptedAttempt, reasonOf, WORKER_STOPPED } from './interrupted-attempts';
@@ -273,28 +272,7 @@ async function sendThroughDefault(
 }
 
 async function commonMailInput(deps: DeliverMailDeps, message: MessageRecord): Promise<CandidateMailInput & { messageId: string }> {
-  const body = await loadBody(deps.blobs, message);
-  const attachments = await Promise.all(
-    message.attachments.map(async (attachment) => ({
-      filename: attachment.filename,
-      contentType: attachment.contentType,
-      content: await deps.blobs.getBuffer(attachment.key),
-    })),
-  );
-  return {
-    from: { address: deps.defaultFromAddress },
-    to: message.to.map((recipient) => recipient.address),
-    cc: message.cc.map((recipient) => recipient.address),
-    subject: message.subject,
-    text: body.text ?? undefined,
-    html: body.html ?? undefined,
-    inReplyTo: message.inReplyTo ?? undefined,
-    references: message.references,
-    attachments,
-    messageIdDomain: deps.messageIdDomain,
-    messageId: message.messageIdHeader!,
-    headers: { [OWN_MAIL_HEADER]: message.id },
-  };
+  return { ...(await storedMailInput(deps.blobs, message)), from: { address: deps.defaultFromAddress }, messageIdDomain: deps.messageIdDomain };
 }
 
 /**

@@ -301,8 +301,11 @@ const uniqueAddresses = (addresses: string[]): string[] => {
   });
 };
 
-/** Validates `input` (see `validateMailInput`) and renders it to a raw RFC 5322 message with CRLF line ends. */
-export async function buildCandidateMail(input: CandidateMailInput): Promise<BuiltCandidateMail> {
+/**
+ * Validates `input` (see `validateMailInput`) and renders it to a raw RFC 5322 message with CRLF
+ * line ends, dated now, or `date` when a sent message is rebuilt (a candidate export).
+ */
+export async function buildCandidateMail(input: CandidateMailInput, { date = new Date() }: { date?: Date } = {}): Promise<BuiltCandidateMail> {
   const mail = validateMailInput(input);
   const messageIdHeader = mail.messageId ?? newMessageId(mail.messageIdDomain);
   // Only fields named here reach nodemailer; the attachment objects are rebuilt from the three
@@ -318,7 +321,7 @@ export async function buildCandidateMail(input: CandidateMailInput): Promise<Bui
     inReplyTo: mail.inReplyTo,
     references: mail.references,
     messageId: messageIdHeader,
-    date: new Date(),
+    date,
     headers: mail.headers,
     attachments: mail.attachments?.map((attachment) => ({
       filename: attachment.filename,

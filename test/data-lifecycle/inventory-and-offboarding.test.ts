@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { BUCKET_INVENTORY, bucketEntryOf, tableEntryOf, TABLE_INVENTORY } from '../../shared/data-lifecycle/inventory';
 import { MAIL_PREFIXES } from '../../shared/mail-bucket-layout';
 import { INBOUND_OWNER_MEMORY_SECONDS } from '../../shared/email-settings/settings-store';
+import { waitForExport } from '../support/export-zip';
 import { deliver, rawMail, SmtpRefused, uniqueMessageId } from '../support/inbound-e2e';
 import { seedLifecycleScenario, stringsOf, waitForErasure, type LifecycleScenario } from '../support/lifecycle-scenario';
 import { found, itemText, readBucket, scanTable } from '../support/stored-state';
@@ -19,6 +20,11 @@ before(async () => {
   const upload = await api.request('POST', '/v1/attachments', { token: scenario.acme.token, body: { filename: 'cv.pdf', contentType: 'application/pdf', size: 5 } });
   assert.equal(upload.status, 201, upload.text);
   await fetch(upload.json.uploadUrl, { method: 'PUT', headers: upload.json.headers, body: 'hello' });
+  // A candidate export in each company (its record and its zip).
+  for (const [company, person] of [[scenario.acme, scenario.bob], [scenario.globex, scenario.hank]] as const) {
+    const exported = await api.request('POST', `/v1/candidates/${person.candidateId}/export`, { token: company.token });
+    assert.equal((await waitForExport(api, company.token, exported.json.exportId)).status, 'done');
+  }
   await api.backend.idle();
 });
 after(() => api?.stop());

@@ -156,7 +156,7 @@ describe('egress network', () => {
 describe('functions', () => {
   it('all run nodejs22.x on arm64 with active tracing, source maps and their own log group with retention', () => {
     const functions = Object.values(synth.stack.functions);
-    assert.equal(functions.length, 15);
+    assert.equal(functions.length, 16);
     for (const fn of functions) {
       const props = synth.json.Resources[synth.logicalId(fn)]!.Properties;
       assert.equal(props.Runtime, 'nodejs22.x');
@@ -599,10 +599,10 @@ describe('least-privilege IAM', () => {
     ]);
   });
 
-  it('data-lifecycle API and resume sweep: table and the job queue (send) only', () => {
+  it('data-lifecycle API and resume sweep: table and the job queue (send); the API reads exports/ only (to presign links)', () => {
     const queue = synth.logicalId(synth.stack.dataLifecycle.queue);
     const send = { Action: ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'], Effect: 'Allow', Resource: arnOf(queue) };
-    assert.deepEqual(statementsOfRole(synth, roleOf('dataLifecycle')), [XRAY, logsStatement('dataLifecycle'), tableStatement(), send]);
+    assert.deepEqual(statementsOfRole(synth, roleOf('dataLifecycle')), [XRAY, logsStatement('dataLifecycle'), tableStatement(), objectsRead('/exports/*'), send]);
     assert.deepEqual(statementsOfRole(synth, roleOf('erasureResume')), [
       XRAY,
       logsStatement('erasureResume'),
@@ -611,7 +611,7 @@ describe('least-privilege IAM', () => {
     ]);
   });
 
-  it('data-lifecycle worker: table, read and delete under every mail prefix, its queue (consume and re-enqueue); no SES, no KMS', () => {
+  it('data-lifecycle worker: table, read and delete under every mail prefix, write under exports/, its queue (consume and re-enqueue); no SES, no KMS', () => {
     const prefixes = ['/attachments/*', '/bodies/*', '/exports/*', '/inbound-envelopes/*', '/inbound-filed/*', '/inbound/*', '/outbound/*', '/uploads/*'];
     assert.deepEqual(statementsOfRole(synth, roleOf('dataLifecycleWorker')), [
       XRAY,
@@ -619,6 +619,7 @@ describe('least-privilege IAM', () => {
       tableStatement(),
       onObjects(['s3:DeleteObject', 's3:GetObject'], prefixes),
       listBucket(),
+      objectsWritten('/exports/*'),
       {
         Action: ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage', 'sqs:SendMessage'],
         Effect: 'Allow',
@@ -684,9 +685,13 @@ describe('HTTP API', () => {
       ['DELETE /v1/suppressions/{address}', 'JWT'],
       ['POST /v1/candidates/{candidateId}/anonymize', 'JWT'],
       ['GET /v1/erasures/{erasureId}', 'JWT'],
+      ['POST /v1/candidates/{candidateId}/export', 'JWT'],
+      ['GET /v1/exports/{exportId}', 'JWT'],
       ['DELETE /v1/company', 'JWT'],
+      ['GET /v1/data-retention', 'JWT'],
+      ['PUT /v1/data-retention', 'JWT'],
     ]));
-    assert.equal(routes.length, 30);
+    assert.equal(routes.length, 34);
   });
 
   it('answers CORS preflights itself for the allowed origins, with the same policy as the local server', () => {
@@ -773,6 +778,15 @@ describe('alarms', () => {
     assert.deepEqual(services, ['delivery-events', 'send-worker']);
     assert.equal(paused[0].Threshold, 1);
     assert.deepEqual(paused[0].AlarmActions, [{ Ref: synth.logicalId(synth.stack.alarms.topic) }]);
+  });
+
+  it('the retention job runs daily with the scheduled event (its time), and may erase like the worker', () => {
+    synth.template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 day)',
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [synth.logicalId(synth.stack.functions.dataRetention), 'Arn'] } })],
+    });
+    const statements = JSON.stringify(statementsOfRole(synth, synth.logicalId(synth.stack.functions.dataRetention.role!)));
+    assert.ok(statements.includes('s3:DeleteObject') && !statements.includes('ses:') && !statements.includes('kms:'));
   });
 
   it('the erasure resume sweep runs every 15 minutes; the worker takes one job at a time, at most 5 at once', () => {

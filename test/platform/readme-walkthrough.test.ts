@@ -11,6 +11,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
+import nodemailer from 'nodemailer';
+import { unzip } from '../support/export-zip';
 import { type CurlCommand, readWalkthrough, type WalkthroughStep } from '../support/readme-walkthrough';
 import { type ApiResponse, jsonOrUndefined, startTestBackend, type TestBackend } from '../support/test-backend';
 
@@ -100,10 +102,10 @@ async function conversationAfterDelivery(listCommand: CurlCommand): Promise<any[
 describe('the README walk-through, as written', () => {
   let inboundAddress: string;
 
-  it('has the eight steps this test knows', () => {
+  it('has the ten steps this test knows', () => {
     assert.deepEqual(
       steps.map((walkStep) => walkStep.title.split('.')[0]),
-      ['1', '2', '3', '4', '5', '6', '7', '8'],
+      ['1', '2', '3', '4', '5', '6', '7', '8', '9', '10'],
     );
   });
 
@@ -241,5 +243,39 @@ describe('the README walk-through, as written', () => {
     assert.equal((await run(lift)).status, 204);
     assert.deepEqual((await run(suppressions)).json.items, []);
     assert.equal((await run(on)).json.running, true);
+  });
+
+  it('9. the export is a zip of every message of the conversation and index.json, downloaded through its link', async () => {
+    const [start, status, download] = step(9).commands as CurlCommand[];
+    const started = await run(start);
+    assert.equal(started.status, 202, started.text);
+    assert.match(started.json.exportId, /^exp_/);
+    const done = await waitFor('the export', async () => {
+      const answer = await run({ ...status, url: status.url.replace('<exportId>', started.json.exportId) });
+      return answer.json.status === 'done' ? answer.json : undefined;
+    });
+    assert.ok(Date.parse(done.expiresAt) > Date.now());
+    assert.equal(download.output, 'cand-1-export.zip');
+    const zip = await fetch(download.url.replace('<downloadUrl>', done.downloadUrl));
+    assert.equal(zip.status, 200);
+    const files = await unzip(Buffer.from(await zip.arrayBuffer()));
+    const index = JSON.parse(files.get('index.json')!.toString('utf8')).messages as any[];
+    const conversation = (await run(curlOf(step(4), 2))).json.items as any[];
+    assert.deepEqual(index.map((entry) => entry.id).sort(), conversation.map((message) => message.id).sort());
+    for (const entry of index) assert.match(files.get(entry.file)!.toString('latin1'), /^Message-ID: </im, entry.file);
+    assert.ok(index.some((entry) => entry.direction === 'inbound') && index.some((entry) => entry.direction === 'outbound'));
+  });
+
+  it('10. anonymize erases the candidate, and the candidate answers 404', async () => {
+    const [anonymize, erasure, candidate] = step(10).commands;
+    const started = await run(anonymize);
+    assert.equal(started.status, 202, started.text);
+    assert.match(started.json.erasureId, /^era_/);
+    const done = await waitFor('the erasure', async () => {
+      const answer = await run({ ...(erasure as CurlCommand), url: (erasure as CurlCommand).url.replace('<erasureId>', started.json.erasureId) });
+      return answer.json.status === 'done' ? answer.json : undefined;
+    });
+    assert.ok(done.counts.messages >= 3, JSON.stringify(done));
+    assert.equal((await run(candidate)).status, 404);
   });
 });
