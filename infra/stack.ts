@@ -309,7 +309,9 @@ export class RecruitingMailStack extends Stack {
     });
 
     // Who shows, uses or reads an inbound address derives it.
-    for (const fn of [emailSettings, this.sendPipeline.worker, this.inbound.function, this.inboundReconciler.function]) this.inboundAddressKey.bind(fn);
+    for (const fn of [emailSettings, this.sendPipeline.worker, this.inbound.function, this.inboundReconciler.function, this.mailboxPolling.poller]) {
+      this.inboundAddressKey.bind(fn);
+    }
 
     this.alarms = new Alarms(this, 'Alarms', { alarmEmail: config.alarmEmail });
     for (const [name, fn] of Object.entries(this.functions)) this.alarms.onFunctionErrors(capitalize(name), fn);

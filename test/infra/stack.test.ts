@@ -236,7 +236,7 @@ describe('data', () => {
       .filter(([, fn]) => synth.json.Resources[synth.logicalId(fn)]!.Properties.Environment.Variables.INBOUND_ADDRESS_KEY_ID)
       .map(([name]) => name)
       .sort();
-    assert.deepEqual(withKey, ['emailSettings', 'inbound', 'inboundReconciler', 'sendWorker']);
+    assert.deepEqual(withKey, ['emailSettings', 'inbound', 'inboundReconciler', 'mailboxPoller', 'sendWorker']);
   });
 
   it('mail bucket is private, encrypted, TLS-only, access-logged and retained', () => {
@@ -552,7 +552,7 @@ describe('least-privilege IAM', () => {
     ]);
   });
 
-  it('mailbox poller: table, decrypt only, its own raw mail read and written, envelopes, attachments, bodies and marks written, its queue consumed', () => {
+  it('mailbox poller: table, decrypt only, the inbound-address key (MAC), its own raw mail read and written, envelopes, attachments, bodies and marks written, its queue consumed', () => {
     assert.deepEqual(statementsOfRole(synth, roleOf('mailboxPoller')), [
       XRAY_AND_ENI,
       logsStatement('mailboxPoller'),
@@ -566,6 +566,7 @@ describe('least-privilege IAM', () => {
         Effect: 'Allow',
         Resource: arnOf(ids.pollQueue),
       },
+      inboundAddressMac(),
     ]);
   });
 
