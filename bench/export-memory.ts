@@ -1,5 +1,5 @@
 /**
- * Section 5: the memory of a candidate export. 200 messages (half received, half sent) with
+ * Section 7: the memory of a candidate export. 200 messages (half received, half sent) with
  * 100 MB of attachments are stored on the local stand-ins (dynalite and s3rver, in a child
  * process), then the export runs in this process: the zip is streamed to s3rver. Its peak RSS
  * is sampled during the export and set against this process's RSS just before it.
@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import MailComposer from 'nodemailer/lib/mail-composer';
-import { startStandInsProcess } from './local-stand-ins-process';
+import { withStandIns } from './local-stand-ins-process';
 import { bytes, ms, printTable } from './report';
 
 const MESSAGES = 200;
@@ -18,7 +18,8 @@ const CANDIDATE = 'cand-bench';
 const RSS_SAMPLE_MS = 5;
 
 export async function benchExportMemory(tempDir: string): Promise<void> {
-  const standIns = await startStandInsProcess({
+  // The adapters and handlers read their configuration from the environment when they load.
+  return withStandIns({
     port: 0,
     sesPort: 0,
     dataDir: path.join(tempDir, 'export-backend'),
@@ -27,12 +28,7 @@ export async function benchExportMemory(tempDir: string): Promise<void> {
     jwtSecret: 'bench-jwt-secret',
     inboundDomain: 'inbound.bench.localhost',
     defaultFromAddress: 'no-reply@mail.bench.localhost',
-  });
-  const savedEnv = { ...process.env };
-  try {
-    // The adapters read their configuration from the environment: set it first.
-    for (const name of standIns.unset) delete process.env[name];
-    Object.assign(process.env, standIns.env);
+  }, async () => {
     const { createS3BlobStore } = await import('../shared/adapters/s3-blob-store');
     const { createS3BlobEraser } = await import('../shared/adapters/s3-blob-eraser');
     const { createDynamoCandidatesStore } = await import('../shared/adapters/dynamodb-candidates-store');
@@ -104,14 +100,10 @@ export async function benchExportMemory(tempDir: string): Promise<void> {
     const zipBytes = (await deps.bucket.getBuffer(objectKey)).length;
     const load = os.loadavg().map((value) => value.toFixed(2)).join(' / ');
     printTable(
-      '5. Candidate export memory (200 messages, 100 MB of attachments; zip streamed to s3rver)',
+      '7. Candidate export memory (200 messages, 100 MB of attachments; zip streamed to s3rver)',
       ['outcome', 'messages', 'attachments', 'zip', 'duration', 'RSS before', 'peak RSS', 'peak − before'],
       [[outcome, record?.messages ?? 0, bytes(ATTACHMENT_BYTES * MESSAGES), bytes(zipBytes), ms(durationMs), bytes(rssBefore), bytes(peakRss), bytes(peakRss - rssBefore)]],
       [`load average (1 / 5 / 15 min): ${load} on ${os.cpus().length} CPU(s); the worker Lambda has 1,024 MB`, `RSS sampled every ${RSS_SAMPLE_MS} ms in this process (the stand-ins run in a child process)`],
     );
-  } finally {
-    for (const name of Object.keys(process.env)) if (!(name in savedEnv)) delete process.env[name];
-    Object.assign(process.env, savedEnv);
-    await standIns.stop();
-  }
+  });
 }

@@ -12,7 +12,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { errorText } from './report';
-import { startStandInsProcess } from './local-stand-ins-process';
+import { withStandIns } from './local-stand-ins-process';
 
 /** Mails measured, the first of the set: the same ones in every run, so that runs compare. */
 const MEASURED_MAILS = 200;
@@ -46,9 +46,10 @@ const cpuMs = (usage: NodeJS.CpuUsage) => (usage.user + usage.system) / 1000;
 export async function measureInboundEndToEnd(root: string, tempDir: string, mails: Buffer[]): Promise<EndToEndResult | null> {
   if (!existsSync(path.join(root, 'functions', 'inbound', 'receive.ts'))) return null;
   const { signLocalToken } = await import('../infra/local/local-jwt');
-  const { localLambdaContext } = await import('../infra/local/lambda-context');
+  const { invokeLocally, prepareLocalInvocations } = await import('../infra/local/lambda-context');
   const jwtSecret = 'bench-jwt-secret';
-  const standIns = await startStandInsProcess({
+  // The adapters and handlers read their configuration from the environment when they load.
+  return withStandIns({
     port: 0,
     sesPort: 0,
     dataDir: path.join(tempDir, 'local-backend'),
@@ -57,12 +58,10 @@ export async function measureInboundEndToEnd(root: string, tempDir: string, mail
     jwtSecret,
     inboundDomain: 'inbound.bench.localhost',
     defaultFromAddress: 'no-reply@mail.bench.localhost',
-  });
-  const savedEnv = { ...process.env };
-  try {
-    // The handlers read their configuration from the environment at import: set it first.
-    for (const name of standIns.unset) delete process.env[name];
-    Object.assign(process.env, standIns.env);
+  }, async (standIns) => {
+    // Before the handler loads: the stand-ins' environment says invocations overlap, and
+    // Powertools then needs the invocation store in place.
+    await prepareLocalInvocations();
     const { handler } = await import('../functions/inbound/receive');
     const { sesEventFor, INBOUND_RAW_PREFIX } = await import('../shared/messages/ses-receipt');
     const { createS3BlobStore, getS3Client } = await import('../shared/adapters/s3-blob-store');
@@ -97,14 +96,15 @@ export async function measureInboundEndToEnd(root: string, tempDir: string, mail
     const recipient = await inboundAddressOf(COMPANY, 'jobs@company.bench.example');
     const warmUpRecipient = await inboundAddressOf(WARM_UP_COMPANY, 'jobs@warm-up.bench.example');
 
-    const context = localLambdaContext('bench-inbound', 60_000);
+    // As the local backend invokes it: each call in its own invocation store.
+    const invoke = (event: Parameters<typeof handler>[0]) => invokeLocally('bench-inbound', handler, event, 60_000);
     const deliver = async (raw: Buffer, key: string, to: string) => {
       await blobs.put(`${INBOUND_RAW_PREFIX}${key}`, raw, 'message/rfc822');
       return sesEventFor({ messageId: key, source: 'sender@bench.example', recipients: [to], timestamp: new Date() });
     };
     const run = Date.now().toString(36);
     for (const [index, raw] of mails.slice(0, WARM_UP_MAILS).entries()) {
-      await handler(await deliver(raw, `bench-${run}-warm-${index}`, warmUpRecipient), context).catch(() => undefined);
+      await invoke(await deliver(raw, `bench-${run}-warm-${index}`, warmUpRecipient)).catch(() => undefined);
     }
 
     let handlerWallMs = 0;
@@ -122,7 +122,7 @@ export async function measureInboundEndToEnd(root: string, tempDir: string, mail
       const cpuBefore = process.cpuUsage();
       const started = performance.now();
       try {
-        await handler(event, context);
+        await invoke(event);
         filed += 1;
         filedBytes += raw.length;
       } catch (error) {
@@ -151,9 +151,5 @@ export async function measureInboundEndToEnd(root: string, tempDir: string, mail
       requestsPerMail: Object.fromEntries([...requests].sort((a, b) => b[1] - a[1]).map(([command, count]) => [command, count / measured])),
       recipient,
     };
-  } finally {
-    for (const name of Object.keys(process.env)) if (!(name in savedEnv)) delete process.env[name];
-    Object.assign(process.env, savedEnv);
-    await standIns.stop();
-  }
+  });
 }

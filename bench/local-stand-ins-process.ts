@@ -31,6 +31,25 @@ export interface StandInsProcess {
 
 const START_TIMEOUT_MS = 60_000;
 
+/**
+ * Starts the stand-ins, points this process's environment at them (the adapters and handlers
+ * read it when they load: `run` imports them), and afterwards puts the environment back as it
+ * was and stops the stand-ins, whatever `run` did.
+ */
+export async function withStandIns<T>(options: LocalBackendOptions, run: (standIns: StandInsProcess) => Promise<T>): Promise<T> {
+  const standIns = await startStandInsProcess(options);
+  const savedEnv = { ...process.env };
+  try {
+    for (const name of standIns.unset) delete process.env[name];
+    Object.assign(process.env, standIns.env);
+    return await run(standIns);
+  } finally {
+    for (const name of Object.keys(process.env)) if (!(name in savedEnv)) delete process.env[name];
+    Object.assign(process.env, savedEnv);
+    await standIns.stop();
+  }
+}
+
 /** Forks this file under tsx and waits for the stand-ins to listen (on 127.0.0.1, ephemeral ports). */
 export async function startStandInsProcess(options: LocalBackendOptions): Promise<StandInsProcess> {
   const child = fork(fileURLToPath(import.meta.url), [JSON.stringify(options)], {
